@@ -1,0 +1,88 @@
+// Numbered SQL migrations (sql/NNNNNN_name.sql), each applied once in its own
+// transaction, under an advisory lock so processes starting together take turns.
+// graphile-worker's own schema is migrated by graphile-worker itself.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Logger, runMigrations as runQueueMigrations } from 'graphile-worker';
+import { CalsyncError } from '../errors.ts';
+import { schemaName, type Db } from './db.ts';
+
+export const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
+
+// Any constant works; it only has to be the same in every calsync process.
+const migrationLockKey = 7_201_551_117;
+const minimumServerVersion = 150000;
+const silentLogger = new Logger(() => () => undefined);
+
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function listMigrations(dir: string = migrationsDir): Migration[] {
+  return fs.readdirSync(dir)
+    .filter((file) => /^\d{6}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const sql = fs.readFileSync(path.join(dir, file), 'utf8');
+      return { id: Number(file.slice(0, 6)), name: file, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+export interface MigrateResult {
+  applied: string[];
+  current: number;
+}
+
+export async function migrate(db: Db, migrations: Migration[] = listMigrations()): Promise<MigrateResult> {
+  const client = await db.connect();
+  const applied: string[] = [];
+  try {
+    const { rows: [server] } = await client.query<{ server_version_num: string }>('show server_version_num');
+    if (Number(server!.server_version_num) < minimumServerVersion) {
+      throw new CalsyncError('DATABASE_TOO_OLD', `Postgres ${server!.server_version_num} is older than 15`);
+    }
+    await client.query('select pg_advisory_lock($1)', [migrationLockKey]);
+    try {
+      await client.query(`create schema if not exists ${schemaName}`);
+      await client.query(`create table if not exists ${schemaName}.migrations (
+        id integer primary key, name text not null, checksum text not null,
+        applied_at timestamptz not null default now())`);
+      const { rows } = await client.query<{ id: number; name: string }>(`select id, name from ${schemaName}.migrations order by id`);
+      const done = new Set(rows.map((row) => row.id));
+      const newest = rows.at(-1);
+      const known = migrations.at(-1)?.id ?? 0;
+      if (newest && newest.id > known) {
+        throw new CalsyncError('SCHEMA_TOO_NEW', `the database has migration ${newest.name}, newer than this calsync knows (${known})`);
+      }
+      for (const migration of migrations) {
+        if (done.has(migration.id)) continue;
+        try {
+          await client.query('begin');
+          await client.query(`set local search_path to ${schemaName}, public`);
+          await client.query(migration.sql);
+          await client.query(`insert into ${schemaName}.migrations (id, name, checksum) values ($1, $2, $3)`, [migration.id, migration.name, migration.checksum]);
+          await client.query('commit');
+          applied.push(migration.name);
+        } catch (cause) {
+          await client.query('rollback').catch(() => undefined);
+          const sqlstate = (cause as { code?: string }).code;
+          if (sqlstate === '0A000' || sqlstate === '58P01') {
+            throw new CalsyncError('DATABASE_EXTENSION_MISSING', `${migration.name}: ${(cause as Error).message}`, { migration: migration.name }, { cause });
+          }
+          throw new CalsyncError('MIGRATION_FAILED', `${migration.name}: ${(cause as Error).message}`, { migration: migration.name }, { cause });
+        }
+      }
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [migrationLockKey]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+  await runQueueMigrations({ pgPool: db, logger: silentLogger });
+  return { applied, current: migrations.at(-1)?.id ?? 0 };
+}

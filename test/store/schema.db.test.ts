@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { migrationsDir, migrate, listMigrations } from '../../src/store/migrate.ts';
+import { dumpSchema } from '../../src/store/schema-dump.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+
+let t: TestDatabase;
+before(async () => { t = await freshDatabase(); });
+after(async () => { await t.drop(); });
+
+test('the migrated schema matches the committed dump (run `npm run schema:dump` after changing sql/)', async () => {
+  const committed = fs.readFileSync(path.join(migrationsDir, 'schema.dump.sql'), 'utf8');
+  assert.equal(await dumpSchema(t.db), committed);
+});
+
+test('migrating again applies nothing and records every migration once', async () => {
+  const result = await migrate(t.db);
+  assert.deepEqual(result.applied, []);
+  const { rows } = await t.db.query<{ name: string }>('select name from calsync.migrations order by id');
+  assert.deepEqual(rows.map((r) => r.name), listMigrations().map((m) => m.name));
+});
+
+test('a migration that fails leaves nothing half-applied and names its file', async () => {
+  const broken = [...listMigrations(), { id: 999_999, name: '999999_broken.sql', sql: 'create table half_done (id int); select * from no_such_table;', checksum: 'x' }];
+  await assert.rejects(migrate(t.db, broken), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'MIGRATION_FAILED');
+    assert.match(error.message, /999999_broken\.sql/);
+    return true;
+  });
+  const { rows } = await t.db.query(`select 1 from pg_tables where tablename = 'half_done'`);
+  assert.equal(rows.length, 0);
+  const { rows: recorded } = await t.db.query('select 1 from calsync.migrations where id = 999999');
+  assert.equal(recorded.length, 0);
+});
+
+test('a database migrated by a newer calsync is refused', async () => {
+  await t.db.query(`insert into calsync.migrations (id, name, checksum) values (999998, '999998_future.sql', 'x')`);
+  try {
+    await assert.rejects(migrate(t.db), { code: 'SCHEMA_TOO_NEW' });
+  } finally {
+    await t.db.query('delete from calsync.migrations where id = 999998');
+  }
+});
+
+test('two live bookings of one resource over overlapping time cannot both exist', async () => {
+  const { rows: [tenant] } = await t.db.query<{ id: string }>(`insert into tenants (name) values ('a') returning id`);
+  const { rows: [resource] } = await t.db.query<{ id: string }>('insert into resources (tenant_id, name) values ($1, $2) returning id', [tenant!.id, 'room']);
+  const book = (from: string, to: string, status = 'confirmed') => t.db.query(
+    `insert into bookings (tenant_id, resource_id, during, status) values ($1, $2, tstzrange($3, $4, '[)'), $5)`,
+    [tenant!.id, resource!.id, from, to, status]);
+  await book('2026-01-01T10:00Z', '2026-01-01T11:00Z');
+  await assert.rejects(book('2026-01-01T10:30Z', '2026-01-01T11:30Z'), { code: '23P01' });
+  await book('2026-01-01T11:00Z', '2026-01-01T12:00Z'); // touching, not overlapping
+  await book('2026-01-01T10:30Z', '2026-01-01T11:30Z', 'cancelled');
+});
