@@ -1,0 +1,139 @@
+// Operator commands: status, tenants, API keys, secret rotation, queue probes, dead jobs.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { makeWorkerUtils } from 'graphile-worker';
+import { CalsyncError } from '../errors.ts';
+import { queueProbe } from '../jobs/queue-probe.ts';
+import { listBindingSummaries } from '../store/bindings.ts';
+import { redactUrl } from '../store/db.ts';
+import { deadJobs, queueCounts } from '../store/queue.ts';
+import { rotateSecrets } from '../store/secret-rotation.ts';
+import { createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
+import type { CliDeps, CommandRuntime } from './deps.ts';
+import { json, positiveInteger, table, type Output } from './output.ts';
+
+interface JsonOption { json?: boolean }
+
+export function registerAdminCommands(program: Command, deps: CliDeps, output: Output): void {
+  const withRuntime = async <T>(work: (runtime: CommandRuntime) => Promise<T>): Promise<T> => {
+    const runtime = await deps.openRuntime(deps.loadConfig());
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+
+  program.command('status')
+    .description('Show the database, the queue (depth, dead jobs) and every binding with its last pass, lag and errors.')
+    .option('--json', 'print as JSON')
+    .action((options: JsonOption) => withRuntime(async (runtime) => {
+      const { rows: [server] } = await runtime.db.query<{ version: string }>('show server_version');
+      const status = {
+        database: { url: redactUrl(runtime.databaseUrl), embedded: runtime.embedded, serverVersion: server!.version },
+        queue: await queueCounts(runtime.db),
+        deadJobs: await deadJobs(runtime.db),
+        bindings: await listBindingSummaries(runtime.db),
+      };
+      if (options.json) return output.out(json(status));
+      output.out(`database  ${status.database.embedded ? 'embedded ' : ''}Postgres ${status.database.serverVersion} at ${status.database.url}`);
+      const q = status.queue;
+      output.out(`queue     ${q.pending} pending, ${q.running} running, ${q.retrying} retrying, ${q.dead} dead`);
+      output.out('\nDead jobs (replay with `calsync jobs retry ID`):');
+      output.out(table(status.deadJobs.map((j) => ({ ...j, lastError: j.lastError?.split('\n')[0] })), ['id', 'task', 'attempts', 'updatedAt', 'lastError']));
+      output.out('\nBindings:');
+      output.out(table(status.bindings.map((b) => ({ ...b })), ['id', 'calendar', 'provider', 'direction', 'state', 'lastPassAt', 'lagSeconds', 'quarantined', 'lastError']));
+    }));
+
+  const tenant = program.command('tenant').description('Manage tenants (the organisations using this calsync).');
+  tenant.command('create <name>').description('Create a tenant and print its id.').option('--json', 'print as JSON')
+    .action((name: string, options: JsonOption) => withRuntime(async (runtime) => {
+      const created = await createTenant(runtime.db, name);
+      output.out(options.json ? json(created) : `created tenant ${created.id} (${created.name}); create a key with: calsync apikey create --tenant ${created.id}`);
+    }));
+  tenant.command('list').description('List tenants.').option('--json', 'print as JSON')
+    .action((options: JsonOption) => withRuntime(async (runtime) => {
+      const tenants = await listTenants(runtime.db);
+      output.out(options.json ? json(tenants) : table(tenants.map((t) => ({ ...t })), ['id', 'name', 'apiKeys', 'createdAt']));
+    }));
+
+  const apikey = program.command('apikey').description('Manage API keys; every request with a key sees only its tenant\'s data.');
+  apikey.command('create').description('Create an API key and print it once (only its hash is stored).')
+    .requiredOption('--tenant <id>', 'tenant id').option('--name <name>', 'a label for listings', 'default').option('--json', 'print as JSON')
+    .action((options: JsonOption & { tenant: string; name: string }) => withRuntime(async (runtime) => {
+      const { key, info } = await createApiKey(runtime.db, options.tenant, options.name);
+      output.out(options.json ? json({ ...info, key }) : `${key}\n(key ${info.id}; shown once: store it now)`);
+    }));
+  apikey.command('list').description('List a tenant\'s API keys (prefixes only).').requiredOption('--tenant <id>', 'tenant id').option('--json', 'print as JSON')
+    .action((options: JsonOption & { tenant: string }) => withRuntime(async (runtime) => {
+      const keys = await listApiKeys(runtime.db, options.tenant);
+      output.out(options.json ? json(keys) : table(keys.map((k) => ({ ...k })), ['id', 'name', 'prefix', 'createdAt', 'lastUsedAt', 'revokedAt']));
+    }));
+  apikey.command('revoke <keyId>').description('Revoke an API key at once.').requiredOption('--tenant <id>', 'tenant id')
+    .action((keyId: string, options: { tenant: string }) => withRuntime(async (runtime) => {
+      await getTenant(runtime.db, options.tenant);
+      await revokeApiKey(runtime.db, options.tenant, keyId);
+      output.out(`revoked ${keyId}`);
+    }));
+
+  program.command('secrets').description('Manage the keys that encrypt credentials at rest.')
+    .command('rotate')
+    .description('Re-encrypt every stored credential with CALSYNC_SECRET_KEY; keep the old key in CALSYNC_PREVIOUS_SECRET_KEYS until this finishes.')
+    .option('--json', 'print as JSON')
+    .action((options: JsonOption) => withRuntime(async (runtime) => {
+      const secrets = await deps.loadSecrets(runtime, deps.loadConfig());
+      const rotated = await rotateSecrets(runtime.db, secrets, (done) => { if (!options.json && done > 0) output.err(`re-encrypted ${done}`); });
+      output.out(options.json ? json({ rotated, keyId: secrets.current.id }) : `re-encrypted ${rotated} values with key ${secrets.current.id}; the previous keys can now be removed`);
+    }));
+
+  program.command('queue').description('Inspect the job queue.')
+    .command('probe')
+    .description('Enqueue no-op jobs, wait until workers ran them all, and report how long it took and which workers ran them.')
+    .option('--count <n>', 'jobs to enqueue', positiveInteger, 1000)
+    .option('--timeout <seconds>', 'give up after this long', positiveInteger, 300)
+    .option('--json', 'print as JSON')
+    .action((options: JsonOption & { count: number; timeout: number }) => withRuntime(async (runtime) => {
+      const probeId = randomUUID();
+      const utils = await makeWorkerUtils({ pgPool: runtime.db });
+      const started = Date.now();
+      try {
+        for (let start = 0; start < options.count; start += 10_000) {
+          await utils.addJobs(Array.from({ length: Math.min(10_000, options.count - start) }, (_, i) => ({
+            identifier: queueProbe.name, payload: { probeId, seq: start + i }, maxAttempts: 5,
+          })));
+        }
+      } finally {
+        await utils.release();
+      }
+      for (;;) {
+        const { rows: [row] } = await runtime.db.query<{ runs: string; distinct_jobs: string }>(
+          'select count(*) as runs, count(distinct seq) as distinct_jobs from queue_probes where probe_id = $1', [probeId]);
+        const runs = Number(row!.runs);
+        const seconds = (Date.now() - started) / 1000;
+        if (Number(row!.distinct_jobs) >= options.count) {
+          const result = { probeId, jobs: options.count, runs, seconds, jobsPerSecond: Math.round(options.count / seconds) };
+          output.out(options.json ? json(result) : `${options.count} jobs ran in ${seconds.toFixed(1)} s (${result.jobsPerSecond}/s), ${runs - options.count} ran more than once`);
+          return;
+        }
+        if (seconds > options.timeout) {
+          throw new CalsyncError('INTERNAL', `only ${row!.distinct_jobs} of ${options.count} probe jobs ran within ${options.timeout} s: is a worker running (calsync serve or calsync worker)?`);
+        }
+        await sleep(200);
+      }
+    }));
+
+  program.command('jobs').description('Manage dead jobs (those that used up their attempts).')
+    .command('retry <ids...>').description('Run dead jobs again from their first attempt.')
+    .action((ids: string[]) => withRuntime(async (runtime) => {
+      const utils = await makeWorkerUtils({ pgPool: runtime.db });
+      try {
+        const jobs = await utils.rescheduleJobs(ids, { runAt: new Date(), attempts: 0 });
+        const missing = ids.filter((id) => !jobs.some((j) => String(j.id) === id));
+        if (missing.length) throw new CalsyncError('JOB_NOT_FOUND', `no job ${missing.join(', ')}`);
+        output.out(`rescheduled ${jobs.map((j) => j.id).join(', ')}`);
+      } finally {
+        await utils.release();
+      }
+    }));
+}

@@ -1,0 +1,25 @@
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import type { Secrets } from '../store/secrets.ts';
+
+export interface CommandRuntime {
+  db: Db;
+  embedded: boolean;
+  databaseUrl: string;
+  migrationsApplied: string[];
+  close(): Promise<void>;
+}
+
+export interface RunningServer {
+  url: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface CliDeps {
+  version: string;
+  loadConfig(): Config;
+  openRuntime(config: Config): Promise<CommandRuntime>;
+  loadSecrets(runtime: CommandRuntime, config: Config): Promise<Secrets>;
+  startServer(config: Config, role: 'all' | 'api' | 'worker'): Promise<RunningServer>;
+  waitForSignal(server: RunningServer): Promise<void>;
+}

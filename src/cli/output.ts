@@ -1,0 +1,40 @@
+// How commands print: aligned tables for people, --json for scripts, and one line per
+// error with its fix.
+import { InvalidArgumentError } from 'commander';
+import { CalsyncError, errorCatalogue } from '../errors.ts';
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((row) => columns.map((c) => formatCell(row[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
+}
+
+function formatCell(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/** The one line a failed command prints: what happened, what to do, and the code. */
+export function errorLine(error: unknown): string {
+  if (error instanceof CalsyncError) return `calsync: ${error.message}. ${error.hint} [${error.code}]`;
+  const message = error instanceof Error ? error.message : String(error);
+  return `calsync: unexpected error: ${message}. ${errorCatalogue.INTERNAL.hint} Run with LOG_LEVEL=debug for details. [INTERNAL]`;
+}
+
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}

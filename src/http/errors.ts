@@ -1,0 +1,52 @@
+// Turns any error into calsync's JSON error body, shaped like Google's API errors so
+// Google client libraries surface them, plus calsync's own code and fix:
+//   {"error": {"code": 404, "message": "...", "status": "NOT_FOUND",
+//              "errors": [{"domain": "calsync", "reason": "NOT_FOUND", "message": "..."}],
+//              "calsync": {"code": "NOT_FOUND", "hint": "..."}}}
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CalsyncError, errorCatalogue, type ErrorCode } from '../errors.ts';
+
+const canonicalStatus: Record<number, string> = {
+  400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED', 409: 'ALREADY_EXISTS', 410: 'GONE', 412: 'FAILED_PRECONDITION',
+  413: 'INVALID_ARGUMENT', 415: 'INVALID_ARGUMENT', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE',
+};
+
+// Fastify's own error codes for bad requests, mapped once to calsync codes.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_REQUEST',
+  FST_ERR_VALIDATION: 'INVALID_REQUEST',
+};
+
+export function toCalsyncError(error: unknown): CalsyncError {
+  if (error instanceof CalsyncError) return error;
+  const fastifyError = error as FastifyError;
+  const mapped = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined;
+  if (mapped) return new CalsyncError(mapped, fastifyError.message);
+  // JSON.parse failures reach the handler as SyntaxError with status 400.
+  if (fastifyError.statusCode === 400) return new CalsyncError('INVALID_REQUEST', fastifyError.message);
+  return new CalsyncError('INTERNAL', 'internal error', {}, { cause: error });
+}
+
+export function errorBody(error: CalsyncError): object {
+  const { status } = errorCatalogue[error.code];
+  return {
+    error: {
+      code: status,
+      message: error.message,
+      status: canonicalStatus[status] ?? 'UNKNOWN',
+      errors: [{ domain: 'calsync', reason: error.code, message: error.message }],
+      calsync: { code: error.code, hint: error.hint },
+    },
+  };
+}
+
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const failure = toCalsyncError(error);
+  if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+  void reply.status(failure.status).send(errorBody(failure));
+}

@@ -1,0 +1,5 @@
+// Every task calsync's workers run.
+import { queueProbe } from './queue-probe.ts';
+import type { TaskDefinition } from './registry.ts';
+
+export const allTasks: Array<TaskDefinition<never>> = [queueProbe as TaskDefinition<never>];

@@ -1,0 +1,44 @@
+// Composition root of the calsync command: real config, database, servers and signals.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config.ts';
+import type { CliDeps } from '../cli/deps.ts';
+import { runCli } from '../cli/program.ts';
+import { errorLine } from '../cli/output.ts';
+import { createLogger } from './logger.ts';
+import { loadSecrets, openRuntime, type Runtime } from './runtime.ts';
+import { runUntilSignalled, startServer } from './serve.ts';
+
+const packageJson = JSON.parse(fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { version: string };
+const print = (line: string): void => { process.stdout.write(`${line}\n`); };
+const output = { out: print, err: (line: string) => { process.stderr.write(`${line}\n`); } };
+
+const runtimes = new WeakMap<object, Runtime>();
+
+const deps: CliDeps = {
+  version: packageJson.version,
+  loadConfig: () => loadConfig(),
+  async openRuntime(config) {
+    // One-shot commands log only warnings, to stderr, so their stdout stays clean for --json.
+    const runtime = await openRuntime(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2), poolSize: 4, applicationName: 'calsync cli' });
+    const handle = {
+      db: runtime.db, embedded: runtime.embedded !== undefined, databaseUrl: runtime.databaseUrl,
+      migrationsApplied: runtime.migration?.applied ?? [], close: runtime.close,
+    };
+    runtimes.set(handle, runtime);
+    return handle;
+  },
+  async loadSecrets(handle) {
+    return loadSecrets(runtimes.get(handle)!);
+  },
+  startServer: (config, role) => startServer(config, role, print),
+  waitForSignal: (server) => runUntilSignalled(server, print),
+};
+
+try {
+  process.exitCode = await runCli(process.argv.slice(2), deps, output);
+} catch (error) {
+  output.err(errorLine(error));
+  process.exitCode = 1;
+}

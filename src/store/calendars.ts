@@ -1,0 +1,69 @@
+// Canonical calendars. Every query is scoped by tenant.
+import { CalsyncError } from '../errors.ts';
+import type { Queryable } from './db.ts';
+
+export interface Calendar {
+  id: string;
+  tenantId: string;
+  summary: string;
+  description: string;
+  location: string;
+  timeZone: string;
+  version: number;
+  etag: string;
+  updatedAt: Date;
+}
+
+export interface CalendarInput {
+  summary: string;
+  description?: string;
+  location?: string;
+  timeZone?: string;
+}
+
+interface CalendarRow {
+  id: string; tenant_id: string; summary: string; description: string; location: string;
+  time_zone: string; version: string; updated_at: Date;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toCalendar(row: CalendarRow): Calendar {
+  return {
+    id: row.id, tenantId: row.tenant_id, summary: row.summary, description: row.description, location: row.location,
+    timeZone: row.time_zone, version: Number(row.version), etag: `"${row.version}-${row.updated_at.getTime()}"`, updatedAt: row.updated_at,
+  };
+}
+
+function notFound(id: string): CalsyncError {
+  return new CalsyncError('NOT_FOUND', `calendar ${id} not found`, { calendarId: id });
+}
+
+export async function createCalendar(db: Queryable, tenantId: string, input: CalendarInput): Promise<Calendar> {
+  const { rows: [row] } = await db.query<CalendarRow>(
+    `insert into calendars (tenant_id, summary, description, location, time_zone) values ($1, $2, $3, $4, $5) returning *`,
+    [tenantId, input.summary, input.description ?? '', input.location ?? '', input.timeZone ?? 'UTC']);
+  return toCalendar(row!);
+}
+
+export async function getCalendar(db: Queryable, tenantId: string, id: string): Promise<Calendar> {
+  // An id that is not a uuid cannot exist; answering 404 keeps ids opaque to clients.
+  if (!uuidPattern.test(id)) throw notFound(id);
+  const { rows: [row] } = await db.query<CalendarRow>(
+    'select * from calendars where tenant_id = $1 and id = $2 and deleted_at is null', [tenantId, id]);
+  if (!row) throw notFound(id);
+  return toCalendar(row);
+}
+
+export async function listCalendars(db: Queryable, tenantId: string): Promise<Calendar[]> {
+  const { rows } = await db.query<CalendarRow>(
+    'select * from calendars where tenant_id = $1 and deleted_at is null order by created_at, id', [tenantId]);
+  return rows.map(toCalendar);
+}
+
+export async function deleteCalendar(db: Queryable, tenantId: string, id: string): Promise<void> {
+  if (!uuidPattern.test(id)) throw notFound(id);
+  const { rowCount } = await db.query(
+    'update calendars set deleted_at = now(), updated_at = now() where tenant_id = $1 and id = $2 and deleted_at is null', [tenantId, id]);
+  if (rowCount === 0) throw notFound(id);
+}
