@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { revokeApiKey } from '../../src/store/tenants.ts';
+import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
+
+let t: TestApp;
+let a: Awaited<ReturnType<typeof tenantWithKey>>;
+let b: Awaited<ReturnType<typeof tenantWithKey>>;
+let calendarOfA: string;
+
+before(async () => {
+  t = await testApp();
+  a = await tenantWithKey(t, 'tenant a');
+  b = await tenantWithKey(t, 'tenant b');
+  const created = await t.app.inject({ method: 'POST', url: '/calendar/v3/calendars', headers: a.auth, payload: { summary: 'A private' } });
+  assert.equal(created.statusCode, 200);
+  calendarOfA = created.json().id;
+});
+after(async () => { await t.close(); });
+
+async function calendarCount(): Promise<number> {
+  const { rows: [row] } = await t.database.db.query<{ n: string }>('select count(*) as n from calendars where deleted_at is null');
+  return Number(row!.n);
+}
+
+const protectedRoutes = [
+  { method: 'GET', url: () => '/calendar/v3/users/me/calendarList' },
+  { method: 'GET', url: () => `/calendar/v3/calendars/${calendarOfA}` },
+  { method: 'DELETE', url: () => `/calendar/v3/calendars/${calendarOfA}` },
+  { method: 'POST', url: () => '/calendar/v3/calendars', payload: { summary: 'sneaky' } },
+  { method: 'POST', url: () => '/admin/v1/queue/probes', payload: { count: 1 } },
+  { method: 'GET', url: () => '/admin/v1/queue' },
+] as const;
+
+for (const route of protectedRoutes) {
+  for (const [label, headers] of [
+    ['no key', {}],
+    ['a malformed key', { authorization: 'Bearer nonsense' }],
+    ['an unknown key', { authorization: `Bearer csk_${'A'.repeat(43)}` }],
+    ['a basic-auth header', { authorization: 'Basic dXNlcjpwYXNz' }],
+  ] as const) {
+    test(`${route.method} ${route.url()} with ${label} is 401 and changes nothing`, async () => {
+      const before = await calendarCount();
+      const res = await t.app.inject({ method: route.method, url: route.url(), headers, ...('payload' in route ? { payload: route.payload } : {}) });
+      assert.equal(res.statusCode, 401);
+      assert.equal(res.json().error.calsync.code, 'UNAUTHENTICATED');
+      assert.equal(await calendarCount(), before);
+    });
+  }
+}
+
+test("another tenant's calendar is 404 on read and delete, absent from its list, and unchanged", async () => {
+  const read = await t.app.inject({ method: 'GET', url: `/calendar/v3/calendars/${calendarOfA}`, headers: b.auth });
+  assert.equal(read.statusCode, 404);
+  assert.equal(read.json().error.status, 'NOT_FOUND');
+  const del = await t.app.inject({ method: 'DELETE', url: `/calendar/v3/calendars/${calendarOfA}`, headers: b.auth });
+  assert.equal(del.statusCode, 404);
+  const list = await t.app.inject({ method: 'GET', url: '/calendar/v3/users/me/calendarList', headers: b.auth });
+  assert.deepEqual(list.json().items, []);
+  const stillThere = await t.app.inject({ method: 'GET', url: `/calendar/v3/calendars/${calendarOfA}`, headers: a.auth });
+  assert.equal(stillThere.statusCode, 200);
+  assert.equal(stillThere.json().summary, 'A private');
+});
+
+test('a revoked key stops working at once', async () => {
+  const c = await tenantWithKey(t, 'tenant c');
+  assert.equal((await t.app.inject({ method: 'GET', url: '/calendar/v3/users/me/calendarList', headers: c.auth })).statusCode, 200);
+  await revokeApiKey(t.database.db, c.tenantId, c.keyId);
+  assert.equal((await t.app.inject({ method: 'GET', url: '/calendar/v3/users/me/calendarList', headers: c.auth })).statusCode, 401);
+});
+
+test('bad bodies get a 4xx with a calsync code and create nothing', async () => {
+  const cases = [
+    { payload: '{"summary": ', type: 'application/json', status: 400, code: 'INVALID_REQUEST' },
+    { payload: { summary: 'x', colour: 'red' }, type: 'application/json', status: 400, code: 'INVALID_REQUEST' },
+    { payload: { summary: 42 }, type: 'application/json', status: 400, code: 'INVALID_REQUEST' },
+    { payload: {}, type: 'application/json', status: 400, code: 'INVALID_REQUEST' },
+    { payload: 'summary=x', type: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { payload: { summary: 'x'.repeat(70 * 1024) }, type: 'application/json', status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  ];
+  for (const c of cases) {
+    const before = await calendarCount();
+    const res = await t.app.inject({
+      method: 'POST', url: '/calendar/v3/calendars', headers: { ...a.auth, 'content-type': c.type },
+      payload: typeof c.payload === 'string' ? c.payload : JSON.stringify(c.payload),
+    });
+    assert.equal(res.statusCode, c.status, JSON.stringify(c.payload).slice(0, 60));
+    assert.equal(res.json().error.calsync.code, c.code);
+    assert.ok(res.json().error.calsync.hint.length > 10);
+    assert.equal(await calendarCount(), before);
+  }
+});
+
+test('an id that is not a calendar id is a 404, not a 500', async () => {
+  const res = await t.app.inject({ method: 'GET', url: "/calendar/v3/calendars/'; drop table calendars; --", headers: a.auth });
+  assert.equal(res.statusCode, 404);
+});
+
+test('health, readiness and metrics need no key; unknown routes are 404', async () => {
+  assert.deepEqual((await t.app.inject('/healthz')).json(), { status: 'ok' });
+  const ready = await t.app.inject('/readyz');
+  assert.equal(ready.statusCode, 200);
+  assert.deepEqual(ready.json().checks, { database: 'ok', queue: 'ok' });
+  const metrics = await t.app.inject('/metrics');
+  assert.match(metrics.body, /calsync_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1/);
+  assert.match(metrics.body, /calsync_queue_jobs\{state="pending"\} \d+/);
+  assert.equal((await t.app.inject('/nope')).statusCode, 404);
+});

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { rotateSecrets } from '../../src/store/secret-rotation.ts';
+import { generateSecretKeyText, parseSecretKey, Secrets, verifySecretKey } from '../../src/store/secrets.ts';
+import { createTenant } from '../../src/store/tenants.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+
+let t: TestDatabase;
+before(async () => { t = await freshDatabase(); });
+after(async () => { await t.drop(); });
+
+const oldKey = parseSecretKey(generateSecretKeyText());
+const newKey = parseSecretKey(generateSecretKeyText());
+
+test('the first key is remembered; another key is refused at start', async () => {
+  await verifySecretKey(t.db, new Secrets(oldKey));
+  await verifySecretKey(t.db, new Secrets(oldKey));
+  await assert.rejects(verifySecretKey(t.db, new Secrets(newKey)), { code: 'SECRET_KEY_MISMATCH' });
+});
+
+test('rotation re-encrypts every credential with the new key, after which the old key is not needed', async () => {
+  const tenant = await createTenant(t.db, 'rotation');
+  const old = new Secrets(oldKey);
+  const ids: string[] = [];
+  for (let i = 0; i < 1203; i++) {
+    const { rows: [row] } = await t.db.query<{ id: string }>(
+      `insert into accounts (tenant_id, provider) values ($1, 'caldav') returning id`, [tenant.id]);
+    await t.db.query('update accounts set credentials = $1 where id = $2', [old.seal(`password-${i}`, `account:${row!.id}`), row!.id]);
+    ids.push(row!.id);
+  }
+  const rotating = new Secrets(newKey, [oldKey]);
+  await verifySecretKey(t.db, rotating);
+  const progress: number[] = [];
+  assert.equal(await rotateSecrets(t.db, rotating, (n) => progress.push(n)), 1203);
+  assert.ok(progress.length >= 3, 'progress is reported per batch');
+
+  const onlyNew = new Secrets(newKey);
+  await verifySecretKey(t.db, onlyNew);
+  const { rows } = await t.db.query<{ id: string; credentials: Buffer }>('select id, credentials from accounts where tenant_id = $1', [tenant.id]);
+  const byId = new Map(rows.map((r) => [r.id, r.credentials]));
+  ids.forEach((id, i) => assert.equal(onlyNew.open(byId.get(id)!, `account:${id}`).toString(), `password-${i}`));
+  await assert.rejects(verifySecretKey(t.db, new Secrets(oldKey)), { code: 'SECRET_KEY_MISMATCH' });
+  assert.equal(await rotateSecrets(t.db, onlyNew), 0, 'a second rotation finds nothing left to do');
+});
