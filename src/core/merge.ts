@@ -1,0 +1,356 @@
+// Three-way merge of one series, field by field against the base (ARCHITECTURE.md
+// "Merge policy"). A unit changed on one side takes that side; changed on both, the
+// binding's policy decides (later write, a person, or one side). Start, end and allDay
+// move as one unit; the series rule is one unit while removed instances merge as a set;
+// attendees merge by email with the newest response; overrides merge by recurrence id.
+// Comparisons use normal forms; the merged event keeps each side's own presentation
+// (HTML body, extras) where that side's value was taken.
+import { canonicalJson } from './hash.ts';
+import type { Attendee, CanonicalEvent, EventSeries, LocalDateTime } from './model.ts';
+import { compare, normaliseEmail, normaliseEvent, normaliseLocal, normaliseSeries } from './normalise.ts';
+import { editVsDeleteOutcome, ruleFor, ruleName, type MergeField, type MergePolicy, type Side } from './policy.ts';
+
+export interface MergeInput {
+  /** What both sides last agreed on; null when they first meet (matched by iCalUID). */
+  base: EventSeries | null;
+  calendar: EventSeries;
+  remote: EventSeries;
+  /** When each side last wrote this item (ISO instants), for "latest write wins". */
+  calendarUpdatedAt: string | null;
+  remoteUpdatedAt: string | null;
+  policy: MergePolicy;
+}
+
+export type Took = Side | 'both-same' | 'merged';
+
+export interface MergeDecision {
+  /** The unit decided, e.g. `summary`, `time`, `attendees[bob@example.com]`, `overrides[2026-03-09T10:00:00].location`. */
+  field: string;
+  took: Took;
+  rule: string;
+  reason: string;
+  /** The value that lost a same-field change, kept for history. */
+  lost?: unknown;
+}
+
+export interface MergeConflict {
+  field: string;
+  base: unknown;
+  calendar: unknown;
+  remote: unknown;
+}
+
+export interface MergeResult {
+  /**
+   * The series both sides should hold. A field in `conflicts` keeps the calendar's
+   * value until a person resolves it; the remote's value is in the conflict.
+   */
+  merged: EventSeries;
+  decisions: MergeDecision[];
+  conflicts: MergeConflict[];
+}
+
+interface Context {
+  policy: MergePolicy;
+  later: Side;
+  laterReason: string;
+  decisions: MergeDecision[];
+  conflicts: MergeConflict[];
+}
+
+type Unit = { field: MergeField; get: (e: CanonicalEvent) => unknown; set: (e: CanonicalEvent, v: any) => void };
+
+const plain = (field: Exclude<MergeField, 'time' | 'recurrence' | 'attendees'>): Unit => ({
+  field,
+  get: (e) => e[field],
+  set: (e, v) => { (e as any)[field] = v; },
+});
+
+const UNITS: Unit[] = [
+  {
+    field: 'time',
+    get: (e) => ({ allDay: e.allDay, start: e.start, end: e.end }),
+    set: (e, v) => { e.allDay = v.allDay; e.start = v.start; e.end = v.end; },
+  },
+  {
+    field: 'recurrence',
+    get: (e) => (e.recurrence ? { rrule: e.recurrence.rrule, rdate: e.recurrence.rdate } : null),
+    set: (e, v) => { e.recurrence = v ? { rrule: v.rrule, rdate: v.rdate, exdate: e.recurrence?.exdate ?? [] } : null; },
+  },
+  plain('status'), plain('summary'), plain('description'), plain('location'),
+  plain('transparency'), plain('visibility'), plain('organizer'), plain('conference'),
+  plain('reminders'), plain('categories'), plain('color'),
+];
+
+export function mergeSeries(input: MergeInput): MergeResult {
+  const base = input.base ? normaliseSeries(input.base) : null;
+  const calendar = normaliseSeries(input.calendar);
+  const remote = normaliseSeries(input.remote);
+  const ctx: Context = { policy: input.policy, decisions: [], conflicts: [], ...laterSide(input.calendarUpdatedAt, input.remoteUpdatedAt) };
+  const actualCalendar = byRecurrenceId(input.calendar);
+  const actualRemote = byRecurrenceId(input.remote);
+
+  let master: CanonicalEvent | null;
+  if (calendar.master && remote.master) {
+    master = mergeEvent(base?.master ?? null, calendar.master, remote.master, ctx, '', actualCalendar.get(''), actualRemote.get(''));
+  } else {
+    // Only one side knows the master (Google lists only the instances an attendee was
+    // invited to): the side that has it supplies it.
+    master = calendar.master ?? remote.master;
+  }
+  if (master?.recurrence) {
+    master.recurrence.exdate = mergeSet(
+      base?.master?.recurrence?.exdate ?? [], calendar.master?.recurrence?.exdate ?? [],
+      remote.master?.recurrence?.exdate ?? [], 'recurrence.exdate', ctx,
+    );
+  }
+  const overrides = mergeOverrides(base, calendar, remote, ctx, actualCalendar, actualRemote);
+  if (master?.recurrence) reconcileCancelledOverrides(master, overrides, base, ctx);
+  return {
+    merged: { uid: calendar.uid, master, overrides: [...overrides.values()].sort((a, b) => compare(a.recurrenceId!, b.recurrenceId!)) },
+    decisions: ctx.decisions,
+    conflicts: ctx.conflicts,
+  };
+}
+
+function mergeEvent(
+  base: CanonicalEvent | null, calendar: CanonicalEvent, remote: CanonicalEvent, ctx: Context,
+  prefix: string, actualCalendar: CanonicalEvent | undefined, actualRemote: CanonicalEvent | undefined,
+): CanonicalEvent {
+  const merged: CanonicalEvent = { ...calendar };
+  for (const unit of UNITS) {
+    const took = decide(`${prefix}${unit.field}`, unit.field, base && unit.get(base), unit.get(calendar), unit.get(remote), base !== null, ctx);
+    unit.set(merged, took.value);
+    if (unit.field === 'description') {
+      const source = took.side === 'remote' ? actualRemote : actualCalendar;
+      if (source && sameText(source, took.value)) {
+        merged.description = source.description;
+        merged.descriptionHtml = source.descriptionHtml;
+      }
+    }
+  }
+  merged.attendees = mergeAttendees(base, calendar, remote, ctx, prefix, actualCalendar, actualRemote);
+  merged.sequence = Math.max(actualCalendar?.sequence ?? 0, actualRemote?.sequence ?? 0);
+  merged.extras = { ...actualCalendar?.extras, ...actualRemote?.extras };
+  return merged;
+}
+
+/** One unit: one-sided changes take that side; two-sided ones go by the policy. */
+function decide(
+  field: string, unit: MergeField, base: unknown, calendar: unknown, remote: unknown, hasBase: boolean, ctx: Context,
+): { value: unknown; side: Side } {
+  const calendarChanged = !hasBase || !same(calendar, base);
+  const remoteChanged = !hasBase || !same(remote, base);
+  const rule = ruleName(ctx.policy, unit);
+  if (same(calendar, remote)) {
+    if (hasBase && calendarChanged) ctx.decisions.push({ field, took: 'both-same', rule, reason: 'both sides made the same change' });
+    return { value: calendar, side: 'calendar' };
+  }
+  if (!remoteChanged) {
+    ctx.decisions.push({ field, took: 'calendar', rule, reason: 'only the calendar changed it' });
+    return { value: calendar, side: 'calendar' };
+  }
+  if (!calendarChanged) {
+    ctx.decisions.push({ field, took: 'remote', rule, reason: 'only the remote changed it' });
+    return { value: remote, side: 'remote' };
+  }
+  const both = hasBase ? 'both sides changed it' : 'both sides had it when first matched';
+  const fieldRule = ruleFor(ctx.policy, unit);
+  if (fieldRule === 'ask') {
+    ctx.conflicts.push({ field, base: hasBase ? base : null, calendar, remote });
+    ctx.decisions.push({ field, took: 'calendar', rule, reason: `${both}; a person decides, the calendar's value stands meanwhile`, lost: remote });
+    return { value: calendar, side: 'calendar' };
+  }
+  const side: Side = fieldRule === 'latest' ? ctx.later : fieldRule;
+  const reason = fieldRule === 'latest' ? `${both}; ${ctx.laterReason}` : `${both}; the ${side} side is the authority`;
+  ctx.decisions.push({ field, took: side, rule, reason, lost: side === 'calendar' ? remote : calendar });
+  return { value: side === 'calendar' ? calendar : remote, side };
+}
+
+function laterSide(calendarAt: string | null, remoteAt: string | null): { later: Side; laterReason: string } {
+  const c = calendarAt ? Date.parse(calendarAt) : Number.NaN;
+  const r = remoteAt ? Date.parse(remoteAt) : Number.NaN;
+  if (Number.isFinite(r) && (!Number.isFinite(c) || r > c)) {
+    return { later: 'remote', laterReason: `the remote wrote later (${remoteAt} > ${calendarAt ?? 'unknown'})` };
+  }
+  if (Number.isFinite(c) && Number.isFinite(r) && c > r) {
+    return { later: 'calendar', laterReason: `the calendar wrote later (${calendarAt} > ${remoteAt})` };
+  }
+  // Equal or unknown times: the calendar is the source of truth.
+  return { later: 'calendar', laterReason: 'write times equal or unknown; the calendar is the source of truth' };
+}
+
+// Attendees merge by email: additions and removals from either side apply, a removal
+// loses to a response change on the other side, and the newest response wins.
+function mergeAttendees(
+  base: CanonicalEvent | null, calendar: CanonicalEvent, remote: CanonicalEvent, ctx: Context, prefix: string,
+  actualCalendar: CanonicalEvent | undefined, actualRemote: CanonicalEvent | undefined,
+): Attendee[] {
+  const b = byEmail(base?.attendees ?? []);
+  const c = byEmail(calendar.attendees);
+  const r = byEmail(remote.attendees);
+  const respondedC = byEmail(actualCalendar?.attendees ?? []);
+  const respondedR = byEmail(actualRemote?.attendees ?? []);
+  const emails = [...new Set([...b.keys(), ...c.keys(), ...r.keys()])].sort(compare);
+  const rule = ruleName(ctx.policy, 'attendees');
+  const out: Attendee[] = [];
+  for (const email of emails) {
+    const field = `${prefix}attendees[${email}]`;
+    const [ba, ca, ra] = [b.get(email), c.get(email), r.get(email)];
+    if (!ca && !ra) continue;
+    if (!ca || !ra) {
+      const present = (ca ?? ra)!;
+      const presentSide: Side = ca ? 'calendar' : 'remote';
+      const other: Side = ca ? 'remote' : 'calendar';
+      if (ba && same(present, ba)) {
+        ctx.decisions.push({ field, took: other, rule, reason: `the ${other} removed the attendee` });
+        continue;
+      }
+      const reason = ba ? `the ${presentSide} changed the attendee the ${other} removed` : `the ${presentSide} added the attendee`;
+      ctx.decisions.push({ field, took: presentSide, rule, reason });
+      out.push(withRespondedAt(present, (ca ? respondedC : respondedR).get(email)));
+      continue;
+    }
+    if (same(ca, ra)) {
+      if (ba && !same(ca, ba)) ctx.decisions.push({ field, took: 'both-same', rule, reason: 'both sides made the same change' });
+      out.push(withRespondedAt(ca, newer(respondedC.get(email), respondedR.get(email))));
+      continue;
+    }
+    const hasBase = ba !== undefined;
+    const person = decide(`${field}.person`, 'attendees', ba && { name: ba.name, role: ba.role }, { name: ca.name, role: ca.role }, { name: ra.name, role: ra.role }, hasBase, ctx).value as Pick<Attendee, 'name' | 'role'>;
+    const response = mergeResponse(field, ba, ca, ra, respondedC.get(email), respondedR.get(email), rule, ctx);
+    out.push({ email, ...person, ...response });
+  }
+  return out;
+}
+
+function mergeResponse(
+  field: string, base: Attendee | undefined, calendar: Attendee, remote: Attendee,
+  actualC: Attendee | undefined, actualR: Attendee | undefined, rule: string, ctx: Context,
+): Pick<Attendee, 'response' | 'respondedAt'> {
+  const fromC = { response: calendar.response, respondedAt: actualC?.respondedAt ?? null };
+  const fromR = { response: remote.response, respondedAt: actualR?.respondedAt ?? null };
+  if (calendar.response === remote.response) return { response: calendar.response, respondedAt: newer(actualC, actualR)?.respondedAt ?? null };
+  const calendarChanged = !base || base.response !== calendar.response;
+  const remoteChanged = !base || base.response !== remote.response;
+  if (calendarChanged && !remoteChanged) {
+    ctx.decisions.push({ field: `${field}.response`, took: 'calendar', rule, reason: 'only the calendar changed the response' });
+    return fromC;
+  }
+  if (remoteChanged && !calendarChanged) {
+    ctx.decisions.push({ field: `${field}.response`, took: 'remote', rule, reason: 'only the remote changed the response' });
+    return fromR;
+  }
+  const remoteNewer = (fromR.respondedAt ?? '') > (fromC.respondedAt ?? '');
+  ctx.decisions.push({
+    field: `${field}.response`, took: remoteNewer ? 'remote' : 'calendar', rule: 'attendees/newest-response',
+    reason: `both sides changed the response; the newest response wins (${fromC.respondedAt ?? 'unknown'} vs ${fromR.respondedAt ?? 'unknown'})`,
+    lost: remoteNewer ? fromC : fromR,
+  });
+  return remoteNewer ? fromR : fromC;
+}
+
+function mergeOverrides(
+  base: EventSeries | null, calendar: EventSeries, remote: EventSeries, ctx: Context,
+  actualCalendar: Map<string, CanonicalEvent>, actualRemote: Map<string, CanonicalEvent>,
+): Map<LocalDateTime, CanonicalEvent> {
+  const b = byRid(base?.overrides ?? []);
+  const c = byRid(calendar.overrides);
+  const r = byRid(remote.overrides);
+  const out = new Map<LocalDateTime, CanonicalEvent>();
+  const rids = [...new Set([...b.keys(), ...c.keys(), ...r.keys()])].sort(compare);
+  for (const rid of rids) {
+    const field = `overrides[${rid}]`;
+    const [bo, co, ro] = [b.get(rid), c.get(rid), r.get(rid)];
+    if (co && ro) {
+      out.set(rid, mergeEvent(bo ?? null, co, ro, ctx, `${field}.`, actualCalendar.get(rid), actualRemote.get(rid)));
+      continue;
+    }
+    if (!co && !ro) continue;
+    const present = (co ?? ro)!;
+    const presentSide: Side = co ? 'calendar' : 'remote';
+    const other: Side = co ? 'remote' : 'calendar';
+    const rule = `${ctx.policy.mode}/overrides`;
+    if (bo && same(present, bo)) {
+      // The other side removed the override: the instance follows the master again.
+      ctx.decisions.push({ field, took: other, rule, reason: `the ${other} removed the override` });
+      continue;
+    }
+    const reason = bo ? `the ${presentSide} changed the override the ${other} removed` : `the ${presentSide} added the override`;
+    ctx.decisions.push({ field, took: presentSide, rule, reason });
+    out.set(rid, present);
+  }
+  return out;
+}
+
+// An instance one side cancelled (EXDATE) while the other edited its override is an
+// edit against a delete; the binding's edit-vs-delete rule settles it.
+function reconcileCancelledOverrides(
+  master: CanonicalEvent, overrides: Map<LocalDateTime, CanonicalEvent>, base: EventSeries | null, ctx: Context,
+): void {
+  const recurrence = master.recurrence!;
+  const baseExdates = new Set(base?.master?.recurrence?.exdate ?? []);
+  for (const rid of [...overrides.keys()]) {
+    if (!recurrence.exdate.includes(rid) || baseExdates.has(rid)) continue;
+    const field = `overrides[${rid}]`;
+    const outcome = editVsDeleteOutcome(ctx.policy, 'calendar');
+    const rule = `edit-vs-delete:${ctx.policy.editVsDelete}`;
+    if (outcome === 'delete') {
+      overrides.delete(rid);
+      ctx.decisions.push({ field, took: 'merged', rule, reason: 'one side cancelled the instance another edited; the cancellation wins' });
+    } else {
+      recurrence.exdate = recurrence.exdate.filter((d) => d !== rid);
+      if (outcome === 'ask') ctx.conflicts.push({ field, base: null, calendar: overrides.get(rid), remote: 'cancelled' });
+      ctx.decisions.push({ field, took: 'merged', rule, reason: 'one side cancelled the instance another edited; the edit wins' });
+    }
+  }
+}
+
+/** A set merged three ways: what either side added is in, what either side removed is out. */
+function mergeSet(base: string[], calendar: string[], remote: string[], field: string, ctx: Context): string[] {
+  const b = new Set(base);
+  const c = new Set(calendar);
+  const r = new Set(remote);
+  const out = new Set(base);
+  for (const x of [...c, ...r]) if (!b.has(x)) out.add(x);
+  for (const x of b) if (!c.has(x) || !r.has(x)) out.delete(x);
+  const result = [...out].sort(compare);
+  if (!same(result, base)) {
+    const took: Took = same(result, calendar) ? (same(result, remote) ? 'both-same' : 'calendar') : same(result, remote) ? 'remote' : 'merged';
+    ctx.decisions.push({ field, took, rule: 'set-merge', reason: 'instances removed on either side stay removed, restored ones return' });
+  }
+  return result;
+}
+
+function byRecurrenceId(series: EventSeries): Map<string, CanonicalEvent> {
+  const map = new Map<string, CanonicalEvent>();
+  if (series.master) map.set('', series.master);
+  for (const o of series.overrides ?? []) {
+    if (o.recurrenceId != null) map.set(normaliseLocal(o.recurrenceId, o.allDay, 'override.recurrenceId'), o);
+  }
+  return map;
+}
+
+function byRid(events: CanonicalEvent[]): Map<LocalDateTime, CanonicalEvent> {
+  return new Map(events.map((e) => [e.recurrenceId!, e]));
+}
+
+function byEmail(attendees: Attendee[]): Map<string, Attendee> {
+  return new Map(attendees.map((a) => [normaliseEmail(a.email), a]));
+}
+
+function newer(a: Attendee | undefined, b: Attendee | undefined): Attendee | undefined {
+  return (b?.respondedAt ?? '') > (a?.respondedAt ?? '') ? b : a;
+}
+
+function withRespondedAt(attendee: Attendee, actual: Attendee | undefined): Attendee {
+  return { ...attendee, respondedAt: actual?.respondedAt ?? null };
+}
+
+function sameText(source: CanonicalEvent, text: unknown): boolean {
+  return normaliseEvent({ ...source, recurrence: null, recurrenceId: null, attendees: [] }).description === text;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return a === b || canonicalJson(a ?? null) === canonicalJson(b ?? null);
+}
