@@ -7,7 +7,7 @@ import { CalsyncError } from '../errors.ts';
 import { queueProbe } from '../jobs/queue-probe.ts';
 import { listBindingSummaries } from '../store/bindings.ts';
 import { redactUrl } from '../store/db.ts';
-import { deadJobs, queueCounts } from '../store/queue.ts';
+import { deadJobs, queueCounts, retryDeadJobs } from '../store/queue.ts';
 import { rotateSecrets } from '../store/secret-rotation.ts';
 import { createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
 import type { CliDeps, CommandRuntime } from './deps.ts';
@@ -126,14 +126,11 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
   program.command('jobs').description('Manage dead jobs (those that used up their attempts).')
     .command('retry <ids...>').description('Run dead jobs again from their first attempt.')
     .action((ids: string[]) => withRuntime(async (runtime) => {
-      const utils = await makeWorkerUtils({ pgPool: runtime.db });
-      try {
-        const jobs = await utils.rescheduleJobs(ids, { runAt: new Date(), attempts: 0 });
-        const missing = ids.filter((id) => !jobs.some((j) => String(j.id) === id));
-        if (missing.length) throw new CalsyncError('JOB_NOT_FOUND', `no job ${missing.join(', ')}`);
-        output.out(`rescheduled ${jobs.map((j) => j.id).join(', ')}`);
-      } finally {
-        await utils.release();
-      }
+      const bad = ids.filter((id) => !/^\d{1,18}$/.test(id));
+      if (bad.length) throw new CalsyncError('USAGE', `job ids are numbers, not ${bad.join(', ')}`);
+      const retried = await retryDeadJobs(runtime.db, ids);
+      const missing = ids.filter((id) => !retried.includes(id));
+      if (missing.length) throw new CalsyncError('JOB_NOT_FOUND', `no job ${missing.join(', ')}`);
+      output.out(`rescheduled ${retried.join(', ')}`);
     }));
 }

@@ -34,3 +34,14 @@ export async function deadJobs(db: Queryable, limit = 50): Promise<DeadJob[]> {
       where attempts >= max_attempts and locked_at is null order by updated_at desc limit $1`, [limit]);
   return rows.map((r) => ({ id: String(r.id), task: r.task_identifier, attempts: r.attempts, lastError: r.last_error, key: r.key, updatedAt: r.updated_at }));
 }
+
+/**
+ * Replays dead jobs from their first attempt. Calls graphile-worker's SQL function
+ * directly: WorkerUtils.rescheduleJobs (0.17.3) passes `attempts || null`, so
+ * attempts = 0 is dropped and the job would stay dead.
+ */
+export async function retryDeadJobs(db: Queryable, ids: string[]): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    'select id from graphile_worker.reschedule_jobs($1::bigint[], run_at := now(), attempts := 0)', [ids]);
+  return rows.map((r) => String(r.id));
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { runCalsync } from '../helpers/cli.ts';
+
+let t: TestDatabase;
+let env: Record<string, string>;
+before(async () => {
+  t = await freshDatabase();
+  env = { DATABASE_URL: t.url };
+});
+after(async () => { await t.drop(); });
+
+test('tenant and key management, with --json for scripts', async () => {
+  const created = await runCalsync(['tenant', 'create', 'Acme Clinics', '--json'], env);
+  assert.equal(created.code, 0, created.stderr);
+  const tenant = JSON.parse(created.stdout);
+  assert.equal(tenant.name, 'Acme Clinics');
+
+  const key = await runCalsync(['apikey', 'create', '--tenant', tenant.id, '--name', 'backend', '--json'], env);
+  assert.equal(key.code, 0, key.stderr);
+  const { key: secret, id, prefix } = JSON.parse(key.stdout);
+  assert.match(secret, /^csk_[A-Za-z0-9_-]{43}$/);
+  assert.equal(secret.slice(0, 12), prefix);
+
+  const { rows } = await t.db.query('select 1 from api_keys where key_hash = sha256($1::bytea)', [Buffer.from(secret)]);
+  assert.equal(rows.length, 1, 'only the hash is stored');
+  const { rows: plain } = await t.db.query(`select 1 from api_keys where encode(key_hash, 'escape') like '%' || $1 || '%'`, [secret.slice(4)]);
+  assert.equal(plain.length, 0);
+
+  const list = JSON.parse((await runCalsync(['apikey', 'list', '--tenant', tenant.id, '--json'], env)).stdout);
+  assert.deepEqual(list.map((k: { id: string }) => k.id), [id]);
+  assert.equal(JSON.stringify(list).includes(secret), false, 'listings never show the key');
+
+  assert.equal((await runCalsync(['apikey', 'revoke', id, '--tenant', tenant.id], env)).code, 0);
+  const revoked = JSON.parse((await runCalsync(['apikey', 'list', '--tenant', tenant.id, '--json'], env)).stdout);
+  assert.notEqual(revoked[0].revokedAt, null);
+
+  const tenants = JSON.parse((await runCalsync(['tenant', 'list', '--json'], env)).stdout);
+  assert.deepEqual(tenants.map((x: { name: string; apiKeys: number }) => [x.name, x.apiKeys]), [['Acme Clinics', 0]]);
+});
+
+test('status shows the database, the queue and dead jobs', async () => {
+  await t.db.query(`select graphile_worker.add_job('queue_probe', '{}'::json, max_attempts := 1)`);
+  await t.db.query(`update graphile_worker._private_jobs set attempts = 1, last_error = 'boom'`);
+  const json = await runCalsync(['status', '--json'], env);
+  assert.equal(json.code, 0, json.stderr);
+  const status = JSON.parse(json.stdout);
+  assert.equal(status.database.embedded, false);
+  const password = decodeURIComponent(new URL(t.url).password);
+  if (password) {
+    assert.equal(status.database.url.includes(password), false, 'no password in the printed URL');
+    assert.match(status.database.url, /:\*\*\*@/);
+  }
+  assert.equal(status.queue.dead, 1);
+  assert.equal(status.deadJobs[0].lastError, 'boom');
+  assert.deepEqual(status.bindings, []);
+
+  const text = await runCalsync(['status'], env);
+  assert.match(text.stdout, /queue\s+0 pending, 0 running, 0 retrying, 1 dead/);
+  assert.match(text.stdout, /queue_probe/);
+
+  const retried = await runCalsync(['jobs', 'retry', status.deadJobs[0].id], env);
+  assert.equal(retried.code, 0, retried.stderr);
+  assert.equal(JSON.parse((await runCalsync(['status', '--json'], env)).stdout).queue.pending, 1);
+  const missing = await runCalsync(['jobs', 'retry', '999999'], env);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /\[JOB_NOT_FOUND\]/);
+});
+
+test('migrate reports an up-to-date database', async () => {
+  const r = await runCalsync(['migrate', '--json'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { applied: [] });
+});
+
+test('every command has --help, and bad usage exits 2 with a hint', async () => {
+  const commands = [[], ['serve'], ['api'], ['worker'], ['migrate'], ['status'], ['tenant'], ['tenant', 'create'], ['tenant', 'list'],
+    ['apikey'], ['apikey', 'create'], ['apikey', 'list'], ['apikey', 'revoke'], ['secrets', 'rotate'], ['queue', 'probe'], ['jobs', 'retry']];
+  for (const command of commands) {
+    const r = await runCalsync([...command, '--help'], {});
+    assert.equal(r.code, 0, `${command.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /^Usage: calsync/m, command.join(' '));
+  }
+  const bad = await runCalsync(['apikey', 'create'], env);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /required option '--tenant <id>'/);
+  const unknown = await runCalsync(['frobnicate'], env);
+  assert.equal(unknown.code, 2);
+  const badCount = await runCalsync(['queue', 'probe', '--count', 'lots'], env);
+  assert.equal(badCount.code, 2);
+});
