@@ -1,0 +1,71 @@
+// The quick start as a newcomer meets it: `calsync serve` with nothing configured runs
+// on an embedded Postgres, answers /healthz, stops it on SIGTERM, and reuses the data.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { startCalsync, runCalsync } from '../helpers/cli.ts';
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calsync-lifecycle-'));
+fs.chmodSync(dataDir, 0o755);
+after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+function postgresProcesses(): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', `postgres -D ${dataDir}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+const env = { CALSYNC_DATA_DIR: dataDir, PORT: '0' };
+
+test('serve starts on an embedded Postgres, stops it on SIGTERM and reuses the data on the next start', async () => {
+  const first = startCalsync(['serve'], env);
+  const [, url] = await first.waitFor(/listening on (http:\/\/\S+)/);
+  const [, key] = await first.waitFor(/^\s+(csk_\S+)$/m);
+  assert.equal(fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim(), key);
+  assert.equal(fs.statSync(path.join(dataDir, 'api-key')).mode & 0o777, 0o600);
+  assert.equal(fs.statSync(path.join(dataDir, 'secret-key')).mode & 0o777, 0o600);
+  assert.deepEqual(await (await fetch(`${url}/healthz`)).json(), { status: 'ok' });
+  const created = await fetch(`${url}/calendar/v3/calendars`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ summary: 'kept' }),
+  });
+  assert.equal(created.status, 200);
+  assert.equal(postgresProcesses().length > 0, true);
+  assert.equal(await first.stop('SIGTERM'), 0);
+  assert.deepEqual(postgresProcesses(), [], 'no Postgres process is left behind');
+
+  const second = startCalsync(['serve'], env);
+  const [, url2] = await second.waitFor(/listening on (http:\/\/\S+)/);
+  assert.doesNotMatch(second.output(), /csk_/, 'the key is printed only on the first start');
+  const list = await (await fetch(`${url2}/calendar/v3/users/me/calendarList`, { headers: { authorization: `Bearer ${key}` } })).json();
+  assert.deepEqual(list.items.map((c: { summary: string }) => c.summary), ['kept']);
+  assert.equal(await second.stop('SIGINT'), 0);
+  assert.deepEqual(postgresProcesses(), []);
+});
+
+test('a second calsync on the same data folder is refused while the first runs', async () => {
+  const first = startCalsync(['serve'], env);
+  await first.waitFor(/listening on/);
+  try {
+    const second = await runCalsync(['status'], env);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /\[EMBEDDED_POSTGRES_IN_USE\]/);
+  } finally {
+    assert.equal(await first.stop(), 0);
+  }
+});
+
+test('a Postgres orphaned by a killed calsync is reclaimed on the next start', async () => {
+  const first = startCalsync(['serve'], env);
+  await first.waitFor(/listening on/);
+  await first.stop('SIGKILL');
+  assert.equal(postgresProcesses().length > 0, true, 'SIGKILL leaves the server running');
+  const status = await runCalsync(['status', '--json'], env);
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal(JSON.parse(status.stdout).database.embedded, true);
+  assert.deepEqual(postgresProcesses(), []);
+});
