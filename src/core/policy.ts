@@ -62,7 +62,16 @@ export function parsePolicy(input: unknown): MergePolicy {
   if (typeof input !== 'object' || Array.isArray(input)) {
     throw new CoreError('INVALID_POLICY', 'a policy is an object or a mode name', 'policy');
   }
-  const raw = input as Record<string, unknown>;
+  const raw = { ...(input as Record<string, unknown>) };
+  // The schema's column default spells the mode as its rule: `{"default": "latest"}`.
+  if ('default' in raw) {
+    const mode = Object.entries(MODE_RULE).find(([, rule]) => rule === raw.default)?.[0];
+    if (!mode || 'mode' in raw) {
+      throw new CoreError('INVALID_POLICY', `default must be one of ${FIELD_RULES.join(', ')} and not given with mode`, 'policy.default');
+    }
+    delete raw.default;
+    raw.mode = mode;
+  }
   for (const key of Object.keys(raw)) {
     if (!['mode', 'fields', 'editVsDelete'].includes(key)) {
       throw new CoreError('INVALID_POLICY', `unknown policy member ${JSON.stringify(key)}`, `policy.${key}`);

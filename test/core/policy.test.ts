@@ -9,6 +9,11 @@ test('an absent policy is the default: latest write, edit wins', () => {
   assert.equal(editVsDeleteOutcome(defaultPolicy, 'remote'), 'edit');
 });
 
+test('the schema column default is the default policy', () => {
+  assert.deepEqual(parsePolicy({ default: 'latest' }), { ...defaultPolicy, fields: {} });
+  assert.equal(parsePolicy({ default: 'ask' }).mode, 'manual');
+});
+
 test('modes set the rule of every field; field rules override it', () => {
   const manual = parsePolicy('manual');
   assert.equal(ruleFor(manual, 'time'), 'ask');
@@ -37,6 +42,7 @@ test('bad policies are INVALID_POLICY naming the member', () => {
     [{ fields: [] }, 'policy.fields'],
     [{ editVsDelete: 'restore' }, 'policy.editVsDelete'],
     [{ mode: 'default', extra: true }, 'policy.extra'],
+    [{ default: 'newest' }, 'policy.default'],
   ];
   for (const [input, path] of cases) {
     assert.throws(() => parsePolicy(input), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_POLICY' && e.path === path, JSON.stringify(input));

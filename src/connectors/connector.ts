@@ -1,0 +1,130 @@
+// The interface every provider connector implements (Google Calendar v3, Microsoft
+// Graph, CalDAV, ICS feeds, the in-memory fake). A sync pass only talks to providers
+// through it; test/connectors/contract.ts states its behaviour as tests that every
+// connector runs.
+import type { CalsyncId, EventSeries } from '../core/model.ts';
+
+/**
+ * One item as the provider holds it: a whole series (master plus overrides) under one
+ * remote id. Providers that store instances separately (Google `recurringEventId`,
+ * Graph `seriesMaster`/`exception`) are assembled by their connector.
+ */
+export type RemoteItem = RemoteLiveItem | RemoteDeletedItem;
+
+export interface RemoteLiveItem {
+  remoteId: string;
+  etag: string;
+  deleted: false;
+  series: EventSeries;
+  /** The calsync id we stamped when we wrote it; null for items calsync did not write. */
+  calsyncId: CalsyncId | null;
+  /** The provider's last-modified instant (Google `updated`, Graph `lastModifiedDateTime`). */
+  updatedAt: string | null;
+}
+
+export interface RemoteDeletedItem {
+  remoteId: string;
+  etag: null;
+  deleted: true;
+  series: null;
+  calsyncId: CalsyncId | null;
+  updatedAt: string | null;
+}
+
+export interface ChangePage {
+  items: RemoteItem[];
+  /** Pass back to `listChanges` with the same cursor for the next page; null on the last. */
+  nextPageToken: string | null;
+  /** On the last page: the cursor to store after the pass has applied every page. */
+  nextCursor: string | null;
+  /**
+   * True when the listing (cursor null) holds every live item, so an item missing from
+   * it is gone; false for incremental changes, where absence means "unchanged".
+   */
+  complete: boolean;
+}
+
+export interface WriteResult {
+  remoteId: string;
+  etag: string;
+}
+
+export interface ConnectorCapabilities {
+  /** The provider pushes change notifications (Google watch, Graph subscriptions). */
+  push: boolean;
+  /** Incremental reads with a cursor (Google syncToken, Graph deltaLink, RFC 6578). */
+  syncTokens: boolean;
+  /** create/update/delete are available (false for ICS feeds). */
+  writable: boolean;
+  /** update and delete honour `ifMatch`. */
+  conditionalWrites: boolean;
+  /** A listing only covers a time window (Graph calendarView delta); absence outside it is not deletion. */
+  windowed: boolean;
+}
+
+export type ConnectorErrorKind =
+  /** The cursor is no longer valid (Google 410, Graph syncStateNotFound, WebDAV valid-sync-token): resync in full. */
+  | 'cursor-expired'
+  /** `ifMatch` did not match (HTTP 412): pull and merge, then write again. */
+  | 'precondition-failed'
+  /** Slow down (HTTP 429, Google 403 rateLimitExceeded); `retryAfterSeconds` when the provider said. */
+  | 'rate-limited'
+  /** The grant or password no longer works (401, invalid_grant): pause the binding. */
+  | 'auth-revoked'
+  /** The item does not exist (update of a deleted item). */
+  | 'not-found'
+  /** Retrying will not help (400, 403 forbidden, unsupported content). */
+  | 'permanent'
+  /** Retrying may help (5xx, network). */
+  | 'transient';
+
+export class ConnectorError extends Error {
+  override readonly name = 'ConnectorError';
+  readonly retryAfterSeconds: number | null;
+  readonly remoteId: string | null;
+  constructor(
+    readonly kind: ConnectorErrorKind,
+    message: string,
+    options: { retryAfterSeconds?: number | null; remoteId?: string | null; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
+    this.remoteId = options.remoteId ?? null;
+  }
+}
+
+export function isConnectorError(error: unknown, kind?: ConnectorErrorKind): error is ConnectorError {
+  return error instanceof ConnectorError && (kind === undefined || error.kind === kind);
+}
+
+export interface Connector {
+  readonly capabilities: ConnectorCapabilities;
+
+  /**
+   * One page of changes. `cursor` null lists every live item (`complete`); a cursor lists
+   * what changed since it, deletions included. Throws `cursor-expired` when the cursor is
+   * too old. Items reflect their state when read; the same item may appear more than once
+   * and in any order, so callers keep the last occurrence of each remote id.
+   */
+  listChanges(remoteCalendarId: string, cursor: string | null, pageToken?: string): Promise<ChangePage>;
+
+  /**
+   * Creates the item stamped with `calsyncId`. Idempotent: while an item stamped with the
+   * same calsyncId exists in the remote calendar, it is returned instead of a second one
+   * (Google client-chosen id, Graph transactionId, CalDAV If-None-Match on a
+   * deterministic href).
+   */
+  create(remoteCalendarId: string, series: EventSeries, options: { calsyncId: CalsyncId }): Promise<WriteResult>;
+
+  /**
+   * Replaces the item. With `ifMatch`, throws `precondition-failed` unless it is the
+   * current etag. Throws `not-found` when the item is gone. Keeps the calsync stamp.
+   */
+  update(remoteCalendarId: string, remoteId: string, series: EventSeries, options: { ifMatch: string | null }): Promise<WriteResult>;
+
+  /**
+   * Deletes the item. With `ifMatch`, throws `precondition-failed` unless it is the
+   * current etag. Deleting an item that is already gone succeeds, so a retry is safe.
+   */
+  delete(remoteCalendarId: string, remoteId: string, options: { ifMatch: string | null }): Promise<void>;
+}

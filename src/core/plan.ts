@@ -1,0 +1,531 @@
+// The planner of one pass of one binding (ARCHITECTURE.md "A sync pass", CONVENTIONS.md
+// 1): from the stored sync statuses, the calendar's events and the remote's changes it
+// computes plain-data actions; only applying them does I/O. "Changed" means the
+// normalised content hash differs from the base's, never just the etag.
+import { CoreError } from './errors.ts';
+import { hashNormal } from './hash.ts';
+import { mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
+import type { CalsyncId, EventSeries } from './model.ts';
+import { normaliseSeries } from './normalise.ts';
+import { editVsDeleteOutcome, type MergePolicy, type Side } from './policy.ts';
+import { project, type Projection } from './projection.ts';
+import { deletionBudget, isOutsideWindow, wipeBrake, type SafetySettings, type SafetyStop, type SyncWindow } from './safety.ts';
+import type { RemoteItem } from '../connectors/connector.ts';
+
+/** Per binding and item: where it lives remotely and the base both sides agreed on. */
+export interface SyncStatus {
+  eventId: string;
+  remoteId: string;
+  etag: string | null;
+  /** hashNormal(base). */
+  contentHash: string;
+  /** Normalised content both sides last agreed on (as this binding projects it). */
+  base: EventSeries;
+  /** Set while a person decides an edit-against-delete; the planner leaves the item alone. */
+  quarantined?: boolean;
+}
+
+/** A calendar event as the planner sees it; `series` null is a tombstone. */
+export interface CalendarEvent {
+  /** The event id, also the calsync id stamped on remote copies. */
+  eventId: string;
+  series: EventSeries | null;
+  /** The iCalUID, kept on tombstones so an untracked remote copy cannot revive them. */
+  uid?: string;
+  /** The calendar's last write of this event (ISO instant), for "latest write wins". */
+  updatedAt: string | null;
+}
+
+export type Direction = 'two_way' | 'import' | 'export';
+
+export interface PlanInput {
+  binding: { direction: Direction; projection: Projection };
+  policy: MergePolicy;
+  safety: SafetySettings;
+  /** Every sync status of the binding. */
+  statuses: SyncStatus[];
+  /**
+   * The calendar's events this pass considers: at least those changed or deleted since
+   * the binding's last pass and every live event whose UID a new remote item may carry
+   * (the engine passes all live events and recent tombstones). An event not listed is
+   * unchanged; absence is never deletion.
+   */
+  calendar: CalendarEvent[];
+  remote: {
+    /** Every page of this pull, in order; duplicates keep their last occurrence. */
+    items: RemoteItem[];
+    /** The pull listed every live item (no cursor, or a resync after an expired one). */
+    complete: boolean;
+    /** The binding's sync window, when its listings only cover one. */
+    window: SyncWindow | null;
+  };
+}
+
+/** The status to store after an action: the new base and its hash, or drop it. */
+export type NextStatus = { base: EventSeries; contentHash: string } | 'drop' | null;
+
+interface ActionCommon {
+  /** The side the action writes or, for skips and conflicts, the side it is about. */
+  side: Side;
+  /** null for events the action creates. */
+  eventId: string | null;
+  /** null for items the action creates. */
+  remoteId: string | null;
+  rule: string;
+  reason: string;
+  next: NextStatus;
+}
+
+export type Action =
+  /** A new calendar event from a remote item; the store allocates its id. */
+  | ActionCommon & { op: 'create'; side: 'calendar'; series: EventSeries; etag: string }
+  /** A new remote item for a calendar event, stamped with `calsyncId`. */
+  | ActionCommon & { op: 'create'; side: 'remote'; eventId: string; calsyncId: CalsyncId; series: EventSeries; supersedes: string | null }
+  /** Replace the calendar event (un-deleting a tombstone); `etag` is the remote's to store. */
+  | ActionCommon & { op: 'update'; side: 'calendar'; eventId: string; series: EventSeries; etag: string }
+  | ActionCommon & { op: 'update'; side: 'remote'; eventId: string; remoteId: string; series: EventSeries; ifMatch: string | null }
+  | ActionCommon & { op: 'delete'; side: 'calendar'; eventId: string }
+  | ActionCommon & { op: 'delete'; side: 'remote'; remoteId: string; ifMatch: string | null }
+  /** Nothing to write; `etag` (when set) is the remote's current one to store. */
+  | ActionCommon & { op: 'skip'; etag: string | null }
+  /** Both sides changed: write `result.merged` where it differs. */
+  | ActionCommon & {
+    op: 'merge'; eventId: string; remoteId: string; result: MergeResult;
+    writeCalendar: boolean; writeRemote: boolean; remoteSeries: EventSeries; ifMatch: string | null; etag: string;
+  }
+  /** Fields for the conflict queue; `quarantine` holds the item until a person decides. */
+  | ActionCommon & { op: 'conflict'; eventId: string; conflicts: MergeConflict[]; quarantine: boolean }
+  | ActionCommon & { op: 'quarantine'; error: { code: string; message: string; path: string | null } };
+
+export interface Plan {
+  /** What to apply; empty when the pass stopped. */
+  actions: Action[];
+  /** Why the pass stopped for confirmation, with the actions it held back. */
+  stop: SafetyStop | null;
+  held: Action[];
+}
+
+interface Cal { event: CalendarEvent; hash: string | null; error: CoreError | null }
+
+export function plan(input: PlanInput): Plan {
+  checkInput(input);
+  return new Planner(input).run();
+}
+
+class Planner {
+  private readonly actions: Action[] = [];
+  private readonly handled = new Set<string>();
+  private readonly statusByRemote = new Map<string, SyncStatus>();
+  private readonly statusByEvent = new Map<string, SyncStatus>();
+  private readonly calendar = new Map<string, Cal>();
+  private readonly liveByUid = new Map<string, Cal>();
+  private readonly deletedUids = new Set<string>();
+  private readonly claimedUids = new Map<string, string>();
+  private readonly canWriteCalendar: boolean;
+  private readonly canWriteRemote: boolean;
+
+  constructor(private readonly input: PlanInput) {
+    const { direction, projection } = input.binding;
+    // A busy-only binding only ever shows a projection, so nothing flows back from it.
+    this.canWriteCalendar = direction !== 'export' && projection === 'full';
+    this.canWriteRemote = direction !== 'import';
+    for (const status of input.statuses) {
+      this.statusByRemote.set(status.remoteId, status);
+      this.statusByEvent.set(status.eventId, status);
+    }
+    for (const event of input.calendar) {
+      const cal = this.view(event);
+      this.calendar.set(event.eventId, cal);
+      if (event.series && !cal.error) this.liveByUid.set(event.series.uid.trim(), cal);
+      if (event.series === null && event.uid) this.deletedUids.add(event.uid.trim());
+    }
+  }
+
+  run(): Plan {
+    const items = lastOccurrences(this.input.remote.items);
+    const stop = this.wipe(items);
+    if (stop) return { actions: [], stop, held: [] };
+    for (const item of items) this.remoteItem(item);
+    if (this.input.remote.complete) this.absentItems(items);
+    for (const cal of this.calendar.values()) this.calendarEvent(cal);
+    const deletes = this.actions.filter((a) => a.op === 'delete').length;
+    const size = Math.max(this.input.statuses.length, this.liveByUid.size);
+    const budget = deletionBudget(deletes, size, this.input.safety);
+    return budget ? { actions: [], stop: budget, held: this.actions } : { actions: this.actions, stop: null, held: [] };
+  }
+
+  private wipe(items: RemoteItem[]): SafetyStop | null {
+    const known = this.input.statuses.length;
+    if (this.input.remote.complete) {
+      const stop = wipeBrake('remote', known, items.filter((i) => !i.deleted).length, this.input.safety);
+      if (stop) return stop;
+    }
+    const tombstoned = this.input.statuses.filter((s) => this.calendar.get(s.eventId)?.event.series === null).length;
+    return wipeBrake('calendar', known, known - tombstoned, this.input.safety);
+  }
+
+  private remoteItem(item: RemoteItem): void {
+    const status = this.statusByRemote.get(item.remoteId);
+    if (status) {
+      this.handled.add(status.eventId);
+      this.pair(status, item);
+      return;
+    }
+    // A deletion of an item this binding never tracked: nothing on either side.
+    if (item.deleted) return;
+    const remote = this.remoteHash(item);
+    if (remote === null) return;
+    const stamped = item.calsyncId === null ? undefined : this.calendar.get(item.calsyncId);
+    if (stamped) {
+      this.handled.add(stamped.event.eventId);
+      const bound = this.statusByEvent.get(stamped.event.eventId);
+      if (bound) {
+        // Remote holds a second copy of an event already bound here (a create retried
+        // after a lost response): the copy goes.
+        this.deleteRemote(item.remoteId, item.etag, 'match/stamped-duplicate', `a second copy of event ${stamped.event.eventId}, bound to ${bound.remoteId}`);
+      } else if (stamped.event.series === null) {
+        // We wrote it, then the calendar deleted the event before the status was stored.
+        this.deleteRemote(item.remoteId, item.etag, 'match/stamped-tombstone', 'stamped with an event the calendar deleted');
+      } else {
+        this.link(stamped, item, remote, 'match/calsync-id');
+      }
+      return;
+    }
+    const uid = item.series.uid.trim();
+    const sameUid = this.liveByUid.get(uid);
+    if (sameUid) {
+      const bound = this.statusByEvent.get(sameUid.event.eventId);
+      if (bound || this.handled.has(sameUid.event.eventId)) {
+        // The same meeting twice in one remote calendar: a person picks which copy stays.
+        this.quarantine('remote', item.remoteId, sameUid.event.eventId, 'match/ical-uid', new CoreError('INVALID_INPUT', `iCalUID ${uid} is already bound to ${bound?.remoteId ?? 'another item of this pass'}`));
+        return;
+      }
+      this.handled.add(sameUid.event.eventId);
+      this.link(sameUid, item, remote, 'match/ical-uid');
+      return;
+    }
+    if (this.deletedUids.has(uid)) {
+      // The calendar deleted this meeting; an untracked copy of it does not bring it back.
+      this.skip('remote', null, item.remoteId, 'match/ical-uid-tombstone', `iCalUID ${uid} is a calendar tombstone`, null, null);
+      return;
+    }
+    const claimedBy = this.claimedUids.get(uid);
+    if (claimedBy !== undefined) {
+      // Two new remote items with one iCalUID: importing both would duplicate the event.
+      this.quarantine('remote', item.remoteId, null, 'new/duplicate-uid', new CoreError('INVALID_INPUT', `iCalUID ${uid} also arrived as ${claimedBy}`));
+      return;
+    }
+    this.claimedUids.set(uid, item.remoteId);
+    if (!this.canWriteCalendar) {
+      // The binding does not write the calendar: the remote-only item stays remote.
+      this.skip('remote', null, item.remoteId, 'direction', `${this.directionName()} does not import new items`, null, null);
+      return;
+    }
+    // New on the remote: the calendar gets it.
+    this.push({
+      op: 'create', side: 'calendar', eventId: null, remoteId: item.remoteId, series: item.series, etag: item.etag,
+      rule: 'new/remote', reason: 'a new remote item', next: next(remote.normal, remote.hash),
+    });
+  }
+
+  /** A remote item and the calendar event it is bound to. */
+  private pair(status: SyncStatus, item: RemoteItem): void {
+    if (status.quarantined) {
+      this.skip('remote', status.eventId, status.remoteId, 'quarantined', 'awaiting a person', null, null);
+      return;
+    }
+    const cal = this.calendar.get(status.eventId);
+    if (cal?.error) {
+      this.quarantine('calendar', status.remoteId, status.eventId, 'invalid', cal.error);
+      return;
+    }
+    const calDeleted = cal?.event.series === null;
+    const calChanged = cal !== undefined && !calDeleted && cal.hash !== status.contentHash;
+    if (item.deleted) return this.remoteDeleted(status, cal, calDeleted, calChanged);
+    const remote = this.remoteHash(item);
+    if (remote === null) return;
+    const remoteChanged = remote.hash !== status.contentHash;
+    if (calDeleted) return this.calendarDeleted(status, item, remoteChanged, remote);
+    const calSeries = cal?.event.series ?? status.base;
+    if (!remoteChanged && !calChanged) {
+      // Our own write coming back, or a repeated delivery: nothing to write.
+      this.skip('remote', status.eventId, status.remoteId, 'echo', item.etag === status.etag ? 'repeated delivery' : 'our own write, or only the etag changed', item.etag, null);
+    } else if (!remoteChanged) {
+      this.pushToRemote(status, calSeries, item.etag, 'calendar-changed', 'only the calendar changed');
+    } else if (!calChanged) {
+      this.pullToCalendar(status, item, remote, 'remote-changed', 'only the remote changed', calSeries);
+    } else if (cal!.hash === remote.hash) {
+      // Both sides made the same change: only the base moves.
+      this.skip('remote', status.eventId, status.remoteId, 'both-same', 'both sides hold the same content', item.etag, next(remote.normal, remote.hash));
+    } else {
+      this.bothChanged(status, cal!, item, remote);
+    }
+  }
+
+  private remoteDeleted(status: SyncStatus, cal: Cal | undefined, calDeleted: boolean, calChanged: boolean): void {
+    if (calDeleted) {
+      // Deleted on both sides: already a tombstone, the status goes.
+      this.skip('remote', status.eventId, status.remoteId, 'delete/both', 'already deleted in the calendar', null, 'drop');
+      return;
+    }
+    const outcome = !calChanged ? 'delete' : this.authority('calendar');
+    if (outcome === 'delete' && this.canWriteCalendar) {
+      // Deleted on the remote: the calendar event becomes a tombstone.
+      this.push({
+        op: 'delete', side: 'calendar', eventId: status.eventId, remoteId: status.remoteId, next: 'drop',
+        rule: calChanged ? `edit-vs-delete:${this.input.policy.editVsDelete}` : 'delete/remote',
+        reason: calChanged ? 'the remote deleted what the calendar edited; the delete wins' : 'deleted on the remote',
+      });
+    } else if (outcome === 'ask') {
+      this.conflict(status, 'the remote deleted what the calendar edited', { field: '(deleted)', base: status.base, calendar: cal?.event.series, remote: null });
+    } else if (this.canWriteRemote && cal?.event.series) {
+      // The calendar keeps the event: the remote gets it back as a new item.
+      this.createRemote(cal.event.eventId, cal.event.series, status.remoteId,
+        calChanged ? `edit-vs-delete:${this.input.policy.editVsDelete}` : 'direction',
+        calChanged ? 'the remote deleted what the calendar edited; the edit wins' : `${this.directionName()}: the calendar is the authority`);
+    } else {
+      this.skip('remote', status.eventId, status.remoteId, 'direction', `${this.directionName()} writes neither side`, null, 'drop');
+    }
+  }
+
+  private calendarDeleted(status: SyncStatus, item: RemoteItem & { deleted: false }, remoteChanged: boolean, remote: Hashed): void {
+    const outcome = !remoteChanged ? 'delete' : this.authority('remote');
+    if (outcome === 'delete' && this.canWriteRemote) {
+      this.deleteRemote(status.remoteId, item.etag,
+        remoteChanged ? `edit-vs-delete:${this.input.policy.editVsDelete}` : 'delete/calendar',
+        remoteChanged ? 'the calendar deleted what the remote edited; the delete wins' : 'deleted in the calendar', status.eventId);
+    } else if (outcome === 'ask') {
+      this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series });
+    } else if (this.canWriteCalendar) {
+      // The remote edited after the calendar deleted: the tombstone is restored.
+      this.push({
+        op: 'update', side: 'calendar', eventId: status.eventId, remoteId: status.remoteId, series: item.series, etag: item.etag,
+        rule: remoteChanged ? `edit-vs-delete:${this.input.policy.editVsDelete}` : 'direction',
+        reason: remoteChanged ? 'the calendar deleted what the remote edited; the edit wins' : `${this.directionName()}: the remote is the authority`,
+        next: next(remote.normal, remote.hash),
+      });
+    } else {
+      this.skip('remote', status.eventId, status.remoteId, 'direction', `${this.directionName()} keeps the remote item`, item.etag, null);
+    }
+  }
+
+  private bothChanged(status: SyncStatus, cal: Cal, item: RemoteItem & { deleted: false }, remote: Hashed): void {
+    const calSeries = cal.event.series!;
+    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, 'direction', `${this.directionName()}: the calendar is the authority`);
+    if (!this.canWriteRemote) return this.pullToCalendar(status, item, remote, 'direction', `${this.directionName()}: the remote is the authority`, calSeries);
+    const result = mergeSeries({
+      base: status.base, calendar: calSeries, remote: item.series,
+      calendarUpdatedAt: cal.event.updatedAt, remoteUpdatedAt: item.updatedAt, policy: this.input.policy,
+    });
+    this.mergeAction(status.eventId, item, result, cal.hash!, remote.hash, 'merge/three-way', 'both sides changed since the base');
+  }
+
+  /** A remote item and a calendar event found to be one (stamped id or iCalUID) without a status. */
+  private link(cal: Cal, item: RemoteItem & { deleted: false }, remote: Hashed, rule: string): void {
+    if (cal.hash === remote.hash) {
+      // Already the same on both sides: only the status is recorded.
+      this.skip('remote', cal.event.eventId, item.remoteId, rule, 'matched and identical', item.etag, next(remote.normal, remote.hash));
+      return;
+    }
+    const calSeries = cal.event.series!;
+    const status: SyncStatus = { eventId: cal.event.eventId, remoteId: item.remoteId, etag: item.etag, contentHash: '', base: calSeries };
+    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, rule, `matched; ${this.directionName()}: the calendar is the authority`);
+    if (!this.canWriteRemote) return this.pullToCalendar(status, item, remote, rule, `matched; ${this.directionName()}: the remote is the authority`, calSeries);
+    const result = mergeSeries({
+      base: null, calendar: calSeries, remote: item.series,
+      calendarUpdatedAt: cal.event.updatedAt, remoteUpdatedAt: item.updatedAt, policy: this.input.policy,
+    });
+    this.mergeAction(cal.event.eventId, item, result, cal.hash!, remote.hash, rule, 'matched without a base; the two copies differ');
+  }
+
+  private mergeAction(eventId: string, item: RemoteItem & { deleted: false }, result: MergeResult, calHash: string, remoteHash: string, rule: string, reason: string): void {
+    const remoteSeries = project(result.merged, this.input.binding.projection);
+    const normal = normaliseSeries(remoteSeries);
+    const mergedHash = hashNormal(normal);
+    // Both sides changed: the merge result goes wherever it differs.
+    this.push({
+      op: 'merge', side: 'calendar', eventId, remoteId: item.remoteId, result, remoteSeries,
+      writeCalendar: mergedHash !== calHash, writeRemote: mergedHash !== remoteHash, ifMatch: item.etag, etag: item.etag,
+      rule, reason, next: next(normal, mergedHash),
+    });
+    if (result.conflicts.length > 0) {
+      // Same-field changes the policy sends to a person; the merge above still applies.
+      this.push({
+        op: 'conflict', side: 'calendar', eventId, remoteId: item.remoteId, conflicts: result.conflicts, quarantine: false,
+        rule: `${this.input.policy.mode}/ask`, reason: `both sides changed ${result.conflicts.map((c) => c.field).join(', ')}`, next: null,
+      });
+    }
+  }
+
+  private pushToRemote(status: SyncStatus, series: EventSeries, ifMatch: string | null, rule: string, reason: string): void {
+    if (!this.canWriteRemote) {
+      this.skip('calendar', status.eventId, status.remoteId, 'direction', `${this.directionName()} does not write the remote`, null, null);
+      return;
+    }
+    const projected = project(series, this.input.binding.projection);
+    const normal = normaliseSeries(projected);
+    // The calendar's content goes to the remote item.
+    this.push({
+      op: 'update', side: 'remote', eventId: status.eventId, remoteId: status.remoteId, series: projected, ifMatch,
+      rule, reason, next: next(normal, hashNormal(normal)),
+    });
+  }
+
+  private pullToCalendar(status: SyncStatus, item: RemoteItem & { deleted: false }, remote: Hashed, rule: string, reason: string, calSeries: EventSeries): void {
+    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, 'direction', `${this.directionName()}: the calendar is the authority`);
+    // The remote's content goes to the calendar event (a fast-forward).
+    this.push({
+      op: 'update', side: 'calendar', eventId: status.eventId, remoteId: item.remoteId, series: item.series, etag: item.etag,
+      rule, reason, next: next(remote.normal, remote.hash),
+    });
+  }
+
+  /** Statuses whose item a complete listing no longer shows. */
+  private absentItems(items: RemoteItem[]): void {
+    const listed = new Set(items.map((i) => i.remoteId));
+    for (const status of this.input.statuses) {
+      if (listed.has(status.remoteId) || this.handled.has(status.eventId)) continue;
+      const window = this.input.remote.window;
+      // Outside the sync window a missing item is absent, not deleted: nothing happens.
+      if (window && isOutsideWindow(status.base, window)) continue;
+      this.handled.add(status.eventId);
+      this.pair(status, { remoteId: status.remoteId, etag: null, deleted: true, series: null, calsyncId: status.eventId, updatedAt: null });
+    }
+  }
+
+  /** A calendar event no remote item of this pass touched. */
+  private calendarEvent(cal: Cal): void {
+    const { eventId, series } = cal.event;
+    if (this.handled.has(eventId)) return;
+    if (cal.error) {
+      this.quarantine('calendar', null, eventId, 'invalid', cal.error);
+      return;
+    }
+    const status = this.statusByEvent.get(eventId);
+    if (status?.quarantined) return;
+    if (!status) {
+      // A tombstone never synced here: nothing to do.
+      if (series === null) return;
+      if (!this.canWriteRemote) return;
+      // New in the calendar: the remote gets it.
+      this.createRemote(eventId, series, null, 'new/calendar', 'a new calendar event');
+      return;
+    }
+    if (series === null) {
+      // Deleted in the calendar: the remote item goes.
+      if (this.canWriteRemote) this.deleteRemote(status.remoteId, status.etag, 'delete/calendar', 'deleted in the calendar', eventId);
+      return;
+    }
+    if (cal.hash !== status.contentHash && this.canWriteRemote) this.pushToRemote(status, series, status.etag, 'calendar-changed', 'only the calendar changed');
+  }
+
+  private createRemote(eventId: string, series: EventSeries, supersedes: string | null, rule: string, reason: string): void {
+    const projected = project(series, this.input.binding.projection);
+    const normal = normaliseSeries(projected);
+    this.push({
+      op: 'create', side: 'remote', eventId, remoteId: null, calsyncId: eventId, series: projected, supersedes,
+      rule, reason, next: next(normal, hashNormal(normal)),
+    });
+  }
+
+  private deleteRemote(remoteId: string, ifMatch: string | null, rule: string, reason: string, eventId: string | null = null): void {
+    this.push({ op: 'delete', side: 'remote', eventId, remoteId, ifMatch, rule, reason, next: eventId ? 'drop' : null });
+  }
+
+  private skip(side: Side, eventId: string | null, remoteId: string | null, rule: string, reason: string, etag: string | null, nextStatus: NextStatus): void {
+    this.push({ op: 'skip', side, eventId, remoteId, rule, reason, etag, next: nextStatus });
+  }
+
+  private conflict(status: SyncStatus, reason: string, conflict: MergeConflict): void {
+    // Edit against delete under `ask`: the item waits for a person, nothing is written.
+    this.push({
+      op: 'conflict', side: 'calendar', eventId: status.eventId, remoteId: status.remoteId, conflicts: [conflict], quarantine: true,
+      rule: `edit-vs-delete:${this.input.policy.editVsDelete}`, reason, next: null,
+    });
+  }
+
+  private quarantine(side: Side, remoteId: string | null, eventId: string | null, rule: string, error: CoreError): void {
+    // A bad item is set aside with its error; the rest of the pass goes on.
+    this.push({ op: 'quarantine', side, eventId, remoteId, rule, reason: error.message, next: null, error: { code: error.code, message: error.message, path: error.path } });
+  }
+
+  private push(action: Action): void {
+    this.actions.push(action);
+  }
+
+  /** Who wins an edit on `edited` against a delete, with the direction as authority. */
+  private authority(edited: Side): 'edit' | 'delete' | 'ask' {
+    const { direction, projection } = this.input.binding;
+    if (direction === 'import') return edited === 'remote' ? 'edit' : 'delete';
+    if (direction === 'export' || projection !== 'full') return edited === 'calendar' ? 'edit' : 'delete';
+    return editVsDeleteOutcome(this.input.policy, edited);
+  }
+
+  private directionName(): string {
+    const { direction, projection } = this.input.binding;
+    return projection === 'full' ? direction : `${direction} (${projection})`;
+  }
+
+  private view(event: CalendarEvent): Cal {
+    if (event.series === null) return { event, hash: null, error: null };
+    try {
+      return { event, hash: hashNormal(normaliseSeries(project(event.series, this.input.binding.projection))), error: null };
+    } catch (error) {
+      if (error instanceof CoreError) return { event, hash: null, error };
+      throw error;
+    }
+  }
+
+  private remoteHash(item: RemoteItem & { deleted: false }): Hashed | null {
+    try {
+      const normal = normaliseSeries(item.series);
+      return { normal, hash: hashNormal(normal) };
+    } catch (error) {
+      if (!(error instanceof CoreError)) throw error;
+      this.quarantine('remote', item.remoteId, this.statusByRemote.get(item.remoteId)?.eventId ?? null, 'invalid', error);
+      return null;
+    }
+  }
+}
+
+interface Hashed { normal: EventSeries; hash: string }
+
+function next(base: EventSeries, contentHash: string): NextStatus {
+  return { base, contentHash };
+}
+
+/** One entry per remote id, the last delivered, in order of first delivery. */
+function lastOccurrences(items: RemoteItem[]): RemoteItem[] {
+  const byId = new Map<string, RemoteItem>();
+  for (const item of items) byId.set(item.remoteId, item);
+  return [...byId.values()];
+}
+
+function checkInput(input: PlanInput): void {
+  const fail = (message: string, path: string) => { throw new CoreError('INVALID_INPUT', message, path); };
+  if (typeof input !== 'object' || input === null) fail('plan input must be an object', 'input');
+  if (!['two_way', 'import', 'export'].includes(input.binding?.direction)) fail('direction must be two_way, import or export', 'input.binding.direction');
+  if (!['full', 'busy-only'].includes(input.binding?.projection)) fail('projection must be full or busy-only', 'input.binding.projection');
+  if (!Array.isArray(input.statuses)) fail('statuses must be an array', 'input.statuses');
+  if (!Array.isArray(input.calendar)) fail('calendar must be an array', 'input.calendar');
+  if (!Array.isArray(input.remote?.items)) fail('remote.items must be an array', 'input.remote.items');
+  const remoteIds = new Set<string>();
+  const eventIds = new Set<string>();
+  input.statuses.forEach((s, i) => {
+    if (typeof s?.remoteId !== 'string' || typeof s.eventId !== 'string' || typeof s.contentHash !== 'string') fail('status needs eventId, remoteId and contentHash', `input.statuses[${i}]`);
+    if (remoteIds.has(s.remoteId)) fail(`two statuses for remote id ${s.remoteId}`, `input.statuses[${i}].remoteId`);
+    if (eventIds.has(s.eventId)) fail(`two statuses for event ${s.eventId}`, `input.statuses[${i}].eventId`);
+    remoteIds.add(s.remoteId);
+    eventIds.add(s.eventId);
+  });
+  const calendarIds = new Set<string>();
+  input.calendar.forEach((e, i) => {
+    if (typeof e?.eventId !== 'string') fail('event needs an eventId', `input.calendar[${i}].eventId`);
+    if (calendarIds.has(e.eventId)) fail(`event ${e.eventId} listed twice`, `input.calendar[${i}].eventId`);
+    calendarIds.add(e.eventId);
+  });
+  input.remote.items.forEach((item, i) => {
+    if (typeof item?.remoteId !== 'string') fail('item needs a remoteId', `input.remote.items[${i}].remoteId`);
+    if (!item.deleted && (typeof item.series !== 'object' || item.series === null)) fail('a live item needs a series', `input.remote.items[${i}].series`);
+  });
+}

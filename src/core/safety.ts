@@ -1,0 +1,122 @@
+// Deletion safety (ARCHITECTURE.md "Deletion safety"): a side that had items and lists
+// none does not wipe its peers; a pass that would delete more than a share of the
+// calendar pauses for confirmation; deletes are tombstones; absence outside the sync
+// window is not deletion. Pure: the clock is an input.
+import { CoreError } from './errors.ts';
+import type { EventSeries, LocalDateTime } from './model.ts';
+import { normaliseLocal } from './normalise.ts';
+import type { Side } from './policy.ts';
+
+export interface SafetySettings {
+  /** Share of the calendar (0..1) one pass may delete without confirmation. */
+  maxDeleteShare: number;
+  /** Deletions always allowed per pass, so a small calendar can still lose an event. */
+  deleteAllowance: number;
+  /** An operator confirmed this pass's wipe (a side listing nothing). */
+  confirmWipe: boolean;
+  /** An operator confirmed this pass's deletions beyond the budget. */
+  confirmDeletions: boolean;
+  /** Days a tombstone is kept (the app API promises 30). */
+  tombstoneDays: number;
+}
+
+export const defaultSafety: SafetySettings = Object.freeze({
+  // A quarter: more than any routine cleanup we have seen, less than a cleared calendar.
+  maxDeleteShare: 0.25,
+  deleteAllowance: 5,
+  confirmWipe: false,
+  confirmDeletions: false,
+  tombstoneDays: 30,
+});
+
+/** Why a pass stopped before changing anything; the operator confirms or the pass stays paused. */
+export type SafetyStop =
+  | { kind: 'wipe'; side: Side; known: number; message: string }
+  | { kind: 'deletion-budget'; deletes: number; limit: number; message: string };
+
+export interface SyncWindow {
+  /** Local date or date-time bounds; items wholly outside are absent, not deleted. */
+  start: LocalDateTime;
+  end: LocalDateTime;
+}
+
+export function parseSafety(input: Partial<SafetySettings> | null | undefined): SafetySettings {
+  const settings = { ...defaultSafety, ...(input ?? {}) };
+  if (!(settings.maxDeleteShare >= 0 && settings.maxDeleteShare <= 1)) {
+    throw new CoreError('INVALID_INPUT', 'maxDeleteShare must be between 0 and 1', 'safety.maxDeleteShare');
+  }
+  for (const key of ['deleteAllowance', 'tombstoneDays'] as const) {
+    if (!Number.isInteger(settings[key]) || settings[key] < 0) {
+      throw new CoreError('INVALID_INPUT', `${key} must be a whole number ≥ 0`, `safety.${key}`);
+    }
+  }
+  for (const key of ['confirmWipe', 'confirmDeletions'] as const) {
+    if (typeof settings[key] !== 'boolean') throw new CoreError('INVALID_INPUT', `${key} must be true or false`, `safety.${key}`);
+  }
+  return settings;
+}
+
+/** The wipe brake: `known` items were synced with `side`, which now lists none. */
+export function wipeBrake(side: Side, known: number, listed: number, settings: SafetySettings): SafetyStop | null {
+  if (known === 0 || listed > 0 || settings.confirmWipe) return null;
+  return {
+    kind: 'wipe', side, known,
+    message: `the ${side} side had ${known} synced item(s) and now lists none; confirm to mirror the wipe`,
+  };
+}
+
+/** The deletion budget of one pass over a calendar of `calendarSize` events. */
+export function deletionBudget(deletes: number, calendarSize: number, settings: SafetySettings): SafetyStop | null {
+  const limit = Math.max(settings.deleteAllowance, Math.floor(settings.maxDeleteShare * calendarSize));
+  if (deletes <= limit || settings.confirmDeletions) return null;
+  return {
+    kind: 'deletion-budget', deletes, limit,
+    message: `the pass would delete ${deletes} item(s), more than the ${limit} allowed for ${calendarSize}; confirm to go on`,
+  };
+}
+
+/**
+ * Whether a series lies wholly outside the window, so that a windowed listing (Graph
+ * calendarView delta, a CalDAV time-range query) not showing it means nothing. Local
+ * times are compared with a day of slack each side, which covers every zone offset.
+ * A series without an end (RRULE without COUNT/UNTIL) is inside once it has started.
+ */
+export function isOutsideWindow(series: EventSeries, window: SyncWindow): boolean {
+  const event = series.master ?? series.overrides[0];
+  if (!event) return false;
+  const start = dayOf(window.start, -1);
+  const end = dayOf(window.end, 1);
+  const first = dayOf(event.start.local, 0);
+  if (first > end) return true;
+  if (event.recurrence) {
+    const until = seriesEnd(event.recurrence.rrule);
+    return until !== null && until < start && series.overrides.every((o) => dayOf(o.end.local, 0) < start);
+  }
+  return dayOf(event.end.local, 0) < start && series.overrides.every((o) => dayOf(o.end.local, 0) < start);
+}
+
+function seriesEnd(rrules: string[]): string | null {
+  let last: string | null = null;
+  for (const rule of rrules) {
+    const until = /UNTIL=(\d{8})/i.exec(rule);
+    if (!until) return null;
+    const day = dayOf(until[1]!, 0);
+    if (last === null || day > last) last = day;
+  }
+  return last;
+}
+
+function dayOf(local: LocalDateTime, shiftDays: number): string {
+  const date = normaliseLocal(local, true, 'window');
+  if (shiftDays === 0) return date;
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + shiftDays);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Whether a tombstone deleted at `deletedAt` may be purged at `now` (ISO instants). */
+export function tombstoneExpired(deletedAt: string, now: string, settings: SafetySettings = defaultSafety): boolean {
+  const age = Date.parse(now) - Date.parse(deletedAt);
+  if (!Number.isFinite(age)) throw new CoreError('INVALID_INPUT', 'deletedAt and now must be ISO instants', 'tombstone.deletedAt');
+  return age > settings.tombstoneDays * 86_400_000;
+}
