@@ -1,0 +1,259 @@
+// The in-memory connector: a provider that lives in a Map, for tests, the model-based
+// test and the first-run sandbox. It follows the Connector contract and can misbehave
+// on purpose, like real providers do (README.md lists each fault and what it stands for).
+import { CoreError } from '../../core/errors.ts';
+import type { CalsyncId, EventSeries } from '../../core/model.ts';
+import { normaliseSeries } from '../../core/normalise.ts';
+import {
+  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type WriteResult,
+} from '../connector.ts';
+import { seededRng, shuffle, type Rng } from './rng.ts';
+
+export { seededRng, type Rng } from './rng.ts';
+
+export interface MemoryFaults {
+  /** The next N writes fail with a transient error. */
+  failWrites: number;
+  /** Failed writes were applied before failing (the response was lost), as after a timeout. */
+  failAfterApply: boolean;
+  /** Probability that the server rewrites an item's etag again just after a write. */
+  flakyEtags: number;
+  /** Probability that a listed item is delivered a second time in the same listing. */
+  duplicateDelivery: number;
+  /** Items of a listing come in random order. */
+  reorder: boolean;
+  /** The next N calls of any kind fail with rate-limited, retry after 30 s. */
+  rateLimit: number;
+}
+
+export interface MemoryConnectorOptions {
+  /** Drives every fault; default seed 1. */
+  rng?: Rng;
+  /** The provider's clock for `updatedAt`; default a counter from 2026-01-01T00:00:00Z. */
+  clock?: () => string;
+  pageSize?: number;
+  faults?: Partial<MemoryFaults>;
+}
+
+interface Stored {
+  remoteId: string;
+  etag: string;
+  series: EventSeries | null;
+  calsyncId: CalsyncId | null;
+  updatedAt: string;
+}
+
+interface RemoteCalendar {
+  items: Map<string, Stored>;
+  /** One entry per change, the changed remote id; a cursor is an index into it. */
+  log: string[];
+  /** Bumped by expireCursors: older cursors are refused. */
+  epoch: number;
+}
+
+const noFaults: MemoryFaults = { failWrites: 0, failAfterApply: false, flakyEtags: 0, duplicateDelivery: 0, reorder: false, rateLimit: 0 };
+
+export class MemoryConnector implements Connector {
+  readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: true, conditionalWrites: true, windowed: false };
+  readonly faults: MemoryFaults;
+  private readonly calendars = new Map<string, RemoteCalendar>();
+  private readonly pages = new Map<string, { items: RemoteItem[]; nextCursor: string }>();
+  private readonly rng: Rng;
+  private readonly clock: () => string;
+  private readonly pageSize: number;
+  private counter = 0;
+
+  constructor(options: MemoryConnectorOptions = {}) {
+    this.rng = options.rng ?? seededRng(1);
+    let tick = 0;
+    this.clock = options.clock ?? (() => new Date(Date.UTC(2026, 0, 1) + 1000 * tick++).toISOString());
+    this.pageSize = options.pageSize ?? 50;
+    this.faults = { ...noFaults, ...options.faults };
+  }
+
+  addCalendar(remoteCalendarId: string): void {
+    if (!this.calendars.has(remoteCalendarId)) this.calendars.set(remoteCalendarId, { items: new Map(), log: [], epoch: 0 });
+  }
+
+  async listChanges(remoteCalendarId: string, cursor: string | null, pageToken?: string): Promise<ChangePage> {
+    this.rateLimited();
+    const calendar = this.calendar(remoteCalendarId);
+    const since = cursor === null ? null : this.cursorPosition(calendar, cursor);
+    let token = pageToken;
+    if (token === undefined) {
+      token = `page-${++this.counter}:0`;
+      this.pages.set(token.split(':')[0]!, { items: this.snapshot(calendar, since), nextCursor: `m1:${calendar.epoch}:${calendar.log.length}` });
+    }
+    const [id, offsetText] = token.split(':');
+    const listing = this.pages.get(id!);
+    const offset = Number(offsetText);
+    if (!listing || !Number.isInteger(offset)) throw new ConnectorError('permanent', `unknown page token ${token}`);
+    const items = listing.items.slice(offset, offset + this.pageSize);
+    const last = offset + this.pageSize >= listing.items.length;
+    if (last) this.pages.delete(id!);
+    return {
+      items: structuredClone(items),
+      nextPageToken: last ? null : `${id}:${offset + this.pageSize}`,
+      nextCursor: last ? listing.nextCursor : null,
+      complete: cursor === null,
+    };
+  }
+
+  async create(remoteCalendarId: string, series: EventSeries, options: { calsyncId: CalsyncId }): Promise<WriteResult> {
+    this.rateLimited();
+    const calendar = this.calendar(remoteCalendarId);
+    checkSeries(series);
+    const existing = [...calendar.items.values()].find((s) => s.series !== null && s.calsyncId === options.calsyncId);
+    if (existing) return { remoteId: existing.remoteId, etag: existing.etag };
+    return this.write(calendar, () => {
+      const remoteId = `mem-${++this.counter}`;
+      return this.store(calendar, { remoteId, etag: '', series, calsyncId: options.calsyncId, updatedAt: '' });
+    });
+  }
+
+  async update(remoteCalendarId: string, remoteId: string, series: EventSeries, options: { ifMatch: string | null }): Promise<WriteResult> {
+    this.rateLimited();
+    const calendar = this.calendar(remoteCalendarId);
+    checkSeries(series);
+    const current = this.current(calendar, remoteId, options.ifMatch);
+    if (!current) throw new ConnectorError('not-found', `no item ${remoteId}`, { remoteId });
+    return this.write(calendar, () => this.store(calendar, { ...current, series }));
+  }
+
+  async delete(remoteCalendarId: string, remoteId: string, options: { ifMatch: string | null }): Promise<void> {
+    this.rateLimited();
+    const calendar = this.calendar(remoteCalendarId);
+    const current = this.current(calendar, remoteId, options.ifMatch);
+    if (!current) return;
+    await this.write(calendar, () => this.store(calendar, { ...current, series: null }));
+  }
+
+  // What a person does in the provider's own app: changes calsync did not make.
+
+  userCreate(remoteCalendarId: string, series: EventSeries): string {
+    const calendar = this.calendar(remoteCalendarId);
+    const remoteId = `mem-${++this.counter}`;
+    this.store(calendar, { remoteId, etag: '', series, calsyncId: null, updatedAt: '' });
+    return remoteId;
+  }
+
+  userUpdate(remoteCalendarId: string, remoteId: string, series: EventSeries): void {
+    const calendar = this.calendar(remoteCalendarId);
+    const current = this.current(calendar, remoteId, null);
+    if (!current) throw new ConnectorError('not-found', `no item ${remoteId}`, { remoteId });
+    this.store(calendar, { ...current, series });
+  }
+
+  userDelete(remoteCalendarId: string, remoteId: string): void {
+    const calendar = this.calendar(remoteCalendarId);
+    const current = this.current(calendar, remoteId, null);
+    if (current) this.store(calendar, { ...current, series: null });
+  }
+
+  /** The server rewrites an item's etag without changing its content (CalDAV servers on reindex). */
+  touch(remoteCalendarId: string, remoteId: string): void {
+    const calendar = this.calendar(remoteCalendarId);
+    const current = calendar.items.get(remoteId);
+    if (current?.series) this.bumpEtag(calendar, current);
+  }
+
+  /** Every cursor handed out so far becomes invalid, as after Google's 410 Gone. */
+  expireCursors(remoteCalendarId: string): void {
+    this.calendar(remoteCalendarId).epoch++;
+  }
+
+  /** The live items, as a person looking at the provider's calendar sees them. */
+  liveItems(remoteCalendarId: string): { remoteId: string; etag: string; series: EventSeries; calsyncId: CalsyncId | null; updatedAt: string }[] {
+    return [...this.calendar(remoteCalendarId).items.values()]
+      .filter((s): s is Stored & { series: EventSeries } => s.series !== null)
+      .map((s) => structuredClone(s));
+  }
+
+  private calendar(remoteCalendarId: string): RemoteCalendar {
+    const calendar = this.calendars.get(remoteCalendarId);
+    if (!calendar) throw new ConnectorError('not-found', `no remote calendar ${remoteCalendarId}`);
+    return calendar;
+  }
+
+  private cursorPosition(calendar: RemoteCalendar, cursor: string): number {
+    const match = /^m1:(\d+):(\d+)$/.exec(cursor);
+    if (!match || Number(match[1]) !== calendar.epoch || Number(match[2]) > calendar.log.length) {
+      throw new ConnectorError('cursor-expired', `cursor ${cursor} is no longer valid; list in full`);
+    }
+    return Number(match[2]);
+  }
+
+  private snapshot(calendar: RemoteCalendar, since: number | null): RemoteItem[] {
+    const ids = since === null
+      ? [...calendar.items.values()].filter((s) => s.series !== null).map((s) => s.remoteId).sort()
+      : [...new Set(calendar.log.slice(since))];
+    const items: RemoteItem[] = [];
+    for (const id of ids) {
+      const item = toItem(calendar.items.get(id)!);
+      items.push(item);
+      if (this.rng() < this.faults.duplicateDelivery) items.push(item);
+    }
+    return this.faults.reorder ? shuffle(items, this.rng) : items;
+  }
+
+  private current(calendar: RemoteCalendar, remoteId: string, ifMatch: string | null): Stored | null {
+    const current = calendar.items.get(remoteId);
+    if (!current || current.series === null) return null;
+    if (ifMatch !== null && ifMatch !== current.etag) {
+      throw new ConnectorError('precondition-failed', `etag of ${remoteId} is ${current.etag}, not ${ifMatch}`, { remoteId });
+    }
+    return current;
+  }
+
+  private async write(calendar: RemoteCalendar, apply: () => Stored): Promise<WriteResult> {
+    if (this.faults.failWrites > 0) {
+      this.faults.failWrites--;
+      if (this.faults.failAfterApply) apply();
+      throw new ConnectorError('transient', 'injected write failure');
+    }
+    const stored = apply();
+    const result = { remoteId: stored.remoteId, etag: stored.etag };
+    if (stored.series !== null && this.rng() < this.faults.flakyEtags) this.bumpEtag(calendar, stored);
+    return result;
+  }
+
+  private store(calendar: RemoteCalendar, item: Stored): Stored {
+    const stored = { ...item, series: item.series && structuredClone(item.series), etag: this.newEtag(), updatedAt: this.clock() };
+    calendar.items.set(stored.remoteId, stored);
+    calendar.log.push(stored.remoteId);
+    return stored;
+  }
+
+  private bumpEtag(calendar: RemoteCalendar, stored: Stored): void {
+    stored.etag = this.newEtag();
+    calendar.log.push(stored.remoteId);
+  }
+
+  private newEtag(): string {
+    return `"${++this.counter}"`;
+  }
+
+  private rateLimited(): void {
+    if (this.faults.rateLimit > 0) {
+      this.faults.rateLimit--;
+      throw new ConnectorError('rate-limited', 'injected rate limit', { retryAfterSeconds: 30 });
+    }
+  }
+}
+
+function toItem(stored: Stored): RemoteItem {
+  return stored.series === null
+    ? { remoteId: stored.remoteId, etag: null, deleted: true, series: null, calsyncId: stored.calsyncId, updatedAt: stored.updatedAt }
+    : { remoteId: stored.remoteId, etag: stored.etag, deleted: false, series: stored.series, calsyncId: stored.calsyncId, updatedAt: stored.updatedAt };
+}
+
+// Providers refuse what they cannot store (Google 400 invalid, CalDAV 415/403 on bad
+// iCalendar); the fake refuses what the core cannot normalise.
+function checkSeries(series: EventSeries): void {
+  try {
+    normaliseSeries(series);
+  } catch (error) {
+    if (error instanceof CoreError) throw new ConnectorError('permanent', `invalid item: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
