@@ -1,0 +1,151 @@
+// Canonical series → iCalendar text: one VCALENDAR with the master, its overrides and
+// the VTIMEZONEs they use, everything kept in extras.ical written back verbatim, so
+// parseCalendar(renderCalendar(x)) deep-equals x.
+import { CoreError } from '../errors.ts';
+import type { CalsyncId, CanonicalEvent, EventSeries, LocalDateTime } from '../model.ts';
+import { validateSeries } from '../validate.ts';
+import { alarmLines } from './alarms.ts';
+import { conferenceProvider, icalExtras, reminderKey, type IcalExtras } from './extras.ts';
+import { contentLine, escapeText, fold, type Params } from './lines.ts';
+import { CALSYNC_ID, NO_REMINDERS, PROVIDER_PARAM, RESPONDED_PARAM } from './vevent.ts';
+import { vtimezoneFor } from './vtimezone.ts';
+
+export interface RenderOptions {
+  /** DTSTAMP of every VEVENT as an ISO instant. RFC 5545 requires one; core has no clock. */
+  dtstamp: string;
+  /** Stamped as X-CALSYNC-ID on every VEVENT, so the item is recognised when it comes back. */
+  calsyncId?: CalsyncId | null;
+  /** Calendar-level lines to add, e.g. `METHOD:PUBLISH`. */
+  calendarProperties?: string[];
+}
+
+export const PRODID = '-//calsync//calsync//EN';
+
+const ROLES: Record<string, string> = {
+  chair: 'CHAIR',
+  required: 'REQ-PARTICIPANT',
+  optional: 'OPT-PARTICIPANT',
+  'non-participant': 'NON-PARTICIPANT',
+};
+
+const basic = (local: LocalDateTime): string => local.replace(/[-:]/g, '');
+
+interface Zone {
+  tz: string | null;
+  custom: IcalExtras['timezone'] | undefined;
+}
+
+/** A DATE / DATE-TIME property with one or more values in one zone. */
+function timeLine(name: string, values: LocalDateTime[], zone: Zone): string {
+  const isDate = !values[0]!.includes('T');
+  if (isDate) return contentLine(name, { value: 'DATE' }, values.map(basic).join(','));
+  if (zone.tz === 'UTC') return contentLine(name, {}, values.map((v) => `${basic(v)}Z`).join(','));
+  const tzid = zone.tz ?? zone.custom?.tzid;
+  return contentLine(name, tzid === undefined ? {} : { tzid }, values.map(basic).join(','));
+}
+
+function textLine(name: string, value: string, params: Params = {}): string {
+  return contentLine(name, params, escapeText(value));
+}
+
+function isoToBasic(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(iso) || Number.isNaN(ms)) {
+    throw new CoreError('INVALID_INPUT', `dtstamp must be an ISO instant like 2025-01-02T10:00:00Z, got "${iso}"`, 'dtstamp');
+  }
+  return `${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+}
+
+function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOptions, dtstamp: string): string[] {
+  const x = icalExtras(e);
+  const params = x.params ?? {};
+  const zone = (tz: string | null): Zone => ({ tz, custom: x.timezone });
+  const termsZone: Zone = { tz: terms.start.tz, custom: icalExtras(terms).timezone };
+  const lines = [textLine('UID', e.uid), `DTSTAMP:${dtstamp}`];
+  if (options.calsyncId) lines.push(textLine(CALSYNC_ID, options.calsyncId));
+  if (e.recurrenceId !== null) lines.push(timeLine('RECURRENCE-ID', [e.recurrenceId], termsZone));
+  lines.push(timeLine('DTSTART', [e.start.local], zone(e.start.tz)), timeLine('DTEND', [e.end.local], zone(e.end.tz)));
+  if (e.recurrence !== null) {
+    lines.push(...e.recurrence.rrule.map((r) => `RRULE:${r}`));
+    if (e.recurrence.rdate.length > 0) lines.push(timeLine('RDATE', e.recurrence.rdate, termsZone));
+    if (e.recurrence.exdate.length > 0) lines.push(timeLine('EXDATE', e.recurrence.exdate, termsZone));
+  }
+  lines.push(`SEQUENCE:${e.sequence}`, `STATUS:${e.status.toUpperCase()}`);
+  if (e.summary !== '') lines.push(textLine('SUMMARY', e.summary, params.SUMMARY));
+  if (e.description !== '') lines.push(textLine('DESCRIPTION', e.description, params.DESCRIPTION));
+  if (e.descriptionHtml !== null) {
+    lines.push(textLine('X-ALT-DESC', e.descriptionHtml, { fmttype: 'text/html', ...params['X-ALT-DESC'] }));
+  }
+  if (e.location !== '') lines.push(textLine('LOCATION', e.location, params.LOCATION));
+  lines.push(`TRANSP:${e.transparency.toUpperCase()}`);
+  if (e.visibility !== 'default') lines.push(`CLASS:${e.visibility.toUpperCase()}`);
+  if (e.organizer !== null) {
+    const cn: Params = e.organizer.name === null ? {} : { cn: e.organizer.name };
+    lines.push(contentLine('ORGANIZER', { ...cn, ...params.ORGANIZER }, `mailto:${e.organizer.email}`));
+  }
+  for (const a of e.attendees) {
+    const p: Params = { ...params[`ATTENDEE:${a.email}`] };
+    if (a.name !== null) p.cn = a.name;
+    p.role = ROLES[a.role]!;
+    p.partstat = a.response.toUpperCase();
+    if (a.respondedAt !== null) p[RESPONDED_PARAM] = a.respondedAt;
+    lines.push(contentLine('ATTENDEE', p, `mailto:${a.email}`));
+  }
+  if (e.conference !== null) {
+    const { url, provider } = e.conference;
+    const p: Params = { value: 'URI', ...params.CONFERENCE };
+    if (conferenceProvider(url) !== provider) p[PROVIDER_PARAM] = provider ?? '';
+    lines.push(contentLine('CONFERENCE', p, url));
+  }
+  if (e.categories.length > 0) lines.push(contentLine('CATEGORIES', {}, e.categories.map(escapeText).join(',')));
+  if (e.color !== null) lines.push(textLine('COLOR', e.color));
+  const components = x.components ?? [];
+  if (e.reminders !== null && e.reminders.length === 0 && !components.some((c) => c.startsWith('BEGIN:VALARM'))) {
+    lines.push(`${NO_REMINDERS}:NONE`);
+  }
+  lines.push(...(x.properties ?? []));
+  const used = new Map<string, number>();
+  for (const r of e.reminders ?? []) {
+    const key = reminderKey(r);
+    const i = used.get(key) ?? 0;
+    used.set(key, i + 1);
+    lines.push(...alarmLines(r, x.alarms?.[key]?.[i] ?? []));
+  }
+  for (const c of components) lines.push(...c.split('\r\n'));
+  return ['BEGIN:VEVENT', ...lines, 'END:VEVENT'];
+}
+
+/** The VTIMEZONEs a series needs: generated for IANA zones, verbatim for custom ones. */
+function timezoneLines(events: CanonicalEvent[]): string[] {
+  const years = new Map<string, number>();
+  const custom = new Map<string, string>();
+  for (const e of events) {
+    for (const t of [e.start, e.end]) {
+      if (t.tz === null || t.tz === 'UTC') continue;
+      const year = Number(t.local.slice(0, 4));
+      years.set(t.tz, Math.min(year, years.get(t.tz) ?? year));
+    }
+    const tz = icalExtras(e).timezone;
+    if (tz !== undefined) custom.set(tz.tzid, tz.vtimezone);
+  }
+  return [
+    ...[...years].flatMap(([tz, year]) => vtimezoneFor(tz, year)),
+    ...[...custom.values()].flatMap((text) => text.split('\r\n')),
+  ];
+}
+
+export function renderCalendar(series: EventSeries, options: RenderOptions): string {
+  validateSeries(series);
+  const dtstamp = isoToBasic(options.dtstamp);
+  const events = [...(series.master === null ? [] : [series.master]), ...series.overrides];
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    `PRODID:${PRODID}`,
+    ...(options.calendarProperties ?? []),
+    ...timezoneLines(events),
+    ...events.flatMap((e) => eventLines(e, series.master ?? e, options, dtstamp)),
+    'END:VCALENDAR',
+  ];
+  return `${lines.map(fold).join('\r\n')}\r\n`;
+}
