@@ -29,7 +29,7 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
     .description('Show the database, the queue (depth, dead jobs) and every binding with its last pass, lag and errors.')
     .option('--json', 'print as JSON')
     .action((options: JsonOption) => withRuntime(async (runtime) => {
-      const { rows: [server] } = await runtime.db.query<{ version: string }>('show server_version');
+      const { rows: [server] } = await runtime.db.query<{ version: string }>("select current_setting('server_version') as version");
       const status = {
         database: { url: redactUrl(runtime.databaseUrl), embedded: runtime.embedded, serverVersion: server!.version },
         queue: await queueCounts(runtime.db),

@@ -21,7 +21,7 @@ const deps: CliDeps = {
   loadConfig: () => loadConfig(),
   async openRuntime(config) {
     // One-shot commands log only warnings, to stderr, so their stdout stays clean for --json.
-    const runtime = await openRuntime(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2), poolSize: 4, applicationName: 'calsync cli' });
+    const runtime = await openRuntime(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2), poolSize: 4, applicationName: 'calsync cli', attach: true });
     const handle = {
       db: runtime.db, embedded: runtime.embedded !== undefined, databaseUrl: runtime.databaseUrl,
       migrationsApplied: runtime.migration?.applied ?? [], close: runtime.close,

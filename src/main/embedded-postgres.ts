@@ -27,8 +27,14 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** 0 picks a free loopback port. */
   port: number;
-  /** Keep nothing: used by the test runner's throw-away server. */
+  /** Database to create and connect to (default `calsync`). */
   database?: string;
+  /**
+   * When another calsync process already runs the server for this data folder, connect
+   * to that server instead of refusing (for one-shot commands such as `calsync status`;
+   * `stop()` then leaves the server to its owner).
+   */
+  attach?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -164,24 +170,37 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return true;
 }
 
-// A calsync killed with SIGKILL leaves its server running. The lock file names the
-// calsync process that owns the server: if that process is gone, the server is an
-// orphan and is stopped; if it lives, this data folder is in use.
-async function reclaimDataDir(dataDir: string, pgdata: string): Promise<void> {
+interface RunningServer {
+  pid: number;
+  port: number;
+}
+
+// postmaster.pid holds the server's pid on line 1 and its port on line 4.
+function runningServer(pgdata: string): RunningServer | undefined {
+  const pidFile = path.join(pgdata, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return undefined;
+  const lines = fs.readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? { pid, port } : undefined;
+}
+
+function lockOwner(dataDir: string): number | undefined {
   const lockFile = path.join(dataDir, 'calsync.lock');
   const owner = fs.existsSync(lockFile) ? Number(fs.readFileSync(lockFile, 'utf8').trim()) : NaN;
-  if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
-    throw new CalsyncError('EMBEDDED_POSTGRES_IN_USE', `the data folder ${dataDir} is in use by calsync process ${owner}`, { pid: owner });
+  return Number.isInteger(owner) && owner !== process.pid && isAlive(owner) ? owner : undefined;
+}
+
+// A calsync killed with SIGKILL leaves its server running. The lock file names the
+// calsync process that owns the server: if that process is gone, the server is an
+// orphan and is stopped before a new one starts.
+async function stopOrphan(dataDir: string, pgdata: string): Promise<void> {
+  const orphan = runningServer(pgdata);
+  if (orphan) {
+    process.kill(orphan.pid, 'SIGINT');
+    if (!(await waitForExit(orphan.pid, stopTimeoutMs))) process.kill(orphan.pid, 'SIGKILL');
   }
-  const pidFile = path.join(pgdata, 'postmaster.pid');
-  if (fs.existsSync(pidFile)) {
-    const orphan = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (Number.isInteger(orphan) && orphan > 0 && isAlive(orphan)) {
-      process.kill(orphan, 'SIGINT');
-      if (!(await waitForExit(orphan, stopTimeoutMs))) process.kill(orphan, 'SIGKILL');
-    }
-  }
-  fs.writeFileSync(lockFile, `${process.pid}\n`);
+  fs.writeFileSync(path.join(dataDir, 'calsync.lock'), `${process.pid}\n`);
 }
 
 async function freePort(): Promise<number> {
@@ -258,7 +277,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   assertTraversable(pgdata, user);
   const password = readOrCreatePassword(path.join(dataDir, 'postgres-password'));
   if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) runInitdb(binaries, pgdata, password, user);
-  await reclaimDataDir(dataDir, pgdata);
+  const encoded = encodeURIComponent(password);
+
+  const owner = lockOwner(dataDir);
+  if (owner !== undefined) {
+    const server = runningServer(pgdata);
+    if (!options.attach || !server) {
+      throw new CalsyncError('EMBEDDED_POSTGRES_IN_USE', `the data folder ${dataDir} is in use by calsync process ${owner}`, { pid: owner });
+    }
+    return {
+      url: `postgres://${superuser}:${encoded}@127.0.0.1:${server.port}/${database}`,
+      adminUrl: `postgres://${superuser}:${encoded}@127.0.0.1:${server.port}/postgres`,
+      port: server.port,
+      pid: server.pid,
+      async stop() {},
+    };
+  }
+  await stopOrphan(dataDir, pgdata);
 
   const port = options.port || (await freePort());
   const log = fs.openSync(logFile, 'a');
@@ -281,7 +316,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
   process.on('exit', stopOnExit);
 
-  const encoded = encodeURIComponent(password);
   const adminUrl = `postgres://${superuser}:${encoded}@127.0.0.1:${port}/postgres`;
   try {
     await waitUntilReady(child, adminUrl, logFile);

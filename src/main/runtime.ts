@@ -25,6 +25,8 @@ export interface OpenOptions {
   migrate?: boolean;
   poolSize?: number;
   applicationName?: string;
+  /** Share the embedded Postgres of a calsync already running on the data folder. */
+  attach?: boolean;
 }
 
 export async function openRuntime(config: Config, options: OpenOptions): Promise<Runtime> {
@@ -34,6 +36,7 @@ export async function openRuntime(config: Config, options: OpenOptions): Promise
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
       port: config.embeddedPostgresPort,
+      attach: options.attach ?? false,
       onLog: (line) => options.logger.info(line),
     });
     databaseUrl = embedded.url;

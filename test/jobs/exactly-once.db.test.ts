@@ -29,18 +29,19 @@ test('10,000 jobs enqueued through the API run once each across two workers', { 
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const enqueued = await fetch(`${url}/admin/v1/queue/probes`, { method: 'POST', headers, body: JSON.stringify({ count: 10_000 }) });
   assert.equal(enqueued.status, 202);
-  const { probeId } = await enqueued.json();
+  const { probeId } = await enqueued.json() as { probeId: string };
 
-  let status: { runs: number; distinctJobs: number; workers: Record<string, number> };
+  type ProbeStatus = { runs: number; distinctJobs: number; workers: Record<string, number> };
+  let status: ProbeStatus;
   const deadline = Date.now() + 240_000;
   for (;;) {
-    status = await (await fetch(`${url}/admin/v1/queue/probes/${probeId}`, { headers })).json();
+    status = await (await fetch(`${url}/admin/v1/queue/probes/${probeId}`, { headers })).json() as ProbeStatus;
     if (status.distinctJobs === 10_000 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   // Let any duplicate run that might still be in flight land before counting.
   await new Promise((r) => setTimeout(r, 1000));
-  status = await (await fetch(`${url}/admin/v1/queue/probes/${probeId}`, { headers })).json();
+  status = await (await fetch(`${url}/admin/v1/queue/probes/${probeId}`, { headers })).json() as ProbeStatus;
   assert.equal(status.distinctJobs, 10_000);
   assert.equal(status.runs, 10_000, 'no job ran twice');
   assert.deepEqual(Object.keys(status.workers).sort(), [...names].sort(), 'both workers took jobs');

@@ -41,19 +41,24 @@ test('serve starts on an embedded Postgres, stops it on SIGTERM and reuses the d
   const second = startCalsync(['serve'], env);
   const [, url2] = await second.waitFor(/listening on (http:\/\/\S+)/);
   assert.doesNotMatch(second.output(), /csk_/, 'the key is printed only on the first start');
-  const list = await (await fetch(`${url2}/calendar/v3/users/me/calendarList`, { headers: { authorization: `Bearer ${key}` } })).json();
-  assert.deepEqual(list.items.map((c: { summary: string }) => c.summary), ['kept']);
+  const list = await (await fetch(`${url2}/calendar/v3/users/me/calendarList`, { headers: { authorization: `Bearer ${key}` } })).json() as { items: Array<{ summary: string }> };
+  assert.deepEqual(list.items.map((c) => c.summary), ['kept']);
   assert.equal(await second.stop('SIGINT'), 0);
   assert.deepEqual(postgresProcesses(), []);
 });
 
-test('a second calsync on the same data folder is refused while the first runs', async () => {
+test('while serve runs, commands share its Postgres and a second server is refused', async () => {
   const first = startCalsync(['serve'], env);
   await first.waitFor(/listening on/);
   try {
-    const second = await runCalsync(['status'], env);
+    const status = await runCalsync(['status', '--json'], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(JSON.parse(status.stdout).database.embedded, true);
+    const second = await runCalsync(['serve'], env);
     assert.equal(second.code, 1);
     assert.match(second.stderr, /\[EMBEDDED_POSTGRES_IN_USE\]/);
+    assert.equal(postgresProcesses().length > 0, true, 'the first server keeps running');
+    assert.deepEqual(await (await fetch(`${(first.output().match(/listening on (http:\/\/\S+)/))![1]}/readyz`)).json(), { status: 'ready', checks: { database: 'ok', queue: 'ok' } });
   } finally {
     assert.equal(await first.stop(), 0);
   }
