@@ -155,7 +155,9 @@ function decide(
     return { value: remote, side: 'remote' };
   }
   const both = hasBase ? 'both sides changed it' : 'both sides had it when first matched';
-  const fieldRule = ruleFor(ctx.policy, unit);
+  // Without a base nobody can tell who changed what, so nothing is asked: the later
+  // write settles it (the same meeting met on two calendars for the first time).
+  const fieldRule = ruleFor(ctx.policy, unit) === 'ask' && !hasBase ? 'latest' : ruleFor(ctx.policy, unit);
   if (fieldRule === 'ask') {
     ctx.conflicts.push({ field, base: hasBase ? base : null, calendar, remote });
     ctx.decisions.push({ field, took: 'calendar', rule, reason: `${both}; a person decides, the calendar's value stands meanwhile`, lost: remote });

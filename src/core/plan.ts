@@ -23,6 +23,12 @@ export interface SyncStatus {
   base: EventSeries;
   /** Set while a person decides an edit-against-delete; the planner leaves the item alone. */
   quarantined?: boolean;
+  /**
+   * A create was sent but its answer not stored (timeout, crash): `remoteId` is a
+   * placeholder and `base` what was sent. The stamped item, once listed, is adopted
+   * with this base; until then the create is repeated, which is idempotent.
+   */
+  pending?: boolean;
 }
 
 /** A calendar event as the planner sees it; `series` null is a tombstone. */
@@ -155,12 +161,12 @@ class Planner {
   }
 
   private wipe(items: RemoteItem[]): SafetyStop | null {
-    const known = this.input.statuses.length;
+    const known = this.input.statuses.filter((s) => !s.pending).length;
     if (this.input.remote.complete) {
       const stop = wipeBrake('remote', known, items.filter((i) => !i.deleted).length, this.input.safety);
       if (stop) return stop;
     }
-    const tombstoned = this.input.statuses.filter((s) => this.calendar.get(s.eventId)?.event.series === null).length;
+    const tombstoned = this.input.statuses.filter((s) => !s.pending && this.calendar.get(s.eventId)?.event.series === null).length;
     return wipeBrake('calendar', known, known - tombstoned, this.input.safety);
   }
 
@@ -179,7 +185,10 @@ class Planner {
     if (stamped) {
       this.handled.add(stamped.event.eventId);
       const bound = this.statusByEvent.get(stamped.event.eventId);
-      if (bound) {
+      if (bound?.pending) {
+        // Our create whose answer was lost: the item is adopted with the base we sent.
+        this.pair({ ...bound, remoteId: item.remoteId, etag: item.etag, pending: false }, item);
+      } else if (bound) {
         // Remote holds a second copy of an event already bound here (a create retried
         // after a lost response): the copy goes.
         this.deleteRemote(item.remoteId, item.etag, 'match/stamped-duplicate', `a second copy of event ${stamped.event.eventId}, bound to ${bound.remoteId}`);
@@ -384,7 +393,7 @@ class Planner {
   private absentItems(items: RemoteItem[]): void {
     const listed = new Set(items.map((i) => i.remoteId));
     for (const status of this.input.statuses) {
-      if (listed.has(status.remoteId) || this.handled.has(status.eventId)) continue;
+      if (status.pending || listed.has(status.remoteId) || this.handled.has(status.eventId)) continue;
       const window = this.input.remote.window;
       // Outside the sync window a missing item is absent, not deleted: nothing happens.
       if (window && isOutsideWindow(status.base, window)) continue;
@@ -409,6 +418,13 @@ class Planner {
       if (!this.canWriteRemote) return;
       // New in the calendar: the remote gets it.
       this.createRemote(eventId, series, null, 'new/calendar', 'a new calendar event');
+      return;
+    }
+    if (status.pending) {
+      // A create whose answer was lost and whose item was not listed: send it again
+      // (idempotent), or forget it once the event is gone.
+      if (series === null) this.skip('calendar', eventId, null, 'create/abandoned', 'deleted before its create was confirmed', null, 'drop');
+      else if (this.canWriteRemote) this.createRemote(eventId, series, null, 'create/retry', 'the earlier create was not confirmed');
       return;
     }
     if (series === null) {

@@ -139,9 +139,11 @@ test('the HTML body of the side whose description was taken is kept', () => {
   assert.deepEqual(result.merged.master?.extras, { graph: { changeKey: 'k' } });
 });
 
-test('without a base every difference is a two-sided change', () => {
+test('without a base every difference goes to the later write, never to a person', () => {
   const result = merge(null, single({ summary: 'a' }), single({ summary: 'b' }), { policy: parsePolicy('manual') });
-  assert.deepEqual(result.conflicts.map((c) => c.field), ['summary']);
+  assert.deepEqual(result.conflicts, []);
+  assert.equal(result.merged.master?.summary, 'b');
+  assert.match(result.decisions[0]!.reason, /first matched/);
 });
 
 test('bad input is a typed error', () => {
