@@ -221,7 +221,12 @@ export function validateEvent(x: unknown, path = ''): CanonicalEvent {
   const start = eventTime(o.start, allDay, at('start'));
   const end = eventTime(o.end, allDay, at('end'));
   if ((start.tz === null) !== (end.tz === null)) fail(at('end.tz'), 'start and end must both be floating or both zoned');
-  if (allDay ? end.local <= start.local : instantOf(end) < instantOf(start)) {
+  const endsBefore = allDay
+    ? end.local <= start.local
+    : start.tz === end.tz
+      ? end.local < start.local
+      : instantOf(end) < instantOf(start);
+  if (endsBefore) {
     fail(at('end'), allDay ? 'an all-day end is exclusive and must be after the start date' : 'end is before start');
   }
   if (o.recurrence !== null) {

@@ -135,8 +135,6 @@ export function componentText(c: RawComponent): string {
   return body.join('\r\n');
 }
 
-const encoder = new TextEncoder();
-
 /**
  * RFC 5545 §3.1: lines longer than 75 octets are folded with CRLF + space. Folds fall
  * between characters, never inside a UTF-8 sequence or a surrogate pair.
@@ -146,7 +144,8 @@ export function fold(line: string): string {
   let current = '';
   let octets = 0;
   for (const ch of line) {
-    const size = encoder.encode(ch).length;
+    const cp = ch.codePointAt(0)!;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     const limit = out.length === 0 ? 75 : 74;
     if (octets + size > limit) {
       out.push(current);
@@ -170,9 +169,10 @@ export function unescapeText(value: string): string {
 
 export type Params = Record<string, string | string[]>;
 
+/** RFC 6868 caret encoding (ical.js decodes it), quoted when it holds `;`, `:` or `,`. */
 function paramValue(v: string): string {
-  const clean = v.replace(/"/g, "'").replace(/[\r\n]/g, ' ');
-  return /[;:,]/.test(clean) ? `"${clean}"` : clean;
+  const encoded = v.replace(/\^/g, '^^').replace(/"/g, "^'").replace(/\r\n|\r|\n/g, '^n');
+  return /[;:,]/.test(encoded) ? `"${encoded}"` : encoded;
 }
 
 /** One content line, unfolded. `value` must already be in iCalendar form. */

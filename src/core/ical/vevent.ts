@@ -183,7 +183,7 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
         break;
       }
       case 'CATEGORIES':
-        categories.push(...decode(l).values.map(String).map((v) => v.trim()).filter((v) => v !== ''));
+        categories.push(...decode(l).values.map(String).filter((v) => v.trim() !== ''));
         break;
       default:
         if (CONFERENCE_FALLBACKS.includes(l.name)) fallbacks.push(l);
@@ -242,7 +242,7 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
     conference,
     reminders,
     categories,
-    color: value('COLOR')?.trim() ?? null,
+    color: value('COLOR') ?? null,
     extras: {},
   };
   const kept = Object.entries(extras).filter(([k, v]) =>

@@ -102,6 +102,19 @@ function transitions(tz: string, year: number): Transition[] {
  * by name, the VTIMEZONE only serves other clients.
  */
 export function vtimezoneFor(tz: string, year: number): string[] {
+  const key = `${tz} ${year}`;
+  let lines = generated.get(key);
+  if (lines === undefined) {
+    lines = generate(tz, year);
+    generated.set(key, lines);
+  }
+  return lines;
+}
+
+// Scanning a year through Intl takes ~2 ms; a sync pass renders the same zones often.
+const generated = new Map<string, string[]>();
+
+function generate(tz: string, year: number): string[] {
   const lines = ['BEGIN:VTIMEZONE', `TZID:${tz}`];
   const found = transitions(tz, year);
   if (found.length === 0) {
