@@ -1,0 +1,206 @@
+// Bounded expansion of a series into the instances that overlap a window, for
+// availability (free/busy) and range columns. Recurrence is expanded in the master's
+// wall-clock time with ical.js (a weekly 10:00 Berlin meeting stays at 10:00 across DST)
+// and each instance is then placed in time with Intl.
+import ICAL from 'ical.js';
+import { CoreError } from '../errors.ts';
+import type { CanonicalEvent, EventSeries, EventTime, LocalDateTime } from '../model.ts';
+import { isIanaZone } from '../timezones.ts';
+import { validateSeries } from '../validate.ts';
+import { addDays, instantToLocal, isoInstant, localToInstant } from './zoned.ts';
+
+export interface Instance {
+  /** The instance's original start in the master's start terms (the override key); null for a single event. */
+  recurrenceId: LocalDateTime | null;
+  /** UTC ISO instants; the end is exclusive. */
+  start: string;
+  end: string;
+  /** What the instance shows: the master (or single), or the override that replaces it. */
+  event: CanonicalEvent;
+}
+
+export interface Expansion {
+  instances: Instance[];
+  /**
+   * True when expansion stopped early: more than `limit` instances in the window, or a
+   * rule that needed more than `maxSteps` occurrences to get through the window (a
+   * SECONDLY rule, a rule whose dates never fall in it). The instances returned are
+   * correct but not all of them; callers that must be exact (booking checks) refuse.
+   */
+  truncated: boolean;
+}
+
+export interface ExpandOptions {
+  /** Window `[from, to)` as ISO instants. */
+  from: string;
+  to: string;
+  /** The zone that all-day dates and floating times are read in (the calendar's zone). */
+  defaultZone: string;
+  /** At most this many instances (default 5,000: ten years of a daily event plus slack). */
+  limit?: number;
+  /** At most this many occurrences walked per rule, window or not (default 200,000). */
+  maxSteps?: number;
+}
+
+function invalidInput(message: string, path: string): never {
+  throw new CoreError('INVALID_INPUT', message, path);
+}
+
+function instantArg(iso: string, path: string): number {
+  const ms = Date.parse(iso);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(iso) || Number.isNaN(ms)) {
+    invalidInput(`expected an ISO instant like 2025-01-02T10:00:00Z, got "${iso}"`, path);
+  }
+  return ms;
+}
+
+function zoneArg(zone: string): string {
+  if (!isIanaZone(zone)) throw new CoreError('UNKNOWN_TIME_ZONE', `unknown IANA time zone "${zone}"`, 'defaultZone');
+  return zone;
+}
+
+/** Milliseconds of a local time or date: in its own zone, else in `defaultZone`. */
+function localInstant(local: LocalDateTime, tz: string | null, defaultZone: string): number {
+  return localToInstant(local.includes('T') ? local : `${local}T00:00:00`, tz ?? defaultZone);
+}
+
+/**
+ * The instant of an event time as a UTC ISO string. All-day dates start at midnight
+ * and floating times are read in `defaultZone`, the zone the calendar is shown in.
+ */
+export function eventTimeInstant(time: EventTime, defaultZone: string): string {
+  return isoInstant(localInstant(time.local, time.tz, zoneArg(defaultZone)));
+}
+
+interface Occurrence {
+  recurrenceId: LocalDateTime;
+  start: number;
+  end: number;
+}
+
+const toLocal = (t: InstanceType<typeof ICAL.Time>): LocalDateTime => t.toString();
+
+/**
+ * ical.js rolls an invalid yearly date over (FREQ=YEARLY from Feb 29 gives Mar 1 in
+ * common years), where RFC 5545 §3.3.10 says such dates are skipped. Spelling out the
+ * implied BYMONTH and BYMONTHDAY makes ical.js skip them.
+ */
+function explicitRule(rule: string, start: LocalDateTime): InstanceType<typeof ICAL.Recur> {
+  const recur = ICAL.Recur.fromString(rule);
+  const parts = recur.parts as Record<string, unknown>;
+  const [month, day] = start.slice(5, 10).split('-').map(Number) as [number, number];
+  if (recur.freq === 'YEARLY' && !parts.BYDAY && !parts.BYYEARDAY && !parts.BYWEEKNO && !parts.BYMONTHDAY) {
+    parts.BYMONTHDAY = [day];
+    parts.BYMONTH ??= [month];
+  }
+  return recur;
+}
+
+/** Occurrence dates that contradict an explicit BYMONTH / BYMONTHDAY (ical.js overflow). */
+function contradicts(recur: InstanceType<typeof ICAL.Recur>, t: InstanceType<typeof ICAL.Time>): boolean {
+  const parts = recur.parts as Record<string, number[] | undefined>;
+  if (parts.BYMONTH && !parts.BYMONTH.includes(t.month)) return true;
+  const days = ICAL.Time.daysInMonth(t.month, t.year);
+  return parts.BYMONTHDAY !== undefined && !parts.BYMONTHDAY.some((d) => (d > 0 ? d : days + d + 1) === t.day);
+}
+
+function occurrences(master: CanonicalEvent, to: number, options: Required<ExpandOptions>): { list: Occurrence[]; truncated: boolean } {
+  const recurrence = master.recurrence!;
+  const zone = master.start.tz;
+  const at = (local: LocalDateTime): number => localInstant(local, zone, options.defaultZone);
+  const duration = master.allDay
+    ? null
+    : localInstant(master.end.local, master.end.tz, options.defaultZone) - at(master.start.local);
+  const days = master.allDay ? Math.round((Date.parse(`${master.end.local}T00:00:00Z`) - Date.parse(`${master.start.local}T00:00:00Z`)) / 86_400_000) : 0;
+  const occurrence = (local: LocalDateTime): Occurrence => ({
+    recurrenceId: local,
+    start: at(local),
+    end: duration === null ? at(addDays(local, days)) : at(local) + duration,
+  });
+
+  const dtstart = master.allDay ? ICAL.Time.fromDateString(master.start.local) : ICAL.Time.fromDateTimeString(master.start.local);
+  const found = new Map<LocalDateTime, Occurrence>();
+  let truncated = false;
+  for (const rule of recurrence.rrule) {
+    let recur: InstanceType<typeof ICAL.Recur>;
+    try {
+      recur = explicitRule(localUntil(rule, zone ?? options.defaultZone, master.allDay), master.start.local);
+    } catch (e) {
+      throw new CoreError('INVALID_RECURRENCE', `cannot expand RRULE "${rule}": ${String(e)}`, 'recurrence.rrule');
+    }
+    const iterator = recur.iterator(dtstart);
+    for (let step = 0; ; step++) {
+      if (step >= options.maxSteps) {
+        truncated = true;
+        break;
+      }
+      const next = iterator.next();
+      if (!next) break;
+      if (contradicts(recur, next)) continue;
+      const o = occurrence(toLocal(next));
+      if (o.start >= to) break;
+      found.set(o.recurrenceId, o);
+    }
+  }
+  for (const local of recurrence.rdate) found.set(local, occurrence(local));
+  for (const local of recurrence.exdate) found.delete(local);
+  return { list: [...found.values()], truncated };
+}
+
+/**
+ * RFC 5545: with a zoned DTSTART, UNTIL is a UTC time. ical.js iterates wall-clock
+ * times here, so UNTIL is moved into the same wall clock before iterating.
+ */
+function localUntil(rule: string, zone: string, allDay: boolean): string {
+  return rule.replace(/UNTIL=(\d{8})T(\d{6})Z/i, (_, date: string, time: string) => {
+    const utc = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}Z`;
+    const local = instantToLocal(Date.parse(utc), zone);
+    const basic = local.replace(/[-:]/g, '');
+    return `UNTIL=${allDay ? basic.slice(0, 8) : basic}`;
+  });
+}
+
+const overlaps = (start: number, end: number, from: number, to: number): boolean =>
+  start < to && (end > from || (end === start && start >= from));
+
+/**
+ * The instances of a series overlapping `[from, to)`, sorted by start: EXDATEs removed,
+ * RDATEs added, overrides in place of the instances they replace, cancelled overrides
+ * (and every instance of a cancelled master) left out. An override counts where it now
+ * is, so one moved into the window appears and one moved out does not.
+ */
+export function expandSeries(series: EventSeries, options: ExpandOptions): Expansion {
+  validateSeries(series);
+  const from = instantArg(options.from, 'from');
+  const to = instantArg(options.to, 'to');
+  if (to <= from) invalidInput('the window must end after it starts', 'to');
+  const opts: Required<ExpandOptions> = { limit: 5_000, maxSteps: 200_000, ...options, defaultZone: zoneArg(options.defaultZone) };
+  const { master } = series;
+  const overridden = new Set(series.overrides.map((o) => o.recurrenceId!));
+  const found: Instance[] = [];
+  let truncated = false;
+
+  const instance = (recurrenceId: LocalDateTime | null, start: number, end: number, event: CanonicalEvent): void => {
+    if (overlaps(start, end, from, to)) found.push({ recurrenceId, start: isoInstant(start), end: isoInstant(end), event });
+  };
+  const placed = (e: CanonicalEvent): [number, number] => [
+    localInstant(e.start.local, e.start.tz, opts.defaultZone),
+    localInstant(e.end.local, e.end.tz, opts.defaultZone),
+  ];
+
+  if (master !== null && master.status !== 'cancelled') {
+    if (master.recurrence === null) {
+      instance(null, ...placed(master), master);
+    } else {
+      const expanded = occurrences(master, to, opts);
+      truncated = expanded.truncated;
+      for (const o of expanded.list) if (!overridden.has(o.recurrenceId)) instance(o.recurrenceId, o.start, o.end, master);
+    }
+  }
+  if (master === null || master.status !== 'cancelled') {
+    for (const o of series.overrides) if (o.status !== 'cancelled') instance(o.recurrenceId, ...placed(o), o);
+  }
+  found.sort((a, b) => a.start.localeCompare(b.start) || (a.recurrenceId ?? '').localeCompare(b.recurrenceId ?? ''));
+  if (found.length > opts.limit) return { instances: found.slice(0, opts.limit), truncated: true };
+  return { instances: found, truncated };
+}
