@@ -177,6 +177,13 @@ class Planner {
       this.pair(status, item);
       return;
     }
+    const pending = item.calsyncId === null ? undefined : this.statusByEvent.get(item.calsyncId);
+    if (pending?.pending) {
+      // Our create whose answer was lost: the item is adopted with the base we sent.
+      this.handled.add(pending.eventId);
+      this.pair({ ...pending, remoteId: item.remoteId, etag: item.etag, pending: false }, item);
+      return;
+    }
     // A deletion of an item this binding never tracked: nothing on either side.
     if (item.deleted) return;
     const remote = this.remoteHash(item);
@@ -185,10 +192,7 @@ class Planner {
     if (stamped) {
       this.handled.add(stamped.event.eventId);
       const bound = this.statusByEvent.get(stamped.event.eventId);
-      if (bound?.pending) {
-        // Our create whose answer was lost: the item is adopted with the base we sent.
-        this.pair({ ...bound, remoteId: item.remoteId, etag: item.etag, pending: false }, item);
-      } else if (bound) {
+      if (bound) {
         // Remote holds a second copy of an event already bound here (a create retried
         // after a lost response): the copy goes.
         this.deleteRemote(item.remoteId, item.etag, 'match/stamped-duplicate', `a second copy of event ${stamped.event.eventId}, bound to ${bound.remoteId}`);
@@ -258,7 +262,9 @@ class Planner {
     const calSeries = cal?.event.series ?? status.base;
     if (!remoteChanged && !calChanged) {
       // Our own write coming back, or a repeated delivery: nothing to write.
-      this.skip('remote', status.eventId, status.remoteId, 'echo', item.etag === status.etag ? 'repeated delivery' : 'our own write, or only the etag changed', item.etag, null);
+      // The status is rewritten as it stands, with the etag just seen (and, for an
+      // adopted create, the real remote id).
+      this.skip('remote', status.eventId, status.remoteId, 'echo', item.etag === status.etag ? 'repeated delivery' : 'our own write, or only the etag changed', item.etag, next(status.base, status.contentHash));
     } else if (!remoteChanged) {
       this.pushToRemote(status, calSeries, item.etag, 'calendar-changed', 'only the calendar changed');
     } else if (!calChanged) {
@@ -422,7 +428,9 @@ class Planner {
     }
     if (status.pending) {
       // A create whose answer was lost and whose item was not listed: send it again
-      // (idempotent), or forget it once the event is gone.
+      // (idempotent), or forget it once the event is gone. After an expired cursor the
+      // listing cannot tell a create that never happened from an item deleted since;
+      // re-creating keeps the event rather than risk losing it.
       if (series === null) this.skip('calendar', eventId, null, 'create/abandoned', 'deleted before its create was confirmed', null, 'drop');
       else if (this.canWriteRemote) this.createRemote(eventId, series, null, 'create/retry', 'the earlier create was not confirmed');
       return;
