@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { makeWorkerUtils } from 'graphile-worker';
 import { CalsyncError } from '../errors.ts';
 import { queueProbe } from '../jobs/queue-probe.ts';
+import { enqueueMany } from '../jobs/registry.ts';
 import { listBindingSummaries } from '../store/bindings.ts';
 import { redactUrl } from '../store/db.ts';
 import { deadJobs, queueCounts, retryDeadJobs } from '../store/queue.ts';
@@ -98,11 +99,7 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
       const utils = await makeWorkerUtils({ pgPool: runtime.db });
       const started = Date.now();
       try {
-        for (let start = 0; start < options.count; start += 10_000) {
-          await utils.addJobs(Array.from({ length: Math.min(10_000, options.count - start) }, (_, i) => ({
-            identifier: queueProbe.name, payload: { probeId, seq: start + i }, maxAttempts: 5,
-          })));
-        }
+        await enqueueMany(utils, queueProbe, Array.from({ length: options.count }, (_, seq) => ({ probeId, seq })), { maxAttempts: 5 });
       } finally {
         await utils.release();
       }

@@ -7,6 +7,7 @@ import { CalsyncError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { queueCounts } from '../store/queue.ts';
 import { queueProbe } from '../jobs/queue-probe.ts';
+import { enqueueMany } from '../jobs/registry.ts';
 
 export const maxProbeJobs = 100_000;
 
@@ -21,13 +22,7 @@ export function adminRoutes(app: FastifyInstance, deps: { db: Db; queue: Pick<Wo
   }, async (request, reply) => {
     const { count } = request.body as { count: number };
     const probeId = randomUUID();
-    // addJobs inserts a batch in one statement; 10,000 at a time keeps the payload array modest.
-    for (let start = 0; start < count; start += 10_000) {
-      const specs = Array.from({ length: Math.min(10_000, count - start) }, (_, i) => ({
-        identifier: queueProbe.name, payload: { probeId, seq: start + i }, maxAttempts: 5,
-      }));
-      await deps.queue.addJobs(specs);
-    }
+    await enqueueMany(deps.queue, queueProbe, Array.from({ length: count }, (_, seq) => ({ probeId, seq })), { maxAttempts: 5 });
     return reply.status(202).send({ probeId, enqueued: count });
   });
 

@@ -1,7 +1,7 @@
 // The task registry: every queue task has a name, a payload parser (payloads are data
 // from the database, so they are checked, not trusted) and a handler. Handlers get
 // their dependencies from the registry, never from globals.
-import type { JobHelpers, Task, TaskList } from 'graphile-worker';
+import type { AddJobsJobSpec, Job, JobHelpers, Task, TaskList, TaskSpec, WorkerUtils } from 'graphile-worker';
 import { CalsyncError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 
@@ -40,4 +40,20 @@ export function buildTaskList(tasks: Array<TaskDefinition<never>>, deps: TaskDep
 
 export function invalidPayload(task: string, message: string): CalsyncError {
   return new CalsyncError('INVALID_REQUEST', `job ${task}: ${message}`);
+}
+
+/**
+ * Enqueues one job of a registered task with a payload of its type. A `jobKey` collapses
+ * bursts: a second job with the same key replaces the pending one (graphile-worker's
+ * job keys), which is how webhook bursts become one pass per binding.
+ */
+export function enqueue<P>(queue: Pick<WorkerUtils, 'addJob'>, task: TaskDefinition<P>, payload: P, spec: TaskSpec = {}): Promise<Job> {
+  return queue.addJob(task.name, payload as unknown as Record<string, unknown>, spec);
+}
+
+/** Enqueues many jobs of one task in one statement per 10,000. */
+export async function enqueueMany<P>(queue: Pick<WorkerUtils, 'addJobs'>, task: TaskDefinition<P>, payloads: P[], spec: Omit<AddJobsJobSpec, 'identifier' | 'payload'> = {}): Promise<void> {
+  for (let start = 0; start < payloads.length; start += 10_000) {
+    await queue.addJobs(payloads.slice(start, start + 10_000).map((payload) => ({ ...spec, identifier: task.name, payload })));
+  }
 }
