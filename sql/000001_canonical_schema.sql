@@ -82,6 +82,9 @@ create table bindings (
   sync_window jsonb,
   cursor text,
   cursor_updated_at timestamptz,
+  -- The calendar version whose changes this binding has been given: the calendar side
+  -- of a pass reads the change log after it.
+  calendar_version bigint not null default 0,
   lease_owner text,
   lease_expires_at timestamptz,
   push_channel jsonb,
@@ -108,7 +111,10 @@ create index bindings_calendar on bindings (calendar_id);
 create index bindings_due on bindings (next_poll_at) where state = 'active';
 
 -- A canonical event: a single event, a series master, or an override of one instance
--- of a master (keyed by the instance's original start).
+-- of a series (keyed by the instance's original start, in the master's start terms).
+-- series_id groups a series: the master's id (which is also the calsync id stamped on
+-- remote copies); an override may arrive without its master (an invitation to one
+-- instance), so series_id is not a foreign key.
 -- Times: start_local/end_local are wall-clock times; start_tz/end_tz their IANA zone
 -- (null = floating); all-day events keep dates (local midnight, zone null, all_day).
 -- start_at/end_at are the instants in UTC for range queries (floating and all-day
@@ -119,7 +125,7 @@ create table events (
   tenant_id uuid not null,
   calendar_id uuid not null,
   kind text not null check (kind in ('single', 'master', 'override')),
-  master_id uuid,
+  series_id uuid not null,
   original_start text,
   ical_uid text not null,
   sequence integer not null default 0 check (sequence >= 0),
@@ -156,8 +162,8 @@ create table events (
   deleted_at timestamptz,
   unique (tenant_id, id),
   foreign key (tenant_id, calendar_id) references calendars (tenant_id, id) on delete cascade,
-  foreign key (tenant_id, master_id) references events (tenant_id, id) on delete cascade,
-  check ((kind = 'override') = (master_id is not null and original_start is not null)),
+  check ((kind = 'override') = (original_start is not null)),
+  check (kind = 'override' or series_id = id),
   check (kind = 'master' or (rrule = '{}' and rdate = '{}' and exdate = '{}')),
   check (end_at >= start_at)
 );
@@ -165,7 +171,7 @@ create table events (
 create unique index events_uid on events (calendar_id, ical_uid, coalesce(original_start, '')) where deleted_at is null;
 create index events_calendar_version on events (calendar_id, version);
 create index events_range on events using gist (calendar_id, tstzrange(start_at, coalesce(series_until_at, end_at), '[]')) where deleted_at is null;
-create index events_master on events (master_id) where master_id is not null;
+create index events_series on events (series_id);
 
 -- Every version of every event, for audit and rollback.
 create table event_history (
@@ -206,13 +212,16 @@ create table sync_status (
   etag text,
   content_hash text not null,
   base jsonb not null,
+  -- A create was sent but its answer not stored: remote_id is a placeholder and base
+  -- what was sent, until the stamped item is listed and adopted.
+  pending boolean not null default false,
   synced_at timestamptz not null default now(),
   quarantined_at timestamptz,
   quarantine_error jsonb,
   primary key (binding_id, remote_id),
+  -- event_id is a series id (events.series_id), not a row id: a series may lack a master.
   unique (binding_id, event_id),
-  foreign key (tenant_id, binding_id) references bindings (tenant_id, id) on delete cascade,
-  foreign key (tenant_id, event_id) references events (tenant_id, id) on delete cascade
+  foreign key (tenant_id, binding_id) references bindings (tenant_id, id) on delete cascade
 );
 
 -- One row per pass of one binding.
@@ -260,6 +269,7 @@ create table conflicts (
   id uuid primary key default gen_random_uuid(),
   tenant_id uuid not null,
   binding_id uuid not null,
+  -- a series id (events.series_id)
   event_id uuid not null,
   pass_id uuid,
   fields text[] not null check (cardinality(fields) > 0),
@@ -271,8 +281,7 @@ create table conflicts (
   resolved_by text,
   created_at timestamptz not null default now(),
   resolved_at timestamptz,
-  foreign key (tenant_id, binding_id) references bindings (tenant_id, id) on delete cascade,
-  foreign key (tenant_id, event_id) references events (tenant_id, id) on delete cascade
+  foreign key (tenant_id, binding_id) references bindings (tenant_id, id) on delete cascade
 );
 create index conflicts_open on conflicts (tenant_id, created_at) where state = 'open';
 

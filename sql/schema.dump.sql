@@ -48,6 +48,7 @@ table bindings (
   sync_window jsonb,
   cursor text,
   cursor_updated_at timestamp with time zone,
+  calendar_version bigint not null default 0,
   lease_owner text,
   lease_expires_at timestamp with time zone,
   push_channel jsonb,
@@ -147,7 +148,6 @@ table conflicts (
   constraint conflicts_fields_check CHECK ((cardinality(fields) > 0)),
   constraint conflicts_state_check CHECK ((state = ANY (ARRAY['open'::text, 'resolved'::text, 'dismissed'::text]))),
   constraint conflicts_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
-  constraint conflicts_tenant_id_event_id_fkey FOREIGN KEY (tenant_id, event_id) REFERENCES events(tenant_id, id) ON DELETE CASCADE,
   constraint conflicts_pkey PRIMARY KEY (id)
 );
 CREATE INDEX conflicts_open ON conflicts USING btree (tenant_id, created_at) WHERE (state = 'open'::text);
@@ -174,7 +174,7 @@ table events (
   tenant_id uuid not null,
   calendar_id uuid not null,
   kind text not null,
-  master_id uuid,
+  series_id uuid not null,
   original_start text,
   ical_uid text not null,
   sequence integer not null default 0,
@@ -209,22 +209,22 @@ table events (
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
   deleted_at timestamp with time zone,
-  constraint events_check CHECK (((kind = 'override'::text) = ((master_id IS NOT NULL) AND (original_start IS NOT NULL)))),
-  constraint events_check1 CHECK (((kind = 'master'::text) OR ((rrule = '{}'::text[]) AND (rdate = '{}'::text[]) AND (exdate = '{}'::text[])))),
-  constraint events_check2 CHECK ((end_at >= start_at)),
+  constraint events_check CHECK (((kind = 'override'::text) = (original_start IS NOT NULL))),
+  constraint events_check1 CHECK (((kind = 'override'::text) OR (series_id = id))),
+  constraint events_check2 CHECK (((kind = 'master'::text) OR ((rrule = '{}'::text[]) AND (rdate = '{}'::text[]) AND (exdate = '{}'::text[])))),
+  constraint events_check3 CHECK ((end_at >= start_at)),
   constraint events_kind_check CHECK ((kind = ANY (ARRAY['single'::text, 'master'::text, 'override'::text]))),
   constraint events_sequence_check CHECK ((sequence >= 0)),
   constraint events_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'tentative'::text, 'cancelled'::text]))),
   constraint events_transparency_check CHECK ((transparency = ANY (ARRAY['opaque'::text, 'transparent'::text]))),
   constraint events_visibility_check CHECK ((visibility = ANY (ARRAY['default'::text, 'public'::text, 'private'::text, 'confidential'::text]))),
   constraint events_tenant_id_calendar_id_fkey FOREIGN KEY (tenant_id, calendar_id) REFERENCES calendars(tenant_id, id) ON DELETE CASCADE,
-  constraint events_tenant_id_master_id_fkey FOREIGN KEY (tenant_id, master_id) REFERENCES events(tenant_id, id) ON DELETE CASCADE,
   constraint events_pkey PRIMARY KEY (id),
   constraint events_tenant_id_id_key UNIQUE (tenant_id, id)
 );
 CREATE INDEX events_calendar_version ON events USING btree (calendar_id, version);
-CREATE INDEX events_master ON events USING btree (master_id) WHERE (master_id IS NOT NULL);
 CREATE INDEX events_range ON events USING gist (calendar_id, tstzrange(start_at, COALESCE(series_until_at, end_at), '[]'::text)) WHERE (deleted_at IS NULL);
+CREATE INDEX events_series ON events USING btree (series_id);
 CREATE UNIQUE INDEX events_uid ON events USING btree (calendar_id, ical_uid, COALESCE(original_start, ''::text)) WHERE (deleted_at IS NULL);
 
 table migrations (
@@ -316,11 +316,11 @@ table sync_status (
   etag text,
   content_hash text not null,
   base jsonb not null,
+  pending boolean not null default false,
   synced_at timestamp with time zone not null default now(),
   quarantined_at timestamp with time zone,
   quarantine_error jsonb,
   constraint sync_status_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
-  constraint sync_status_tenant_id_event_id_fkey FOREIGN KEY (tenant_id, event_id) REFERENCES events(tenant_id, id) ON DELETE CASCADE,
   constraint sync_status_pkey PRIMARY KEY (binding_id, remote_id),
   constraint sync_status_binding_id_event_id_key UNIQUE (binding_id, event_id)
 );
