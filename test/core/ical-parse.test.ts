@@ -231,6 +231,29 @@ test('X-CALSYNC-ID is exposed per series, not kept as an unknown property', () =
   assert.deepEqual(series!.master!.end, { local: '2025-01-01T10:00:00', tz: 'UTC' });
 });
 
+test('DURATION: days are nominal, hours exact, across a DST change', () => {
+  const cal = (start: string, duration: string): string =>
+    ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:d', `DTSTART;TZID=Europe/Berlin:${start}`, `DURATION:${duration}`, 'END:VEVENT', 'END:VCALENDAR'].join('\r\n');
+  const end = (start: string, duration: string) => parseCalendar(cal(start, duration)).series[0]!.master!.end;
+  // Berlin moves from +01:00 to +02:00 at 02:00 on 2025-03-30.
+  assert.deepEqual(end('20250329T120000', 'P1D'), { local: '2025-03-30T12:00:00', tz: 'Europe/Berlin' });
+  assert.deepEqual(end('20250329T120000', 'PT24H'), { local: '2025-03-30T13:00:00', tz: 'Europe/Berlin' });
+  assert.deepEqual(end('20250329T120000', 'P1DT2H'), { local: '2025-03-30T14:00:00', tz: 'Europe/Berlin' });
+  assert.deepEqual(end('20250329T120000', 'P1W'), { local: '2025-04-05T12:00:00', tz: 'Europe/Berlin' });
+});
+
+test('line breaks: LF only and lone CR (old Mac exports) are read like CRLF', () => {
+  const lines = ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:u', 'DTSTART;VALUE=DATE:20250101', 'SUMMARY:a long', '  folded line', 'END:VEVENT', 'END:VCALENDAR'];
+  for (const br of ['\n', '\r', '\r\n']) {
+    for (const input of [lines.join(br), new TextEncoder().encode(lines.join(br))]) {
+      const e = parseCalendar(input).series[0]!.master!;
+      assert.equal(e.summary, 'a long folded line');
+      assert.equal(e.start.local, '2025-01-01');
+    }
+  }
+  failsAt(['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:u', 'END:VEVENT', 'END:VCALENDAR'].join('\r'), 2, /without DTSTART/);
+});
+
 test('broken fixtures fail with INVALID_ICALENDAR naming the line', () => {
   failsAt(fixture('broken_missing_dtstart.ics'), 11, /VEVENT without DTSTART/);
   failsAt(fixture('broken_unterminated.ics'), 4, /BEGIN:VEVENT is never closed/);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { CoreError } from '../../src/core/errors.ts';
 import type { CanonicalEvent, EventSeries } from '../../src/core/model.ts';
 import { parseCalendar, type ParsedSeries } from '../../src/core/ical/parse.ts';
 import { renderCalendar } from '../../src/core/ical/render.ts';
@@ -74,6 +75,27 @@ test('an unmatched custom zone is written back under its own TZID with its VTIME
   assert.match(text, /BEGIN:VTIMEZONE\r\nTZID:Lunar Base Time\r\n/);
   assert.match(text, /\r\nDTSTART;TZID=Lunar Base Time:20250311T090000\r\n/);
   assert.match(text, /\r\nEXDATE;TZID=Lunar Base Time:20250313T090000\r\n/);
+});
+
+test('render refuses bad options with typed errors, never a crash', () => {
+  const series = withoutId(parseCalendar(fixture('all_day.ics')).series[0]!);
+  const bad: unknown[] = [
+    undefined,
+    {},
+    { dtstamp: 'now' },
+    { dtstamp: '2025-01-01T00:00:00Z', calsyncId: 'a\r\nX-EVIL:1' },
+    { dtstamp: '2025-01-01T00:00:00Z', calendarProperties: ['METHOD:PUBLISH\r\nBEGIN:VEVENT'] },
+    { dtstamp: '2025-01-01T00:00:00Z', calendarProperties: 'METHOD:PUBLISH' },
+  ];
+  for (const options of bad) {
+    assert.throws(
+      () => renderCalendar(series, options as never),
+      (e: unknown) => e instanceof CoreError && e.code === 'INVALID_INPUT',
+      JSON.stringify(options),
+    );
+  }
+  assert.throws(() => renderCalendar({ uid: 'x' } as never, options), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_EVENT');
+  assert.match(renderCalendar(series, { ...options, calendarProperties: ['METHOD:PUBLISH'] }), /\r\nPRODID:[^\r]+\r\nMETHOD:PUBLISH\r\n/);
 });
 
 function base(patch: Partial<CanonicalEvent> = {}): CanonicalEvent {

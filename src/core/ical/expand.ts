@@ -46,16 +46,21 @@ function invalidInput(message: string, path: string): never {
   throw new CoreError('INVALID_INPUT', message, path);
 }
 
-function instantArg(iso: string, path: string): number {
-  const ms = Date.parse(iso);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(iso) || Number.isNaN(ms)) {
+function instantArg(iso: unknown, path: string): number {
+  const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
+  if (typeof iso !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(iso) || Number.isNaN(ms)) {
     invalidInput(`expected an ISO instant like 2025-01-02T10:00:00Z, got "${iso}"`, path);
   }
   return ms;
 }
 
-function zoneArg(zone: string): string {
-  if (!isIanaZone(zone)) throw new CoreError('UNKNOWN_TIME_ZONE', `unknown IANA time zone "${zone}"`, 'defaultZone');
+function countArg(n: unknown, path: string): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) invalidInput(`expected a whole number ≥ 1, got ${String(n)}`, path);
+  return n;
+}
+
+function zoneArg(zone: unknown): string {
+  if (typeof zone !== 'string' || !isIanaZone(zone)) throw new CoreError('UNKNOWN_TIME_ZONE', `unknown IANA time zone "${zone}"`, 'defaultZone');
   return zone;
 }
 
@@ -171,10 +176,17 @@ const overlaps = (start: number, end: number, from: number, to: number): boolean
  */
 export function expandSeries(series: EventSeries, options: ExpandOptions): Expansion {
   validateSeries(series);
+  if (typeof options !== 'object' || options === null) invalidInput('expand options are required', 'options');
   const from = instantArg(options.from, 'from');
   const to = instantArg(options.to, 'to');
   if (to <= from) invalidInput('the window must end after it starts', 'to');
-  const opts: Required<ExpandOptions> = { limit: 5_000, maxSteps: 200_000, ...options, defaultZone: zoneArg(options.defaultZone) };
+  const opts: Required<ExpandOptions> = {
+    from: options.from,
+    to: options.to,
+    defaultZone: zoneArg(options.defaultZone),
+    limit: countArg(options.limit ?? 5_000, 'limit'),
+    maxSteps: countArg(options.maxSteps ?? 200_000, 'maxSteps'),
+  };
   const { master } = series;
   const overridden = new Set(series.overrides.map((o) => o.recurrenceId!));
   const found: Instance[] = [];

@@ -30,6 +30,20 @@ function isFoldStart(first: number | undefined): boolean {
   return first === 0x20 || first === 0x09;
 }
 
+/** Lines split at CRLF, LF or a lone CR (old Mac exports), without their breaks. */
+function splitBytes(bytes: Uint8Array): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== LF && bytes[i] !== CR) continue;
+    lines.push(bytes.subarray(start, i));
+    if (bytes[i] === CR && bytes[i + 1] === LF) i++;
+    start = i + 1;
+  }
+  lines.push(bytes.subarray(start));
+  return lines;
+}
+
 /**
  * Bytes are unfolded before UTF-8 decoding, so a fold that splits a multi-byte
  * character (simple encoders fold at 75 octets, RFC 5545 §3.1 warns of it) rejoins it.
@@ -37,19 +51,11 @@ function isFoldStart(first: number | undefined): boolean {
 function unfoldBytes(bytes: Uint8Array): { line: number; text: string }[] {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const out: { line: number; parts: Uint8Array[] }[] = [];
-  let start = 0;
-  let lineNo = 0;
-  while (start <= bytes.length) {
-    let end = bytes.indexOf(LF, start);
-    if (end === -1) end = bytes.length;
-    lineNo++;
-    const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
-    const slice = bytes.subarray(start, stop);
+  splitBytes(bytes).forEach((slice, i) => {
     const last = out[out.length - 1];
     if (last !== undefined && isFoldStart(slice[0])) last.parts.push(slice.subarray(1));
-    else out.push({ line: lineNo, parts: [slice] });
-    start = end + 1;
-  }
+    else out.push({ line: i + 1, parts: [slice] });
+  });
   return out.map(({ line, parts }) => {
     const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let offset = 0;

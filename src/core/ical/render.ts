@@ -48,9 +48,9 @@ function textLine(name: string, value: string, params: Params = {}): string {
   return contentLine(name, params, escapeText(value));
 }
 
-function isoToBasic(iso: string): string {
-  const ms = Date.parse(iso);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(iso) || Number.isNaN(ms)) {
+function isoToBasic(iso: unknown): string {
+  const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
+  if (typeof iso !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(iso) || Number.isNaN(ms)) {
     throw new CoreError('INVALID_INPUT', `dtstamp must be an ISO instant like 2025-01-02T10:00:00Z, got "${iso}"`, 'dtstamp');
   }
   return `${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
@@ -126,7 +126,7 @@ function timezoneLines(events: CanonicalEvent[]): string[] {
       years.set(t.tz, Math.min(year, years.get(t.tz) ?? year));
     }
     const tz = icalExtras(e).timezone;
-    if (tz !== undefined) custom.set(tz.tzid, tz.vtimezone);
+    if (tz !== undefined && !e.allDay && e.start.tz === null) custom.set(tz.tzid, tz.vtimezone);
   }
   return [
     ...[...years].flatMap(([tz, year]) => vtimezoneFor(tz, year)),
@@ -136,13 +136,23 @@ function timezoneLines(events: CanonicalEvent[]): string[] {
 
 export function renderCalendar(series: EventSeries, options: RenderOptions): string {
   validateSeries(series);
+  if (typeof options !== 'object' || options === null) {
+    throw new CoreError('INVALID_INPUT', 'render options with a dtstamp are required', 'options');
+  }
   const dtstamp = isoToBasic(options.dtstamp);
+  if (options.calsyncId != null && (typeof options.calsyncId !== 'string' || /[\r\n]/.test(options.calsyncId))) {
+    throw new CoreError('INVALID_INPUT', 'calsyncId must be a one-line string', 'calsyncId');
+  }
+  const extraLines = options.calendarProperties ?? [];
+  if (!Array.isArray(extraLines) || !extraLines.every((l) => typeof l === 'string' && /^[A-Za-z0-9-]+[;:]/.test(l) && !/[\r\n]/.test(l))) {
+    throw new CoreError('INVALID_INPUT', 'calendarProperties must be unfolded iCalendar content lines', 'calendarProperties');
+  }
   const events = [...(series.master === null ? [] : [series.master]), ...series.overrides];
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
     `PRODID:${PRODID}`,
-    ...(options.calendarProperties ?? []),
+    ...extraLines,
     ...timezoneLines(events),
     ...events.flatMap((e) => eventLines(e, series.master ?? e, options, dtstamp)),
     'END:VCALENDAR',

@@ -65,6 +65,16 @@ function formatOffset(seconds: number): string {
 }
 
 const basic = (local: LocalDateTime): string => local.replace(/[-:]/g, '');
+const EPOCH_YEAR = 1970;
+
+/** Day of the month of the nth (or, for -1, last) given weekday (0 = Sunday). */
+function nthWeekday(year: number, month: number, nth: number, weekday: number): number {
+  const firstWeekday = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+  const firstDay = 1 + ((weekday - firstWeekday + 7) % 7);
+  if (nth > 0) return firstDay + (nth - 1) * 7;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return firstDay + Math.floor((daysInMonth - firstDay) / 7) * 7;
+}
 const WEEKDAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
 
 interface Transition {
@@ -98,8 +108,10 @@ function transitions(tz: string, year: number): Transition[] {
  * A VTIMEZONE for an IANA zone with the rules in force in `year` (the year of the
  * earliest time that uses it): one STANDARD/DAYLIGHT pair repeating yearly on the same
  * weekday of the month (the shape every DST rule in use has), or a single STANDARD for
- * zones without DST. Earlier history is not described; calsync itself resolves the TZID
- * by name, the VTIMEZONE only serves other clients.
+ * zones without DST. The observances start in 1970 as most producers write them:
+ * ical.js and others give times before the first DTSTART no offset at all. Rule changes
+ * before `year` are not described; calsync itself resolves the TZID by name, the
+ * VTIMEZONE only serves other clients.
  */
 export function vtimezoneFor(tz: string, year: number): string[] {
   const key = `${tz} ${year}`;
@@ -121,18 +133,19 @@ function generate(tz: string, year: number): string[] {
     const start = new Date(0);
     start.setUTCFullYear(year, 0, 1);
     const offset = formatOffset(offsetSeconds(start.getTime(), tz));
-    lines.push('BEGIN:STANDARD', `DTSTART:${year}0101T000000`, `TZOFFSETFROM:${offset}`, `TZOFFSETTO:${offset}`, 'END:STANDARD');
+    lines.push('BEGIN:STANDARD', `DTSTART:${EPOCH_YEAR}0101T000000`, `TZOFFSETFROM:${offset}`, `TZOFFSETTO:${offset}`, 'END:STANDARD');
   }
   for (const t of found) {
     const local: Fields = utcFields(t.at + t.from * 1000);
     const kind = t.to > t.from ? 'DAYLIGHT' : 'STANDARD';
-    const weekday = WEEKDAYS[new Date(fieldsAsUtc({ ...local, hour: 12 })).getUTCDay()]!;
+    const weekday = new Date(fieldsAsUtc({ ...local, hour: 12 })).getUTCDay();
     const lastWeek = utcFields(fieldsAsUtc(local) + 7 * DAY).month !== local.month;
     const nth = lastWeek ? -1 : Math.ceil(local.day / 7);
+    const first = { ...local, year: EPOCH_YEAR, day: nthWeekday(EPOCH_YEAR, local.month, nth, weekday) };
     lines.push(
       `BEGIN:${kind}`,
-      `DTSTART:${basic(formatLocal(local))}`,
-      `RRULE:FREQ=YEARLY;BYMONTH=${local.month};BYDAY=${nth}${weekday}`,
+      `DTSTART:${basic(formatLocal(first))}`,
+      `RRULE:FREQ=YEARLY;BYMONTH=${local.month};BYDAY=${nth}${WEEKDAYS[weekday]}`,
       `TZOFFSETFROM:${formatOffset(t.from)}`,
       `TZOFFSETTO:${formatOffset(t.to)}`,
       `END:${kind}`,
