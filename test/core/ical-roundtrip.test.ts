@@ -133,6 +133,8 @@ test('model values iCalendar has no standard place for still round-trip', () => 
     { uid: 'model@example.com', master: base({ conference: { url: 'https://zoom.us/j/1', provider: 'custom' } }), overrides: [] },
     { uid: 'model@example.com', master: base({ conference: { url: 'https://meet.google.com/x', provider: null } }), overrides: [] },
     { uid: 'model@example.com', master: base({ conference: { url: 'https://example.com/room', provider: null } }), overrides: [] },
+    // Backslashes next to separators (ical.js reads `\\,` as an escaped comma).
+    { uid: 'model@example.com', master: base({ categories: ['\\', '!', 'a\\,b', 'c;d\\'] }), overrides: [] },
     // When an attendee answered.
     {
       uid: 'model@example.com',

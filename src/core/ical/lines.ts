@@ -169,6 +169,24 @@ export function escapeText(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
 }
 
+/**
+ * The values of a multi-valued TEXT property (CATEGORIES), split at unescaped commas.
+ * ical.js reads `\\,` (an escaped backslash, then a separator) as an escaped comma.
+ */
+export function splitTextValues(raw: string): string[] {
+  const values: string[] = [];
+  let start = 0;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === '\\') i++;
+    else if (raw[i] === ',') {
+      values.push(raw.slice(start, i));
+      start = i + 1;
+    }
+  }
+  values.push(raw.slice(start));
+  return values.map(unescapeText);
+}
+
 export function unescapeText(value: string): string {
   return value.replace(/\\([\\;,nN])/g, (_, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
 }

@@ -7,7 +7,7 @@ import type { Attendee, CanonicalEvent, Conference, EventTime, Person, Reminder 
 import { checkRrule } from '../validate.ts';
 import { readAlarm } from './alarms.ts';
 import { conferenceProvider, reminderKey, type IcalExtras } from './extras.ts';
-import { componentText, unescapeText, type ContentLine, type Params, type RawComponent } from './lines.ts';
+import { componentText, splitTextValues, unescapeText, type ContentLine, type Params, type RawComponent } from './lines.ts';
 import { rawValue, readTimes, type CustomZone, type IcalTime, type Zones } from './times.ts';
 import { addDays, instantToLocal, localToInstant } from './zoned.ts';
 
@@ -183,7 +183,7 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
         break;
       }
       case 'CATEGORIES':
-        categories.push(...decode(l).values.map(String).filter((v) => v.trim() !== ''));
+        categories.push(...splitTextValues(rawValue(l.text)).filter((v) => v.trim() !== ''));
         break;
       default:
         if (CONFERENCE_FALLBACKS.includes(l.name)) fallbacks.push(l);
