@@ -279,3 +279,63 @@ test('any valid event round-trips through iCalendar (property test)', () => {
     { numRuns: 500 },
   );
 });
+
+function shiftDays(local: string, days: number): string {
+  const d = new Date(`${local.slice(0, 10)}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10) + local.slice(10);
+}
+
+const seriesArb = fc
+  .record({
+    master: eventArb,
+    overrides: fc.uniqueArray(
+      fc.record({
+        week: fc.integer({ min: 0, max: 9 }),
+        moveDays: fc.integer({ min: -3, max: 3 }),
+        summary: text,
+        status: fc.constantFrom('confirmed', 'tentative', 'cancelled' as const),
+        tz: fc.constantFrom<string | null>(null, 'UTC', 'Asia/Tokyo'),
+        properties: fc.array(fc.constantFrom('X-A:1', 'X-B;X-P="a,b":c', 'PRIORITY:5'), { maxLength: 2 }),
+      }),
+      { selector: (o) => o.week, maxLength: 3 },
+    ),
+  })
+  .map(({ master, overrides }): EventSeries => {
+    const recurring: CanonicalEvent = {
+      ...master,
+      recurrence: master.recurrence ?? { rrule: ['FREQ=WEEKLY;COUNT=10'], rdate: [], exdate: [] },
+    };
+    return JSON.parse(
+      JSON.stringify({
+        uid: master.uid,
+        master: recurring,
+        overrides: overrides.map((o) => {
+          // A timed override keeps the master's floating-ness; its zone may differ.
+          const tz = master.allDay ? null : master.start.tz === null ? null : (o.tz ?? 'Europe/Berlin');
+          const move = (local: string): string => shiftDays(local, 7 * o.week + o.moveDays);
+          return {
+            ...master,
+            recurrenceId: shiftDays(master.start.local, 7 * o.week),
+            recurrence: null,
+            summary: o.summary,
+            status: o.status,
+            start: { local: move(master.start.local), tz },
+            end: { local: move(master.end.local), tz: master.allDay ? null : tz },
+            reminders: null,
+            extras: o.properties.length > 0 ? { ical: { properties: o.properties } } : {},
+          };
+        }),
+      }),
+    ) as EventSeries;
+  });
+
+test('any valid series with overrides round-trips (property test)', () => {
+  fc.assert(
+    fc.property(seriesArb, (series) => {
+      const { calsyncId: _, ...again } = roundTrip(series);
+      assert.deepEqual(again, series);
+    }),
+    { numRuns: 200 },
+  );
+});
