@@ -1,0 +1,300 @@
+// Canonical events, stored one row per event (single, master, override) and read and
+// written a series at a time. Every write bumps the calendar's version once per changed
+// row, in the same transaction, with a change-log row and a history row per change.
+// Deletes are tombstones (deleted_at); their rows are purged after the horizon.
+import { randomUUID } from 'node:crypto';
+import { CalsyncError } from '../errors.ts';
+import { contentHash } from '../core/hash.ts';
+import { eventKind, type CanonicalEvent, type EventSeries } from '../core/model.ts';
+import { eventTimeInstant, expandSeries } from '../core/ical/index.ts';
+import { validateSeries } from '../core/validate.ts';
+import type { Queryable } from './db.ts';
+
+export interface StoredSeries {
+  /** The series id: the master's id, the calsync id stamped on remote copies. */
+  eventId: string;
+  calendarId: string;
+  series: EventSeries;
+  /** Latest write of any row of the series (ISO instant). */
+  updatedAt: string;
+  /** Highest calendar version of any row of the series. */
+  version: number;
+}
+
+export interface Tombstone {
+  eventId: string;
+  uid: string;
+  deletedAt: string;
+  version: number;
+}
+
+export interface WriteContext {
+  tenantId: string;
+  calendarId: string;
+  /** Who made the change: `app`, `binding:<id>`, `operator`. */
+  actor: string;
+  passId?: string | null;
+}
+
+interface EventRow {
+  id: string;
+  series_id: string;
+  calendar_id: string;
+  ical_uid: string;
+  original_start: string | null;
+  sequence: number;
+  status: CanonicalEvent['status'];
+  summary: string;
+  description: string;
+  description_html: string | null;
+  location: string;
+  all_day: boolean;
+  start_local: string;
+  start_tz: string | null;
+  end_local: string;
+  end_tz: string | null;
+  rrule: string[];
+  rdate: string[];
+  exdate: string[];
+  kind: string;
+  transparency: CanonicalEvent['transparency'];
+  visibility: CanonicalEvent['visibility'];
+  organizer: CanonicalEvent['organizer'];
+  attendees: CanonicalEvent['attendees'];
+  conference: CanonicalEvent['conference'];
+  reminders: CanonicalEvent['reminders'];
+  categories: string[];
+  color: string | null;
+  extras: Record<string, unknown>;
+  content_hash: string;
+  updated_at: Date;
+  version: string;
+  deleted_at: Date | null;
+}
+
+// timestamp columns are read as text so no process time zone can shift them.
+const selectColumns = `id, series_id, calendar_id, ical_uid, original_start, sequence, status, summary, description,
+  description_html, location, all_day, to_char(start_local, 'YYYY-MM-DD"T"HH24:MI:SS') as start_local, start_tz,
+  to_char(end_local, 'YYYY-MM-DD"T"HH24:MI:SS') as end_local, end_tz, rrule, rdate, exdate, kind, transparency,
+  visibility, organizer, attendees, conference, reminders, categories, color, extras, content_hash, updated_at,
+  version, deleted_at`;
+
+function localOf(local: string, allDay: boolean): string {
+  return allDay ? local.slice(0, 10) : local;
+}
+
+function toEvent(row: EventRow): CanonicalEvent {
+  return {
+    uid: row.ical_uid,
+    recurrenceId: row.original_start,
+    sequence: row.sequence,
+    status: row.status,
+    summary: row.summary,
+    description: row.description,
+    descriptionHtml: row.description_html,
+    location: row.location,
+    allDay: row.all_day,
+    start: { local: localOf(row.start_local, row.all_day), tz: row.start_tz },
+    end: { local: localOf(row.end_local, row.all_day), tz: row.end_tz },
+    recurrence: row.kind === 'master' ? { rrule: row.rrule, rdate: row.rdate, exdate: row.exdate } : null,
+    transparency: row.transparency,
+    visibility: row.visibility,
+    organizer: row.organizer,
+    attendees: row.attendees,
+    conference: row.conference,
+    reminders: row.reminders,
+    categories: row.categories,
+    color: row.color,
+    extras: row.extras,
+  };
+}
+
+function toSeries(rows: EventRow[]): StoredSeries {
+  const master = rows.find((r) => r.kind !== 'override') ?? null;
+  const overrides = rows.filter((r) => r.kind === 'override').sort((a, b) => (a.original_start! < b.original_start! ? -1 : 1));
+  const first = rows[0]!;
+  return {
+    eventId: first.series_id,
+    calendarId: first.calendar_id,
+    series: { uid: first.ical_uid, master: master ? toEvent(master) : null, overrides: overrides.map(toEvent) },
+    updatedAt: new Date(Math.max(...rows.map((r) => r.updated_at.getTime()))).toISOString(),
+    version: Math.max(...rows.map((r) => Number(r.version))),
+  };
+}
+
+function groupSeries(rows: EventRow[]): StoredSeries[] {
+  const bySeries = new Map<string, EventRow[]>();
+  for (const row of rows) bySeries.set(row.series_id, [...(bySeries.get(row.series_id) ?? []), row]);
+  return [...bySeries.values()].map(toSeries);
+}
+
+/** Live series of a calendar by series id; missing ids are absent from the result. */
+export async function getSeries(db: Queryable, tenantId: string, calendarId: string, eventIds: string[]): Promise<StoredSeries[]> {
+  if (eventIds.length === 0) return [];
+  const { rows } = await db.query<EventRow>(
+    `select ${selectColumns} from events
+      where tenant_id = $1 and calendar_id = $2 and series_id = any($3::uuid[]) and deleted_at is null
+      order by series_id, original_start nulls first`, [tenantId, calendarId, eventIds]);
+  return groupSeries(rows);
+}
+
+/** Live series of a calendar by iCalendar UID. */
+export async function getSeriesByUid(db: Queryable, tenantId: string, calendarId: string, uids: string[]): Promise<StoredSeries[]> {
+  if (uids.length === 0) return [];
+  const { rows } = await db.query<EventRow>(
+    `select ${selectColumns} from events
+      where tenant_id = $1 and calendar_id = $2 and ical_uid = any($3::text[]) and deleted_at is null
+      order by series_id, original_start nulls first`, [tenantId, calendarId, uids]);
+  return groupSeries(rows);
+}
+
+/** Live series of a calendar in pages ordered by series id (keyset: pass the last id). */
+export async function listSeriesPage(db: Queryable, tenantId: string, calendarId: string, after: string | null, limit: number): Promise<StoredSeries[]> {
+  const { rows } = await db.query<EventRow>(
+    `with page as (select distinct series_id from events
+                    where tenant_id = $1 and calendar_id = $2 and deleted_at is null and ($3::uuid is null or series_id > $3::uuid)
+                    order by series_id limit $4)
+     select ${selectColumns} from events
+      where tenant_id = $1 and calendar_id = $2 and deleted_at is null and series_id in (select series_id from page)
+      order by series_id, original_start nulls first`, [tenantId, calendarId, after, limit]);
+  return groupSeries(rows);
+}
+
+/** Series deleted (every row tombstoned) among the given ids, with their UIDs. */
+export async function getTombstones(db: Queryable, tenantId: string, calendarId: string, eventIds: string[]): Promise<Tombstone[]> {
+  if (eventIds.length === 0) return [];
+  const { rows } = await db.query<{ series_id: string; ical_uid: string; deleted_at: Date; version: string }>(
+    `select series_id, min(ical_uid) as ical_uid, max(deleted_at) as deleted_at, max(version) as version from events
+      where tenant_id = $1 and calendar_id = $2 and series_id = any($3::uuid[])
+      group by series_id having bool_and(deleted_at is not null)`, [tenantId, calendarId, eventIds]);
+  return rows.map((r) => ({ eventId: r.series_id, uid: r.ical_uid, deletedAt: r.deleted_at.toISOString(), version: Number(r.version) }));
+}
+
+/** Series ids changed after a calendar version, in version order, at most `limit`. */
+export async function changedSince(db: Queryable, tenantId: string, calendarId: string, version: number, limit: number): Promise<{ eventIds: string[]; upTo: number }> {
+  const { rows } = await db.query<{ series_id: string; version: string }>(
+    `select e.series_id, max(c.version) as version from change_log c join events e on e.tenant_id = c.tenant_id and e.id = c.event_id
+      where c.tenant_id = $1 and c.calendar_id = $2 and c.version > $3
+      group by e.series_id order by max(c.version) limit $4`, [tenantId, calendarId, version, limit]);
+  return { eventIds: rows.map((r) => r.series_id), upTo: rows.length ? Math.max(...rows.map((r) => Number(r.version))) : version };
+}
+
+interface RowValues {
+  kind: string;
+  event: CanonicalEvent;
+  startAt: string;
+  endAt: string;
+  seriesUntilAt: string | null;
+  hash: string;
+}
+
+// A master's instants span its first instance; series_until_at is the end of its last
+// one, found by expanding up to 200 years ahead (null when open-ended or too long).
+function rowValues(event: CanonicalEvent, zone: string): RowValues {
+  const kind = eventKind(event);
+  const startAt = eventTimeInstant(event.start, zone);
+  const endAt = eventTimeInstant(event.end, zone);
+  let seriesUntilAt: string | null = null;
+  if (kind === 'master') {
+    const openEnded = event.recurrence!.rrule.some((rule) => !/(^|;)(COUNT|UNTIL)=/i.test(rule));
+    if (!openEnded) {
+      const to = new Date(Date.parse(startAt) + 200 * 365.25 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const expansion = expandSeries({ uid: event.uid, master: event, overrides: [] }, { from: startAt, to, defaultZone: zone, limit: 100_000 });
+      const last = expansion.instances.at(-1);
+      seriesUntilAt = expansion.truncated || !last ? null : last.end;
+    }
+  }
+  return { kind, event, startAt, endAt: endAt < startAt ? startAt : endAt, seriesUntilAt, hash: contentHash(event) };
+}
+
+async function nextVersion(db: Queryable, tenantId: string, calendarId: string): Promise<{ version: number }> {
+  const { rows: [row] } = await db.query<{ version: string }>(
+    `update calendars set version = version + 1, updated_at = now() where tenant_id = $1 and id = $2 and deleted_at is null
+     returning version`, [tenantId, calendarId]);
+  if (!row) throw new CalsyncError('NOT_FOUND', `calendar ${calendarId} not found`, { calendarId });
+  return { version: Number(row.version) };
+}
+
+async function recordChange(db: Queryable, ctx: WriteContext, rowId: string, version: number, operation: 'create' | 'update' | 'delete', content: unknown): Promise<void> {
+  await db.query('insert into change_log (tenant_id, calendar_id, version, event_id, operation) values ($1, $2, $3, $4, $5)',
+    [ctx.tenantId, ctx.calendarId, version, rowId, operation]);
+  await db.query(
+    `insert into event_history (tenant_id, event_id, calendar_id, version, operation, content, actor, pass_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [ctx.tenantId, rowId, ctx.calendarId, version, operation, JSON.stringify(content), ctx.actor, ctx.passId ?? null]);
+}
+
+/**
+ * Writes a series: rows that changed (by content hash) get a new version; rows no
+ * longer in the series become tombstones. Call inside a transaction. Returns the
+ * series id (new when `eventId` is null) and the number of rows changed.
+ */
+export async function writeSeries(db: Queryable, ctx: WriteContext, eventId: string | null, input: EventSeries): Promise<{ eventId: string; changed: number }> {
+  const series = validateSeries(input);
+  const seriesId = eventId ?? randomUUID();
+  const { rows: existingRows } = await db.query<{ id: string; original_start: string | null; content_hash: string; deleted_at: Date | null; kind: string }>(
+    `select id, original_start, content_hash, deleted_at, kind from events where tenant_id = $1 and calendar_id = $2 and series_id = $3 for update`,
+    [ctx.tenantId, ctx.calendarId, seriesId]);
+  const key = (recurrenceId: string | null): string => recurrenceId ?? '';
+  const existing = new Map(existingRows.map((r) => [key(r.original_start), r]));
+  const wanted = [...(series.master ? [series.master] : []), ...series.overrides];
+  const { rows: [calendar] } = await db.query<{ time_zone: string }>(
+    'select time_zone from calendars where tenant_id = $1 and id = $2 and deleted_at is null', [ctx.tenantId, ctx.calendarId]);
+  if (!calendar) throw new CalsyncError('NOT_FOUND', `calendar ${ctx.calendarId} not found`, { calendarId: ctx.calendarId });
+  const zone = calendar.time_zone;
+  const bump = async (): Promise<number> => (await nextVersion(db, ctx.tenantId, ctx.calendarId)).version;
+  let changed = 0;
+  for (const event of wanted) {
+    const values = rowValues(event, zone);
+    const current = existing.get(key(event.recurrenceId));
+    existing.delete(key(event.recurrenceId));
+    if (current && current.deleted_at === null && current.content_hash === values.hash && current.kind === values.kind) continue;
+    const version = await bump();
+    const rowId = current?.id ?? (values.kind === 'override' ? randomUUID() : seriesId);
+    const e = values.event;
+    await db.query(
+      `insert into events (id, tenant_id, calendar_id, kind, series_id, original_start, ical_uid, sequence, status, summary,
+         description, description_html, location, all_day, start_local, start_tz, end_local, end_tz, start_at, end_at,
+         rrule, rdate, exdate, series_until_at, transparency, visibility, organizer, attendees, conference, reminders,
+         categories, color, extras, content_hash, etag, version)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
+         $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)
+       on conflict (id) do update set kind = excluded.kind, original_start = excluded.original_start, ical_uid = excluded.ical_uid,
+         sequence = excluded.sequence, status = excluded.status, summary = excluded.summary, description = excluded.description,
+         description_html = excluded.description_html, location = excluded.location, all_day = excluded.all_day,
+         start_local = excluded.start_local, start_tz = excluded.start_tz, end_local = excluded.end_local, end_tz = excluded.end_tz,
+         start_at = excluded.start_at, end_at = excluded.end_at, rrule = excluded.rrule, rdate = excluded.rdate, exdate = excluded.exdate,
+         series_until_at = excluded.series_until_at, transparency = excluded.transparency, visibility = excluded.visibility,
+         organizer = excluded.organizer, attendees = excluded.attendees, conference = excluded.conference, reminders = excluded.reminders,
+         categories = excluded.categories, color = excluded.color, extras = excluded.extras, content_hash = excluded.content_hash,
+         etag = excluded.etag, version = excluded.version, updated_at = now(), deleted_at = null`,
+      [rowId, ctx.tenantId, ctx.calendarId, values.kind, seriesId, e.recurrenceId, e.uid, e.sequence, e.status, e.summary,
+        e.description, e.descriptionHtml, e.location, e.allDay, e.start.local, e.start.tz, e.end.local, e.end.tz, values.startAt, values.endAt,
+        e.recurrence?.rrule ?? [], e.recurrence?.rdate ?? [], e.recurrence?.exdate ?? [], values.seriesUntilAt, e.transparency, e.visibility,
+        JSON.stringify(e.organizer), JSON.stringify(e.attendees), JSON.stringify(e.conference), JSON.stringify(e.reminders),
+        e.categories, e.color, JSON.stringify(e.extras), values.hash, `"${version}"`, version]);
+    await recordChange(db, ctx, rowId, version, current && current.deleted_at === null ? 'update' : 'create', e);
+    changed++;
+  }
+  for (const gone of existing.values()) {
+    if (gone.deleted_at !== null) continue;
+    const version = await bump();
+    await db.query('update events set deleted_at = now(), updated_at = now(), version = $2, etag = $3 where id = $1', [gone.id, version, `"${version}"`]);
+    await recordChange(db, ctx, gone.id, version, 'delete', null);
+    changed++;
+  }
+  return { eventId: seriesId, changed };
+}
+
+/** Tombstones every row of a series. Returns the rows deleted (0 when already gone). */
+export async function deleteSeries(db: Queryable, ctx: WriteContext, eventId: string): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    `select id from events where tenant_id = $1 and calendar_id = $2 and series_id = $3 and deleted_at is null for update`,
+    [ctx.tenantId, ctx.calendarId, eventId]);
+  for (const row of rows) {
+    const { version } = await nextVersion(db, ctx.tenantId, ctx.calendarId);
+    await db.query('update events set deleted_at = now(), updated_at = now(), version = $2, etag = $3 where id = $1', [row.id, version, `"${version}"`]);
+    await recordChange(db, ctx, row.id, version, 'delete', null);
+  }
+  return rows.length;
+}
