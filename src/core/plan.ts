@@ -179,8 +179,10 @@ class Planner {
     }
     const pending = item.calsyncId === null ? undefined : this.statusByEvent.get(item.calsyncId);
     if (pending?.pending) {
-      // Our create whose answer was lost: the item is adopted with the base we sent.
+      // Our create whose answer was lost: the item is adopted with the base we sent,
+      // recorded first so that a failure of what follows does not lose the adoption.
       this.handled.add(pending.eventId);
+      this.skip('remote', pending.eventId, item.remoteId, 'match/adopt', 'our create whose answer was lost', item.etag, next(pending.base, pending.contentHash));
       this.pair({ ...pending, remoteId: item.remoteId, etag: item.etag, pending: false }, item);
       return;
     }
