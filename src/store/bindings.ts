@@ -1,4 +1,5 @@
 // Bindings as the operator sees them in `calsync status`.
+import { CalsyncError } from '../errors.ts';
 import type { Queryable } from './db.ts';
 
 export interface BindingSummary {
@@ -36,4 +37,104 @@ export async function listBindingSummaries(db: Queryable): Promise<BindingSummar
     lagSeconds: r.lag_seconds === null ? null : Number(r.lag_seconds), lastError: r.last_error?.message ?? null,
     quarantined: Number(r.quarantined),
   }));
+}
+
+export type Direction = 'two_way' | 'import' | 'export';
+
+export interface Binding {
+  id: string;
+  tenantId: string;
+  calendarId: string;
+  accountId: string;
+  remoteCalendarId: string;
+  remoteName: string;
+  direction: Direction;
+  projection: unknown;
+  conflictPolicy: unknown;
+  syncWindow: unknown;
+  cursor: string | null;
+  calendarVersion: number;
+  state: 'active' | 'paused' | 'error';
+  pausedReason: string | null;
+  pollIntervalSeconds: number;
+}
+
+export interface BindingInput {
+  calendarId: string;
+  accountId: string;
+  remoteCalendarId: string;
+  remoteName?: string;
+  direction?: Direction;
+  projection?: unknown;
+  conflictPolicy?: unknown;
+  pollIntervalSeconds?: number;
+}
+
+interface BindingRow {
+  id: string; tenant_id: string; calendar_id: string; account_id: string; remote_calendar_id: string; remote_name: string;
+  direction: Direction; projection: unknown; conflict_policy: unknown; sync_window: unknown; cursor: string | null;
+  calendar_version: string; state: Binding['state']; paused_reason: string | null; poll_interval_seconds: number;
+}
+
+const bindingColumns = `id, tenant_id, calendar_id, account_id, remote_calendar_id, remote_name, direction, projection,
+  conflict_policy, sync_window, cursor, calendar_version, state, paused_reason, poll_interval_seconds`;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toBinding(row: BindingRow): Binding {
+  return {
+    id: row.id, tenantId: row.tenant_id, calendarId: row.calendar_id, accountId: row.account_id,
+    remoteCalendarId: row.remote_calendar_id, remoteName: row.remote_name, direction: row.direction,
+    projection: row.projection, conflictPolicy: row.conflict_policy, syncWindow: row.sync_window, cursor: row.cursor,
+    calendarVersion: Number(row.calendar_version), state: row.state, pausedReason: row.paused_reason,
+    pollIntervalSeconds: row.poll_interval_seconds,
+  };
+}
+
+export async function createBinding(db: Queryable, tenantId: string, input: BindingInput): Promise<Binding> {
+  const { rows: [row] } = await db.query<BindingRow>(
+    `insert into bindings (tenant_id, calendar_id, account_id, remote_calendar_id, remote_name, direction, projection,
+       conflict_policy, poll_interval_seconds, next_poll_at)
+     values ($1, $2, $3, $4, $5, $6, coalesce($7::jsonb, '{"mode": "full"}'), coalesce($8::jsonb, '{"default": "latest"}'), $9, now())
+     returning ${bindingColumns}`,
+    [tenantId, input.calendarId, input.accountId, input.remoteCalendarId, input.remoteName ?? '', input.direction ?? 'two_way',
+      input.projection === undefined ? null : JSON.stringify(input.projection),
+      input.conflictPolicy === undefined ? null : JSON.stringify(input.conflictPolicy), input.pollIntervalSeconds ?? 300]);
+  return toBinding(row!);
+}
+
+export async function getBinding(db: Queryable, tenantId: string, id: string): Promise<Binding> {
+  if (!uuidPattern.test(id)) throw new CalsyncError('NOT_FOUND', `binding ${id} not found`, { bindingId: id });
+  const { rows: [row] } = await db.query<BindingRow>(`select ${bindingColumns} from bindings where tenant_id = $1 and id = $2`, [tenantId, id]);
+  if (!row) throw new CalsyncError('NOT_FOUND', `binding ${id} not found`, { bindingId: id });
+  return toBinding(row);
+}
+
+/** Bindings of a calendar, for pushing a calendar change to every other binding. */
+export async function bindingsOfCalendar(db: Queryable, tenantId: string, calendarId: string): Promise<Binding[]> {
+  const { rows } = await db.query<BindingRow>(`select ${bindingColumns} from bindings where tenant_id = $1 and calendar_id = $2 order by id`, [tenantId, calendarId]);
+  return rows.map(toBinding);
+}
+
+/**
+ * Takes the binding's lease for `seconds` unless another live owner holds it. At most
+ * one pass per binding runs at a time, across processes; the lease expires by itself
+ * when its holder dies, and is renewed by a holder still working.
+ */
+export async function acquireLease(db: Queryable, bindingId: string, owner: string, seconds: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update bindings set lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3)
+      where id = $1 and (lease_owner is null or lease_owner = $2 or lease_expires_at < now())`, [bindingId, owner, seconds]);
+  return rowCount === 1;
+}
+
+export async function releaseLease(db: Queryable, bindingId: string, owner: string): Promise<void> {
+  await db.query('update bindings set lease_owner = null, lease_expires_at = null where id = $1 and lease_owner = $2', [bindingId, owner]);
+}
+
+export async function saveCursor(db: Queryable, bindingId: string, cursor: string | null): Promise<void> {
+  await db.query('update bindings set cursor = $2, cursor_updated_at = now(), updated_at = now() where id = $1', [bindingId, cursor]);
+}
+
+export async function saveCalendarVersion(db: Queryable, bindingId: string, version: number): Promise<void> {
+  await db.query('update bindings set calendar_version = greatest(calendar_version, $2), updated_at = now() where id = $1', [bindingId, version]);
 }

@@ -1,0 +1,86 @@
+// Provider accounts. Credentials (OAuth tokens, CalDAV passwords, webhook secrets) are
+// sealed with the account id as context, so they only open on their own row.
+import { randomUUID } from 'node:crypto';
+import { CalsyncError } from '../errors.ts';
+import type { Queryable } from './db.ts';
+import type { Secrets } from './secrets.ts';
+
+export type Provider = 'google' | 'microsoft' | 'caldav' | 'ics' | 'webhook';
+
+export interface Account {
+  id: string;
+  tenantId: string;
+  provider: Provider;
+  displayName: string;
+  login: string;
+  serverUrl: string | null;
+  state: 'active' | 'revoked' | 'error';
+  stateReason: string | null;
+  createdAt: Date;
+}
+
+export interface AccountInput {
+  provider: Provider;
+  displayName?: string;
+  login?: string;
+  serverUrl?: string | null;
+  credentials?: Record<string, unknown> | null;
+}
+
+interface AccountRow {
+  id: string; tenant_id: string; provider: Provider; display_name: string; login: string; server_url: string | null;
+  state: Account['state']; state_reason: string | null; created_at: Date;
+}
+
+const columns = 'id, tenant_id, provider, display_name, login, server_url, state, state_reason, created_at';
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id, tenantId: row.tenant_id, provider: row.provider, displayName: row.display_name, login: row.login,
+    serverUrl: row.server_url, state: row.state, stateReason: row.state_reason, createdAt: row.created_at,
+  };
+}
+
+export async function createAccount(db: Queryable, secrets: Secrets, tenantId: string, input: AccountInput): Promise<Account> {
+  const id = randomUUID();
+  const sealed = input.credentials ? secrets.seal(JSON.stringify(input.credentials), `account:${id}`) : null;
+  const { rows: [row] } = await db.query<AccountRow>(
+    `insert into accounts (id, tenant_id, provider, display_name, login, server_url, credentials)
+     values ($1, $2, $3, $4, $5, $6, $7) returning ${columns}`,
+    [id, tenantId, input.provider, input.displayName ?? '', input.login ?? '', input.serverUrl ?? null, sealed]);
+  return toAccount(row!);
+}
+
+export async function getAccount(db: Queryable, tenantId: string, id: string): Promise<Account> {
+  if (!uuidPattern.test(id)) throw new CalsyncError('NOT_FOUND', `account ${id} not found`, { accountId: id });
+  const { rows: [row] } = await db.query<AccountRow>(`select ${columns} from accounts where tenant_id = $1 and id = $2`, [tenantId, id]);
+  if (!row) throw new CalsyncError('NOT_FOUND', `account ${id} not found`, { accountId: id });
+  return toAccount(row);
+}
+
+export async function listAccounts(db: Queryable, tenantId: string): Promise<Account[]> {
+  const { rows } = await db.query<AccountRow>(`select ${columns} from accounts where tenant_id = $1 order by created_at, id`, [tenantId]);
+  return rows.map(toAccount);
+}
+
+export async function readCredentials<T = Record<string, unknown>>(db: Queryable, secrets: Secrets, tenantId: string, id: string): Promise<T | null> {
+  const { rows: [row] } = await db.query<{ credentials: Buffer | null }>('select credentials from accounts where tenant_id = $1 and id = $2', [tenantId, id]);
+  if (!row) throw new CalsyncError('NOT_FOUND', `account ${id} not found`, { accountId: id });
+  return row.credentials ? (JSON.parse(secrets.open(row.credentials, `account:${id}`).toString('utf8')) as T) : null;
+}
+
+export async function writeCredentials(db: Queryable, secrets: Secrets, tenantId: string, id: string, credentials: Record<string, unknown>): Promise<void> {
+  const { rowCount } = await db.query('update accounts set credentials = $3, updated_at = now() where tenant_id = $1 and id = $2',
+    [tenantId, id, secrets.seal(JSON.stringify(credentials), `account:${id}`)]);
+  if (rowCount === 0) throw new CalsyncError('NOT_FOUND', `account ${id} not found`, { accountId: id });
+}
+
+/** Marks an account revoked or failing; its bindings pause with the same reason. */
+export async function setAccountState(db: Queryable, tenantId: string, id: string, state: Account['state'], reason: string | null): Promise<void> {
+  await db.query('update accounts set state = $3, state_reason = $4, updated_at = now() where tenant_id = $1 and id = $2', [tenantId, id, state, reason]);
+  if (state !== 'active') {
+    await db.query(`update bindings set state = 'paused', paused_reason = $3, updated_at = now() where tenant_id = $1 and account_id = $2 and state = 'active'`,
+      [tenantId, id, `account ${state}: ${reason ?? ''}`.trim()]);
+  }
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createAccount, getAccount, readCredentials, setAccountState } from '../../src/store/accounts.ts';
+import { acquireLease, createBinding, getBinding, releaseLease } from '../../src/store/bindings.ts';
+import { createCalendar } from '../../src/store/calendars.ts';
+import { finishPass, recordConflict, recordOperations, startPass } from '../../src/store/passes.ts';
+import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
+import { countStatuses, remoteIdsPage, statusesByEventIds, statusesByRemoteIds, upsertStatus } from '../../src/store/sync-status.ts';
+import { createTenant } from '../../src/store/tenants.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { single } from '../helpers/events.ts';
+
+let t: TestDatabase;
+const secrets = new Secrets(parseSecretKey(generateSecretKeyText()));
+let tenantId: string;
+let otherTenant: string;
+let calendarId: string;
+before(async () => {
+  t = await freshDatabase();
+  tenantId = (await createTenant(t.db, 'a')).id;
+  otherTenant = (await createTenant(t.db, 'b')).id;
+  calendarId = (await createCalendar(t.db, tenantId, { summary: 'c' })).id;
+});
+after(async () => { await t.drop(); });
+
+test('account credentials are stored sealed and read back only for their tenant', async () => {
+  const account = await createAccount(t.db, secrets, tenantId, { provider: 'caldav', login: 'ann', serverUrl: 'https://dav.example', credentials: { password: 'correct horse' } });
+  const { rows: [raw] } = await t.db.query<{ credentials: Buffer }>('select credentials from accounts where id = $1', [account.id]);
+  assert.equal(raw!.credentials.includes(Buffer.from('correct horse')), false);
+  assert.deepEqual(await readCredentials(t.db, secrets, tenantId, account.id), { password: 'correct horse' });
+  await assert.rejects(readCredentials(t.db, secrets, otherTenant, account.id), { code: 'NOT_FOUND' });
+  await assert.rejects(getAccount(t.db, otherTenant, account.id), { code: 'NOT_FOUND' });
+});
+
+test('a revoked account pauses its bindings, and only its own', async () => {
+  const revoked = await createAccount(t.db, secrets, tenantId, { provider: 'google' });
+  const fine = await createAccount(t.db, secrets, tenantId, { provider: 'google' });
+  const b1 = await createBinding(t.db, tenantId, { calendarId, accountId: revoked.id, remoteCalendarId: 'x' });
+  const b2 = await createBinding(t.db, tenantId, { calendarId, accountId: fine.id, remoteCalendarId: 'y' });
+  await setAccountState(t.db, tenantId, revoked.id, 'revoked', 'invalid_grant');
+  assert.equal((await getBinding(t.db, tenantId, b1.id)).state, 'paused');
+  assert.match((await getBinding(t.db, tenantId, b1.id)).pausedReason!, /invalid_grant/);
+  assert.equal((await getBinding(t.db, tenantId, b2.id)).state, 'active');
+});
+
+test('a binding cannot reference another tenant\'s calendar or account', async () => {
+  const account = await createAccount(t.db, secrets, tenantId, { provider: 'ics' });
+  await assert.rejects(createBinding(t.db, otherTenant, { calendarId, accountId: account.id, remoteCalendarId: 'z' }), { code: '23503' });
+});
+
+test('one lease holder at a time; an expired lease can be taken over', async () => {
+  const account = await createAccount(t.db, secrets, tenantId, { provider: 'ics' });
+  const binding = await createBinding(t.db, tenantId, { calendarId, accountId: account.id, remoteCalendarId: 'lease' });
+  assert.equal(await acquireLease(t.db, binding.id, 'worker-1', 60), true);
+  assert.equal(await acquireLease(t.db, binding.id, 'worker-2', 60), false);
+  assert.equal(await acquireLease(t.db, binding.id, 'worker-1', 60), true, 'the holder renews');
+  await releaseLease(t.db, binding.id, 'worker-2');
+  assert.equal(await acquireLease(t.db, binding.id, 'worker-2', 60), false, 'only the holder releases');
+  await releaseLease(t.db, binding.id, 'worker-1');
+  assert.equal(await acquireLease(t.db, binding.id, 'worker-2', 60), true);
+  await t.db.query(`update bindings set lease_expires_at = now() - interval '1 second' where id = $1`, [binding.id]);
+  assert.equal(await acquireLease(t.db, binding.id, 'worker-3', 60), true, 'a dead holder\'s lease expires');
+  const results = await Promise.all(['a', 'b', 'c', 'd'].map((o) => acquireLease(t.db, binding.id, `racer-${o}`, 60)));
+  assert.equal(results.filter(Boolean).length, 0, 'worker-3 still holds it');
+});
+
+test('sync statuses: read by slice, adopted pending creates replace their placeholder', async () => {
+  const account = await createAccount(t.db, secrets, tenantId, { provider: 'caldav' });
+  const binding = await createBinding(t.db, tenantId, { calendarId, accountId: account.id, remoteCalendarId: 'st' });
+  const eventId = '11111111-1111-1111-1111-111111111111';
+  const base = single();
+  await upsertStatus(t.db, tenantId, binding.id, { eventId, remoteId: `pending:${eventId}`, etag: null, contentHash: 'h1', base, pending: true });
+  assert.deepEqual(await statusesByEventIds(t.db, binding.id, [eventId]), [{ eventId, remoteId: `pending:${eventId}`, etag: null, contentHash: 'h1', base, pending: true }]);
+  await upsertStatus(t.db, tenantId, binding.id, { eventId, remoteId: '/cal/a.ics', etag: '"1"', contentHash: 'h1', base });
+  assert.deepEqual(await statusesByRemoteIds(t.db, binding.id, ['/cal/a.ics', `pending:${eventId}`]), [{ eventId, remoteId: '/cal/a.ics', etag: '"1"', contentHash: 'h1', base }]);
+  assert.equal(await countStatuses(t.db, binding.id), 1);
+  assert.deepEqual(await remoteIdsPage(t.db, binding.id, null, 10), ['/cal/a.ics']);
+});
+
+test('a pass records its decisions and conflicts, and the binding its last pass', async () => {
+  const account = await createAccount(t.db, secrets, tenantId, { provider: 'caldav' });
+  const binding = await createBinding(t.db, tenantId, { calendarId, accountId: account.id, remoteCalendarId: 'audit' });
+  const passId = await startPass(t.db, tenantId, binding.id, 'manual');
+  const now = new Date();
+  await recordOperations(t.db, tenantId, binding.id, passId, [
+    { eventId: null, remoteId: '/x.ics', side: 'calendar', operation: 'create', rule: 'new-remote', reason: 'a new remote item', status: 'applied', after: { summary: 'x' }, startedAt: now, finishedAt: now },
+    { eventId: null, remoteId: '/y.ics', side: 'remote', operation: 'update', rule: 'calendar-changed', reason: 'r', status: 'failed', error: { kind: 'transient' }, startedAt: now, finishedAt: null },
+  ]);
+  await recordConflict(t.db, { tenantId, bindingId: binding.id, eventId: '22222222-2222-2222-2222-222222222222', passId, fields: ['description'], base: 'a', ours: 'b', theirs: 'c' });
+  await finishPass(t.db, binding.id, passId, 'partial', { applied: 1, failed: 1 }, { code: 'transient', message: 'one write failed' });
+  const { rows } = await t.db.query('select operation, status, rule from sync_operations where pass_id = $1 order by id', [passId]);
+  assert.deepEqual(rows, [{ operation: 'create', status: 'applied', rule: 'new-remote' }, { operation: 'update', status: 'failed', rule: 'calendar-changed' }]);
+  const { rows: [b] } = await t.db.query('select last_pass_outcome, last_error, last_success_at from bindings where id = $1', [binding.id]);
+  assert.equal(b.last_pass_outcome, 'partial');
+  assert.equal(b.last_error.message, 'one write failed');
+  assert.equal(b.last_success_at, null);
+});
