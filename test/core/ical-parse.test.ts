@@ -254,6 +254,29 @@ test('line breaks: LF only and lone CR (old Mac exports) are read like CRLF', ()
   failsAt(['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:u', 'END:VEVENT', 'END:VCALENDAR'].join('\r'), 2, /without DTSTART/);
 });
 
+test('regressions found by damaging fixtures', () => {
+  const cal = (...lines: string[]): string =>
+    ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:r', ...lines, 'END:VEVENT', 'END:VCALENDAR'].join('\r\n');
+  // A second SUMMARY cannot be kept: as an unknown line it would become the first one later.
+  failsAt(cal('DTSTART:20250101T100000Z', 'SUMMARY:a', 'SUMMARY:b'), 6, /SUMMARY appears twice in one VEVENT \(first on line 5\)/);
+  // DTEND and DURATION together: DTEND counts, DURATION is kept as written.
+  const both = parseCalendar(cal('DTSTART:20250101T100000Z', 'DTEND:20250101T110000Z', 'DURATION:PT5H')).series[0]!.master!;
+  assert.equal(both.end.local, '2025-01-01T11:00:00');
+  assert.deepEqual(both.extras, { ical: { properties: ['DURATION:PT5H'] } });
+  // RFC 7986 allows several CONFERENCE properties: the first is the model's.
+  const two = parseCalendar(cal('DTSTART:20250101T100000Z', 'CONFERENCE;VALUE=URI:https://zoom.us/j/1', 'CONFERENCE;VALUE=URI:tel:+1555')).series[0]!.master!;
+  assert.equal(two.conference!.url, 'https://zoom.us/j/1');
+  assert.deepEqual(two.extras, { ical: { properties: ['CONFERENCE;VALUE=URI:tel:+1555'] } });
+  // A VTIMEZONE observance without DTSTART: ical.js reads offset 0 everywhere, which is not UTC.
+  const text = [
+    'BEGIN:VCALENDAR', 'BEGIN:VTIMEZONE', 'TZID:Lunar', 'BEGIN:STANDARD', 'TZOFFSETFROM:+0317', 'TZOFFSETTO:+0317',
+    'END:STANDARD', 'END:VTIMEZONE', 'BEGIN:VEVENT', 'UID:l', 'DTSTART;TZID=Lunar:20250311T090000', 'END:VEVENT', 'END:VCALENDAR',
+  ].join('\r\n');
+  const lunar = parseCalendar(text).series[0]!.master!;
+  assert.deepEqual(lunar.start, { local: '2025-03-11T09:00:00', tz: null });
+  assert.equal(ical(lunar).timezone!.tzid, 'Lunar');
+});
+
 test('broken fixtures fail with INVALID_ICALENDAR naming the line', () => {
   failsAt(fixture('broken_missing_dtstart.ics'), 11, /VEVENT without DTSTART/);
   failsAt(fixture('broken_unterminated.ics'), 4, /BEGIN:VEVENT is never closed/);

@@ -135,6 +135,8 @@ test('model values iCalendar has no standard place for still round-trip', () => 
     { uid: 'model@example.com', master: base({ conference: { url: 'https://example.com/room', provider: null } }), overrides: [] },
     // Backslashes next to separators (ical.js reads `\\,` as an escaped comma).
     { uid: 'model@example.com', master: base({ categories: ['\\', '!', 'a\\,b', 'c;d\\'] }), overrides: [] },
+    // An empty description that still carries a LANGUAGE parameter.
+    { uid: 'model@example.com', master: base({ extras: { ical: { params: { DESCRIPTION: { language: 'nl-NL' } } } } }), overrides: [] },
     // When an attendee answered.
     {
       uid: 'model@example.com',

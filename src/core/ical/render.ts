@@ -71,12 +71,13 @@ function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOpt
     if (e.recurrence.exdate.length > 0) lines.push(timeLine('EXDATE', e.recurrence.exdate, termsZone));
   }
   lines.push(`SEQUENCE:${e.sequence}`, `STATUS:${e.status.toUpperCase()}`);
-  if (e.summary !== '') lines.push(textLine('SUMMARY', e.summary, params.SUMMARY));
-  if (e.description !== '') lines.push(textLine('DESCRIPTION', e.description, params.DESCRIPTION));
+  // An empty text is left out unless parameters were kept for it (LANGUAGE=…).
+  if (e.summary !== '' || params.SUMMARY) lines.push(textLine('SUMMARY', e.summary, params.SUMMARY));
+  if (e.description !== '' || params.DESCRIPTION) lines.push(textLine('DESCRIPTION', e.description, params.DESCRIPTION));
   if (e.descriptionHtml !== null) {
     lines.push(textLine('X-ALT-DESC', e.descriptionHtml, { fmttype: 'text/html', ...params['X-ALT-DESC'] }));
   }
-  if (e.location !== '') lines.push(textLine('LOCATION', e.location, params.LOCATION));
+  if (e.location !== '' || params.LOCATION) lines.push(textLine('LOCATION', e.location, params.LOCATION));
   lines.push(`TRANSP:${e.transparency.toUpperCase()}`);
   if (e.visibility !== 'default') lines.push(`CLASS:${e.visibility.toUpperCase()}`);
   if (e.organizer !== null) {

@@ -102,9 +102,14 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   const keep = (l: ContentLine): void => {
     extras.properties.push(l.text);
   };
+  // RFC 5545 allows these once per VEVENT; a second one has no place in the model, and
+  // keeping it as an unknown line would turn it into the first one on the next parse.
+  // CONFERENCE may repeat (RFC 7986): the first is the model's, the rest are kept.
   const once = (l: ContentLine): void => {
-    if (single.has(l.name)) keep(l);
-    else single.set(l.name, l);
+    const first = single.get(l.name);
+    if (first === undefined) single.set(l.name, l);
+    else if (l.name === 'CONFERENCE') keep(l);
+    else invalid(`${l.name} appears twice in one VEVENT (first on line ${first.line})`, l.line);
   };
   const rrule: string[] = [];
   const rdate: IcalTime[] = [];
@@ -198,7 +203,7 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   const startTime = readTime(startLine, zones);
   const allDay = startTime.isDate;
   const start: EventTime = { local: startTime.local, tz: startTime.tz };
-  const end = readEnd(single, startTime, zones);
+  const end = readEnd(single, startTime, zones, extras);
   const custom = startTime.custom ?? null;
   if (custom !== null) extras.timezone = custom;
 
@@ -269,10 +274,17 @@ function readTime(l: ContentLine, zones: Zones): IcalTime {
 }
 
 /** DTEND, else DTSTART + DURATION, else one day (dates) or DTSTART itself (RFC 5545 §3.6.1). */
-function readEnd(single: Map<string, ContentLine>, start: IcalTime, zones: Zones): EventTime {
+function readEnd(
+  single: Map<string, ContentLine>,
+  start: IcalTime,
+  zones: Zones,
+  extras: Required<IcalExtras>,
+): EventTime {
   const endLine = single.get('DTEND');
   const durationLine = single.get('DURATION');
   if (endLine !== undefined) {
+    // DTEND wins over a DURATION that should not be there; the DURATION is kept as is.
+    if (durationLine !== undefined) extras.properties.push(durationLine.text);
     const end = readTime(endLine, zones);
     if (end.isDate !== start.isDate) invalid('DTEND and DTSTART must both be dates or both date-times', endLine.line);
     return { local: end.local, tz: end.tz };

@@ -5,7 +5,7 @@
 import ICAL from 'ical.js';
 import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
 import type { LocalDateTime } from '../model.ts';
-import { isIanaZone } from '../timezones.ts';
+import { ianaFromTzid, isIanaZone } from '../timezones.ts';
 import { fieldsAsUtc, formatLocal, offsetSeconds, utcFields, type Fields } from './zoned.ts';
 
 const DAY = 86_400_000;
@@ -27,30 +27,51 @@ function candidates(tzid: string): string[] {
 }
 
 /**
+ * The years the observances of a VTIMEZONE start in, or null when one lacks DTSTART,
+ * TZOFFSETFROM or TZOFFSETTO (ical.js would then answer offset 0 everywhere, which
+ * matches UTC). Such a VTIMEZONE matches nothing; the event keeps its local times.
+ */
+function observanceStarts(vtimezone: string): number[] | null {
+  const observances = vtimezone.split(/\r\nBEGIN:(?:STANDARD|DAYLIGHT)\r\n/i).slice(1);
+  if (observances.length === 0) return null;
+  const years: number[] = [];
+  for (const o of observances) {
+    const dtstart = /^DTSTART(?:;[^:\r\n]*)?:(\d{4})\d{4}T\d{6}\r?$/im.exec(o);
+    if (dtstart === null || !/^TZOFFSETFROM[;:]/im.test(o) || !/^TZOFFSETTO[;:]/im.test(o)) return null;
+    years.push(Number(dtstart[1]));
+  }
+  return years;
+}
+
+/**
  * The IANA zone whose UTC offset equals the VTIMEZONE's at local noon of every day of
  * `year` and the next (730 samples: transitions happen at night, so a matching zone
  * changes offset on the same dates). Null when no zone matches.
  */
 export function matchVtimezone(vtimezone: string, tzid: string, year: number): string | null {
-  let zone: InstanceType<typeof ICAL.Timezone>;
-  try {
-    zone = new ICAL.Timezone({ component: ICAL.Component.fromString(vtimezone), tzid });
-  } catch {
-    return null;
-  }
+  const onsets = observanceStarts(vtimezone);
+  if (onsets === null) return null;
+  // ical.js gives times before the first observance no offset at all.
+  const first = Math.max(year, Math.min(...onsets));
   const samples: { at: number; offset: number }[] = [];
   const start = new Date(0);
-  start.setUTCFullYear(year, 0, 1);
-  for (let day = 0; day < 730; day++) {
-    const noon = { ...utcFields(start.getTime() + day * DAY), hour: 12 };
-    const offset = zone.utcOffset(ICAL.Time.fromData(noon));
-    samples.push({ at: fieldsAsUtc(noon) - offset * 1000, offset });
+  start.setUTCFullYear(first, 0, 1);
+  try {
+    const zone = new ICAL.Timezone({ component: ICAL.Component.fromString(vtimezone), tzid });
+    for (let day = 0; day < 730; day++) {
+      const noon = { ...utcFields(start.getTime() + day * DAY), hour: 12 };
+      const offset = zone.utcOffset(ICAL.Time.fromData(noon));
+      if (!Number.isFinite(offset)) return null;
+      samples.push({ at: fieldsAsUtc(noon) - offset * 1000, offset });
+    }
+  } catch {
+    return null;
   }
   // Two samples per half year first: most candidates fail these, few need all 730.
   const quick = samples.filter((_, i) => i % 182 === 15);
   for (const candidate of candidates(tzid)) {
     const fits = (s: { at: number; offset: number }): boolean => offsetSeconds(s.at, candidate) === s.offset;
-    if (quick.every(fits) && samples.every(fits)) return candidate;
+    if (quick.every(fits) && samples.every(fits)) return ianaFromTzid(candidate) ?? candidate;
   }
   return null;
 }
