@@ -8,7 +8,7 @@
 import { canonicalJson } from './hash.ts';
 import type { Attendee, CanonicalEvent, EventSeries, LocalDateTime } from './model.ts';
 import { compare, normaliseEmail, normaliseEvent, normaliseLocal, normaliseSeries } from './normalise.ts';
-import { editVsDeleteOutcome, ruleFor, ruleName, type MergeField, type MergePolicy, type Side } from './policy.ts';
+import { editVsDeleteOutcome, parsePolicy, ruleFor, ruleName, type MergeField, type MergePolicy, type Side } from './policy.ts';
 
 export interface MergeInput {
   /** What both sides last agreed on; null when they first meet (matched by iCalUID). */
@@ -86,7 +86,7 @@ export function mergeSeries(input: MergeInput): MergeResult {
   const base = input.base ? normaliseSeries(input.base) : null;
   const calendar = normaliseSeries(input.calendar);
   const remote = normaliseSeries(input.remote);
-  const ctx: Context = { policy: input.policy, decisions: [], conflicts: [], ...laterSide(input.calendarUpdatedAt, input.remoteUpdatedAt) };
+  const ctx: Context = { policy: parsePolicy(input.policy), decisions: [], conflicts: [], ...laterSide(input.calendarUpdatedAt, input.remoteUpdatedAt) };
   const actualCalendar = byRecurrenceId(input.calendar);
   const actualRemote = byRecurrenceId(input.remote);
 

@@ -148,4 +148,6 @@ test('without a base every difference goes to the later write, never to a person
 
 test('bad input is a typed error', () => {
   assert.throws(() => merge(single(), single({ status: 'gone' as never }), single()), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_EVENT');
+  assert.throws(() => merge(single(), single(), single(), { policy: { mode: 'default', fields: { summary: 'dice' } } as never }), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_POLICY');
+  assert.throws(() => merge(single(), single(), { uid: 'u', master: 'x' } as never), (e: unknown) => e instanceof CoreError && e.path === 'series.master');
 });

@@ -106,6 +106,13 @@ test('matching: a create whose answer was lost is adopted with the base it sent,
   assert.deepEqual(ops(run({ statuses: [pending, status('K', 'KR', single({ uid: 'k' }))], calendar: [cal('E', null)] }).actions), ['skip:calendar:create/abandoned']);
 });
 
+test('a write whose answer was lost is the base when the item comes back as sent', () => {
+  const sent = { ...status('E', 'R', S), sent: { base: normaliseSeries(S2), contentHash: hashNormal(normaliseSeries(S2)) } };
+  assert.deepEqual(ops(run({ statuses: [sent, status('K', 'KR', single({ uid: 'k' }))], calendar: [cal('E', null)], items: [live('R', S2)] }).actions), ['delete:remote:delete/calendar']);
+  const other = single({ uid: 'u1', summary: 'Someone else' });
+  assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', other)] }).actions), ['merge:calendar:merge/three-way']);
+});
+
 test('matching: a second stamped copy of a bound event is deleted', () => {
   const { actions } = run({ statuses: [status('E', 'R', S)], calendar: [cal('E', S)], items: [live('R2', S, 'e5', 'E')] });
   assert.deepEqual(ops(actions), ['delete:remote:match/stamped-duplicate']);
@@ -226,6 +233,8 @@ test('bad plan input is INVALID_INPUT', () => {
     [{ calendar: [cal('E', S), cal('E', S)] }, 'input.calendar[1].eventId'],
     [{ statuses: 'none' as never }, 'input.statuses'],
   ];
+  assert.throws(() => run({ policy: { mode: 'loudest' } as never }), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_POLICY' && e.path === 'policy.mode');
+  assert.throws(() => run({ safety: { ...defaultSafety, maxDeleteShare: -1 } }), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_INPUT' && e.path === 'safety.maxDeleteShare');
   for (const [input, path] of cases) {
     assert.throws(() => run(input), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_INPUT' && e.path === path, path);
   }

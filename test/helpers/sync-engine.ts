@@ -132,6 +132,12 @@ export class SyncHarness {
     const setStatus = (eventId: string, remoteId: string, etag: string | null, next: Action['next'], pending = false) => {
       if (next && next !== 'drop') statuses.set(eventId, { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, ...(pending ? { pending } : {}) });
     };
+    // Recorded before a remote write, so that a lost answer is recognised when the
+    // item comes back with exactly this content.
+    const markSent = (eventId: string, next: Action['next']) => {
+      const current = statuses.get(eventId);
+      if (current && next && next !== 'drop') current.sent = next;
+    };
     switch (action.op) {
       case 'create':
         if (action.side === 'calendar') {
@@ -149,6 +155,7 @@ export class SyncHarness {
           this.calendar.update(action.eventId, action.series);
           setStatus(action.eventId, action.remoteId!, action.etag, action.next);
         } else {
+          markSent(action.eventId, action.next);
           const written = await connector.update(cal, action.remoteId, action.series, { ifMatch: action.ifMatch });
           setStatus(action.eventId, written.remoteId, written.etag, action.next);
         }
@@ -177,6 +184,7 @@ export class SyncHarness {
         if (action.writeCalendar) this.calendar.update(action.eventId, action.result.merged);
         // If the remote write fails the old base stays, so the next pass pushes the
         // merged calendar event.
+        if (action.writeRemote) markSent(action.eventId, action.next);
         const etag = action.writeRemote
           ? (await connector.update(cal, action.remoteId, action.remoteSeries, { ifMatch: action.ifMatch })).etag
           : action.etag;

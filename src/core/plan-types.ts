@@ -1,0 +1,143 @@
+// The data a planning pass takes and returns (plan.ts): plain values that the engine
+// loads from the store and the connector, and actions it applies and audits.
+import type { RemoteItem } from '../connectors/connector.ts';
+import { CoreError } from './errors.ts';
+import type { MergeConflict, MergeResult } from './merge.ts';
+import type { CalsyncId, EventSeries } from './model.ts';
+import type { MergePolicy, Side } from './policy.ts';
+import type { Projection } from './projection.ts';
+import type { SafetySettings, SafetyStop, SyncWindow } from './safety.ts';
+
+/** Per binding and item: where it lives remotely and the base both sides agreed on. */
+export interface SyncStatus {
+  eventId: string;
+  remoteId: string;
+  etag: string | null;
+  /** hashNormal(base). */
+  contentHash: string;
+  /** Normalised content both sides last agreed on (as this binding projects it). */
+  base: EventSeries;
+  /** Set while a person decides an edit-against-delete; the planner leaves the item alone. */
+  quarantined?: boolean;
+  /**
+   * A create was sent but its answer not stored (timeout, crash): `remoteId` is a
+   * placeholder and `base` what was sent. The stamped item, once listed, is adopted
+   * with this base; until then the create is repeated, which is idempotent.
+   */
+  pending?: boolean;
+  /**
+   * A remote write whose answer was lost: what was sent. If the item comes back with
+   * exactly this content the write landed, and this is the base; otherwise it did not.
+   */
+  sent?: { base: EventSeries; contentHash: string };
+}
+
+/** A calendar event as the planner sees it; `series` null is a tombstone. */
+export interface CalendarEvent {
+  /** The event id, also the calsync id stamped on remote copies. */
+  eventId: string;
+  series: EventSeries | null;
+  /** The iCalUID, kept on tombstones so an untracked remote copy cannot revive them. */
+  uid?: string;
+  /** The calendar's last write of this event (ISO instant), for "latest write wins". */
+  updatedAt: string | null;
+}
+
+export type Direction = 'two_way' | 'import' | 'export';
+
+export interface PlanInput {
+  binding: { direction: Direction; projection: Projection };
+  policy: MergePolicy;
+  safety: SafetySettings;
+  /** Every sync status of the binding. */
+  statuses: SyncStatus[];
+  /**
+   * The calendar's events this pass considers: at least those changed or deleted since
+   * the binding's last pass and every live event whose UID a new remote item may carry
+   * (the engine passes all live events and recent tombstones). An event not listed is
+   * unchanged; absence is never deletion.
+   */
+  calendar: CalendarEvent[];
+  remote: {
+    /** Every page of this pull, in order; duplicates keep their last occurrence. */
+    items: RemoteItem[];
+    /** The pull listed every live item (no cursor, or a resync after an expired one). */
+    complete: boolean;
+    /** The binding's sync window, when its listings only cover one. */
+    window: SyncWindow | null;
+  };
+}
+
+/** The status to store after an action: the new base and its hash, or drop it. */
+export type NextStatus = { base: EventSeries; contentHash: string } | 'drop' | null;
+
+interface ActionCommon {
+  /** The side the action writes or, for skips and conflicts, the side it is about. */
+  side: Side;
+  /** null for events the action creates. */
+  eventId: string | null;
+  /** null for items the action creates. */
+  remoteId: string | null;
+  rule: string;
+  reason: string;
+  next: NextStatus;
+}
+
+export type Action =
+  /** A new calendar event from a remote item; the store allocates its id. */
+  | ActionCommon & { op: 'create'; side: 'calendar'; series: EventSeries; etag: string }
+  /** A new remote item for a calendar event, stamped with `calsyncId`. */
+  | ActionCommon & { op: 'create'; side: 'remote'; eventId: string; calsyncId: CalsyncId; series: EventSeries; supersedes: string | null }
+  /** Replace the calendar event (un-deleting a tombstone); `etag` is the remote's to store. */
+  | ActionCommon & { op: 'update'; side: 'calendar'; eventId: string; series: EventSeries; etag: string }
+  | ActionCommon & { op: 'update'; side: 'remote'; eventId: string; remoteId: string; series: EventSeries; ifMatch: string | null }
+  | ActionCommon & { op: 'delete'; side: 'calendar'; eventId: string }
+  | ActionCommon & { op: 'delete'; side: 'remote'; remoteId: string; ifMatch: string | null }
+  /** Nothing to write; `etag` (when set) is the remote's current one to store. */
+  | ActionCommon & { op: 'skip'; etag: string | null }
+  /** Both sides changed: write `result.merged` where it differs. */
+  | ActionCommon & {
+    op: 'merge'; eventId: string; remoteId: string; result: MergeResult;
+    writeCalendar: boolean; writeRemote: boolean; remoteSeries: EventSeries; ifMatch: string | null; etag: string;
+  }
+  /** Fields for the conflict queue; `quarantine` holds the item until a person decides. */
+  | ActionCommon & { op: 'conflict'; eventId: string; conflicts: MergeConflict[]; quarantine: boolean }
+  | ActionCommon & { op: 'quarantine'; error: { code: string; message: string; path: string | null } };
+
+export interface Plan {
+  /** What to apply; empty when the pass stopped. */
+  actions: Action[];
+  /** Why the pass stopped for confirmation, with the actions it held back. */
+  stop: SafetyStop | null;
+  held: Action[];
+}
+
+/** Shape checks of a plan input; content errors are quarantined per item instead. */
+export function checkPlanInput(input: PlanInput): void {
+  const fail = (message: string, path: string) => { throw new CoreError('INVALID_INPUT', message, path); };
+  if (typeof input !== 'object' || input === null) fail('plan input must be an object', 'input');
+  if (!['two_way', 'import', 'export'].includes(input.binding?.direction)) fail('direction must be two_way, import or export', 'input.binding.direction');
+  if (!['full', 'busy-only'].includes(input.binding?.projection)) fail('projection must be full or busy-only', 'input.binding.projection');
+  if (!Array.isArray(input.statuses)) fail('statuses must be an array', 'input.statuses');
+  if (!Array.isArray(input.calendar)) fail('calendar must be an array', 'input.calendar');
+  if (!Array.isArray(input.remote?.items)) fail('remote.items must be an array', 'input.remote.items');
+  const remoteIds = new Set<string>();
+  const eventIds = new Set<string>();
+  input.statuses.forEach((s, i) => {
+    if (typeof s?.remoteId !== 'string' || typeof s.eventId !== 'string' || typeof s.contentHash !== 'string') fail('status needs eventId, remoteId and contentHash', `input.statuses[${i}]`);
+    if (remoteIds.has(s.remoteId)) fail(`two statuses for remote id ${s.remoteId}`, `input.statuses[${i}].remoteId`);
+    if (eventIds.has(s.eventId)) fail(`two statuses for event ${s.eventId}`, `input.statuses[${i}].eventId`);
+    remoteIds.add(s.remoteId);
+    eventIds.add(s.eventId);
+  });
+  const calendarIds = new Set<string>();
+  input.calendar.forEach((e, i) => {
+    if (typeof e?.eventId !== 'string') fail('event needs an eventId', `input.calendar[${i}].eventId`);
+    if (calendarIds.has(e.eventId)) fail(`event ${e.eventId} listed twice`, `input.calendar[${i}].eventId`);
+    calendarIds.add(e.eventId);
+  });
+  input.remote.items.forEach((item, i) => {
+    if (typeof item?.remoteId !== 'string') fail('item needs a remoteId', `input.remote.items[${i}].remoteId`);
+    if (!item.deleted && (typeof item.series !== 'object' || item.series === null)) fail('a live item needs a series', `input.remote.items[${i}].series`);
+  });
+}
