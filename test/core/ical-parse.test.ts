@@ -267,6 +267,10 @@ test('regressions found by damaging fixtures', () => {
   const two = parseCalendar(cal('DTSTART:20250101T100000Z', 'CONFERENCE;VALUE=URI:https://zoom.us/j/1', 'CONFERENCE;VALUE=URI:tel:+1555')).series[0]!.master!;
   assert.equal(two.conference!.url, 'https://zoom.us/j/1');
   assert.deepEqual(two.extras, { ical: { properties: ['CONFERENCE;VALUE=URI:tel:+1555'] } });
+  // A conference "link" that is no URL stays a line; the next usable link is taken.
+  const junk = parseCalendar(cal('DTSTART:20250101T100000Z', 'CONFERENCE:see invite', 'X-GOOGLE-CONFERENCE:https://meet.google.com/a-b-c')).series[0]!.master!;
+  assert.deepEqual(junk.conference, { url: 'https://meet.google.com/a-b-c', provider: 'meet' });
+  assert.deepEqual(junk.extras, { ical: { properties: ['CONFERENCE:see invite'] } });
   // A VTIMEZONE observance without DTSTART: ical.js reads offset 0 everywhere, which is not UTC.
   const text = [
     'BEGIN:VCALENDAR', 'BEGIN:VTIMEZONE', 'TZID:Lunar', 'BEGIN:STANDARD', 'TZOFFSETFROM:+0317', 'TZOFFSETTO:+0317',

@@ -11,6 +11,9 @@ import { componentText, splitTextValues, unescapeText, type ContentLine, type Pa
 import { rawValue, readTimes, type CustomZone, type IcalTime, type Zones } from './times.ts';
 import { addDays, instantToLocal, localToInstant } from './zoned.ts';
 
+/** What the VEVENT holds beyond the model, gathered while reading it. */
+type Collected = Required<Omit<IcalExtras, 'timezone'>>;
+
 export interface ReadEvent {
   line: number;
   calsyncId: string | null;
@@ -98,7 +101,7 @@ export const RESPONDED_PARAM = 'x-calsync-responded-at';
 
 export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   const single = new Map<string, ContentLine>();
-  const extras: Required<IcalExtras> = { properties: [], components: [], alarms: {}, params: {}, timezone: { tzid: '', vtimezone: '' } };
+  const extras: Collected = { properties: [], components: [], alarms: {}, params: {} };
   const keep = (l: ContentLine): void => {
     extras.properties.push(l.text);
   };
@@ -204,8 +207,7 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   const allDay = startTime.isDate;
   const start: EventTime = { local: startTime.local, tz: startTime.tz };
   const end = readEnd(single, startTime, zones, extras);
-  const custom = startTime.custom ?? null;
-  if (custom !== null) extras.timezone = custom;
+  const custom = startTime.custom;
 
   const sequenceLine = single.get('SEQUENCE');
   const sequence = sequenceLine === undefined ? '0' : rawValue(sequenceLine.text).trim();
@@ -250,10 +252,11 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
     color: value('COLOR') ?? null,
     extras: {},
   };
-  const kept = Object.entries(extras).filter(([k, v]) =>
-    k === 'timezone' ? custom !== null : Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0,
+  const ical: IcalExtras = Object.fromEntries(
+    Object.entries(extras).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)),
   );
-  if (kept.length > 0) event.extras = { ical: Object.fromEntries(kept) };
+  if (custom !== null) ical.timezone = custom;
+  if (Object.keys(ical).length > 0) event.extras = { ical };
 
   return {
     line: c.line,
@@ -278,7 +281,7 @@ function readEnd(
   single: Map<string, ContentLine>,
   start: IcalTime,
   zones: Zones,
-  extras: Required<IcalExtras>,
+  extras: Collected,
 ): EventTime {
   const endLine = single.get('DTEND');
   const durationLine = single.get('DURATION');
@@ -312,7 +315,7 @@ function readEnd(
   return { local: instantToLocal(localToInstant(day, start.tz) + exact, start.tz), tz: start.tz };
 }
 
-function readOrganizer(l: ContentLine | undefined, extras: Required<IcalExtras>): Person | null {
+function readOrganizer(l: ContentLine | undefined, extras: Collected): Person | null {
   if (l === undefined) return null;
   const { params, values } = decode(l);
   const email = mailto(values[0]);
@@ -328,12 +331,17 @@ function readOrganizer(l: ContentLine | undefined, extras: Required<IcalExtras>)
 function readConference(
   l: ContentLine | undefined,
   fallbacks: ContentLine[],
-  extras: Required<IcalExtras>,
+  extras: Collected,
   keep: (l: ContentLine) => void,
 ): Conference | null {
+  const link = (f: ContentLine): string => rawValue(f.text).trim();
+  if (l !== undefined && !URL.canParse(link(l))) {
+    keep(l);
+    return readConference(undefined, fallbacks, extras, keep);
+  }
   if (l !== undefined) {
     const { params } = decode(l);
-    const url = rawValue(l.text).trim();
+    const url = link(l);
     const explicit = params[PROVIDER_PARAM];
     const rest = without(params, [PROVIDER_PARAM, 'value']);
     if (rest !== null) extras.params.CONFERENCE = rest;
@@ -341,14 +349,17 @@ function readConference(
     const provider = typeof explicit === 'string' ? explicit || null : conferenceProvider(url);
     return { url, provider };
   }
-  const chosen = fallbacks.find((f) => f.name !== 'URL' || conferenceProvider(rawValue(f.text).trim()) !== null);
+  // A link that is no absolute URL stays a line of its own, as does a URL property
+  // that points at no known meeting service.
+  const chosen = fallbacks.find(
+    (f) => URL.canParse(link(f)) && (f.name !== 'URL' || conferenceProvider(link(f)) !== null),
+  );
   fallbacks.filter((f) => f !== chosen).forEach(keep);
   if (chosen === undefined) return null;
-  const url = rawValue(chosen.text).trim();
-  return { url, provider: conferenceProvider(url) };
+  return { url: link(chosen), provider: conferenceProvider(link(chosen)) };
 }
 
-function readReminders(c: RawComponent, extras: Required<IcalExtras>, noReminders: boolean): Reminder[] | null {
+function readReminders(c: RawComponent, extras: Collected, noReminders: boolean): Reminder[] | null {
   const reminders: Reminder[] = [];
   let alarms = 0;
   for (const child of c.components) {
