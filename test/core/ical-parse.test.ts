@@ -279,6 +279,9 @@ test('regressions found by damaging fixtures', () => {
   const lunar = parseCalendar(text).series[0]!.master!;
   assert.deepEqual(lunar.start, { local: '2025-03-11T09:00:00', tz: null });
   assert.equal(ical(lunar).timezone!.tzid, 'Lunar');
+  // The VTIMEZONE's TZID padded with a space, the reference not: still the same zone.
+  const padded = parseCalendar(text.replace('TZID:Lunar', 'TZID:Lunar ')).series[0]!.master!;
+  assert.match(ical(padded).timezone!.vtimezone, /^BEGIN:VTIMEZONE\r\nTZID:Lunar \r\n/);
 });
 
 test('broken fixtures fail with INVALID_ICALENDAR naming the line', () => {

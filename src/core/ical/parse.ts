@@ -55,13 +55,14 @@ export function parseCalendar(input: string | Uint8Array): ParsedCalendar {
   return result;
 }
 
+/** VTIMEZONE text by TZID, trimmed: Outlook pads TZIDs with spaces in one place and not the other. */
 function vtimezones(calendar: RawComponent): Map<string, string> {
   const map = new Map<string, string>();
   for (const c of calendar.components) {
     if (c.name !== 'VTIMEZONE') continue;
     const tzid = c.properties.find((p) => p.name === 'TZID');
     if (tzid === undefined) invalid('VTIMEZONE without TZID', c.line);
-    map.set(unescapeText(rawValue(tzid.text)), componentText(c));
+    map.set(unescapeText(rawValue(tzid.text)).trim(), componentText(c));
   }
   return map;
 }

@@ -43,7 +43,7 @@ export class Zones {
   resolve(tzid: string, year: number, line: number): Resolved {
     const known = this.resolved.get(tzid);
     if (known !== undefined) return known;
-    const vtimezone = this.vtimezones.get(tzid) ?? this.vtimezones.get(tzid.trim());
+    const vtimezone = this.vtimezones.get(tzid.trim());
     const iana = ianaFromTzid(tzid) ?? (vtimezone === undefined ? null : matchVtimezone(vtimezone, tzid, year));
     let result: Resolved;
     if (iana !== null) result = { iana };
