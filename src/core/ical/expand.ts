@@ -34,7 +34,10 @@ export interface ExpandOptions {
   /** Window `[from, to)` as ISO instants. */
   from: string;
   to: string;
-  /** The zone that all-day dates and floating times are read in (the calendar's zone). */
+  /**
+   * The zone that all-day dates and floating times are read in (the calendar's zone),
+   * and times kept under a custom VTIMEZONE no IANA zone matched (their tz is null).
+   */
   defaultZone: string;
   /** At most this many instances (default 5,000: ten years of a daily event plus slack). */
   limit?: number;
