@@ -3,7 +3,7 @@
 // edits on every side, interleaved with passes, failed and lost-answer writes, flaky
 // etags, duplicated and reordered deliveries and expired cursors. Then everything
 // quiesces and the invariants of ARCHITECTURE.md must hold.
-//   CALSYNC_MODEL_RUNS  number of runs (default 20,000: about 35 s on 2 cores)
+//   CALSYNC_MODEL_RUNS  number of runs (default 2500 of up to 60 steps: about 40 s on 2 cores)
 //   CALSYNC_MODEL_SEED  seed to replay;  CALSYNC_MODEL_PATH  shrink path to replay
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -37,18 +37,18 @@ type Op =
 
 const side = fc.constantFrom(...SIDES);
 const binding = fc.constantFrom(...ALL_BINDINGS);
-const pick = fc.nat(20);
+const pick = fc.nat(5);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('create' as const), side, weekly: fc.boolean() }) },
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('edit' as const), side, pick, field: fc.constantFrom(...FIELDS), n: fc.nat(9) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('create' as const), side, weekly: fc.boolean() }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('edit' as const), side, pick, field: fc.constantFrom(...FIELDS), n: fc.nat(9) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('override' as const), side, pick, inst: fc.nat(3), field: fc.constantFrom('summary' as const, 'location' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('cancel' as const), side, pick, inst: fc.nat(3) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('delete' as const), side, pick }) },
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('sync' as const), binding }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('delete' as const), side, pick }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('sync' as const), binding }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('fault' as const), binding, kind: fc.constantFrom('fail' as const, 'lost-answer' as const, 'flaky' as const, 'touch' as const, 'expire' as const) }) },
 );
 const scenarioArb = fc.record({
-  ops: fc.array(opArb, { minLength: 1, maxLength: 80 }),
+  ops: fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }),
   editVsDelete: fc.constantFrom('edit-wins' as const, 'delete-wins' as const),
   noise: fc.record({ duplicates: fc.boolean(), reorder: fc.boolean(), seed: fc.nat() }),
 });
@@ -332,7 +332,7 @@ function actual(series: EventSeries, key: string): unknown {
 }
 
 test('sync-machine: random interleavings on every side converge without duplicates, revivals or lost edits', { timeout: 30 * 60_000 }, async () => {
-  const numRuns = Number(process.env.CALSYNC_MODEL_RUNS ?? 20_000);
+  const numRuns = Number(process.env.CALSYNC_MODEL_RUNS ?? 2500);
   const seed = process.env.CALSYNC_MODEL_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.CALSYNC_MODEL_SEED);
   const path = process.env.CALSYNC_MODEL_PATH;
   const started = performance.now();
