@@ -298,3 +298,25 @@ export async function deleteSeries(db: Queryable, ctx: WriteContext, eventId: st
   }
   return rows.length;
 }
+
+/** Tombstoned series of a calendar carrying any of the UIDs (a deleted meeting's copies must not revive it). */
+export async function getTombstonesByUid(db: Queryable, tenantId: string, calendarId: string, uids: string[]): Promise<Tombstone[]> {
+  if (uids.length === 0) return [];
+  const { rows } = await db.query<{ series_id: string; ical_uid: string; deleted_at: Date; version: string }>(
+    `select series_id, min(ical_uid) as ical_uid, max(deleted_at) as deleted_at, max(version) as version from events
+      where tenant_id = $1 and calendar_id = $2 and ical_uid = any($3::text[])
+      group by series_id having bool_and(deleted_at is not null)`, [tenantId, calendarId, uids]);
+  return rows.map((r) => ({ eventId: r.series_id, uid: r.ical_uid, deletedAt: r.deleted_at.toISOString(), version: Number(r.version) }));
+}
+
+export async function countLiveSeries(db: Queryable, tenantId: string, calendarId: string): Promise<number> {
+  const { rows: [row] } = await db.query<{ n: string }>(
+    'select count(distinct series_id) as n from events where tenant_id = $1 and calendar_id = $2 and deleted_at is null', [tenantId, calendarId]);
+  return Number(row!.n);
+}
+
+export async function calendarVersion(db: Queryable, tenantId: string, calendarId: string): Promise<number> {
+  const { rows: [row] } = await db.query<{ version: string }>('select version from calendars where tenant_id = $1 and id = $2', [tenantId, calendarId]);
+  if (!row) throw new CalsyncError('NOT_FOUND', `calendar ${calendarId} not found`, { calendarId });
+  return Number(row.version);
+}

@@ -1,0 +1,289 @@
+// One sync pass of one binding (ARCHITECTURE.md "A sync pass"):
+//   1. pull the remote's changes since the cursor, page by page; each page is matched,
+//      planned and its calendar side applied before the next is read, so a pass holds
+//      one page in memory (a full listing also keeps the set of remote ids it saw);
+//   2. after a full listing, statuses whose items were not listed are remote deletions;
+//   3. calendar changes since the binding's calendar version are planned and pushed;
+//   4. deletions are held to the end and checked against the deletion budget;
+//   5. the cursor and calendar version are stored last, so a crash replays, never loses.
+// At most one pass per binding runs at a time (a lease on the binding row); no
+// transaction is held open across provider calls.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { isConnectorError, type ChangePage, type Connector, type RemoteItem } from '../connectors/connector.ts';
+import { plan, type Action, type Direction } from '../core/plan.ts';
+import { parsePolicy, type MergePolicy } from '../core/policy.ts';
+import type { Projection } from '../core/projection.ts';
+import { defaultSafety, deletionBudget, wipeBrake, type SafetySettings, type SafetyStop } from '../core/safety.ts';
+import { acquireLease, getBinding, releaseLease, saveCalendarVersion, saveCursor, type Binding } from '../store/bindings.ts';
+import type { Db } from '../store/db.ts';
+import { calendarVersion, changedSince, countLiveSeries } from '../store/events.ts';
+import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
+import { setAccountState } from '../store/accounts.ts';
+import { countStatuses, remoteIdsPage } from '../store/sync-status.ts';
+import { applyCalendarSide, applyRemoteSide, emptyStats, isDelete, isRemoteWrite, type ApplyContext, type PassStats } from './apply.ts';
+import { loadSlice } from './slice.ts';
+
+export interface EngineDeps {
+  db: Db;
+  connectorFor(binding: Binding): Promise<Connector>;
+  logger: Logger;
+  now(): Date;
+  /** Identifies this process in binding leases. */
+  workerName: string;
+  /** Debounce of passes queued on other bindings after a calendar change. */
+  debounceMs: number;
+  /** How long a lease lasts; a pass renews it after every page. */
+  leaseSeconds?: number;
+  /** Items and events planned together (default 200). */
+  sliceSize?: number;
+}
+
+export interface PassRequest {
+  tenantId: string;
+  bindingId: string;
+  trigger: PassTrigger;
+  /** An operator confirmed a wipe or deletions beyond the budget for this pass. */
+  confirmWipe?: boolean;
+  confirmDeletions?: boolean;
+  onProgress?: (progress: PassProgress) => void;
+}
+
+export interface PassProgress {
+  phase: 'pull' | 'absent' | 'calendar' | 'deletions';
+  pulled: number;
+  stats: PassStats;
+}
+
+export type PassOutcome = 'ok' | 'partial' | 'stopped' | 'failed' | 'busy' | 'paused';
+
+export interface PassResult {
+  outcome: PassOutcome;
+  passId: string | null;
+  stats: PassStats;
+  stop: SafetyStop | null;
+  /** Set when the provider asked us to slow down: run the next pass after this long. */
+  retryAfterSeconds: number | null;
+  error: { kind: string; message: string } | null;
+}
+
+function projectionOf(binding: Binding): Projection {
+  const mode = (binding.projection as { mode?: string } | null)?.mode;
+  return mode === 'busy-only' ? 'busy-only' : 'full';
+}
+
+class StopPass extends Error {
+  constructor(readonly stop: SafetyStop) {
+    super(stop.message);
+  }
+}
+
+export async function syncBinding(deps: EngineDeps, request: PassRequest): Promise<PassResult> {
+  const { db } = deps;
+  const stats = emptyStats();
+  const result = (outcome: PassOutcome, extra: Partial<PassResult> = {}): PassResult => ({
+    outcome, passId: null, stats, stop: null, retryAfterSeconds: null, error: null, ...extra,
+  });
+  const binding = await getBinding(db, request.tenantId, request.bindingId);
+  if (binding.state !== 'active') return result('paused', { error: { kind: 'paused', message: binding.pausedReason ?? 'binding is paused' } });
+  const leaseSeconds = deps.leaseSeconds ?? 300;
+  // Unique per pass, so two jobs of one binding in the same process exclude each other too.
+  const leaseOwner = `${deps.workerName}:${randomUUID()}`;
+  if (!(await acquireLease(db, binding.id, leaseOwner, leaseSeconds))) return result('busy');
+  const passId = await startPass(db, binding.tenantId, binding.id, request.trigger);
+  try {
+    const connector = await deps.connectorFor(binding);
+    const pass = new Pass(deps, binding, connector, passId, stats, request, leaseOwner);
+    const outcome = await pass.run();
+    await finishPass(db, binding.id, passId, outcome.outcome === 'stopped' ? 'stopped' : outcome.outcome === 'partial' ? 'partial' : 'ok', { ...stats }, outcome.stop ? { code: outcome.stop.kind, message: outcome.stop.message } : null);
+    return { ...result(outcome.outcome, { passId, stop: outcome.stop }) };
+  } catch (error) {
+    const kind = isConnectorError(error) ? error.kind : 'internal';
+    const message = (error as Error).message;
+    await finishPass(db, binding.id, passId, 'failed', { ...stats }, { code: kind, message });
+    if (isConnectorError(error, 'auth-revoked')) {
+      // The grant or password no longer works: pause this account's bindings, not retry forever.
+      await setAccountState(db, binding.tenantId, binding.accountId, 'revoked', message);
+      return result('failed', { passId, error: { kind, message } });
+    }
+    if (isConnectorError(error, 'rate-limited')) {
+      return result('failed', { passId, retryAfterSeconds: error.retryAfterSeconds ?? 60, error: { kind, message } });
+    }
+    if (isConnectorError(error, 'permanent')) return result('failed', { passId, error: { kind, message } });
+    throw error;
+  } finally {
+    await releaseLease(db, binding.id, leaseOwner);
+  }
+}
+
+class Pass {
+  private readonly ctx: ApplyContext;
+  private readonly policy: MergePolicy;
+  private readonly safety: SafetySettings;
+  private readonly direction: Direction;
+  private readonly projection: Projection;
+  private readonly handled = new Set<string>();
+  private readonly heldDeletes: Action[] = [];
+  private pulled = 0;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly binding: Binding,
+    private readonly connector: Connector,
+    passId: string,
+    stats: PassStats,
+    private readonly request: PassRequest,
+    private readonly leaseOwner: string,
+  ) {
+    this.ctx = {
+      db: deps.db, tenantId: binding.tenantId, calendarId: binding.calendarId, bindingId: binding.id, passId,
+      remoteCalendarId: binding.remoteCalendarId, connector, debounceMs: deps.debounceMs, stats, now: deps.now,
+    };
+    this.policy = parsePolicy(binding.conflictPolicy);
+    // Slices are planned with the brakes released: the wipe brake and the deletion
+    // budget need whole-calendar counts, so this class applies them itself.
+    this.safety = { ...defaultSafety, confirmWipe: true, confirmDeletions: true };
+    this.direction = binding.direction;
+    this.projection = projectionOf(binding);
+  }
+
+  async run(): Promise<{ outcome: 'ok' | 'partial' | 'stopped'; stop: SafetyStop | null }> {
+    const { db } = this.deps;
+    const { tenantId, calendarId, id } = this.binding;
+    const known = await countStatuses(db, id);
+    const live = await countLiveSeries(db, tenantId, calendarId);
+    try {
+      // A calendar that had synced events and now has none does not wipe the remote.
+      const calendarWipe = wipeBrake('calendar', known, live, this.brakes());
+      if (calendarWipe) throw new StopPass(calendarWipe);
+      const cursor = await this.pull(known);
+      const versionSeen = await this.pushCalendarChanges();
+      const budget = deletionBudget(this.heldDeletes.length, Math.max(known, live), this.brakes());
+      if (budget) throw new StopPass(budget);
+      this.progress('deletions');
+      await this.applyActions(this.heldDeletes);
+      // Stored last: a crash before here replays the pull; a failed remote write keeps
+      // the calendar version, so its change is planned again next pass.
+      await saveCursor(db, id, cursor);
+      if (this.ctx.stats.failed === 0) await saveCalendarVersion(db, id, versionSeen);
+      return { outcome: this.ctx.stats.failed > 0 ? 'partial' : 'ok', stop: null };
+    } catch (error) {
+      if (!(error instanceof StopPass)) throw error;
+      await recordOperations(db, tenantId, id, this.ctx.passId, this.heldDeletes.map((a) => ({
+        eventId: a.eventId, remoteId: a.remoteId, side: a.side, operation: 'delete' as const, rule: a.rule,
+        reason: `held: ${error.stop.message}`, status: 'skipped' as const, startedAt: this.deps.now(), finishedAt: null,
+      })));
+      return { outcome: 'stopped', stop: error.stop };
+    }
+  }
+
+  private brakes(): SafetySettings {
+    return { ...defaultSafety, confirmWipe: this.request.confirmWipe ?? false, confirmDeletions: this.request.confirmDeletions ?? false };
+  }
+
+  /** Reads every page of changes; returns the cursor to store at the end. */
+  private async pull(known: number): Promise<string | null> {
+    let cursor = this.binding.cursor;
+    let page: ChangePage;
+    try {
+      page = await this.connector.listChanges(this.binding.remoteCalendarId, cursor);
+    } catch (error) {
+      if (!isConnectorError(error, 'cursor-expired')) throw error;
+      // The cursor expired: resync by comparing a complete listing, never by wiping.
+      this.deps.logger.info({ bindingId: this.binding.id }, 'cursor expired; full resync');
+      cursor = null;
+      page = await this.connector.listChanges(this.binding.remoteCalendarId, null);
+    }
+    const complete = page.complete;
+    const seen = complete ? new Set<string>() : null;
+    if (complete && page.nextPageToken === null && known > 0) {
+      // A side that had items and now lists none does not wipe its peers.
+      const wipe = wipeBrake('remote', known, page.items.filter((i) => !i.deleted).length, this.brakes());
+      if (wipe) throw new StopPass(wipe);
+    }
+    for (;;) {
+      for (const item of page.items) seen?.add(item.remoteId);
+      this.pulled += page.items.length;
+      this.ctx.stats.pulled = this.pulled;
+      for (let start = 0; start < page.items.length; start += this.sliceSize()) {
+        await this.planAndApply(page.items.slice(start, start + this.sliceSize()), []);
+      }
+      this.progress('pull');
+      if (page.nextPageToken === null) break;
+      if (!(await acquireLease(this.deps.db, this.binding.id, this.leaseOwner, this.deps.leaseSeconds ?? 300))) {
+        // Another pass took over an expired lease: stop before writing anything more.
+        throw new Error(`lost the lease of binding ${this.binding.id}; another pass runs it`);
+      }
+      page = await this.connector.listChanges(this.binding.remoteCalendarId, cursor, page.nextPageToken);
+    }
+    if (seen) await this.absentItems(seen, known);
+    return page.nextCursor;
+  }
+
+  /** After a complete listing: bound items it did not show were deleted remotely. */
+  private async absentItems(seen: Set<string>, known: number): Promise<void> {
+    if (known === 0) return;
+    const absent: RemoteItem[] = [];
+    for (let after: string | null = null; ;) {
+      const ids = await remoteIdsPage(this.deps.db, this.binding.id, after, 1000);
+      if (ids.length === 0) break;
+      after = ids.at(-1)!;
+      for (const remoteId of ids) {
+        if (!seen.has(remoteId) && !remoteId.startsWith('pending:')) absent.push({ remoteId, etag: null, deleted: true, series: null, calsyncId: null, updatedAt: null });
+      }
+    }
+    for (let start = 0; start < absent.length; start += this.sliceSize()) {
+      await this.planAndApply(absent.slice(start, start + this.sliceSize()), []);
+    }
+    this.progress('absent');
+  }
+
+  /** Calendar changes after the binding's calendar version; returns the version reached. */
+  private async pushCalendarChanges(): Promise<number> {
+    const { db } = this.deps;
+    const { tenantId, calendarId } = this.binding;
+    let version = this.binding.calendarVersion;
+    const target = await calendarVersion(db, tenantId, calendarId);
+    while (version < target) {
+      const changes = await changedSince(db, tenantId, calendarId, version, this.sliceSize());
+      if (changes.eventIds.length === 0) break;
+      version = changes.upTo;
+      const fresh = changes.eventIds.filter((id) => !this.handled.has(id));
+      if (fresh.length > 0) await this.planAndApply([], fresh);
+      this.progress('calendar');
+    }
+    return Math.max(version, target);
+  }
+
+  private async planAndApply(items: RemoteItem[], eventIds: string[]): Promise<void> {
+    const slice = await loadSlice(this.deps.db, { tenantId: this.binding.tenantId, calendarId: this.binding.calendarId, bindingId: this.binding.id }, items, eventIds);
+    const planned = plan({
+      binding: { direction: this.direction, projection: this.projection },
+      policy: this.policy,
+      safety: this.safety,
+      statuses: slice.statuses,
+      calendar: slice.calendar,
+      remote: { items, complete: false, window: null },
+    });
+    for (const action of planned.actions) if (action.eventId) this.handled.add(action.eventId);
+    for (const event of slice.calendar) this.handled.add(event.eventId);
+    const now = planned.actions.filter((a) => !isDelete(a));
+    this.heldDeletes.push(...planned.actions.filter(isDelete));
+    await this.applyActions(now);
+  }
+
+  private async applyActions(actions: Action[]): Promise<void> {
+    await applyCalendarSide(this.ctx, actions.filter((a) => !isRemoteWrite(a)));
+    for (const action of actions) {
+      if (isRemoteWrite(action) || (action.op === 'merge' && action.writeRemote)) await applyRemoteSide(this.ctx, action);
+    }
+  }
+
+  private sliceSize(): number {
+    return this.deps.sliceSize ?? 200;
+  }
+
+  private progress(phase: PassProgress['phase']): void {
+    this.request.onProgress?.({ phase, pulled: this.pulled, stats: { ...this.ctx.stats } });
+  }
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { contentHash } from '../../src/core/hash.ts';
+import { normaliseSeries } from '../../src/core/normalise.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { engineWorld } from '../helpers/engine.ts';
+import { instance, single, weekly } from '../helpers/events.ts';
+
+let t: TestDatabase;
+before(async () => { t = await freshDatabase(); });
+after(async () => { await t.drop(); });
+
+const hashOf = (s: Parameters<typeof normaliseSeries>[0]) => contentHash(normaliseSeries(s));
+
+async function converge(world: Awaited<ReturnType<typeof engineWorld>>, bindings: { id: string }[], rounds = 5): Promise<number> {
+  for (let round = 1; round <= rounds; round++) {
+    let writes = 0;
+    for (const b of bindings) {
+      const r = await world.pass(b);
+      assert.ok(['ok', 'partial'].includes(r.outcome), `pass outcome ${r.outcome}: ${JSON.stringify(r.error ?? r.stop)}`);
+      writes += r.stats.calendarWrites + r.stats.remoteWrites;
+    }
+    if (writes === 0) return round;
+  }
+  throw new Error('did not converge');
+}
+
+test('a calendar and two remotes converge: creates, edits and deletes on every side; a further pass writes nothing', async () => {
+  const world = await engineWorld(t, { sliceSize: 3 });
+  const a = await world.bind('remote-a');
+  const b = await world.bind('remote-b');
+  const fromApp = await world.appWrite(null, single({ uid: 'app-1', summary: 'from the app' }));
+  const fromA = a.connector.userCreate('remote-a', weekly({ uid: 'a-series' }, [instance('2026-03-09', { uid: 'a-series', summary: 'moved' })]));
+  for (let i = 0; i < 7; i++) b.connector.userCreate('remote-b', single({ uid: `b-${i}`, summary: `b ${i}` }));
+  await converge(world, [a, b]);
+
+  const calendar = await world.calendarSeries();
+  assert.equal(calendar.length, 9);
+  for (const side of [a, b]) {
+    const items = side.connector.liveItems(side.remoteCalendarId);
+    assert.equal(items.length, 9, 'every remote holds every event once');
+    assert.deepEqual(new Set(items.map((i) => i.series.uid)), new Set(calendar.map((s) => s.series.uid)));
+    for (const item of items) {
+      const event = calendar.find((s) => s.series.uid === item.series.uid)!;
+      assert.equal(hashOf(item.series), hashOf(event.series), item.series.uid);
+    }
+  }
+
+  // Edits on each side and a delete.
+  await world.appWrite(fromApp, single({ uid: 'app-1', summary: 'edited in the app' }));
+  const aItem = a.connector.liveItems('remote-a').find((i) => i.remoteId === fromA)!;
+  a.connector.userUpdate('remote-a', fromA, { ...aItem.series, master: { ...aItem.series.master!, location: 'Room 4' } });
+  const bVictim = b.connector.liveItems('remote-b').find((i) => i.series.uid === 'b-3')!;
+  b.connector.userDelete('remote-b', bVictim.remoteId);
+  await converge(world, [a, b]);
+
+  const after = await world.calendarSeries();
+  assert.equal(after.length, 8);
+  assert.equal(after.find((s) => s.series.uid === 'app-1')!.series.master!.summary, 'edited in the app');
+  assert.equal(after.find((s) => s.series.uid === 'a-series')!.series.master!.location, 'Room 4');
+  for (const side of [a, b]) {
+    const items = side.connector.liveItems(side.remoteCalendarId);
+    assert.equal(items.length, 8);
+    assert.equal(items.find((i) => i.series.uid === 'app-1')!.series.master!.summary, 'edited in the app');
+    assert.equal(items.find((i) => i.series.uid === 'a-series')!.series.master!.location, 'Room 4');
+    assert.equal(items.some((i) => i.series.uid === 'b-3'), false);
+  }
+
+  const quiet = await world.pass(a);
+  assert.equal(quiet.stats.calendarWrites + quiet.stats.remoteWrites, 0);
+  const { rows } = await t.db.query(`select count(*)::int as n from sync_operations where operation = 'create' and side = 'calendar'`);
+  assert.equal(rows[0].n, 8, 'each remote-born event was created in the calendar once');
+});
+
+test('an expired cursor leads to a comparing resync that writes nothing when nothing changed', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('expiring');
+  for (let i = 0; i < 5; i++) a.connector.userCreate('expiring', single({ uid: `e-${i}` }));
+  await converge(world, [a]);
+  a.connector.expireCursors('expiring');
+  const resync = await world.pass(a);
+  assert.equal(resync.outcome, 'ok');
+  assert.equal(resync.stats.pulled, 5);
+  assert.equal(resync.stats.calendarWrites + resync.stats.remoteWrites, 0);
+  assert.equal((await world.calendarSeries()).length, 5);
+});
+
+test('a remote that suddenly lists nothing does not wipe the calendar; the pass stops and asks', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('wiped');
+  const ids = Array.from({ length: 4 }, (_, i) => a.connector.userCreate('wiped', single({ uid: `w-${i}` })));
+  await converge(world, [a]);
+  for (const id of ids) a.connector.userDelete('wiped', id);
+  a.connector.expireCursors('wiped');
+  const stopped = await world.pass(a);
+  assert.equal(stopped.outcome, 'stopped');
+  assert.equal(stopped.stop?.kind, 'wipe');
+  assert.equal((await world.calendarSeries()).length, 4, 'nothing was deleted');
+  const confirmed = await world.pass(a, { confirmWipe: true, confirmDeletions: true });
+  assert.equal(confirmed.outcome, 'ok');
+  assert.equal((await world.calendarSeries()).length, 0);
+});
+
+test('deleting more than the budget in one pass is held for confirmation; the cursor stays so nothing is lost', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('budget');
+  const ids = Array.from({ length: 40 }, (_, i) => a.connector.userCreate('budget', single({ uid: `d-${i}` })));
+  await converge(world, [a]);
+  for (const id of ids.slice(0, 20)) a.connector.userDelete('budget', id);
+  const held = await world.pass(a);
+  assert.equal(held.outcome, 'stopped');
+  assert.equal(held.stop?.kind, 'deletion-budget');
+  assert.equal((await world.calendarSeries()).length, 40);
+  const again = await world.pass(a);
+  assert.equal(again.outcome, 'stopped', 'the same deletions are seen again: the cursor was not advanced');
+  const confirmed = await world.pass(a, { confirmDeletions: true });
+  assert.equal(confirmed.outcome, 'ok');
+  assert.equal((await world.calendarSeries()).length, 20);
+});
+
+test('a second pass of the same binding while one runs is refused (lease)', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('leased');
+  for (let i = 0; i < 30; i++) a.connector.userCreate('leased', single({ uid: `l-${i}` }));
+  const [one, two] = await Promise.all([world.pass(a), world.pass(a)]);
+  assert.deepEqual([one.outcome, two.outcome].sort(), ['busy', 'ok']);
+  assert.equal((await world.calendarSeries()).length, 30);
+});
+
+test('a failed remote write is retried by the next pass and nothing is lost', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('flaky');
+  const id = await world.appWrite(null, single({ uid: 'retry-me' }));
+  a.connector.faults.failWrites = 1;
+  const first = await world.pass(a);
+  assert.equal(first.outcome, 'partial');
+  assert.equal(a.connector.liveItems('flaky').length, 0);
+  const second = await world.pass(a);
+  assert.equal(second.outcome, 'ok');
+  assert.deepEqual(a.connector.liveItems('flaky').map((i) => i.calsyncId), [id]);
+});
