@@ -37,9 +37,14 @@ function latest(items: RemoteItem[]): Map<string, RemoteItem> {
   return new Map(items.map((item) => [item.remoteId, item]));
 }
 
-export function registerConnectorContract(name: string, factory: () => Promise<ContractSubject>): void {
-  const withSubject = (title: string, body: (s: ContractSubject) => Promise<void>) =>
-    test(`${name} contract: ${title}`, async () => {
+export interface ContractOptions {
+  /** The connector cannot write (ICS feeds): tests that need writes are skipped, refusals are tested. */
+  readOnly?: boolean;
+}
+
+export function registerConnectorContract(name: string, factory: () => Promise<ContractSubject>, options: ContractOptions = {}): void {
+  const run = (title: string, body: (s: ContractSubject) => Promise<void>, skip: string | false) =>
+    test(`${name} contract: ${title}`, { skip }, async () => {
       const subject = await factory();
       try {
         await body(subject);
@@ -47,6 +52,9 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
         await subject.close?.();
       }
     });
+  const withSubject = (title: string, body: (s: ContractSubject) => Promise<void>) => run(title, body, false);
+  const withWrites = (title: string, body: (s: ContractSubject) => Promise<void>) =>
+    run(title, body, options.readOnly === true && 'needs writes; the connector is read-only');
 
   withSubject('an empty calendar lists nothing, completely, with a cursor', async ({ connector, remoteCalendarId }) => {
     const listing = await listAll(connector, remoteCalendarId, null);
@@ -54,8 +62,8 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     assert.equal(listing.complete, true);
   });
 
-  withSubject('a created item is listed with its etag, stamp and content', async ({ connector, remoteCalendarId }) => {
-    const series = weekly({ uid: 'contract-1' }, [instance('2026-03-09', { summary: 'Moved' })]);
+  withWrites('a created item is listed with its etag, stamp and content', async ({ connector, remoteCalendarId }) => {
+    const series = weekly({ uid: 'contract-1' }, [instance('2026-03-09', { uid: 'contract-1', summary: 'Moved' })]);
     const written = await connector.create(remoteCalendarId, series, { calsyncId: 'cs-1' });
     const listing = latest((await listAll(connector, remoteCalendarId, null)).items);
     const item = listing.get(written.remoteId);
@@ -65,7 +73,7 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     assert.equal(contentHash(item.series), contentHash(series));
   });
 
-  withSubject('create is idempotent per calsync id', async ({ connector, remoteCalendarId }) => {
+  withWrites('create is idempotent per calsync id', async ({ connector, remoteCalendarId }) => {
     const first = await connector.create(remoteCalendarId, single({ uid: 'contract-2' }), { calsyncId: 'cs-2' });
     const second = await connector.create(remoteCalendarId, single({ uid: 'contract-2' }), { calsyncId: 'cs-2' });
     assert.equal(second.remoteId, first.remoteId);
@@ -73,7 +81,7 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     assert.equal(new Set(live.map((i) => i.remoteId)).size, 1);
   });
 
-  withSubject('update with the current etag writes and changes the etag', async ({ connector, remoteCalendarId }) => {
+  withWrites('update with the current etag writes and changes the etag', async ({ connector, remoteCalendarId }) => {
     const created = await connector.create(remoteCalendarId, single({ uid: 'contract-3' }), { calsyncId: 'cs-3' });
     const edited = single({ uid: 'contract-3', summary: 'Renamed' });
     const updated = await connector.update(remoteCalendarId, created.remoteId, edited, { ifMatch: created.etag });
@@ -85,7 +93,7 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     assert.equal(item.calsyncId, 'cs-3', 'an update keeps the stamp');
   });
 
-  withSubject('update and delete with a stale etag fail with precondition-failed and change nothing', async ({ connector, remoteCalendarId }) => {
+  withWrites('update and delete with a stale etag fail with precondition-failed and change nothing', async ({ connector, remoteCalendarId }) => {
     const created = await connector.create(remoteCalendarId, single({ uid: 'contract-4' }), { calsyncId: 'cs-4' });
     const updated = await connector.update(remoteCalendarId, created.remoteId, single({ uid: 'contract-4', summary: 'v2' }), { ifMatch: created.etag });
     await assert.rejects(connector.update(remoteCalendarId, created.remoteId, single({ uid: 'contract-4', summary: 'v3' }), { ifMatch: created.etag }), (e: unknown) => isConnectorError(e, 'precondition-failed'));
@@ -96,7 +104,7 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     assert.equal(item.series.master?.summary, 'v2');
   });
 
-  withSubject('delete removes the item, shows as deleted after a cursor, and is safe to repeat', async ({ connector, remoteCalendarId }) => {
+  withWrites('delete removes the item, shows as deleted after a cursor, and is safe to repeat', async ({ connector, remoteCalendarId }) => {
     const created = await connector.create(remoteCalendarId, single({ uid: 'contract-5' }), { calsyncId: 'cs-5' });
     const { cursor } = await listAll(connector, remoteCalendarId, null);
     await connector.delete(remoteCalendarId, created.remoteId, { ifMatch: created.etag });
@@ -108,7 +116,7 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     await assert.rejects(connector.update(remoteCalendarId, created.remoteId, single({ uid: 'contract-5' }), { ifMatch: null }), (e: unknown) => isConnectorError(e, 'not-found'));
   });
 
-  withSubject('a cursor lists what changed since it, in its latest state', async ({ connector, remoteCalendarId }) => {
+  withWrites('a cursor lists what changed since it, in its latest state', async ({ connector, remoteCalendarId }) => {
     const untouched = await connector.create(remoteCalendarId, single({ uid: 'contract-6a' }), { calsyncId: 'cs-6a' });
     const { cursor } = await listAll(connector, remoteCalendarId, null);
     const quiet = await listAll(connector, remoteCalendarId, cursor);
@@ -125,7 +133,7 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     assert.deepEqual(after.items, []);
   });
 
-  withSubject('a long listing pages and every item arrives', async ({ connector, remoteCalendarId }) => {
+  withWrites('a long listing pages and every item arrives', async ({ connector, remoteCalendarId }) => {
     const ids = new Set<string>();
     for (let i = 0; i < 120; i++) ids.add((await connector.create(remoteCalendarId, single({ uid: `contract-7-${i}` }), { calsyncId: `cs-7-${i}` })).remoteId);
     const listed = new Set((await listAll(connector, remoteCalendarId, null)).items.filter((i) => !i.deleted).map((i) => i.remoteId));
@@ -144,5 +152,13 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     for (const key of ['push', 'syncTokens', 'writable', 'conditionalWrites', 'windowed'] as const) {
       assert.equal(typeof connector.capabilities[key], 'boolean', key);
     }
+    assert.equal(connector.capabilities.writable, options.readOnly !== true);
+  });
+
+  if (options.readOnly) withSubject('a read-only connector refuses every write as permanent', async ({ connector, remoteCalendarId }) => {
+    const permanent = (e: unknown) => isConnectorError(e, 'permanent');
+    await assert.rejects(connector.create(remoteCalendarId, single({ uid: 'contract-8' }), { calsyncId: 'cs-8' }), permanent);
+    await assert.rejects(connector.update(remoteCalendarId, 'any', single({ uid: 'contract-8' }), { ifMatch: null }), permanent);
+    await assert.rejects(connector.delete(remoteCalendarId, 'any', { ifMatch: null }), permanent);
   });
 }
