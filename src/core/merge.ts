@@ -105,7 +105,7 @@ export function mergeSeries(input: MergeInput): MergeResult {
     );
   }
   const overrides = mergeOverrides(base, calendar, remote, ctx, actualCalendar, actualRemote);
-  if (master?.recurrence) reconcileCancelledOverrides(master, overrides, base, ctx);
+  if (master?.recurrence) reconcileCancelledOverrides(master, overrides, base, calendar, ctx);
   return {
     merged: { uid: calendar.uid, master, overrides: [...overrides.values()].sort((a, b) => compare(a.recurrenceId!, b.recurrenceId!)) },
     decisions: ctx.decisions,
@@ -288,14 +288,15 @@ function mergeOverrides(
 // An instance one side cancelled (EXDATE) while the other edited its override is an
 // edit against a delete; the binding's edit-vs-delete rule settles it.
 function reconcileCancelledOverrides(
-  master: CanonicalEvent, overrides: Map<LocalDateTime, CanonicalEvent>, base: EventSeries | null, ctx: Context,
+  master: CanonicalEvent, overrides: Map<LocalDateTime, CanonicalEvent>, base: EventSeries | null, calendar: EventSeries, ctx: Context,
 ): void {
   const recurrence = master.recurrence!;
   const baseExdates = new Set(base?.master?.recurrence?.exdate ?? []);
   for (const rid of [...overrides.keys()]) {
     if (!recurrence.exdate.includes(rid) || baseExdates.has(rid)) continue;
     const field = `overrides[${rid}]`;
-    const outcome = editVsDeleteOutcome(ctx.policy, 'calendar');
+    const edited: Side = calendar.overrides.some((o) => o.recurrenceId === rid) ? 'calendar' : 'remote';
+    const outcome = editVsDeleteOutcome(ctx.policy, edited);
     const rule = `edit-vs-delete:${ctx.policy.editVsDelete}`;
     if (outcome === 'delete') {
       overrides.delete(rid);

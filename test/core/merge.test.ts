@@ -131,6 +131,10 @@ test('an instance cancelled on one side and edited on the other follows edit-vs-
   const deleteWins = merge(base, cancelled, edited, { policy: parsePolicy({ editVsDelete: 'delete-wins' }) }).merged;
   assert.deepEqual(deleteWins.master?.recurrence?.exdate, ['2026-03-09T10:00:00']);
   assert.equal(deleteWins.overrides.length, 0);
+  // calendar-wins: the calendar's cancellation beats the remote's edit, and the other way round.
+  const calendarWins = parsePolicy('calendar-wins');
+  assert.equal(merge(base, cancelled, edited, { policy: calendarWins }).merged.overrides.length, 0);
+  assert.equal(merge(base, edited, cancelled, { policy: calendarWins }).merged.overrides[0]?.summary, 'y');
 });
 
 test('the HTML body of the side whose description was taken is kept', () => {
