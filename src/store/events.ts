@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CalsyncError } from '../errors.ts';
 import { contentHash } from '../core/hash.ts';
 import { eventKind, type CanonicalEvent, type EventSeries } from '../core/model.ts';
-import { eventTimeInstant, expandSeries } from '../core/ical/index.ts';
+import { eventTimeInstant } from '../core/ical/index.ts';
 import { validateSeries } from '../core/validate.ts';
 import type { Queryable } from './db.ts';
 
@@ -188,23 +188,54 @@ interface RowValues {
   hash: string;
 }
 
-// A master's instants span its first instance; series_until_at is the end of its last
-// one, found by expanding up to 200 years ahead (null when open-ended or too long).
+// A master's instants span its first instance; series_until_at bounds the end of its
+// last one for range queries, which expand candidates exactly afterwards. The bound is
+// computed from the rule, not by expansion (about 0.1 ms an instance: a daily series
+// until 2100 would cost seconds per write): UNTIL plus a day and the duration, or COUNT
+// periods of the rule's frequency at their longest; null when a rule has no end.
+const longestPeriodMs: Record<string, number> = {
+  SECONDLY: 1000, MINUTELY: 60_000, HOURLY: 3_600_000, DAILY: 86_400_000 + 3_600_000,
+  WEEKLY: 7 * 86_400_000 + 3_600_000, MONTHLY: 31 * 86_400_000 + 3_600_000, YEARLY: 366 * 86_400_000 + 3_600_000,
+};
+
+function ruleEndMs(rule: string, startMs: number): number | null {
+  const parts = new Map(rule.split(';').map((part) => {
+    const [key, value] = part.split('=');
+    return [key!.toUpperCase(), value ?? ''] as const;
+  }));
+  const until = parts.get('UNTIL');
+  if (until) {
+    const m = /^(\d{4})(\d{2})(\d{2})/.exec(until);
+    return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + 2 * 86_400_000 : null;
+  }
+  const count = Number(parts.get('COUNT'));
+  const period = longestPeriodMs[parts.get('FREQ') ?? ''];
+  if (!Number.isInteger(count) || count < 1 || period === undefined) return null;
+  return startMs + count * Math.max(1, Number(parts.get('INTERVAL') ?? 1) || 1) * period;
+}
+
+function seriesUntil(event: CanonicalEvent, startAt: string, endAt: string, zone: string): string | null {
+  const startMs = Date.parse(startAt);
+  const durationMs = Math.max(0, Date.parse(endAt) - startMs);
+  let last = startMs;
+  for (const rule of event.recurrence!.rrule) {
+    const end = ruleEndMs(rule, startMs);
+    if (end === null) return null;
+    last = Math.max(last, end);
+  }
+  for (const rdate of event.recurrence!.rdate) {
+    last = Math.max(last, Date.parse(eventTimeInstant({ local: rdate, tz: event.start.tz }, zone)));
+  }
+  return new Date(last + durationMs).toISOString();
+}
+
 function rowValues(event: CanonicalEvent, zone: string): RowValues {
   const kind = eventKind(event);
   const startAt = eventTimeInstant(event.start, zone);
-  const endAt = eventTimeInstant(event.end, zone);
-  let seriesUntilAt: string | null = null;
-  if (kind === 'master') {
-    const openEnded = event.recurrence!.rrule.some((rule) => !/(^|;)(COUNT|UNTIL)=/i.test(rule));
-    if (!openEnded) {
-      const to = new Date(Date.parse(startAt) + 200 * 365.25 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
-      const expansion = expandSeries({ uid: event.uid, master: event, overrides: [] }, { from: startAt, to, defaultZone: zone, limit: 100_000 });
-      const last = expansion.instances.at(-1);
-      seriesUntilAt = expansion.truncated || !last ? null : last.end;
-    }
-  }
-  return { kind, event, startAt, endAt: endAt < startAt ? startAt : endAt, seriesUntilAt, hash: contentHash(event) };
+  const rawEnd = eventTimeInstant(event.end, zone);
+  const endAt = rawEnd < startAt ? startAt : rawEnd;
+  const seriesUntilAt = kind === 'master' ? seriesUntil(event, startAt, endAt, zone) : null;
+  return { kind, event, startAt, endAt, seriesUntilAt, hash: contentHash(event) };
 }
 
 async function nextVersion(db: Queryable, tenantId: string, calendarId: string): Promise<{ version: number }> {

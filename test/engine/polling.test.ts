@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { nextPollSeconds } from '../../src/engine/polling.ts';
+
+const mid = 0.5; // no jitter
+
+test('after changes a binding is polled sooner, never below 30 s', () => {
+  assert.equal(nextPollSeconds({ baseSeconds: 300, previousSeconds: 1200, changed: true, random: mid }), 75);
+  assert.equal(nextPollSeconds({ baseSeconds: 60, previousSeconds: null, changed: true, random: mid }), 30);
+});
+
+test('while idle the delay doubles up to four times the interval', () => {
+  const delays: number[] = [];
+  let previous: number | null = 75;
+  for (let i = 0; i < 6; i++) {
+    previous = nextPollSeconds({ baseSeconds: 300, previousSeconds: previous, changed: false, random: mid });
+    delays.push(previous);
+  }
+  assert.deepEqual(delays, [300, 600, 1200, 1200, 1200, 1200]);
+});
+
+test('jitter stays within ±10%', () => {
+  assert.equal(nextPollSeconds({ baseSeconds: 300, previousSeconds: 300, changed: false, random: 0 }), 540);
+  assert.equal(nextPollSeconds({ baseSeconds: 300, previousSeconds: 300, changed: false, random: 0.999999 }), 660);
+});
