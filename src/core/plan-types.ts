@@ -99,6 +99,12 @@ export type Action =
   | ActionCommon & {
     op: 'merge'; eventId: string; remoteId: string; result: MergeResult;
     writeCalendar: boolean; writeRemote: boolean; remoteSeries: EventSeries; ifMatch: string | null; etag: string;
+    /**
+     * The status to hold while the remote write is unconfirmed: the remote's content,
+     * which the calendar has just absorbed. Stored before the remote write, so a failed
+     * write leaves a base against which neither side's changes look like the other's.
+     */
+    remoteBase: { base: EventSeries; contentHash: string };
   }
   /** Fields for the conflict queue; `quarantine` holds the item until a person decides. */
   | ActionCommon & { op: 'conflict'; eventId: string; conflicts: MergeConflict[]; quarantine: boolean }

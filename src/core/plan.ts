@@ -241,7 +241,7 @@ class Planner {
       base: status.base, calendar: calSeries, remote: item.series,
       calendarUpdatedAt: cal.event.updatedAt, remoteUpdatedAt: item.updatedAt, policy: this.input.policy,
     });
-    this.mergeAction(status.eventId, item, result, cal.hash!, remote.hash, 'merge/three-way', 'both sides changed since the base');
+    this.mergeAction(status.eventId, item, result, cal.hash!, remote, 'merge/three-way', 'both sides changed since the base');
   }
 
   /** A remote item and a calendar event found to be one (stamped id or iCalUID) without a status. */
@@ -259,17 +259,18 @@ class Planner {
       base: null, calendar: calSeries, remote: item.series,
       calendarUpdatedAt: cal.event.updatedAt, remoteUpdatedAt: item.updatedAt, policy: this.input.policy,
     });
-    this.mergeAction(cal.event.eventId, item, result, cal.hash!, remote.hash, rule, 'matched without a base; the two copies differ');
+    this.mergeAction(cal.event.eventId, item, result, cal.hash!, remote, rule, 'matched without a base; the two copies differ');
   }
 
-  private mergeAction(eventId: string, item: RemoteItem & { deleted: false }, result: MergeResult, calHash: string, remoteHash: string, rule: string, reason: string): void {
+  private mergeAction(eventId: string, item: RemoteItem & { deleted: false }, result: MergeResult, calHash: string, remote: Hashed, rule: string, reason: string): void {
     const remoteSeries = project(result.merged, this.input.binding.projection);
     const normal = normaliseSeries(remoteSeries);
     const mergedHash = hashNormal(normal);
     // Both sides changed: the merge result goes wherever it differs.
     this.push({
       op: 'merge', side: 'calendar', eventId, remoteId: item.remoteId, result, remoteSeries,
-      writeCalendar: mergedHash !== calHash, writeRemote: mergedHash !== remoteHash, ifMatch: item.etag, etag: item.etag,
+      writeCalendar: mergedHash !== calHash, writeRemote: mergedHash !== remote.hash, ifMatch: item.etag, etag: item.etag,
+      remoteBase: { base: remote.normal, contentHash: remote.hash },
       rule, reason, next: next(normal, mergedHash),
     });
     if (result.conflicts.length > 0) {

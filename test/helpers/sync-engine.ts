@@ -182,13 +182,14 @@ export class SyncHarness {
       }
       case 'merge': {
         if (action.writeCalendar) this.calendar.update(action.eventId, action.result.merged);
-        // If the remote write fails the old base stays, so the next pass pushes the
-        // merged calendar event.
-        if (action.writeRemote) markSent(action.eventId, action.next);
-        const etag = action.writeRemote
-          ? (await connector.update(cal, action.remoteId, action.remoteSeries, { ifMatch: action.ifMatch })).etag
-          : action.etag;
-        setStatus(action.eventId, action.remoteId, etag, action.next);
+        if (!action.writeRemote) {
+          setStatus(action.eventId, action.remoteId, action.etag, action.next);
+          return;
+        }
+        setStatus(action.eventId, action.remoteId, action.etag, action.remoteBase);
+        markSent(action.eventId, action.next);
+        const written = await connector.update(cal, action.remoteId, action.remoteSeries, { ifMatch: action.ifMatch });
+        setStatus(action.eventId, action.remoteId, written.etag, action.next);
         return;
       }
       case 'conflict':
