@@ -160,12 +160,13 @@ class Planner {
       return;
     }
     const calDeleted = cal?.event.series === null;
-    const calChanged = cal !== undefined && !calDeleted && cal.hash !== status.contentHash;
-    if (item.deleted) return this.remoteDeleted(status, cal, calDeleted, calChanged);
+    const changedSince = (base: SyncStatus) => cal !== undefined && !calDeleted && cal.hash !== base.contentHash;
+    if (item.deleted) return this.remoteDeleted(status, cal, calDeleted, changedSince(status));
     const remote = this.remoteHash(item);
     if (remote === null) return;
     // Our write whose answer was lost came back as sent: it landed, so it is the base.
     if (status.sent?.contentHash === remote.hash) status = { ...status, base: status.sent.base, contentHash: status.sent.contentHash };
+    const calChanged = changedSince(status);
     const remoteChanged = remote.hash !== status.contentHash;
     if (calDeleted) return this.calendarDeleted(status, item, remoteChanged, remote);
     const calSeries = cal?.event.series ?? status.base;
@@ -175,8 +176,10 @@ class Planner {
       // adopted create, the real remote id).
       this.skip('remote', status.eventId, status.remoteId, 'echo', item.etag === status.etag ? 'repeated delivery' : 'our own write, or only the etag changed', item.etag, next(status.base, status.contentHash));
     } else if (!remoteChanged) {
+      // Only the calendar changed: the remote item is updated.
       this.pushToRemote(status, calSeries, item.etag, 'calendar-changed', 'only the calendar changed');
     } else if (!calChanged) {
+      // Only the remote changed: the calendar event is fast-forwarded.
       this.pullToCalendar(status, item, remote, 'remote-changed', 'only the remote changed', calSeries);
     } else if (cal!.hash === remote.hash) {
       // Both sides made the same change: only the base moves.

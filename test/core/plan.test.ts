@@ -110,6 +110,7 @@ test('matching: a create whose answer was lost is adopted with the base it sent,
 test('a write whose answer was lost is the base when the item comes back as sent', () => {
   const sent = { ...status('E', 'R', S), sent: { base: normaliseSeries(S2), contentHash: hashNormal(normaliseSeries(S2)) } };
   assert.deepEqual(ops(run({ statuses: [sent, status('K', 'KR', single({ uid: 'k' }))], calendar: [cal('E', null)], items: [live('R', S2)] }).actions), ['delete:remote:delete/calendar']);
+  assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', S2)] }).actions), ['skip:remote:echo']);
   const other = single({ uid: 'u1', summary: 'Someone else' });
   assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', other)] }).actions), ['merge:calendar:merge/three-way']);
 });
