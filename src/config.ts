@@ -17,6 +17,12 @@ export interface Config {
   embeddedPostgresPort: number;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /** User-given URLs (CalDAV servers, ICS feeds) may point at loopback and private networks. */
+  allowPrivateUrls: boolean;
+  /** Hosts user-given URLs may reach even when private or link-local. */
+  allowedUrlHosts: string[];
+  /** Debounce of the passes a change queues on the other bindings. */
+  debounceMs: number;
 }
 
 export const environmentVariables = [
@@ -30,9 +36,19 @@ export const environmentVariables = [
   { name: 'CALSYNC_WORKER_CONCURRENCY', default: '8', meaning: 'Jobs one worker process runs at once.' },
   { name: 'CALSYNC_EMBEDDED_PG_PORT', default: '0 (a free port)', meaning: 'Port of the embedded Postgres, bound to 127.0.0.1 only.' },
   { name: 'CALSYNC_BODY_LIMIT', default: '1048576', meaning: 'Largest accepted request body in bytes.' },
+  { name: 'CALSYNC_ALLOW_PRIVATE_URLS', default: '0', meaning: 'Set to 1 to let CalDAV and ICS URLs reach loopback and private networks (a self-hosted server next to calsync).' },
+  { name: 'CALSYNC_ALLOWED_URL_HOSTS', default: '(none)', meaning: 'Comma-separated hosts CalDAV and ICS URLs may reach even when private.' },
+  { name: 'CALSYNC_DEBOUNCE_MS', default: '500', meaning: 'How long a change waits for more before the other bindings get a pass.' },
 ] as const;
 
 type Env = Record<string, string | undefined>;
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new CalsyncError('CONFIG_INVALID', `${name}=${env[name]} is not 1 or 0`, { variable: name });
+}
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
@@ -64,5 +80,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     workerConcurrency: integer(env, 'CALSYNC_WORKER_CONCURRENCY', 8, 1, 256),
     embeddedPostgresPort: integer(env, 'CALSYNC_EMBEDDED_PG_PORT', 0, 0, 65535),
     bodyLimitBytes: integer(env, 'CALSYNC_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    allowPrivateUrls: flag(env, 'CALSYNC_ALLOW_PRIVATE_URLS'),
+    allowedUrlHosts: (env.CALSYNC_ALLOWED_URL_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    debounceMs: integer(env, 'CALSYNC_DEBOUNCE_MS', 500, 0, 600_000),
   };
 }

@@ -3,12 +3,14 @@
 // their dependencies from the registry, never from globals.
 import type { AddJobsJobSpec, Job, JobHelpers, Task, TaskList, TaskSpec, WorkerUtils } from 'graphile-worker';
 import { CalsyncError } from '../errors.ts';
+import type { EngineDeps } from '../engine/sync-pass.ts';
 import type { Db } from '../store/db.ts';
 
 export interface TaskDeps {
   db: Db;
   /** Identifies this worker process in probes and logs. */
   workerName: string;
+  engine: EngineDeps;
 }
 
 export interface TaskDefinition<P> {

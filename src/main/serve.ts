@@ -10,6 +10,8 @@ import { build } from '../http/app.ts';
 import { allTasks } from '../jobs/tasks.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../metrics.ts';
+import type { EngineDeps } from '../engine/sync-pass.ts';
+import { connectorFactory, urlGuard } from './connectors.ts';
 import { graphileLogger } from './graphile-logger.ts';
 import { createLogger } from './logger.ts';
 import { ensureLocalTenant, loadSecrets, openRuntime } from './runtime.ts';
@@ -39,7 +41,11 @@ export async function startServer(config: Config, role: Role, print: (line: stri
     await runtime.close();
   };
   try {
-    await loadSecrets(runtime);
+    const secrets = await loadSecrets(runtime);
+    const engine: EngineDeps = {
+      db: runtime.db, logger, now: () => new Date(), workerName, debounceMs: config.debounceMs,
+      connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config) }),
+    };
     const metrics = createMetrics({ db: runtime.db });
     let url: string | undefined;
     if (role !== 'worker') {
@@ -64,7 +70,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
     }
     if (role !== 'api') {
       runner = await startWorker({
-        db: runtime.db, concurrency: config.workerConcurrency, workerName, tasks: allTasks, logger: graphileLogger(logger),
+        db: runtime.db, concurrency: config.workerConcurrency, workerName, engine, tasks: allTasks, logger: graphileLogger(logger),
         onDone: (task, outcome) => metrics.jobsRun.inc({ task, outcome }),
       });
     }

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { allTasks } from '../../src/jobs/tasks.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { graphileLogger } from '../../src/main/graphile-logger.ts';
+import { idleEngine } from '../helpers/engine-deps.ts';
 import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -17,7 +18,7 @@ test('probe jobs enqueued through the API run once each on a worker', async () =
   const { probeId } = res.json();
   assert.equal((await t.app.inject({ method: 'GET', url: '/admin/v1/queue', headers: auth })).json().pending, 250);
 
-  const runner = await startWorker({ db: t.database.db, concurrency: 4, workerName: 'w1', tasks: allTasks, logger: graphileLogger(pino({ level: 'silent' })) });
+  const runner = await startWorker({ db: t.database.db, concurrency: 4, workerName: 'w1', engine: idleEngine(t.database.db), tasks: allTasks, logger: graphileLogger(pino({ level: 'silent' })) });
   try {
     let status: { runs: number; distinctJobs: number; workers: Record<string, number> };
     for (;;) {

@@ -6,6 +6,7 @@ import { queueProbe } from '../../src/jobs/queue-probe.ts';
 import { defineTask, enqueue } from '../../src/jobs/registry.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { graphileLogger } from '../../src/main/graphile-logger.ts';
+import { idleEngine } from '../helpers/engine-deps.ts';
 import { queueCounts, deadJobs } from '../../src/store/queue.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -32,7 +33,7 @@ test('a payload that fails its parser makes the job fail with the reason, and it
   await utils.addJob(queueProbe.name, { nonsense: true }, { maxAttempts: 1 });
   const ran: string[] = [];
   const runner = await startWorker({
-    db: t.db, concurrency: 1, workerName: 'w', logger: graphileLogger(pino({ level: 'silent' })),
+    db: t.db, concurrency: 1, workerName: 'w', engine: idleEngine(t.db), logger: graphileLogger(pino({ level: 'silent' })),
     tasks: [queueProbe as never, defineTask({ name: 'noop', parse: () => null, run: async () => { ran.push('noop'); } }) as never],
   });
   try {

@@ -1,0 +1,52 @@
+// One sync pass of one binding, then the next poll. Passes of a binding share the job
+// key `pass:<binding>`: a burst of changes or webhooks collapses into one pending pass.
+import { syncBinding, type PassRequest } from '../engine/sync-pass.ts';
+import { nextPollSeconds } from '../engine/polling.ts';
+import { passJobKey, syncBindingTask } from '../store/outbox.ts';
+import type { PassTrigger } from '../store/passes.ts';
+import { defineTask, invalidPayload } from './registry.ts';
+
+export interface SyncBindingPayload {
+  tenantId: string;
+  bindingId: string;
+  trigger: PassTrigger;
+  confirmWipe?: boolean;
+  confirmDeletions?: boolean;
+}
+
+const triggers: PassTrigger[] = ['poll', 'push', 'manual', 'resync', 'change'];
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const syncBindingJob = defineTask<SyncBindingPayload>({
+  name: syncBindingTask,
+  parse(payload) {
+    const p = payload as Partial<SyncBindingPayload> | null;
+    if (typeof p?.tenantId !== 'string' || !uuid.test(p.tenantId) || typeof p.bindingId !== 'string' || !uuid.test(p.bindingId)) {
+      throw invalidPayload(syncBindingTask, 'needs tenantId and bindingId (uuids)');
+    }
+    const trigger = triggers.includes(p.trigger as PassTrigger) ? (p.trigger as PassTrigger) : 'poll';
+    return { tenantId: p.tenantId, bindingId: p.bindingId, trigger, confirmWipe: p.confirmWipe === true, confirmDeletions: p.confirmDeletions === true };
+  },
+  async run(payload, deps, helpers) {
+    const request: PassRequest = { ...payload };
+    const result = await syncBinding(deps.engine, request);
+    const log = deps.engine.logger.child({ tenantId: payload.tenantId, bindingId: payload.bindingId, passId: result.passId });
+    log.info({ outcome: result.outcome, stats: result.stats, stop: result.stop?.kind, error: result.error }, 'pass finished');
+    if (result.outcome === 'busy' || result.outcome === 'paused') return;
+    // Rate limited: the provider said when; otherwise poll adaptively.
+    const { rows: [binding] } = await deps.db.query<{ poll_interval_seconds: number; previous: number | null }>(
+      `select poll_interval_seconds, extract(epoch from next_poll_at - last_pass_started_at)::int as previous
+         from bindings where id = $1 and state = 'active'`, [payload.bindingId]);
+    if (!binding) return;
+    const changed = result.stats.calendarWrites + result.stats.remoteWrites > 0;
+    const seconds = result.retryAfterSeconds ?? nextPollSeconds({
+      baseSeconds: binding.poll_interval_seconds, previousSeconds: binding.previous, changed, random: Math.random(),
+    });
+    const runAt = new Date(deps.engine.now().getTime() + seconds * 1000);
+    await deps.db.query('update bindings set next_poll_at = $2 where id = $1', [payload.bindingId, runAt]);
+    // preserve_run_at: a sooner pass already queued (a change, a webhook) keeps its time.
+    await helpers.addJob(syncBindingTask, { tenantId: payload.tenantId, bindingId: payload.bindingId, trigger: 'poll' }, {
+      runAt, jobKey: passJobKey(payload.bindingId), jobKeyMode: 'preserve_run_at',
+    });
+  },
+});

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
+import pino from 'pino';
+import { enqueue } from '../../src/jobs/registry.ts';
+import { syncBindingJob } from '../../src/jobs/sync-binding.ts';
+import { allTasks } from '../../src/jobs/tasks.ts';
+import { startWorker } from '../../src/jobs/worker.ts';
+import { graphileLogger } from '../../src/main/graphile-logger.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { engineWorld } from '../helpers/engine.ts';
+import { single } from '../helpers/events.ts';
+
+let t: TestDatabase;
+let utils: WorkerUtils;
+before(async () => {
+  t = await freshDatabase();
+  utils = await makeWorkerUtils({ pgPool: t.db });
+});
+after(async () => {
+  await utils.release();
+  await t.drop();
+});
+
+async function pendingPass(bindingId: string): Promise<{ run_at: Date; payload: { trigger: string } } | undefined> {
+  const { rows } = await t.db.query<{ run_at: Date; payload: { trigger: string } }>(
+    `select j.run_at, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p using (id)
+      where j.key = $1 and j.locked_at is null`, [`pass:${bindingId}`]);
+  return rows[0];
+}
+
+test('a queued pass syncs the binding and schedules the next poll', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('queued');
+  for (let i = 0; i < 3; i++) a.connector.userCreate('queued', single({ uid: `q-${i}` }));
+  await enqueue(utils, syncBindingJob, { tenantId: world.tenantId, bindingId: a.id, trigger: 'manual' }, { jobKey: `pass:${a.id}` });
+  const runner = await startWorker({ db: t.db, concurrency: 2, workerName: 'w', engine: world.deps, tasks: allTasks, logger: graphileLogger(pino({ level: 'silent' })) });
+  try {
+    for (let i = 0; i < 200 && (await world.calendarSeries()).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    let next: Awaited<ReturnType<typeof pendingPass>>;
+    for (let i = 0; i < 100 && !(next = await pendingPass(a.id)); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await world.calendarSeries()).length, 3);
+    assert.equal(next!.payload.trigger, 'poll');
+    const delay = (next!.run_at.getTime() - Date.now()) / 1000;
+    assert.ok(delay > 60 && delay < 85, `after changes the next poll comes at about a quarter of 300 s, got ${delay}`);
+    const { rows: [b] } = await t.db.query<{ last_pass_outcome: string }>('select last_pass_outcome from bindings where id = $1', [a.id]);
+    assert.equal(b!.last_pass_outcome, 'ok');
+  } finally {
+    await runner.stop();
+  }
+});
+
+test('a calendar change made by one binding queues a debounced pass of the others, not of itself', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('source');
+  const b = await world.bind('peer');
+  const c = await world.bind('import-only', { direction: 'import' });
+  a.connector.userCreate('source', single({ uid: 'spread' }));
+  await world.pass(a);
+  assert.equal(await pendingPass(a.id), undefined);
+  assert.equal((await pendingPass(b.id))?.payload.trigger, 'change');
+  assert.equal(await pendingPass(c.id), undefined, 'an import binding has nothing to receive');
+  const again = await world.pass(a);
+  assert.equal(again.stats.calendarWrites, 0);
+});
+
+test('a job with a malformed payload is refused with the reason', () => {
+  assert.throws(() => syncBindingJob.parse({ tenantId: 'x', bindingId: 'y' }), /needs tenantId and bindingId/);
+  assert.deepEqual(syncBindingJob.parse({ tenantId: '11111111-1111-1111-1111-111111111111', bindingId: '22222222-2222-2222-2222-222222222222', trigger: 'bogus' }),
+    { tenantId: '11111111-1111-1111-1111-111111111111', bindingId: '22222222-2222-2222-2222-222222222222', trigger: 'poll', confirmWipe: false, confirmDeletions: false });
+});
