@@ -1,0 +1,158 @@
+// CalDAV over HTTP with an injected fetch: PROPFIND, the three REPORTs, GET, PUT, DELETE.
+//
+// Not tsdav's request helpers, although they accept a custom fetch (tsdav 2.3.4
+// `davRequest`): their parser turns number-like text into numbers (a ctag or sync-token
+// such as `123e4` becomes 1230000, and must be echoed back exactly), drops namespaces
+// (camel-cased local names, so DAV:valid-sync-token cannot be told from a look-alike),
+// cuts error bodies at 4,096 characters and reads a whole multistatus into memory
+// (5,000 events with calendar-data is the whole calendar). Here bodies are parsed with
+// sax, which xml-js, tsdav's XML dependency, is built on (xml.ts).
+import type { ConnectorError } from '../connector.ts';
+import { classifyResponse, classifyThrown, garbage, statusCode, type DavOperation } from './errors.ts';
+import { CALDAV, DAV, child, parseXml, streamMultistatus, type MultistatusTail, type XmlElement } from './xml.ts';
+
+export interface DavCredentials {
+  username: string;
+  password: string;
+}
+
+export interface DavClientOptions extends DavCredentials {
+  fetch?: typeof fetch;
+  /** Milliseconds until response headers arrive; body reads are bounded by the fetch's own idle timeout. */
+  requestTimeoutMs?: number;
+  now?: () => number;
+}
+
+/** One member of a multistatus, read. */
+export interface DavResponse {
+  /** The href as a path, resolved against the request URL. */
+  path: string;
+  /** The response-level status (404 for removed members in sync-collection), else 200. */
+  status: number;
+  /** Properties from 2xx propstats, by `{ns}local`. */
+  props: Map<string, XmlElement>;
+}
+
+export const propKey = (ns: string, local: string): string => `{${ns}}${local}`;
+
+/** Error bodies are read up to this size: enough for any DAV:error, bounded for garbage. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+export function readResponse(element: XmlElement, base: URL): DavResponse {
+  const href = child(element, DAV, 'href')?.text.trim() ?? '';
+  const status = statusCode(child(element, DAV, 'status')?.text ?? '') ?? 200;
+  const props = new Map<string, XmlElement>();
+  for (const propstat of element.children.filter((c) => c.ns === DAV && c.local === 'propstat')) {
+    const code = statusCode(child(propstat, DAV, 'status')?.text ?? '') ?? 200;
+    if (code < 200 || code > 299) continue;
+    for (const prop of child(propstat, DAV, 'prop')?.children ?? []) props.set(propKey(prop.ns, prop.local), prop);
+  }
+  return { path: new URL(href, base).pathname, status, props };
+}
+
+export class DavClient {
+  private readonly fetch: typeof fetch;
+  private readonly authorization: string;
+  private readonly timeoutMs: number;
+  readonly now: () => number;
+
+  constructor(options: DavClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64')}`;
+    this.timeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** One request; throws a classified ConnectorError for network failures only. */
+  async send(method: string, url: URL, init: { headers?: Record<string, string>; body?: string; operation: DavOperation }): Promise<Response> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    try {
+      return await this.fetch(url, {
+        method,
+        headers: { authorization: this.authorization, ...init.headers },
+        body: init.body,
+        signal: controller.signal,
+        redirect: 'follow',
+      });
+    } catch (error) {
+      throw classifyThrown(error, init.operation, url.href);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The ConnectorError for a response that is not what the operation needed. */
+  async failure(response: Response, operation: DavOperation, url: URL, remoteId: string | null = null, body?: string): Promise<ConnectorError> {
+    return classifyResponse({
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: body ?? (await boundedText(response)),
+      operation,
+      url: url.href,
+      remoteId,
+      now: this.now(),
+    });
+  }
+
+  async propfind(url: URL, depth: 0 | 1, props: string): Promise<DavResponse[]> {
+    const body = `<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="${CALDAV}" xmlns:cs="http://calendarserver.org/ns/" xmlns:a="http://apple.com/ns/ical/"><d:prop>${props}</d:prop></d:propfind>`;
+    const response = await this.send('PROPFIND', url, { headers: xmlHeaders(depth), body, operation: 'read' });
+    if (response.status !== 207) throw await this.failure(response, 'read', url);
+    const text = await response.text();
+    let root: XmlElement;
+    try {
+      root = parseXml(text);
+    } catch (error) {
+      throw garbage('read', url.href, (error as Error).message, error);
+    }
+    if (root.ns !== DAV || root.local !== 'multistatus') throw garbage('read', url.href, `expected a DAV:multistatus, got {${root.ns}}${root.local}`);
+    return root.children.filter((c) => c.ns === DAV && c.local === 'response').map((r) => readResponse(r, url));
+  }
+
+  /** A REPORT whose multistatus is read as a stream of responses (see streamMultistatus). */
+  async report(url: URL, depth: 0 | 1, body: string): Promise<Response> {
+    return this.send('REPORT', url, { headers: xmlHeaders(depth), body: `<?xml version="1.0" encoding="utf-8"?>${body}`, operation: 'read' });
+  }
+
+  /** The responses of a 207 REPORT answer; parse failures and cut-off bodies are transient. */
+  async *responses(response: Response, url: URL): AsyncGenerator<DavResponse, MultistatusTail, undefined> {
+    if (response.body === null) throw garbage('read', url.href, 'empty body');
+    const stream = streamMultistatus(response.body);
+    try {
+      for (;;) {
+        const next = await stream.next();
+        if (next.done) return next.value;
+        yield readResponse(next.value, url);
+      }
+    } catch (error) {
+      throw error instanceof Error && error.name === 'XmlError' ? garbage('read', url.href, error.message, error) : classifyThrown(error, 'read', url.href);
+    } finally {
+      await stream.return({ syncToken: null });
+      await response.body.cancel().catch(() => undefined);
+    }
+  }
+}
+
+function xmlHeaders(depth: 0 | 1): Record<string, string> {
+  return { depth: String(depth), 'content-type': 'application/xml; charset=utf-8' };
+}
+
+export async function boundedText(response: Response): Promise<string> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < ERROR_BODY_LIMIT) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // A body cut off mid-error still classifies by status.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return text.slice(0, ERROR_BODY_LIMIT);
+}

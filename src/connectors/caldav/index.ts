@@ -1,0 +1,194 @@
+// The CalDAV connector (RFC 4791, RFC 6578): a remote calendar is a calendar collection,
+// an item is one resource (master plus overrides), its remote id the resource's href
+// path. README.md lists what each server does differently.
+import type { CalsyncId, EventSeries } from '../../core/model.ts';
+import {
+  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type WriteResult,
+} from '../connector.ts';
+import { boundedText, DavClient, propKey, type DavCredentials } from './client.ts';
+import { decodeCursor } from './cursor.ts';
+import { conditionsOf } from './errors.ts';
+import { etagChanges, fullListing, syncChanges, type ListingContext } from './listing.ts';
+import { memberName, renderResource, stampOf } from './map.ts';
+import { ListingPages, type Listing } from './pages.ts';
+import { DAV } from './xml.ts';
+
+export { discoverCalendars, type DiscoveredCalendar, type Discovery } from './discover.ts';
+
+export interface CalDavConnectorOptions extends DavCredentials {
+  /** The server (or any URL on it); remote calendar ids are resolved against it. */
+  serverUrl: string;
+  fetch?: typeof fetch;
+  /** Epoch milliseconds: DTSTAMP of written items, Retry-After dates. */
+  now?: () => number;
+  /** Items per page of listChanges; bounds the bodies held at once. Default 100. */
+  pageSize?: number;
+  /** hrefs per calendar-multiget. Default 100. */
+  multigetBatch?: number;
+  /** A listing not continued for this long is closed and its page token dropped. Default 120 s. */
+  pageIdleMs?: number;
+  /** Milliseconds until response headers arrive. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** False reads by ctag and etags even where the server offers sync-collection. Default true. */
+  useSyncCollection?: boolean;
+}
+
+const ICS = { 'content-type': 'text/calendar; charset=utf-8' };
+
+export class CalDavConnector implements Connector {
+  readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: true, conditionalWrites: true, windowed: false };
+  private readonly client: DavClient;
+  private readonly serverUrl: URL;
+  private readonly pageSize: number;
+  private readonly pages: ListingPages;
+  private readonly options: CalDavConnectorOptions;
+
+  constructor(options: CalDavConnectorOptions) {
+    this.options = options;
+    this.serverUrl = new URL(options.serverUrl);
+    this.client = new DavClient(options);
+    this.pageSize = options.pageSize ?? 100;
+    this.pages = new ListingPages(options.pageIdleMs ?? 120_000);
+  }
+
+  async listChanges(remoteCalendarId: string, cursor: string | null, pageToken?: string): Promise<ChangePage> {
+    const listing = pageToken === undefined ? this.open(remoteCalendarId, cursor) : this.pages.take(pageToken);
+    if (listing === null) {
+      throw new ConnectorError('transient', `page token ${pageToken} is unknown or was idle too long; list again from the stored cursor`);
+    }
+    const items: RemoteItem[] = [];
+    try {
+      while (items.length < this.pageSize) {
+        const next = await listing.next();
+        if (next.done) return { items, nextPageToken: null, nextCursor: next.value, complete: cursor === null };
+        items.push(next.value);
+      }
+    } catch (error) {
+      await listing.return('').catch(() => undefined);
+      throw error;
+    }
+    return { items, nextPageToken: this.pages.park(listing), nextCursor: null, complete: cursor === null };
+  }
+
+  async create(remoteCalendarId: string, series: EventSeries, options: { calsyncId: CalsyncId }): Promise<WriteResult> {
+    const url = new URL(memberName(options.calsyncId), this.collectionUrl(remoteCalendarId));
+    const remoteId = url.pathname;
+    const body = renderResource(series, options.calsyncId, this.dtstamp());
+    const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-none-match': '*' }, body, operation: 'create' });
+    if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, url, 'create') };
+    const text = await boundedText(response);
+    if (response.status === 412 && conditionsOf(text).length === 0) return this.adopt(url, options.calsyncId);
+    throw await this.client.failure(response, 'create', url, remoteId, text);
+  }
+
+  async update(remoteCalendarId: string, remoteId: string, series: EventSeries, options: { ifMatch: string | null }): Promise<WriteResult> {
+    const url = this.itemUrl(remoteCalendarId, remoteId);
+    // The stamp is kept from what the server holds: update's arguments do not carry it.
+    const current = await this.get(url, 'update');
+    if (current === null) throw new ConnectorError('not-found', `no CalDAV resource ${remoteId}`, { remoteId });
+    if (options.ifMatch !== null && options.ifMatch !== current.etag) {
+      throw new ConnectorError('precondition-failed', `etag of ${remoteId} is ${current.etag}, not ${options.ifMatch}`, { remoteId });
+    }
+    const body = renderResource(series, stampOf(current.text), this.dtstamp());
+    // Without ifMatch the etag just read guards the stamp; Radicale refuses `If-Match: *` on PUT.
+    const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-match': options.ifMatch ?? current.etag }, body, operation: 'update' });
+    if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, url, 'update') };
+    throw await this.client.failure(response, 'update', url, remoteId);
+  }
+
+  async delete(remoteCalendarId: string, remoteId: string, options: { ifMatch: string | null }): Promise<void> {
+    const url = this.itemUrl(remoteCalendarId, remoteId);
+    const headers: Record<string, string> = options.ifMatch === null ? {} : { 'if-match': options.ifMatch };
+    const response = await this.client.send('DELETE', url, { headers, operation: 'delete' });
+    if ((response.ok && response.status !== 207) || response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      return;
+    }
+    const text = await boundedText(response);
+    // RFC 9110 §13.1.1 lets If-Match fail on a resource that is gone: then it is deleted.
+    if (response.status === 412 && (await this.get(url, 'delete')) === null) return;
+    throw await this.client.failure(response, 'delete', url, remoteId, text);
+  }
+
+  /** Closes listings left open between pages. */
+  async close(): Promise<void> {
+    await this.pages.closeAll();
+  }
+
+  private open(remoteCalendarId: string, cursor: string | null): Listing {
+    const ctx: ListingContext = {
+      client: this.client,
+      collection: this.collectionUrl(remoteCalendarId),
+      batchSize: this.options.multigetBatch ?? 100,
+      useSyncCollection: this.options.useSyncCollection ?? true,
+    };
+    if (cursor === null) return fullListing(ctx);
+    const decoded = decodeCursor(cursor);
+    if (decoded === null) return refuse(new ConnectorError('cursor-expired', `cursor "${cursor.slice(0, 40)}" was not written by the CalDAV connector; list in full`));
+    return decoded.kind === 'sync' ? syncChanges(ctx, decoded.token) : etagChanges(ctx, cursor, decoded);
+  }
+
+  /** A 412 on create: the deterministic href exists. Ours (same stamp) is the item created before. */
+  private async adopt(url: URL, calsyncId: CalsyncId): Promise<WriteResult> {
+    const remoteId = url.pathname;
+    const current = await this.get(url, 'create');
+    if (current === null) throw new ConnectorError('transient', `create of ${remoteId} was refused as existing, then nothing was there`, { remoteId });
+    if (stampOf(current.text) === calsyncId) return { remoteId, etag: current.etag };
+    throw new ConnectorError('precondition-failed', `${remoteId} exists without the stamp ${calsyncId}`, { remoteId });
+  }
+
+  private async get(url: URL, operation: 'create' | 'update' | 'delete'): Promise<{ etag: string; text: string } | null> {
+    const response = await this.client.send('GET', url, { operation });
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) throw await this.client.failure(response, operation, url, url.pathname);
+    const text = await response.text();
+    return { etag: response.headers.get('etag') ?? (await this.etagOf(url, operation)), text };
+  }
+
+  /**
+   * Radicale 3.1 and Xandikos 0.2.8 answer PUT with the ETag of what they stored after
+   * rewriting it; a server that leaves it out is asked once (the etag may then already
+   * belong to a later write, which the next pull shows as a change).
+   */
+  private async etagAfterWrite(response: Response, url: URL, operation: 'create' | 'update'): Promise<string> {
+    await response.body?.cancel();
+    return response.headers.get('etag') ?? this.etagOf(url, operation);
+  }
+
+  private async etagOf(url: URL, operation: 'create' | 'update' | 'delete'): Promise<string> {
+    const [self] = await this.client.propfind(url, 0, '<d:getetag/>');
+    const etag = self?.props.get(propKey(DAV, 'getetag'))?.text.trim();
+    if (!etag) throw new ConnectorError('transient', `CalDAV ${operation} ${url.href}: the server gives no etag`, { remoteId: url.pathname });
+    return etag;
+  }
+
+  private collectionUrl(remoteCalendarId: string): URL {
+    const url = new URL(remoteCalendarId, this.serverUrl);
+    if (!url.pathname.endsWith('/')) url.pathname += '/';
+    return url;
+  }
+
+  /** Item requests stay on the calendar's origin, whatever the remote id says. */
+  private itemUrl(remoteCalendarId: string, remoteId: string): URL {
+    const collection = this.collectionUrl(remoteCalendarId);
+    const url = new URL(remoteId, collection);
+    if (url.origin !== collection.origin) throw new ConnectorError('permanent', `remote id ${remoteId} is not on ${collection.origin}`, { remoteId });
+    return url;
+  }
+
+  private dtstamp(): string {
+    return new Date((this.options.now ?? Date.now)()).toISOString();
+  }
+}
+
+/** A listing that fails on its first read, so open() stays synchronous. */
+async function* refuse(error: ConnectorError): Listing {
+  throw error;
+}
+
+export function createCalDavConnector(options: CalDavConnectorOptions): CalDavConnector {
+  return new CalDavConnector(options);
+}

@@ -1,0 +1,273 @@
+// CalDAV behaviour beyond the contract, on real Radicale and Xandikos: discovery,
+// RFC 6578 changes, invalid tokens, conditional writes, round trips and request counts.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createCalDavConnector, discoverCalendars, type CalDavConnectorOptions } from '../../src/connectors/caldav/index.ts';
+import { isConnectorError, type RemoteItem } from '../../src/connectors/connector.ts';
+import { contentHash } from '../../src/core/hash.ts';
+import { parseCalendar } from '../../src/core/ical/index.ts';
+import type { CanonicalEvent, EventSeries } from '../../src/core/model.ts';
+import { instance, single, weekly } from '../helpers/events.ts';
+import { makeCalendar, missingServer, otherClientEvent, rawRequest, startCalDavServer, type CalDavServer, type ServerKind } from '../helpers/caldav-servers.ts';
+import { fixture, goodFixtures } from '../fixtures/ical/fixtures.ts';
+import { listAll } from './contract.ts';
+
+/** A fetch that records `METHOD` or `REPORT <report name>` per request. */
+export function countingFetch(): { fetch: typeof fetch; requests: string[] } {
+  const requests: string[] = [];
+  const counted: typeof fetch = async (input, init) => {
+    const method = init?.method ?? 'GET';
+    const report = method === 'REPORT' ? /<\w+:([\w-]+)/.exec(String(init?.body ?? ''))?.[1] : undefined;
+    requests.push(report ? `REPORT ${report}` : method);
+    return fetch(input, init);
+  };
+  return { fetch: counted, requests };
+}
+
+interface Rewrite {
+  fields: ('summary' | 'description' | 'categories')[];
+  why: string;
+}
+
+/** What each server changes in stored content, by fixture (`raw …`: as another client wrote it). */
+const serverRewrites: Record<ServerKind, Record<string, Rewrite>> = {
+  radicale: {
+    'raw folded_lines.ics': { fields: ['summary', 'description'], why: 'vobject cuts TEXT at the first unescaped comma' },
+  },
+  xandikos: {
+    'escaped_text.ics': { fields: ['categories'], why: 'python-icalendar drops the escape of "Food\\, Drink", making two categories' },
+    'raw folded_lines.ics': { fields: ['summary', 'description'], why: 'a fold inside a UTF-8 sequence comes back as U+FFFD' },
+  },
+};
+
+function blank(series: EventSeries, fields: Rewrite['fields']): EventSeries {
+  const clear = (e: CanonicalEvent): CanonicalEvent => ({
+    ...e,
+    ...(fields.includes('summary') ? { summary: '' } : {}),
+    ...(fields.includes('description') ? { description: '' } : {}),
+    ...(fields.includes('categories') ? { categories: [] } : {}),
+  });
+  return { ...series, master: series.master && clear(series.master), overrides: series.overrides.map(clear) };
+}
+
+const latest = (items: RemoteItem[]) => new Map(items.map((i) => [i.remoteId, i]));
+const expired = (e: unknown) => isConnectorError(e, 'cursor-expired');
+
+for (const kind of ['radicale', 'xandikos'] as ServerKind[]) {
+  const missing = missingServer(kind);
+  if (missing !== null) {
+    test(`caldav ${kind}`, (t) => t.skip(missing));
+    continue;
+  }
+
+  describe(`caldav ${kind}`, () => {
+    let server: CalDavServer;
+    before(async () => {
+      server = await startCalDavServer(kind);
+    });
+    after(async () => {
+      await server?.stop();
+    });
+    const connect = (options: Partial<CalDavConnectorOptions> = {}) =>
+      createCalDavConnector({ serverUrl: server.url, username: server.username, password: server.password, ...options });
+
+    test('discovery finds the calendar with its name, ctag and sync support', async () => {
+      const collection = await makeCalendar(server, 'Team & Co');
+      const found = await discoverCalendars({ serverUrl: server.url, username: server.username, password: server.password });
+      const calendar = found.calendars.find((c) => new URL(c.remoteCalendarId).pathname === collection);
+      assert.ok(calendar, `discovered ${found.calendars.map((c) => c.remoteCalendarId).join(', ')}`);
+      assert.equal(calendar.displayName, 'Team & Co');
+      assert.equal(calendar.supportsSyncCollection, true);
+      assert.ok(calendar.ctag && calendar.syncToken);
+      assert.ok(calendar.writable);
+      // Xandikos 0.2.8 does not store Apple's calendar-color (404 propstat).
+      assert.equal(calendar.color, kind === 'radicale' ? '#1E90FFFF' : null);
+      const connector = connect();
+      await connector.create(calendar.remoteCalendarId, single({ uid: 'found' }), { calsyncId: 'cs-found' });
+      assert.equal((await listAll(connector, calendar.remoteCalendarId, null)).items.length, 1);
+    });
+
+    test('sync-collection returns exactly the changes since the cursor, removals as deleted items', async () => {
+      const connector = connect();
+      const cal = await makeCalendar(server);
+      const a = await connector.create(cal, single({ uid: 'a' }), { calsyncId: 'cs-a' });
+      const b = await connector.create(cal, single({ uid: 'b' }), { calsyncId: 'cs-b' });
+      const c = await connector.create(cal, single({ uid: 'c' }), { calsyncId: 'cs-c' });
+      await connector.create(cal, single({ uid: 'untouched' }), { calsyncId: 'cs-untouched' });
+      const { cursor } = await listAll(connector, cal, null);
+      await connector.update(cal, a.remoteId, single({ uid: 'a', summary: 'A2' }), { ifMatch: a.etag });
+      await connector.delete(cal, c.remoteId, { ifMatch: c.etag });
+      const other = `${cal}other-client.ics`;
+      assert.equal((await rawRequest(server, 'PUT', other, otherClientEvent('other'))).status, 201);
+      assert.ok([200, 204].includes((await rawRequest(server, 'DELETE', b.remoteId)).status));
+
+      const changes = await listAll(connector, cal, cursor);
+      assert.equal(changes.complete, false);
+      const byId = latest(changes.items);
+      assert.deepEqual([...byId.keys()].sort(), [a.remoteId, b.remoteId, c.remoteId, other].sort());
+      const edited = byId.get(a.remoteId);
+      assert.ok(edited && !edited.deleted && edited.series.master?.summary === 'A2' && edited.calsyncId === 'cs-a');
+      assert.equal(byId.get(b.remoteId)?.deleted, true);
+      assert.equal(byId.get(c.remoteId)?.deleted, true);
+      const foreign = byId.get(other);
+      assert.ok(foreign && !foreign.deleted && foreign.calsyncId === null && foreign.series.uid === 'other');
+      assert.deepEqual((await listAll(connector, cal, changes.cursor)).items, []);
+    });
+
+    test('a pass with no changes costs one request; reads never multiget what a listing can carry', async (t) => {
+      const cal = await makeCalendar(server);
+      const setup = connect();
+      for (let i = 0; i < 5; i++) await setup.create(cal, single({ uid: `n${i}` }), { calsyncId: `cs-n${i}` });
+
+      const full = countingFetch();
+      const { cursor } = await listAll(connect({ fetch: full.fetch }), cal, null);
+      assert.deepEqual(full.requests, ['PROPFIND', 'REPORT calendar-query']);
+
+      const noop = countingFetch();
+      assert.deepEqual((await listAll(connect({ fetch: noop.fetch }), cal, cursor)).items, []);
+      assert.deepEqual(noop.requests, ['REPORT sync-collection']);
+
+      // Xandikos leaves calendar-data out of sync-collection: a few changes are
+      // multigot, more than a batch come from one calendar-query instead.
+      for (let i = 0; i < 5; i++) await rawRequest(server, 'PUT', `${cal}x${i}.ics`, otherClientEvent(`x${i}`));
+      const few = countingFetch();
+      const fewChanges = await listAll(connect({ fetch: few.fetch }), cal, cursor);
+      const many = countingFetch();
+      const manyChanges = await listAll(connect({ fetch: many.fetch, multigetBatch: 2 }), cal, cursor);
+      for (const listing of [fewChanges, manyChanges]) {
+        assert.deepEqual(listing.items.map((i) => i.deleted || i.series.uid).sort(), ['x0', 'x1', 'x2', 'x3', 'x4']);
+      }
+      const fetched = kind === 'xandikos';
+      assert.deepEqual(few.requests, fetched ? ['REPORT sync-collection', 'REPORT calendar-multiget'] : ['REPORT sync-collection']);
+      assert.deepEqual(many.requests, fetched ? ['REPORT sync-collection', 'REPORT calendar-query'] : ['REPORT sync-collection']);
+      t.diagnostic(`${kind}: full listing ${full.requests.length} requests, no-op ${noop.requests.length}, 5 changes ${few.requests.length}`);
+    });
+
+    test('without sync-collection, ctag and etags find the same changes; a quiet ctag costs one request', async () => {
+      const cal = await makeCalendar(server);
+      const connector = connect({ useSyncCollection: false });
+      const a = await connector.create(cal, single({ uid: 'a' }), { calsyncId: 'cs-a' });
+      const b = await connector.create(cal, single({ uid: 'b' }), { calsyncId: 'cs-b' });
+      const { cursor } = await listAll(connector, cal, null);
+      assert.match(cursor, /^caldav-etags:/);
+
+      const noop = countingFetch();
+      const quiet = await listAll(connect({ useSyncCollection: false, fetch: noop.fetch }), cal, cursor);
+      assert.deepEqual(quiet.items, []);
+      assert.equal(quiet.cursor, cursor);
+      assert.deepEqual(noop.requests, ['PROPFIND']);
+
+      await connector.update(cal, a.remoteId, single({ uid: 'a', summary: 'A2' }), { ifMatch: a.etag });
+      await rawRequest(server, 'DELETE', b.remoteId);
+      await rawRequest(server, 'PUT', `${cal}new.ics`, otherClientEvent('new'));
+      const changes = latest((await listAll(connector, cal, cursor)).items);
+      assert.deepEqual([...changes.keys()].sort(), [a.remoteId, b.remoteId, `${cal}new.ics`].sort());
+      assert.equal(changes.get(b.remoteId)?.deleted, true);
+      const edited = changes.get(a.remoteId);
+      assert.ok(edited && !edited.deleted && edited.series.master?.summary === 'A2');
+    });
+
+    test('invalid and garbage sync tokens are cursor-expired, and a full listing still works', async () => {
+      const connector = connect();
+      const cal = await makeCalendar(server);
+      await connector.create(cal, single({ uid: 'kept' }), { calsyncId: 'cs-kept' });
+      for (const cursor of [
+        'caldav-sync:BOGUS',
+        `caldav-sync:${'0'.repeat(40)}`,
+        `caldav-sync:http://radicale.org/ns/sync/${'0'.repeat(64)}`,
+        'm1:0:0',
+      ]) {
+        await assert.rejects(connector.listChanges(cal, cursor), expired, cursor);
+      }
+      const full = await listAll(connector, cal, null);
+      assert.equal(full.complete, true);
+      assert.equal(full.items.length, 1);
+    });
+
+    test('If-Match mismatches are precondition-failed and change nothing', async () => {
+      const connector = connect();
+      const cal = await makeCalendar(server);
+      const created = await connector.create(cal, single({ uid: 'guarded' }), { calsyncId: 'cs-guarded' });
+      const failed = (e: unknown) => isConnectorError(e, 'precondition-failed') && e.remoteId === created.remoteId;
+      await assert.rejects(connector.update(cal, created.remoteId, single({ uid: 'guarded', summary: 'x' }), { ifMatch: '"stale"' }), failed);
+      await assert.rejects(connector.delete(cal, created.remoteId, { ifMatch: '"stale"' }), failed);
+      // A change by another client between read and write: the server's 412 decides.
+      await rawRequest(server, 'PUT', created.remoteId, otherClientEvent('guarded', 'Edited elsewhere'));
+      await assert.rejects(connector.update(cal, created.remoteId, single({ uid: 'guarded', summary: 'y' }), { ifMatch: created.etag }), failed);
+      const [item] = (await listAll(connector, cal, null)).items;
+      assert.ok(item && !item.deleted && item.series.master?.summary === 'Edited elsewhere');
+    });
+
+    test('create twice with one calsync id makes one resource; a foreign resource in the way is refused', async () => {
+      const connector = connect();
+      const cal = await makeCalendar(server);
+      const first = await connector.create(cal, single({ uid: 'twice' }), { calsyncId: 'cs/twice with spaces' });
+      const second = await connector.create(cal, single({ uid: 'twice' }), { calsyncId: 'cs/twice with spaces' });
+      assert.deepEqual(second, first);
+      assert.match(first.remoteId, /^[\w/.-]+$/, 'the href is URL-safe');
+      assert.equal((await listAll(connector, cal, null)).items.length, 1);
+
+      await rawRequest(server, 'PUT', `${cal}cs-taken.ics`, otherClientEvent('taken'));
+      await assert.rejects(connector.create(cal, single({ uid: 'mine' }), { calsyncId: 'cs-taken' }), (e: unknown) => isConnectorError(e, 'precondition-failed'));
+      // The same UID under another href (CALDAV:no-uid-conflict): a pull matches it by UID.
+      await assert.rejects(connector.create(cal, single({ uid: 'taken' }), { calsyncId: 'cs-other' }), (e: unknown) => isConnectorError(e, 'precondition-failed'));
+    });
+
+    test('a weekly series with an EXDATE and a moved instance round-trips with the same content hash', async () => {
+      const connector = connect();
+      const cal = await makeCalendar(server);
+      const series = weekly({ uid: 'series', recurrence: { rrule: ['FREQ=WEEKLY;BYDAY=MO;COUNT=10'], rdate: [], exdate: ['2026-03-16T10:00:00'] } }, [
+        instance('2026-03-09', { uid: 'series', summary: 'Moved', start: { local: '2026-03-10T14:00:00', tz: 'Europe/Berlin' }, end: { local: '2026-03-10T15:00:00', tz: 'Europe/Berlin' } }),
+      ]);
+      const allDay = single({ uid: 'all-day', allDay: true, start: { local: '2026-03-05', tz: null }, end: { local: '2026-03-06', tz: null } });
+      const newYork = single({ uid: 'new-york', start: { local: '2026-03-08T09:00:00', tz: 'America/New_York' }, end: { local: '2026-03-08T10:00:00', tz: 'America/New_York' } });
+      const written = new Map<string, string>();
+      for (const s of [series, allDay, newYork]) written.set((await connector.create(cal, s, { calsyncId: `cs-${s.uid}` })).remoteId, contentHash(s));
+      for (const item of (await listAll(connector, cal, null)).items) {
+        assert.ok(!item.deleted);
+        assert.equal(contentHash(item.series), written.get(item.remoteId), item.series.uid);
+      }
+    });
+
+    test('every iCalendar fixture survives the server, written by calsync or by another client', async () => {
+      const connector = connect();
+      const cal = await makeCalendar(server);
+      const same = (got: EventSeries, sent: EventSeries, rewrite: Rewrite | undefined, what: string) => {
+        const fields = rewrite?.fields ?? [];
+        assert.equal(contentHash(blank(got, fields)), contentHash(blank(sent, fields)), what);
+        if (rewrite) assert.notEqual(contentHash(got), contentHash(sent), `${what}: the known rewrite (${rewrite.why}) no longer happens`);
+      };
+      for (const name of goodFixtures) {
+        const parsed = parseCalendar(fixture(name)).series;
+        for (const [i, { calsyncId: _, ...series }] of parsed.entries()) {
+          const { remoteId } = await connector.create(cal, series, { calsyncId: `cs-${name.replace(/\W/g, '-')}-${i}` });
+          const item = latest((await listAll(connector, cal, null)).items).get(remoteId);
+          assert.ok(item && !item.deleted, name);
+          same(item.series, series, serverRewrites[kind][name], `${name} written by calsync`);
+          await connector.delete(cal, remoteId, { ifMatch: item.etag });
+        }
+        if (parsed.length !== 1) continue;
+        const href = `${cal}raw-${name}`;
+        const put = await rawRequest(server, 'PUT', href, Buffer.from(fixture(name)).toString('utf8'));
+        assert.ok(put.status === 201 || put.status === 204, `${name}: ${put.status} ${put.text}`);
+        const item = latest((await listAll(connector, cal, null)).items).get(href);
+        assert.ok(item && !item.deleted, name);
+        const { calsyncId: _, ...expected } = parsed[0]!;
+        same(item.series, expected, serverRewrites[kind][`raw ${name}`] ?? serverRewrites[kind][name], `${name} written by another client`);
+        await rawRequest(server, 'DELETE', href);
+      }
+    });
+
+    test('a listing left idle between pages is closed; its page token then fails as transient', async () => {
+      const cal = await makeCalendar(server);
+      const connector = connect({ pageSize: 1, pageIdleMs: 50 });
+      for (const uid of ['p1', 'p2', 'p3']) await connector.create(cal, single({ uid }), { calsyncId: `cs-${uid}` });
+      const first = await connector.listChanges(cal, null);
+      assert.ok(first.nextPageToken);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await assert.rejects(connector.listChanges(cal, null, first.nextPageToken), (e: unknown) => isConnectorError(e, 'transient'));
+      assert.equal((await listAll(connector, cal, null)).items.length, 3);
+      await connector.close();
+    });
+  });
+}
