@@ -113,6 +113,31 @@ export function mergeSeries(input: MergeInput): MergeResult {
   };
 }
 
+/**
+ * The base for an item a write was sent to without an answer, when the item came back
+ * different from what was sent (someone edited it since, or the write never landed).
+ * Per unit, a remote value equal to the sent one means the write landed and nobody
+ * changed that unit since, so the sent value is the base there; elsewhere the stored
+ * base stands. All three inputs are normal forms.
+ */
+export function baseAfterUnconfirmedWrite(base: EventSeries, sent: EventSeries, remote: EventSeries): EventSeries {
+  const pick = (b: CanonicalEvent, s: CanonicalEvent | undefined, r: CanonicalEvent | undefined): CanonicalEvent => {
+    if (!s || !r) return b;
+    const out: CanonicalEvent = { ...b };
+    for (const unit of UNITS) if (same(unit.get(r), unit.get(s))) unit.set(out, unit.get(s));
+    if (same(r.attendees, s.attendees)) out.attendees = s.attendees;
+    if (out.recurrence && same(r.recurrence?.exdate, s.recurrence?.exdate)) out.recurrence = { ...out.recurrence, exdate: s.recurrence?.exdate ?? [] };
+    return out;
+  };
+  const sentOverrides = byRid(sent.overrides);
+  const remoteOverrides = byRid(remote.overrides);
+  return {
+    uid: base.uid,
+    master: base.master && pick(base.master, sent.master ?? undefined, remote.master ?? undefined),
+    overrides: base.overrides.map((o) => pick(o, sentOverrides.get(o.recurrenceId!), remoteOverrides.get(o.recurrenceId!))),
+  };
+}
+
 function mergeEvent(
   base: CanonicalEvent | null, calendar: CanonicalEvent, remote: CanonicalEvent, ctx: Context,
   prefix: string, actualCalendar: CanonicalEvent | undefined, actualRemote: CanonicalEvent | undefined,

@@ -4,7 +4,7 @@
 // normalised content hash differs from the base's, never just the etag.
 import { CoreError } from './errors.ts';
 import { hashNormal } from './hash.ts';
-import { mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
+import { baseAfterUnconfirmedWrite, mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
 import type { EventSeries } from './model.ts';
 import { normaliseSeries } from './normalise.ts';
 import { editVsDeleteOutcome, parsePolicy, type Side } from './policy.ts';
@@ -164,8 +164,14 @@ class Planner {
     if (item.deleted) return this.remoteDeleted(status, cal, calDeleted, changedSince(status));
     const remote = this.remoteHash(item);
     if (remote === null) return;
-    // Our write whose answer was lost came back as sent: it landed, so it is the base.
-    if (status.sent?.contentHash === remote.hash) status = { ...status, base: status.sent.base, contentHash: status.sent.contentHash };
+    if (status.sent?.contentHash === remote.hash) {
+      // Our write whose answer was lost came back as sent: it landed, so it is the base.
+      status = { ...status, base: status.sent.base, contentHash: status.sent.contentHash };
+    } else if (status.sent) {
+      // It came back different: where it still holds what we sent, that is the base.
+      const base = normaliseSeries(baseAfterUnconfirmedWrite(status.base, status.sent.base, remote.normal));
+      status = { ...status, base, contentHash: hashNormal(base) };
+    }
     const calChanged = changedSince(status);
     const remoteChanged = remote.hash !== status.contentHash;
     if (calDeleted) return this.calendarDeleted(status, item, remoteChanged, remote);

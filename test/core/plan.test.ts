@@ -111,6 +111,13 @@ test('a write whose answer was lost is the base when the item comes back as sent
   const sent = { ...status('E', 'R', S), sent: { base: normaliseSeries(S2), contentHash: hashNormal(normaliseSeries(S2)) } };
   assert.deepEqual(ops(run({ statuses: [sent, status('K', 'KR', single({ uid: 'k' }))], calendar: [cal('E', null)], items: [live('R', S2)] }).actions), ['delete:remote:delete/calendar']);
   assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', S2)] }).actions), ['skip:remote:echo']);
+  // Landed, then the remote edited another field: our description is not a remote change.
+  const sentDescription = single({ uid: 'u1', description: 'ours' });
+  const sentD = { ...status('E', 'R', S), sent: { base: normaliseSeries(sentDescription), contentHash: hashNormal(normaliseSeries(sentDescription)) } };
+  const afterLanding = run({ statuses: [sentD], calendar: [cal('E', single({ uid: 'u1', description: 'ours again' }))], items: [live('R', single({ uid: 'u1', description: 'ours', location: 'Theirs' }))], policy: parsePolicy({ fields: { description: 'ask' } }) }).actions;
+  assert.deepEqual(ops(afterLanding), ['merge:calendar:merge/three-way']);
+  assert.ok(afterLanding[0]!.op === 'merge' && afterLanding[0]!.result.conflicts.length === 0);
+  assert.deepEqual([afterLanding[0]!.result.merged.master?.description, afterLanding[0]!.result.merged.master?.location], ['ours again', 'Theirs']);
   const other = single({ uid: 'u1', summary: 'Someone else' });
   assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', other)] }).actions), ['merge:calendar:merge/three-way']);
 });
