@@ -11,7 +11,7 @@
 // sent: Xandikos truncates under it without the 507 marker.
 import { ConnectorError, type RemoteItem } from '../connector.ts';
 import { propKey, type DavClient, type DavResponse } from './client.ts';
-import { encodeCursor, type Cursor } from './cursor.ts';
+import { encodeCursor, etagDigest, type Cursor } from './cursor.ts';
 import { garbage } from './errors.ts';
 import { deletedItem, itemFromResource, lastModified } from './map.ts';
 import type { Listing } from './pages.ts';
@@ -138,11 +138,11 @@ export async function* fullListing(ctx: ListingContext): Listing {
       withoutData.push(r.path);
       continue;
     }
-    if (!sync && !item.deleted) etags.set(item.remoteId, item.etag);
+    if (!sync && !item.deleted) etags.set(item.remoteId, etagDigest(item.etag));
     yield item;
   }
   for await (const item of multiget(ctx, withoutData)) {
-    if (!sync && !item.deleted) etags.set(item.remoteId, item.etag);
+    if (!sync && !item.deleted) etags.set(item.remoteId, etagDigest(item.etag));
     yield item;
   }
   const cursor: Cursor = sync ? { kind: 'sync', token: state.syncToken! } : { kind: 'etags', ctag: state.ctag, etags };
@@ -208,13 +208,14 @@ export async function* etagChanges(ctx: ListingContext, cursor: string, previous
   const current = new Map<string, string>();
   for await (const r of calendarQuery(ctx, ETAG_PROPS)) {
     if (r.status !== 200 || sameHref(r.path, ctx.collection.pathname)) continue;
-    current.set(r.path, etagOf(r) ?? '');
+    const etag = etagOf(r);
+    current.set(r.path, etag === null ? '' : etagDigest(etag));
   }
   for (const path of previous.etags.keys()) if (!current.has(path)) yield deletedItem(path);
   const changed = [...current].filter(([path, etag]) => etag === '' || previous.etags.get(path) !== etag).map(([path]) => path);
   for await (const item of fetchBodies(ctx, changed)) {
     if (item.deleted) current.delete(item.remoteId);
-    else current.set(item.remoteId, item.etag);
+    else current.set(item.remoteId, etagDigest(item.etag));
     yield item;
   }
   return encodeCursor({ kind: 'etags', ctag: state.ctag, etags: current });
