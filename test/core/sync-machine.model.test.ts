@@ -3,7 +3,7 @@
 // edits on every side, interleaved with passes, failed and lost-answer writes, flaky
 // etags, duplicated and reordered deliveries and expired cursors. Then everything
 // quiesces and the invariants of ARCHITECTURE.md must hold.
-//   CALSYNC_MODEL_RUNS  number of runs (default 2500 of up to 60 steps: about 40 s on 2 cores)
+//   CALSYNC_MODEL_RUNS  number of runs (default 6000 of up to 60 steps: 30-40 s on 2 cores)
 //   CALSYNC_MODEL_SEED  seed to replay;  CALSYNC_MODEL_PATH  shrink path to replay
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -332,7 +332,7 @@ function actual(series: EventSeries, key: string): unknown {
 }
 
 test('sync-machine: random interleavings on every side converge without duplicates, revivals or lost edits', { timeout: 30 * 60_000 }, async () => {
-  const numRuns = Number(process.env.CALSYNC_MODEL_RUNS ?? 2500);
+  const numRuns = Number(process.env.CALSYNC_MODEL_RUNS ?? 6000);
   const seed = process.env.CALSYNC_MODEL_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.CALSYNC_MODEL_SEED);
   const path = process.env.CALSYNC_MODEL_PATH;
   const started = performance.now();
