@@ -33,6 +33,11 @@ export const errorCatalogue = {
   RATE_LIMITED: { status: 429, hint: 'Wait for the seconds in Retry-After, then retry.' },
   INTERNAL: { status: 500, hint: 'An unexpected error; the log line with this request id has the details.' },
 
+  // Providers (CalDAV servers, ICS feeds, Google, Microsoft), as seen by a command or request.
+  PROVIDER_AUTH_FAILED: { status: 400, hint: 'The provider refused the login: check the user name and password (iCloud needs an app-specific password) or reconnect the account.' },
+  PROVIDER_UNAVAILABLE: { status: 502, hint: 'The provider did not answer or answered with an error or too many requests; try again later.' },
+  PROVIDER_REFUSED: { status: 400, hint: 'The provider refused the request as it stands (wrong URL, not a calendar, a private address, bad data); fix what the message names.' },
+
   // CLI.
   USAGE: { status: 400, hint: 'Run the command with --help to see its arguments.' },
   TENANT_NOT_FOUND: { status: 404, hint: 'List tenants with `calsync tenant list` and pass one of their ids.' },

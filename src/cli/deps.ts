@@ -1,4 +1,6 @@
 import type { Config } from '../config.ts';
+import type { Discovery } from '../connectors/caldav/index.ts';
+import type { EngineDeps } from '../engine/sync-pass.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
 
@@ -22,4 +24,8 @@ export interface CliDeps {
   loadSecrets(runtime: CommandRuntime, config: Config): Promise<Secrets>;
   startServer(config: Config, role: 'all' | 'api' | 'worker'): Promise<RunningServer>;
   waitForSignal(server: RunningServer): Promise<void>;
+  engineFor(runtime: CommandRuntime, config: Config): Promise<EngineDeps>;
+  discoverCalDav(config: Config, login: { serverUrl: string; username: string; password: string }): Promise<Discovery>;
+  /** Reads a feed once; the number of event series in it. */
+  probeIcs(config: Config, url: string): Promise<number>;
 }

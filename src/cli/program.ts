@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 import { registerServerCommands } from './server-commands.ts';
+import { registerSyncCommands } from './sync-commands.ts';
+import { asCalsyncError } from '../engine/provider-errors.ts';
 import { errorLine, type Output } from './output.ts';
 import type { CliDeps } from './deps.ts';
 
@@ -15,6 +17,7 @@ export function buildProgram(deps: CliDeps, output: Output): Command {
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
     .exitOverride();
   registerServerCommands(program, deps, output);
+  registerSyncCommands(program, deps, output);
   registerAdminCommands(program, deps, output);
   return program;
 }
@@ -27,7 +30,7 @@ export async function runCli(argv: string[], deps: CliDeps, output: Output): Pro
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    output.err(errorLine(error));
+    output.err(errorLine(asCalsyncError(error)));
     return error instanceof CalsyncError && error.code === 'USAGE' ? 2 : 1;
   }
 }

@@ -6,6 +6,11 @@ import { loadConfig } from '../config.ts';
 import type { CliDeps } from '../cli/deps.ts';
 import { runCli } from '../cli/program.ts';
 import { errorLine } from '../cli/output.ts';
+import os from 'node:os';
+import { discoverCalendars } from '../connectors/caldav/index.ts';
+import { guardedFetch } from '../connectors/http-guard.ts';
+import { createIcsConnector } from '../connectors/ics/index.ts';
+import { connectorFactory, urlGuard } from './connectors.ts';
 import { createLogger } from './logger.ts';
 import { loadSecrets, openRuntime, type Runtime } from './runtime.ts';
 import { runUntilSignalled, startServer } from './serve.ts';
@@ -34,6 +39,26 @@ const deps: CliDeps = {
   },
   startServer: (config, role) => startServer(config, role, print),
   waitForSignal: (server) => runUntilSignalled(server, print),
+  async engineFor(handle, config) {
+    const runtime = runtimes.get(handle)!;
+    const secrets = await loadSecrets(runtime);
+    return {
+      db: runtime.db, logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2), now: () => new Date(),
+      workerName: `${os.hostname()}:${process.pid}:cli`, debounceMs: config.debounceMs,
+      connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config) }),
+    };
+  },
+  discoverCalDav: (config, login) => discoverCalendars({ ...login, fetch: guardedFetch(globalThis.fetch, urlGuard(config)) as typeof fetch }),
+  async probeIcs(config, url) {
+    const connector = createIcsConnector({ fetch: globalThis.fetch, guard: urlGuard(config) });
+    let count = 0;
+    let page = await connector.listChanges(url, null);
+    for (;;) {
+      count += page.items.length;
+      if (page.nextPageToken === null) return count;
+      page = await connector.listChanges(url, null, page.nextPageToken);
+    }
+  },
 };
 
 try {

@@ -1,10 +1,11 @@
 // Builds the connector behind a binding from its account: the composition root is the
 // only place that hands connectors the real fetch.
+import { createCalDavConnector } from '../connectors/caldav/index.ts';
 import type { Connector } from '../connectors/connector.ts';
-import { createUrlGuard, type UrlGuard } from '../connectors/http-guard.ts';
+import { createUrlGuard, guardedFetch, type UrlGuard } from '../connectors/http-guard.ts';
 import { createIcsConnector } from '../connectors/ics/index.ts';
 import { CalsyncError } from '../errors.ts';
-import { getAccount } from '../store/accounts.ts';
+import { getAccount, readCredentials } from '../store/accounts.ts';
 import type { Binding } from '../store/bindings.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
@@ -26,6 +27,14 @@ export function connectorFactory(options: ConnectorFactoryOptions): (binding: Bi
     switch (account.provider) {
       case 'ics':
         return createIcsConnector({ fetch: options.fetch, guard: options.guard });
+      case 'caldav': {
+        const credentials = await readCredentials<{ username: string; password: string }>(options.db, options.secrets, binding.tenantId, account.id);
+        if (!credentials || !account.serverUrl) throw new CalsyncError('INVALID_REQUEST', `CalDAV account ${account.id} has no server or login`, { accountId: account.id });
+        return createCalDavConnector({
+          serverUrl: account.serverUrl, username: credentials.username, password: credentials.password,
+          fetch: guardedFetch(options.fetch, options.guard) as typeof fetch,
+        });
+      }
       default:
         throw new CalsyncError('INVALID_REQUEST', `no connector for provider ${account.provider} (account ${account.id})`, { accountId: account.id });
     }

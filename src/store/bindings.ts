@@ -138,3 +138,11 @@ export async function saveCursor(db: Queryable, bindingId: string, cursor: strin
 export async function saveCalendarVersion(db: Queryable, bindingId: string, version: number): Promise<void> {
   await db.query('update bindings set calendar_version = greatest(calendar_version, $2), updated_at = now() where id = $1', [bindingId, version]);
 }
+
+/** A binding by id across tenants, for operator commands (`calsync sync`). */
+export async function findBinding(db: Queryable, id: string): Promise<Binding> {
+  if (!uuidPattern.test(id)) throw new CalsyncError('NOT_FOUND', `binding ${id} not found`, { bindingId: id });
+  const { rows: [row] } = await db.query<BindingRow>(`select ${bindingColumns} from bindings where id = $1`, [id]);
+  if (!row) throw new CalsyncError('NOT_FOUND', `binding ${id} not found`, { bindingId: id });
+  return toBinding(row);
+}

@@ -23,3 +23,10 @@ export async function queuePassesForCalendar(db: Queryable, tenantId: string, ca
     [tenantId, calendarId, syncBindingTask, exceptBindingId, delayMs]);
   return rows.length;
 }
+
+/** Queues a pass of one binding now (replacing a later pending one). */
+export async function queuePass(db: Queryable, tenantId: string, bindingId: string, trigger: 'manual' | 'push' | 'resync'): Promise<void> {
+  await db.query(
+    `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid, 'trigger', $4::text),
+              job_key := 'pass:' || $3, job_key_mode := 'replace')`, [syncBindingTask, tenantId, bindingId, trigger]);
+}

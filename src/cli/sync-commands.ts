@@ -1,0 +1,134 @@
+// Connecting providers, binding remote calendars to calendars, and running passes.
+import type { Command } from 'commander';
+import { CalsyncError } from '../errors.ts';
+import { parsePolicy } from '../core/policy.ts';
+import { syncBinding } from '../engine/sync-pass.ts';
+import { createAccount, getAccount } from '../store/accounts.ts';
+import { createBinding, findBinding, type Direction } from '../store/bindings.ts';
+import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
+import { queuePass } from '../store/outbox.ts';
+import { listTenants } from '../store/tenants.ts';
+import type { CliDeps, CommandRuntime } from './deps.ts';
+import { json, positiveInteger, table, type Output } from './output.ts';
+
+interface TenantOption { tenant?: string; json?: boolean }
+
+/** The tenant to act for: --tenant, or the only one (the embedded "local" tenant). */
+async function tenantOf(runtime: CommandRuntime, option: string | undefined): Promise<string> {
+  if (option) return option;
+  const tenants = await listTenants(runtime.db);
+  if (tenants.length === 1) return tenants[0]!.id;
+  throw new CalsyncError('USAGE', tenants.length === 0 ? 'there is no tenant yet: create one with `calsync tenant create NAME`' : 'there are several tenants: pass --tenant ID');
+}
+
+const directions: Direction[] = ['two_way', 'import', 'export'];
+
+export function registerSyncCommands(program: Command, deps: CliDeps, output: Output): void {
+  const withRuntime = async <T>(work: (runtime: CommandRuntime) => Promise<T>): Promise<T> => {
+    const runtime = await deps.openRuntime(deps.loadConfig());
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+
+  const calendar = program.command('calendar').description('Manage calendars (the canonical calendars calsync keeps).');
+  calendar.command('create <name>').description('Create a calendar.').option('--tenant <id>', 'tenant id (default: the only tenant)')
+    .option('--time-zone <iana>', 'the calendar\'s zone, e.g. Europe/Berlin', 'UTC').option('--json', 'print as JSON')
+    .action((name: string, options: TenantOption & { timeZone: string }) => withRuntime(async (runtime) => {
+      const created = await createCalendar(runtime.db, await tenantOf(runtime, options.tenant), { summary: name, timeZone: options.timeZone });
+      output.out(options.json ? json(created) : `created calendar ${created.id} (${created.summary})`);
+    }));
+  calendar.command('list').description('List calendars.').option('--tenant <id>', 'tenant id (default: the only tenant)').option('--json', 'print as JSON')
+    .action((options: TenantOption) => withRuntime(async (runtime) => {
+      const calendars = await listCalendars(runtime.db, await tenantOf(runtime, options.tenant));
+      output.out(options.json ? json(calendars) : table(calendars.map((c) => ({ ...c })), ['id', 'summary', 'timeZone', 'version']));
+    }));
+
+  const connect = program.command('connect').description('Connect a provider account and list its calendars.');
+  connect.command('caldav')
+    .description('Connect a CalDAV server (iCloud, Fastmail, Nextcloud, Radicale, Xandikos…) and list its calendars.')
+    .requiredOption('--url <url>', 'the server URL, e.g. https://caldav.icloud.com/')
+    .requiredOption('--username <name>', 'the login')
+    .requiredOption('--password-env <VAR>', 'the environment variable holding the password (iCloud: an app-specific password)')
+    .option('--tenant <id>', 'tenant id (default: the only tenant)').option('--json', 'print as JSON')
+    .action((options: TenantOption & { url: string; username: string; passwordEnv: string }) => withRuntime(async (runtime) => {
+      const password = process.env[options.passwordEnv];
+      if (!password) throw new CalsyncError('USAGE', `the environment variable ${options.passwordEnv} is empty or not set`);
+      const config = deps.loadConfig();
+      const discovery = await deps.discoverCalDav(config, { serverUrl: options.url, username: options.username, password });
+      const secrets = await deps.loadSecrets(runtime, config);
+      const account = await createAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), {
+        provider: 'caldav', login: options.username, serverUrl: options.url, displayName: options.username,
+        credentials: { username: options.username, password },
+      });
+      if (options.json) return output.out(json({ account, calendars: discovery.calendars }));
+      output.out(`connected account ${account.id}; its calendars (bind one with: calsync bind --account ${account.id} --remote URL --new-calendar NAME):`);
+      output.out(table(discovery.calendars.map((c) => ({ ...c, sync: c.supportsSyncCollection ? 'sync-collection' : 'ctag+etag' })), ['remoteCalendarId', 'displayName', 'sync', 'writable']));
+    }));
+  connect.command('ics')
+    .description('Subscribe to an ICS feed (read-only): checks that it can be read, then stores it.')
+    .requiredOption('--url <url>', 'the feed URL (webcal:// is read as https://)')
+    .option('--name <name>', 'a label for listings').option('--tenant <id>', 'tenant id (default: the only tenant)').option('--json', 'print as JSON')
+    .action((options: TenantOption & { url: string; name?: string }) => withRuntime(async (runtime) => {
+      const events = await deps.probeIcs(deps.loadConfig(), options.url);
+      const secrets = await deps.loadSecrets(runtime, deps.loadConfig());
+      const account = await createAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), {
+        provider: 'ics', serverUrl: options.url, displayName: options.name ?? options.url,
+      });
+      output.out(options.json ? json({ account, events }) : `connected feed ${account.id} (${events} events); bind it with: calsync bind --account ${account.id} --remote ${options.url} --new-calendar NAME --direction import`);
+    }));
+
+  program.command('bind')
+    .description('Bind a remote calendar to a calendar (existing or new) and queue its first pass.')
+    .requiredOption('--account <id>', 'the account (from calsync connect)')
+    .requiredOption('--remote <id>', 'the remote calendar: its URL for CalDAV and ICS')
+    .option('--calendar <id>', 'an existing calendar')
+    .option('--new-calendar <name>', 'create a calendar with this name')
+    .option('--direction <direction>', `one of ${directions.join(', ')}`, 'two_way')
+    .option('--policy <mode>', 'merge policy: default, manual, calendar-wins or remote-wins', 'default')
+    .option('--busy-only', 'show only busy times on the remote (projection)')
+    .option('--poll-interval <seconds>', 'base polling interval', positiveInteger, 300)
+    .option('--tenant <id>', 'tenant id (default: the only tenant)').option('--json', 'print as JSON')
+    .action((options: TenantOption & { account: string; remote: string; calendar?: string; newCalendar?: string; direction: string; policy: string; busyOnly?: boolean; pollInterval: number }) => withRuntime(async (runtime) => {
+      if (!directions.includes(options.direction as Direction)) throw new CalsyncError('USAGE', `--direction must be one of ${directions.join(', ')}`);
+      if (Boolean(options.calendar) === Boolean(options.newCalendar)) throw new CalsyncError('USAGE', 'pass exactly one of --calendar ID and --new-calendar NAME');
+      const policy = parsePolicy(options.policy);
+      const tenantId = await tenantOf(runtime, options.tenant);
+      const account = await getAccount(runtime.db, tenantId, options.account);
+      if (account.provider === 'ics' && options.direction !== 'import') throw new CalsyncError('USAGE', 'ICS feeds are read-only: bind them with --direction import');
+      const calendarId = options.calendar
+        ? (await getCalendar(runtime.db, tenantId, options.calendar)).id
+        : (await createCalendar(runtime.db, tenantId, { summary: options.newCalendar! })).id;
+      const binding = await createBinding(runtime.db, tenantId, {
+        calendarId, accountId: account.id, remoteCalendarId: options.remote, direction: options.direction as Direction,
+        projection: { mode: options.busyOnly ? 'busy-only' : 'full' }, conflictPolicy: policy, pollIntervalSeconds: options.pollInterval,
+      });
+      await queuePass(runtime.db, binding.tenantId, binding.id, 'manual');
+      output.out(options.json ? json(binding) : `bound ${options.remote} to calendar ${calendarId} as binding ${binding.id}; a first pass is queued (or run it now: calsync sync ${binding.id})`);
+    }));
+
+  program.command('sync <binding>')
+    .description('Run a pass of a binding now, in this process, with progress.')
+    .option('--confirm-wipe', 'allow mirroring a side that lists nothing (after checking it is meant)')
+    .option('--confirm-deletions', 'allow more deletions than the per-pass budget')
+    .option('--json', 'print the result as JSON')
+    .action((bindingId: string, options: { confirmWipe?: boolean; confirmDeletions?: boolean; json?: boolean }) => withRuntime(async (runtime) => {
+      const binding = await findBinding(runtime.db, bindingId);
+      const engine = await deps.engineFor(runtime, deps.loadConfig());
+      const started = Date.now();
+      const result = await syncBinding(engine, {
+        tenantId: binding.tenantId, bindingId: binding.id, trigger: 'manual',
+        confirmWipe: options.confirmWipe ?? false, confirmDeletions: options.confirmDeletions ?? false,
+        onProgress: options.json ? undefined : (p) => output.err(`${p.phase}: ${p.pulled} pulled, ${p.stats.calendarWrites} calendar writes, ${p.stats.remoteWrites} remote writes`),
+      });
+      const seconds = (Date.now() - started) / 1000;
+      if (options.json) return output.out(json({ ...result, seconds }));
+      const s = result.stats;
+      output.out(`${result.outcome} in ${seconds.toFixed(1)} s: ${s.pulled} pulled, ${s.calendarWrites} calendar writes, ${s.remoteWrites} remote writes, ${s.skipped} unchanged, ${s.conflicts} conflicts, ${s.quarantined} quarantined, ${s.failed} failed`);
+      if (result.stop) output.out(`stopped: ${result.stop.message}; rerun with --confirm-${result.stop.kind === 'wipe' ? 'wipe' : 'deletions'} if that is meant`);
+      if (result.error) output.out(`error: ${result.error.kind}: ${result.error.message}`);
+      if (result.outcome === 'failed') throw new CalsyncError('INTERNAL', `the pass failed: ${result.error?.message ?? 'unknown'}`);
+    }));
+}

@@ -1,0 +1,93 @@
+// The operator's path for an ICS feed: connect, bind, sync, change, sync again.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { generateSecretKeyText } from '../../src/store/secrets.ts';
+import { runCalsync } from '../helpers/cli.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+
+const fixtures = path.resolve(import.meta.dirname, '../fixtures/ics');
+let feed = fs.readFileSync(path.join(fixtures, 'feed_weekly_exdate_override_berlin_and_windows_tzid.ics'), 'utf8');
+let t: TestDatabase;
+let server: http.Server;
+let url: string;
+let env: Record<string, string>;
+
+before(async () => {
+  t = await freshDatabase();
+  server = http.createServer((req, res) => {
+    const etag = `"${Buffer.from(feed).length}-${feed.length % 97}"`;
+    if (req.headers['if-none-match'] === etag) return res.writeHead(304).end();
+    res.writeHead(200, { 'content-type': 'text/calendar', etag }).end(feed);
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/team.ics`;
+  env = { DATABASE_URL: t.url, CALSYNC_SECRET_KEY: generateSecretKeyText() };
+  assert.equal((await runCalsync(['tenant', 'create', 'clinic'], env)).code, 0);
+});
+after(async () => {
+  server.close();
+  await t.drop();
+});
+
+test('a feed on a private address is refused unless allowed', async () => {
+  const r = await runCalsync(['connect', 'ics', '--url', url], env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /loopback address; set CALSYNC_ALLOW_PRIVATE_URLS=1.*\[PROVIDER_REFUSED\]/);
+  const { rows } = await t.db.query('select 1 from accounts');
+  assert.equal(rows.length, 0, 'nothing was stored');
+});
+
+test('connect, bind and sync a feed; a changed feed updates the calendar; an unchanged one costs nothing', async () => {
+  const allowed = { ...env, CALSYNC_ALLOW_PRIVATE_URLS: '1' };
+  const connected = await runCalsync(['connect', 'ics', '--url', url, '--name', 'Team', '--json'], allowed);
+  assert.equal(connected.code, 0, connected.stderr);
+  const { account, events } = JSON.parse(connected.stdout);
+  assert.equal(events, 4);
+
+  const refused = await runCalsync(['bind', '--account', account.id, '--remote', url, '--new-calendar', 'Team'], allowed);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /read-only: bind them with --direction import/);
+
+  const bound = await runCalsync(['bind', '--account', account.id, '--remote', url, '--new-calendar', 'Team', '--direction', 'import', '--json'], allowed);
+  assert.equal(bound.code, 0, bound.stderr);
+  const binding = JSON.parse(bound.stdout);
+
+  const first = await runCalsync(['sync', binding.id, '--json'], allowed);
+  assert.equal(first.code, 0, first.stderr);
+  const firstResult = JSON.parse(first.stdout);
+  assert.equal(firstResult.outcome, 'ok');
+  assert.equal(firstResult.stats.calendarWrites, 4);
+  const { rows } = await t.db.query<{ ical_uid: string; kind: string; start_tz: string | null; exdate: string[] }>(
+    `select ical_uid, kind, start_tz, exdate from events where calendar_id = $1 and deleted_at is null order by ical_uid, original_start nulls first`, [binding.calendarId]);
+  assert.equal(rows.length, 5, 'four series, one with an override');
+  const series = rows.find((r) => r.ical_uid === 'team-sync@example.org' && r.kind === 'master')!;
+  assert.equal(series.start_tz, 'Europe/Berlin');
+  assert.ok(series.exdate.length > 0);
+  const outlook = rows.find((r) => r.ical_uid.startsWith('040000008200E000'))!;
+  assert.match(outlook.start_tz ?? '', /^[A-Z][a-z]+\/[A-Za-z_]+$/, 'the Windows zone name became an IANA name');
+
+  const unchanged = JSON.parse((await runCalsync(['sync', binding.id, '--json'], allowed)).stdout);
+  assert.equal(unchanged.stats.pulled, 0, 'a 304 brings nothing');
+  assert.equal(unchanged.stats.calendarWrites, 0);
+
+  feed = feed.replace(/SUMMARY:([^\r\n]*)/, 'SUMMARY:$1 (moved to room 2)');
+  const changed = JSON.parse((await runCalsync(['sync', binding.id, '--json'], allowed)).stdout);
+  assert.equal(changed.outcome, 'ok');
+  assert.equal(changed.stats.pulled, 1);
+  assert.equal(changed.stats.calendarWrites, 1);
+  const { rows: renamed } = await t.db.query(`select 1 from events where calendar_id = $1 and summary like '%(moved to room 2)'`, [binding.calendarId]);
+  assert.equal(renamed.length, 1);
+
+  const status = JSON.parse((await runCalsync(['status', '--json'], allowed)).stdout);
+  assert.equal(status.bindings[0].lastOutcome, 'ok');
+  assert.equal(status.bindings[0].provider, 'ics');
+});
+
+test('sync of an unknown binding is one clear line', async () => {
+  const r = await runCalsync(['sync', '00000000-0000-0000-0000-000000000000'], env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /binding 00000000-0000-0000-0000-000000000000 not found.*\[NOT_FOUND\]/);
+});
