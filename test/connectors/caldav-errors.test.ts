@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { ConnectorErrorKind } from '../../src/connectors/connector.ts';
 import { classifyResponse, classifyThrown, garbage, retryAfterSeconds, type DavFailure } from '../../src/connectors/caldav/errors.ts';
 import { readResponse } from '../../src/connectors/caldav/client.ts';
-import { CALDAV, DAV, descendant, parseXml } from '../../src/connectors/caldav/xml.ts';
+import { CALDAV, DAV, XmlError, descendant, parseXml, streamMultistatus } from '../../src/connectors/caldav/xml.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/caldav/${name}`, import.meta.url), 'utf8');
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -88,4 +88,28 @@ test('caldav xml: Xandikos lists supported reports without the DAV:report wrappe
   assert.ok(descendant(read.props.get(`{${DAV}}supported-report-set`), DAV, 'sync-collection'));
   assert.ok(descendant(read.props.get(`{${DAV}}resourcetype`), CALDAV, 'calendar'));
   assert.equal(read.props.get(`{${DAV}}sync-token`)?.text, 'ac3c3ad113103cd1f93bc0c096bafd426aebbe0c');
+});
+
+test('caldav xml: a multistatus streams its responses, the sync-token found before or after them', async () => {
+  async function read(text: string, chunk = 7) {
+    const bytes = new TextEncoder().encode(text);
+    const body = (async function* () {
+      for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
+    })();
+    const stream = streamMultistatus(body);
+    const hrefs: string[] = [];
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) return { hrefs, token: next.value.syncToken };
+      hrefs.push(next.value.children[0]!.text);
+    }
+  }
+  const radicale = `<?xml version='1.0' encoding='utf-8'?>\n<multistatus xmlns="DAV:"><sync-token>http://radicale.org/ns/sync/ab</sync-token><response><href>/a.ics</href></response><response><href>/b%C3%A9.ics</href></response></multistatus>`;
+  assert.deepEqual(await read(radicale), { hrefs: ['/a.ics', '/b%C3%A9.ics'], token: 'http://radicale.org/ns/sync/ab' });
+  const xandikos = '<ns0:multistatus xmlns:ns0="DAV:"><ns0:response><ns0:href>/é.ics</ns0:href></ns0:response><ns0:sync-token>ac3c</ns0:sync-token></ns0:multistatus>';
+  // One byte at a time splits the UTF-8 sequence of "é": the decoder joins it again.
+  assert.deepEqual(await read(xandikos, 1), { hrefs: ['/é.ics'], token: 'ac3c' });
+  await assert.rejects(read('<error xmlns="DAV:"><valid-sync-token/></error>'), /expected a DAV:multistatus/);
+  await assert.rejects(read('<d:multistatus xmlns:d="DAV:"><d:response>'), XmlError);
+  await assert.rejects(read(''), /empty body/);
 });

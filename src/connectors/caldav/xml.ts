@@ -22,6 +22,12 @@ export class XmlError extends Error {
   override readonly name = 'XmlError';
 }
 
+/**
+ * Longest text of one element: far above any real event (the bench workload's largest
+ * is about 3 KB), and a bound on what one endless element of a bad answer can cost.
+ */
+const MAX_TEXT = 16 * 1024 * 1024;
+
 interface Handlers {
   /** Sees each element as it starts, before its content, with its depth (root is 0). */
   onOpen?: (element: XmlElement, depth: number) => void;
@@ -47,7 +53,9 @@ function makeParser({ onOpen, onClose, keep }: Handlers) {
   };
   const text = (value: string) => {
     const top = stack[stack.length - 1];
-    if (top !== undefined && keep(depth)) top.text += value;
+    if (top === undefined || !keep(depth)) return;
+    if (top.text.length + value.length > MAX_TEXT) throw new XmlError(`{${top.ns}}${top.local} holds more than ${MAX_TEXT} characters`);
+    top.text += value;
   };
   parser.ontext = text;
   parser.oncdata = text;
