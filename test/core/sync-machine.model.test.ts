@@ -163,8 +163,8 @@ class World {
       }
       case 'fault': {
         const connector = this.connector(op.binding);
-        if (op.kind === 'fail') connector.faults.failWrites = 1, connector.faults.failAfterApply = false;
-        if (op.kind === 'lost-answer') connector.faults.failWrites = 1, connector.faults.failAfterApply = true;
+        if (op.kind === 'fail') Object.assign(connector.faults, { failWrites: 1, failAfterApply: false });
+        if (op.kind === 'lost-answer') Object.assign(connector.faults, { failWrites: 1, failAfterApply: true });
         if (op.kind === 'flaky') connector.faults.flakyEtags = connector.faults.flakyEtags > 0 ? 0 : 0.5;
         if (op.kind === 'expire') {
           connector.expireCursors('remote');
@@ -317,6 +317,14 @@ async function checkInvariants(world: World): Promise<void> {
   }
 }
 
+/** After every step, not only at the end: no side ever holds one meeting twice. */
+function checkNoDuplicates(world: World): void {
+  for (const who of [...SIDES, 'b3' as const]) {
+    const uids = who === 'calendar' ? world.view('calendar').map((v) => v.series.uid) : world.connector(who).liveItems('remote').map((i) => i.series.uid);
+    assert.equal(new Set(uids).size, uids.length, `${who} holds a uid twice after step ${world.journal.step}: ${uids.join(' ')}`);
+  }
+}
+
 function actual(series: EventSeries, key: string): unknown {
   const master = series.master!;
   if (key === 'time') return { start: master.start, end: master.end };
@@ -340,7 +348,10 @@ test('sync-machine: random interleavings on every side converge without duplicat
     await fc.assert(
       fc.asyncProperty(scenarioArb, async ({ ops, editVsDelete, noise }) => {
         const world = new World(editVsDelete, noise);
-        for (const op of ops) await world.apply(op);
+        for (const op of ops) {
+          await world.apply(op);
+          checkNoDuplicates(world);
+        }
         for (const name of ALL_BINDINGS) Object.assign(world.connector(name).faults, { failWrites: 0, flakyEtags: 0 });
         await checkInvariants(world);
       }),
