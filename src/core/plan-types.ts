@@ -39,6 +39,12 @@ export interface CalendarEvent {
   series: EventSeries | null;
   /** The iCalUID, kept on tombstones so an untracked remote copy cannot revive them. */
   uid?: string;
+  /**
+   * On a tombstone: the content the event had when it was deleted. An edit that wins
+   * against the delete is merged onto it, so changes other bindings brought in before
+   * the delete are not undone by a restore.
+   */
+  lastSeries?: EventSeries | null;
   /** The calendar's last write of this event (ISO instant), for "latest write wins". */
   updatedAt: string | null;
 }

@@ -174,7 +174,7 @@ class Planner {
     }
     const calChanged = changedSince(status);
     const remoteChanged = remote.hash !== status.contentHash;
-    if (calDeleted) return this.calendarDeleted(status, item, remoteChanged, remote);
+    if (calDeleted) return this.calendarDeleted(status, cal, item, remoteChanged, remote);
     const calSeries = cal?.event.series ?? status.base;
     if (!remoteChanged && !calChanged) {
       // Our own write coming back, or a repeated delivery: nothing to write.
@@ -221,7 +221,7 @@ class Planner {
     }
   }
 
-  private calendarDeleted(status: SyncStatus, item: RemoteItem & { deleted: false }, remoteChanged: boolean, remote: Hashed): void {
+  private calendarDeleted(status: SyncStatus, cal: Cal | undefined, item: RemoteItem & { deleted: false }, remoteChanged: boolean, remote: Hashed): void {
     const outcome = !remoteChanged ? 'delete' : this.authority('remote');
     if (outcome === 'delete' && this.canWriteRemote) {
       this.deleteRemote(status.remoteId, item.etag,
@@ -229,6 +229,14 @@ class Planner {
         remoteChanged ? 'the calendar deleted what the remote edited; the delete wins' : 'deleted in the calendar', status.eventId);
     } else if (outcome === 'ask') {
       this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series });
+    } else if (this.canWriteCalendar && cal?.event.lastSeries && this.canWriteRemote) {
+      // The remote edited what the calendar deleted: the tombstone is restored with the
+      // remote's edits merged onto its last content.
+      const result = mergeSeries({
+        base: status.base, calendar: cal.event.lastSeries, remote: item.series,
+        calendarUpdatedAt: cal.event.updatedAt, remoteUpdatedAt: item.updatedAt, policy: this.input.policy,
+      });
+      this.mergeAction(status.eventId, item, result, null, remote, `edit-vs-delete:${this.input.policy.editVsDelete}`, 'the calendar deleted what the remote edited; the edit wins');
     } else if (this.canWriteCalendar) {
       // The remote edited after the calendar deleted: the tombstone is restored.
       this.push({
@@ -271,7 +279,7 @@ class Planner {
     this.mergeAction(cal.event.eventId, item, result, cal.hash!, remote, rule, 'matched without a base; the two copies differ');
   }
 
-  private mergeAction(eventId: string, item: RemoteItem & { deleted: false }, result: MergeResult, calHash: string, remote: Hashed, rule: string, reason: string): void {
+  private mergeAction(eventId: string, item: RemoteItem & { deleted: false }, result: MergeResult, calHash: string | null, remote: Hashed, rule: string, reason: string): void {
     const remoteSeries = project(result.merged, this.input.binding.projection);
     const normal = normaliseSeries(remoteSeries);
     const mergedHash = hashNormal(normal);

@@ -168,6 +168,12 @@ test('calendar delete: the remote goes unless it was edited; deleting a tombston
   assert.deepEqual(ops(run(base).actions), ['delete:remote:delete/calendar']);
   assert.deepEqual(ops(run({ ...base, items: [live('R', S)] }).actions), ['delete:remote:delete/calendar']);
   assert.deepEqual(ops(run({ ...base, items: [live('R', S2)] }).actions), ['update:calendar:edit-vs-delete:edit-wins']);
+  // With the tombstone's last content, the restore keeps what the calendar had.
+  const last = single({ uid: 'u1', description: 'from another binding' });
+  const restored = run({ ...base, calendar: [{ ...cal('E', null), lastSeries: last }, cal('K', kept)], items: [live('R', S2)] }).actions;
+  assert.deepEqual(ops(restored), ['merge:calendar:edit-vs-delete:edit-wins']);
+  assert.ok(restored[0]!.op === 'merge' && restored[0]!.writeCalendar && restored[0]!.writeRemote);
+  assert.deepEqual([restored[0]!.result.merged.master?.summary, restored[0]!.result.merged.master?.description], ['Edited', 'from another binding']);
   const twice = run({ ...base, items: [gone('R')] }).actions;
   assert.deepEqual(ops(twice), ['skip:remote:delete/both']);
   assert.equal(twice[0]!.next, 'drop');

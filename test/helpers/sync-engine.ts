@@ -36,7 +36,7 @@ export class MemoryCalendar {
 
   delete(eventId: string): void {
     const event = this.events.get(eventId);
-    if (event?.series) this.events.set(eventId, { eventId, uid: event.series.uid, series: null, updatedAt: this.clock.now() });
+    if (event?.series) this.events.set(eventId, { eventId, uid: event.series.uid, series: null, lastSeries: event.series, updatedAt: this.clock.now() });
   }
 
   live(): (CalendarEvent & { series: EventSeries })[] {
