@@ -112,7 +112,11 @@ export async function startCalDavServer(kind: ServerKind): Promise<CalDavServer>
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const url = `http://127.0.0.1:${port}/`;
+  // A test process that dies without its after hooks still takes this server with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const stop = async () => {
+    process.off('exit', killOnExit);
     await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   };
