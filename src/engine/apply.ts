@@ -6,7 +6,7 @@
 import { isConnectorError, type Connector } from '../connectors/connector.ts';
 import type { Action } from '../core/plan.ts';
 import { withTransaction, type Db, type Queryable } from '../store/db.ts';
-import { deleteSeries, writeSeries, type WriteContext } from '../store/events.ts';
+import { deleteSeries, lockSeriesVersion, writeSeries, type WriteContext } from '../store/events.ts';
 import { queuePassesForCalendar } from '../store/outbox.ts';
 import { recordConflict, recordOperations, type OperationRecord } from '../store/passes.ts';
 import { deleteStatus, quarantineStatus, setStatusEtag, upsertStatus } from '../store/sync-status.ts';
@@ -36,8 +36,22 @@ export interface ApplyContext {
   /** Debounce of the passes queued for the other bindings after a calendar change. */
   debounceMs: number;
   stats: PassStats;
+  /** Per event, the calendar version this pass last saw or wrote it at. */
+  seenAt: Map<string, number>;
   now(): Date;
 }
+
+/**
+ * The calendar changed between loading a slice and applying it (another binding's pass
+ * wrote one of its events, or created the same iCalUID): the slice is planned again.
+ */
+export class StaleSlice extends Error {
+  constructor(eventId: string | null) {
+    super(`event ${eventId ?? '(new)'} changed while its slice was planned`);
+  }
+}
+
+const uniqueViolation = '23505';
 
 type CalendarWrite = Extract<Action, { side: 'calendar'; op: 'create' | 'update' | 'delete' }>;
 type RemoteWrite = Extract<Action, { side: 'remote'; op: 'create' | 'update' | 'delete' }>;
@@ -69,11 +83,17 @@ async function storeNext(db: Queryable, ctx: ApplyContext, eventId: string, remo
  * quarantines. Merges with a remote write keep their old status until
  * applyRemoteSide stores the new one.
  */
-export async function applyCalendarSide(ctx: ApplyContext, actions: Action[]): Promise<void> {
+export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], versions: Map<string, number>): Promise<void> {
   if (actions.length === 0) return;
   await withTransaction(ctx.db, async (tx) => {
     const write: WriteContext = { tenantId: ctx.tenantId, calendarId: ctx.calendarId, actor: `binding:${ctx.bindingId}`, passId: ctx.passId };
+    for (const action of actions) {
+      const writesCalendar = (action.side === 'calendar' && (action.op === 'update' || action.op === 'delete')) || (action.op === 'merge' && action.writeCalendar);
+      if (!writesCalendar || !action.eventId) continue;
+      if ((await lockSeriesVersion(tx, ctx.tenantId, ctx.calendarId, action.eventId)) !== (versions.get(action.eventId) ?? 0)) throw new StaleSlice(action.eventId);
+    }
     const operations: OperationRecord[] = [];
+    const written = new Map<string, number>();
     let calendarChanged = false;
     for (const action of actions) {
       switch (action.op) {
@@ -85,7 +105,11 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[]): P
             calendarChanged = (await deleteSeries(tx, write, calendarAction.eventId)) > 0 || calendarChanged;
             await deleteStatus(tx, ctx.bindingId, calendarAction.eventId);
           } else {
-            const { eventId, changed } = await writeSeries(tx, write, calendarAction.eventId, calendarAction.series);
+            const { eventId, changed, version } = await writeSeries(tx, write, calendarAction.eventId, calendarAction.series).catch((error: { code?: string }) => {
+              // Another binding created the same iCalUID meanwhile: plan again to link to it.
+              throw error.code === uniqueViolation ? new StaleSlice(null) : error;
+            });
+            if (version !== null) written.set(eventId, version);
             calendarChanged = changed > 0 || calendarChanged;
             await storeNext(tx, ctx, eventId, calendarAction.remoteId!, calendarAction.etag, calendarAction.next);
           }
@@ -95,7 +119,9 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[]): P
         }
         case 'merge': {
           if (action.writeCalendar) {
-            calendarChanged = (await writeSeries(tx, write, action.eventId, action.result.merged)).changed > 0 || calendarChanged;
+            const merged = await writeSeries(tx, write, action.eventId, action.result.merged);
+            if (merged.version !== null) written.set(action.eventId, merged.version);
+            calendarChanged = merged.changed > 0 || calendarChanged;
             ctx.stats.calendarWrites++;
           }
           // With a remote write still to make, the status moves only once it succeeds.
@@ -132,6 +158,9 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[]): P
     }
     await recordOperations(tx, ctx.tenantId, ctx.bindingId, ctx.passId, operations);
     if (calendarChanged) await queuePassesForCalendar(tx, ctx.tenantId, ctx.calendarId, ctx.bindingId, ctx.debounceMs);
+    return written;
+  }).then((written) => {
+    for (const [eventId, version] of written) ctx.seenAt.set(eventId, Math.max(ctx.seenAt.get(eventId) ?? 0, version));
   });
 }
 

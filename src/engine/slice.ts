@@ -17,6 +17,12 @@ export interface SliceScope {
 export interface Slice {
   statuses: SyncStatus[];
   calendar: CalendarEvent[];
+  /**
+   * The version of every calendar event as loaded (0: none). Applying checks them, so
+   * a plan made before another binding's pass changed an event is made again instead
+   * of overwriting that change.
+   */
+  versions: Map<string, number>;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31,14 +37,19 @@ export async function loadSlice(db: Queryable, scope: SliceScope, items: RemoteI
   const uids = [...new Set(items.flatMap((i) => (i.deleted ? [] : [i.series.uid.trim()])))];
   const ids = [...new Set([...statuses.keys(), ...stamped, ...eventIds])];
   const calendar = new Map<string, CalendarEvent>();
+  const versions = new Map<string, number>();
   for (const stored of [...(await getSeries(db, tenantId, calendarId, ids)), ...(await getSeriesByUid(db, tenantId, calendarId, uids))]) {
     calendar.set(stored.eventId, { eventId: stored.eventId, series: stored.series, uid: stored.series.uid, updatedAt: stored.updatedAt });
+    versions.set(stored.eventId, stored.version);
   }
   for (const tomb of [...(await getTombstones(db, tenantId, calendarId, ids)), ...(await getTombstonesByUid(db, tenantId, calendarId, uids))]) {
-    if (!calendar.has(tomb.eventId)) calendar.set(tomb.eventId, { eventId: tomb.eventId, series: null, uid: tomb.uid, updatedAt: tomb.deletedAt });
+    if (!calendar.has(tomb.eventId)) {
+      calendar.set(tomb.eventId, { eventId: tomb.eventId, series: null, uid: tomb.uid, updatedAt: tomb.deletedAt });
+      versions.set(tomb.eventId, tomb.version);
+    }
   }
   // Statuses of the events found by UID come along, so a bound event is never linked twice.
   const extra = [...calendar.keys()].filter((id) => !statuses.has(id));
   for (const status of await statusesByEventIds(db, bindingId, extra)) statuses.set(status.eventId, status);
-  return { statuses: [...statuses.values()], calendar: [...calendar.values()] };
+  return { statuses: [...statuses.values()], calendar: [...calendar.values()], versions };
 }

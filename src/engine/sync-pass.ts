@@ -21,7 +21,7 @@ import { calendarVersion, changedSince, countLiveSeries } from '../store/events.
 import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
 import { setAccountState } from '../store/accounts.ts';
 import { countStatuses, remoteIdsPage } from '../store/sync-status.ts';
-import { applyCalendarSide, applyRemoteSide, emptyStats, isDelete, isRemoteWrite, type ApplyContext, type PassStats } from './apply.ts';
+import { applyCalendarSide, applyRemoteSide, emptyStats, isDelete, isRemoteWrite, StaleSlice, type ApplyContext, type PassStats } from './apply.ts';
 import { loadSlice } from './slice.ts';
 
 export interface EngineDeps {
@@ -71,6 +71,10 @@ function projectionOf(binding: Binding): Projection {
   const mode = (binding.projection as { mode?: string } | null)?.mode;
   return mode === 'busy-only' ? 'busy-only' : 'full';
 }
+
+// Enough for bursts of concurrent passes on one calendar; past it the pass fails and its
+// job is retried with backoff.
+const maxSliceAttempts = 5;
 
 class StopPass extends Error {
   constructor(readonly stop: SafetyStop) {
@@ -122,9 +126,9 @@ class Pass {
   private readonly safety: SafetySettings;
   private readonly direction: Direction;
   private readonly projection: Projection;
-  private readonly handled = new Set<string>();
-  private readonly heldDeletes: Action[] = [];
+  private readonly heldDeletes: Array<{ action: Action; versions: Map<string, number> }> = [];
   private pulled = 0;
+  private replayPull = false;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -137,7 +141,7 @@ class Pass {
   ) {
     this.ctx = {
       db: deps.db, tenantId: binding.tenantId, calendarId: binding.calendarId, bindingId: binding.id, passId,
-      remoteCalendarId: binding.remoteCalendarId, connector, debounceMs: deps.debounceMs, stats, now: deps.now,
+      remoteCalendarId: binding.remoteCalendarId, connector, debounceMs: deps.debounceMs, stats, now: deps.now, seenAt: new Map(),
     };
     this.policy = parsePolicy(binding.conflictPolicy);
     // Slices are planned with the brakes released: the wipe brake and the deletion
@@ -161,15 +165,15 @@ class Pass {
       const budget = deletionBudget(this.heldDeletes.length, Math.max(known, live), this.brakes());
       if (budget) throw new StopPass(budget);
       this.progress('deletions');
-      await this.applyActions(this.heldDeletes);
+      await this.applyDeletes();
       // Stored last: a crash before here replays the pull; a failed remote write keeps
       // the calendar version, so its change is planned again next pass.
-      await saveCursor(db, id, cursor);
+      if (!this.replayPull) await saveCursor(db, id, cursor);
       if (this.ctx.stats.failed === 0) await saveCalendarVersion(db, id, versionSeen);
       return { outcome: this.ctx.stats.failed > 0 ? 'partial' : 'ok', stop: null };
     } catch (error) {
       if (!(error instanceof StopPass)) throw error;
-      await recordOperations(db, tenantId, id, this.ctx.passId, this.heldDeletes.map((a) => ({
+      await recordOperations(db, tenantId, id, this.ctx.passId, this.heldDeletes.map(({ action: a }) => ({
         eventId: a.eventId, remoteId: a.remoteId, side: a.side, operation: 'delete' as const, rule: a.rule,
         reason: `held: ${error.stop.message}`, status: 'skipped' as const, startedAt: this.deps.now(), finishedAt: null,
       })));
@@ -246,9 +250,11 @@ class Pass {
     const target = await calendarVersion(db, tenantId, calendarId);
     while (version < target) {
       const changes = await changedSince(db, tenantId, calendarId, version, this.sliceSize());
-      if (changes.eventIds.length === 0) break;
+      if (changes.changes.length === 0) break;
       version = changes.upTo;
-      const fresh = changes.eventIds.filter((id) => !this.handled.has(id));
+      // Events this pass already planned are skipped unless changed since (by the app
+      // or another binding's pass running at the same time).
+      const fresh = changes.changes.filter((c) => c.version > (this.ctx.seenAt.get(c.eventId) ?? -1)).map((c) => c.eventId);
       if (fresh.length > 0) await this.planAndApply([], fresh);
       this.progress('calendar');
     }
@@ -256,26 +262,55 @@ class Pass {
   }
 
   private async planAndApply(items: RemoteItem[], eventIds: string[]): Promise<void> {
-    const slice = await loadSlice(this.deps.db, { tenantId: this.binding.tenantId, calendarId: this.binding.calendarId, bindingId: this.binding.id }, items, eventIds);
-    const planned = plan({
-      binding: { direction: this.direction, projection: this.projection },
-      policy: this.policy,
-      safety: this.safety,
-      statuses: slice.statuses,
-      calendar: slice.calendar,
-      remote: { items, complete: false, window: null },
-    });
-    for (const action of planned.actions) if (action.eventId) this.handled.add(action.eventId);
-    for (const event of slice.calendar) this.handled.add(event.eventId);
-    const now = planned.actions.filter((a) => !isDelete(a));
-    this.heldDeletes.push(...planned.actions.filter(isDelete));
-    await this.applyActions(now);
+    // Passes of other bindings of this calendar may write the same events meanwhile; a
+    // slice whose events changed before its calendar side committed is planned again.
+    for (let attempt = 1; ; attempt++) {
+      const slice = await loadSlice(this.deps.db, { tenantId: this.binding.tenantId, calendarId: this.binding.calendarId, bindingId: this.binding.id }, items, eventIds);
+      const planned = plan({
+        binding: { direction: this.direction, projection: this.projection },
+        policy: this.policy,
+        safety: this.safety,
+        statuses: slice.statuses,
+        calendar: slice.calendar,
+        remote: { items, complete: false, window: null },
+      });
+      const now = planned.actions.filter((a) => !isDelete(a));
+      try {
+        await applyCalendarSide(this.ctx, now.filter((a) => !isRemoteWrite(a)), slice.versions);
+      } catch (error) {
+        if (!(error instanceof StaleSlice) || attempt >= maxSliceAttempts) throw error;
+        this.deps.logger.debug({ bindingId: this.binding.id, attempt }, error.message);
+        continue;
+      }
+      const seenAt = this.ctx.seenAt;
+      for (const [eventId, version] of slice.versions) seenAt.set(eventId, Math.max(seenAt.get(eventId) ?? 0, version));
+      for (const action of planned.actions) if (action.eventId && !seenAt.has(action.eventId)) seenAt.set(action.eventId, 0);
+      this.heldDeletes.push(...planned.actions.filter(isDelete).map((action) => ({ action, versions: slice.versions })));
+      await this.applyRemote(now);
+      return;
+    }
   }
 
-  private async applyActions(actions: Action[]): Promise<void> {
-    await applyCalendarSide(this.ctx, actions.filter((a) => !isRemoteWrite(a)));
+  private async applyRemote(actions: Action[]): Promise<void> {
     for (const action of actions) {
       if (isRemoteWrite(action) || (action.op === 'merge' && action.writeRemote)) await applyRemoteSide(this.ctx, action);
+    }
+  }
+
+  /** The held deletions, after the budget allowed them; a stale one waits for the next pass. */
+  private async applyDeletes(): Promise<void> {
+    for (const { action, versions } of this.heldDeletes) {
+      try {
+        await applyCalendarSide(this.ctx, isRemoteWrite(action) ? [] : [action], versions);
+      } catch (error) {
+        if (!(error instanceof StaleSlice)) throw error;
+        // The event was edited after the remote deleted it: the pull is replayed next
+        // pass, which plans edit-against-delete with both facts in view.
+        this.ctx.stats.failed++;
+        this.replayPull = true;
+        continue;
+      }
+      if (isRemoteWrite(action)) await applyRemoteSide(this.ctx, action);
     }
   }
 

@@ -170,13 +170,14 @@ export async function getTombstones(db: Queryable, tenantId: string, calendarId:
   return rows.map((r) => ({ eventId: r.series_id, uid: r.ical_uid, deletedAt: r.deleted_at.toISOString(), version: Number(r.version) }));
 }
 
-/** Series ids changed after a calendar version, in version order, at most `limit`. */
-export async function changedSince(db: Queryable, tenantId: string, calendarId: string, version: number, limit: number): Promise<{ eventIds: string[]; upTo: number }> {
+/** Series changed after a calendar version, with their latest change, in version order, at most `limit`. */
+export async function changedSince(db: Queryable, tenantId: string, calendarId: string, version: number, limit: number): Promise<{ changes: Array<{ eventId: string; version: number }>; upTo: number }> {
   const { rows } = await db.query<{ series_id: string; version: string }>(
     `select e.series_id, max(c.version) as version from change_log c join events e on e.tenant_id = c.tenant_id and e.id = c.event_id
       where c.tenant_id = $1 and c.calendar_id = $2 and c.version > $3
       group by e.series_id order by max(c.version) limit $4`, [tenantId, calendarId, version, limit]);
-  return { eventIds: rows.map((r) => r.series_id), upTo: rows.length ? Math.max(...rows.map((r) => Number(r.version))) : version };
+  const changes = rows.map((r) => ({ eventId: r.series_id, version: Number(r.version) }));
+  return { changes, upTo: changes.length ? Math.max(...changes.map((c) => c.version)) : version };
 }
 
 interface RowValues {
@@ -260,7 +261,7 @@ async function recordChange(db: Queryable, ctx: WriteContext, rowId: string, ver
  * longer in the series become tombstones. Call inside a transaction. Returns the
  * series id (new when `eventId` is null) and the number of rows changed.
  */
-export async function writeSeries(db: Queryable, ctx: WriteContext, eventId: string | null, input: EventSeries): Promise<{ eventId: string; changed: number }> {
+export async function writeSeries(db: Queryable, ctx: WriteContext, eventId: string | null, input: EventSeries): Promise<{ eventId: string; changed: number; version: number | null }> {
   const series = validateSeries(input);
   const seriesId = eventId ?? randomUUID();
   const { rows: existingRows } = await db.query<{ id: string; original_start: string | null; content_hash: string; deleted_at: Date | null; kind: string }>(
@@ -273,7 +274,11 @@ export async function writeSeries(db: Queryable, ctx: WriteContext, eventId: str
     'select time_zone from calendars where tenant_id = $1 and id = $2 and deleted_at is null', [ctx.tenantId, ctx.calendarId]);
   if (!calendar) throw new CalsyncError('NOT_FOUND', `calendar ${ctx.calendarId} not found`, { calendarId: ctx.calendarId });
   const zone = calendar.time_zone;
-  const bump = async (): Promise<number> => (await nextVersion(db, ctx.tenantId, ctx.calendarId)).version;
+  let lastVersion: number | null = null;
+  const bump = async (): Promise<number> => {
+    lastVersion = (await nextVersion(db, ctx.tenantId, ctx.calendarId)).version;
+    return lastVersion;
+  };
   let changed = 0;
   for (const event of wanted) {
     const values = rowValues(event, zone);
@@ -314,7 +319,7 @@ export async function writeSeries(db: Queryable, ctx: WriteContext, eventId: str
     await recordChange(db, ctx, gone.id, version, 'delete', null);
     changed++;
   }
-  return { eventId: seriesId, changed };
+  return { eventId: seriesId, changed, version: lastVersion };
 }
 
 /** Tombstones every row of a series. Returns the rows deleted (0 when already gone). */
@@ -350,4 +355,11 @@ export async function calendarVersion(db: Queryable, tenantId: string, calendarI
   const { rows: [row] } = await db.query<{ version: string }>('select version from calendars where tenant_id = $1 and id = $2', [tenantId, calendarId]);
   if (!row) throw new CalsyncError('NOT_FOUND', `calendar ${calendarId} not found`, { calendarId });
   return Number(row.version);
+}
+
+/** Locks a series' rows for the rest of the transaction; its highest version (0: none). */
+export async function lockSeriesVersion(db: Queryable, tenantId: string, calendarId: string, eventId: string): Promise<number> {
+  const { rows } = await db.query<{ version: string }>(
+    'select version from events where tenant_id = $1 and calendar_id = $2 and series_id = $3 for update', [tenantId, calendarId, eventId]);
+  return rows.reduce((max, r) => Math.max(max, Number(r.version)), 0);
 }

@@ -139,3 +139,32 @@ test('a failed remote write is retried by the next pass and nothing is lost', as
   assert.equal(second.outcome, 'ok');
   assert.deepEqual(a.connector.liveItems('flaky').map((i) => i.calsyncId), [id]);
 });
+
+test('passes of two bindings running at once never overwrite each other\'s calendar changes', async () => {
+  // Small slices interleave the two passes' reads and writes many times.
+  const world = await engineWorld(t, { sliceSize: 2 });
+  const a = await world.bind('race-a');
+  const b = await world.bind('race-b');
+  for (let i = 0; i < 30; i++) await world.appWrite(null, single({ uid: `race-${i}`, summary: `event ${i}` }));
+  await converge(world, [a, b]);
+  // Every event edited on both remotes, in different fields, then both passes at once.
+  for (const item of a.connector.liveItems('race-a')) {
+    a.connector.userUpdate('race-a', item.remoteId, { ...item.series, master: { ...item.series.master!, location: 'Room A' } });
+  }
+  for (const item of b.connector.liveItems('race-b')) {
+    b.connector.userUpdate('race-b', item.remoteId, { ...item.series, master: { ...item.series.master!, summary: `${item.series.master!.summary} (B)` } });
+  }
+  const results = await Promise.all([world.pass(a), world.pass(b)]);
+  for (const r of results) assert.ok(['ok', 'partial'].includes(r.outcome), JSON.stringify(r.error));
+  await converge(world, [a, b]);
+  for (const stored of await world.calendarSeries()) {
+    assert.equal(stored.series.master!.location, 'Room A', stored.series.uid);
+    assert.match(stored.series.master!.summary, /\(B\)$/, stored.series.uid);
+  }
+  for (const side of [a, b]) {
+    for (const item of side.connector.liveItems(side.remoteCalendarId)) {
+      assert.equal(item.series.master!.location, 'Room A');
+      assert.match(item.series.master!.summary, /\(B\)$/);
+    }
+  }
+});

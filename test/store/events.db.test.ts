@@ -109,9 +109,9 @@ test('changes since a version list each changed series once, in version order', 
   const b = await withTransaction(t.db, (c) => writeSeries(c, ctx, null, single({ uid: 'c-b' })));
   await withTransaction(t.db, (c) => writeSeries(c, ctx, a.eventId, single({ uid: 'c-a', summary: 'edited' })));
   const changes = await changedSince(t.db, ctx.tenantId, ctx.calendarId, start, 100);
-  assert.deepEqual(changes.eventIds, [b.eventId, a.eventId]);
+  assert.deepEqual(changes.changes, [{ eventId: b.eventId, version: start + 2 }, { eventId: a.eventId, version: start + 3 }]);
   assert.equal(changes.upTo, start + 3);
-  assert.deepEqual((await changedSince(t.db, ctx.tenantId, ctx.calendarId, start, 1)).eventIds, [b.eventId]);
+  assert.deepEqual((await changedSince(t.db, ctx.tenantId, ctx.calendarId, start, 1)).changes.map((c) => c.eventId), [b.eventId]);
 });
 
 test('pages of live series cover the calendar once, in id order', async () => {
