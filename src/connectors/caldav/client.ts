@@ -9,7 +9,7 @@
 // sax, which xml-js, tsdav's XML dependency, is built on (xml.ts).
 import type { ConnectorError } from '../connector.ts';
 import { classifyResponse, classifyThrown, garbage, statusCode, type DavOperation } from './errors.ts';
-import { CALDAV, DAV, child, parseXml, streamMultistatus, type MultistatusTail, type XmlElement } from './xml.ts';
+import { CALDAV, DAV, XmlError, child, parseXml, streamMultistatus, type MultistatusTail, type XmlElement } from './xml.ts';
 
 export interface DavCredentials {
   username: string;
@@ -126,7 +126,7 @@ export class DavClient {
         yield readResponse(next.value, url);
       }
     } catch (error) {
-      throw error instanceof Error && error.name === 'XmlError' ? garbage('read', url.href, error.message, error) : classifyThrown(error, 'read', url.href);
+      throw error instanceof XmlError ? garbage('read', url.href, error.message, error) : classifyThrown(error, 'read', url.href);
     } finally {
       await stream.return({ syncToken: null });
       await response.body.cancel().catch(() => undefined);

@@ -83,7 +83,7 @@ function itemOf(r: DavResponse): RemoteItem | null {
   const etag = etagOf(r);
   const data = text(r, CALDAV, 'calendar-data');
   if (etag === null || data === null || data.trim() === '') return null;
-  return itemFromResource(r.path, etag, data, lastModified(text(r, DAV, 'getlastmodified') ?? undefined));
+  return itemFromResource(r.path, etag, data, lastModified(text(r, DAV, 'getlastmodified')));
 }
 
 /** calendar-multiget in batches; a member gone meanwhile comes back deleted. */

@@ -62,8 +62,8 @@ export function memberName(calsyncId: CalsyncId): string {
 }
 
 /** DAV:getlastmodified is an HTTP date; the model wants an ISO instant. */
-export function lastModified(httpDate: string | undefined): string | null {
-  if (httpDate === undefined) return null;
+export function lastModified(httpDate: string | null): string | null {
+  if (httpDate === null) return null;
   const at = Date.parse(httpDate);
   return Number.isNaN(at) ? null : new Date(at).toISOString();
 }
