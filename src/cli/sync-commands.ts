@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { parsePolicy } from '../core/policy.ts';
-import { syncBinding } from '../engine/sync-pass.ts';
+import { syncBinding, type PassResult } from '../engine/sync-pass.ts';
 import { createAccount, getAccount } from '../store/accounts.ts';
-import { createBinding, findBinding, type Direction } from '../store/bindings.ts';
+import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
 import { listTenants } from '../store/tenants.ts';
@@ -109,26 +109,52 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       output.out(options.json ? json(binding) : `bound ${options.remote} to calendar ${calendarId} as binding ${binding.id}; a first pass is queued (or run it now: calsync sync ${binding.id})`);
     }));
 
-  program.command('sync <binding>')
-    .description('Run a pass of a binding now, in this process, with progress.')
+  program.command('sync [binding]')
+    .description('Run a pass of a binding now, in this process, with progress; or, with --calendar, passes of all its bindings until a round writes nothing.')
+    .option('--calendar <id>', 'every binding of this calendar, round after round, until quiet (at most 5 rounds)')
     .option('--confirm-wipe', 'allow mirroring a side that lists nothing (after checking it is meant)')
     .option('--confirm-deletions', 'allow more deletions than the per-pass budget')
     .option('--json', 'print the result as JSON')
-    .action((bindingId: string, options: { confirmWipe?: boolean; confirmDeletions?: boolean; json?: boolean }) => withRuntime(async (runtime) => {
-      const binding = await findBinding(runtime.db, bindingId);
+    .action((bindingId: string | undefined, options: { calendar?: string; confirmWipe?: boolean; confirmDeletions?: boolean; json?: boolean }) => withRuntime(async (runtime) => {
+      if (Boolean(bindingId) === Boolean(options.calendar)) throw new CalsyncError('USAGE', 'pass a binding id or --calendar ID, not both');
       const engine = await deps.engineFor(runtime, deps.loadConfig());
       const started = Date.now();
-      const result = await syncBinding(engine, {
-        tenantId: binding.tenantId, bindingId: binding.id, trigger: 'manual',
-        confirmWipe: options.confirmWipe ?? false, confirmDeletions: options.confirmDeletions ?? false,
-        onProgress: options.json ? undefined : (p) => output.err(`${p.phase}: ${p.pulled} pulled, ${p.stats.calendarWrites} calendar writes, ${p.stats.remoteWrites} remote writes`),
-      });
+      const run = async (binding: Binding) => {
+        const result = await syncBinding(engine, {
+          tenantId: binding.tenantId, bindingId: binding.id, trigger: 'manual',
+          confirmWipe: options.confirmWipe ?? false, confirmDeletions: options.confirmDeletions ?? false,
+          onProgress: options.json ? undefined : (p) => output.err(`${binding.id} ${p.phase}: ${p.pulled} pulled, ${p.stats.calendarWrites} calendar writes, ${p.stats.remoteWrites} remote writes`),
+        });
+        if (!options.json) report(binding, result);
+        return result;
+      };
+      const report = (binding: Binding, result: PassResult) => {
+        const s = result.stats;
+        output.out(`${binding.id}: ${result.outcome}: ${s.pulled} pulled, ${s.calendarWrites} calendar writes, ${s.remoteWrites} remote writes, ${s.skipped} unchanged, ${s.conflicts} conflicts, ${s.quarantined} quarantined, ${s.failed} failed`);
+        if (result.stop) output.out(`  stopped: ${result.stop.message}; rerun with --confirm-${result.stop.kind === 'wipe' ? 'wipe' : 'deletions'} if that is meant`);
+        if (result.error) output.out(`  error: ${result.error.kind}: ${result.error.message}`);
+      };
+      const results: Array<PassResult & { bindingId: string }> = [];
+      if (bindingId) {
+        const binding = await findBinding(runtime.db, bindingId);
+        results.push({ ...(await run(binding)), bindingId: binding.id });
+      } else {
+        const calendarBindings = await bindingsOfCalendarById(runtime.db, options.calendar!);
+        if (calendarBindings.length === 0) throw new CalsyncError('NOT_FOUND', `calendar ${options.calendar} has no bindings`);
+        for (let round = 0; round < 5; round++) {
+          let writes = 0;
+          for (const binding of calendarBindings) {
+            const result = await run(binding);
+            results.push({ ...result, bindingId: binding.id });
+            writes += result.stats.calendarWrites + result.stats.remoteWrites;
+          }
+          if (writes === 0) break;
+        }
+      }
       const seconds = (Date.now() - started) / 1000;
-      if (options.json) return output.out(json({ ...result, seconds }));
-      const s = result.stats;
-      output.out(`${result.outcome} in ${seconds.toFixed(1)} s: ${s.pulled} pulled, ${s.calendarWrites} calendar writes, ${s.remoteWrites} remote writes, ${s.skipped} unchanged, ${s.conflicts} conflicts, ${s.quarantined} quarantined, ${s.failed} failed`);
-      if (result.stop) output.out(`stopped: ${result.stop.message}; rerun with --confirm-${result.stop.kind === 'wipe' ? 'wipe' : 'deletions'} if that is meant`);
-      if (result.error) output.out(`error: ${result.error.kind}: ${result.error.message}`);
-      if (result.outcome === 'failed') throw new CalsyncError('INTERNAL', `the pass failed: ${result.error?.message ?? 'unknown'}`);
+      if (options.json) output.out(json({ passes: results, seconds }));
+      else output.out(`done in ${seconds.toFixed(1)} s`);
+      const failed = results.find((r) => r.outcome === 'failed');
+      if (failed) throw new CalsyncError('INTERNAL', `a pass of binding ${failed.bindingId} failed: ${failed.error?.message ?? 'unknown'}`);
     }));
 }

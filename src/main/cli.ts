@@ -12,7 +12,7 @@ import { guardedFetch } from '../connectors/http-guard.ts';
 import { createIcsConnector } from '../connectors/ics/index.ts';
 import { connectorFactory, urlGuard } from './connectors.ts';
 import { createLogger } from './logger.ts';
-import { loadSecrets, openRuntime, type Runtime } from './runtime.ts';
+import { ensureLocalTenant, loadSecrets, openRuntime, type Runtime } from './runtime.ts';
 import { runUntilSignalled, startServer } from './serve.ts';
 
 const packageJson = JSON.parse(fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { version: string };
@@ -27,6 +27,12 @@ const deps: CliDeps = {
   async openRuntime(config) {
     // One-shot commands log only warnings, to stderr, so their stdout stays clean for --json.
     const runtime = await openRuntime(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2), poolSize: 4, applicationName: 'calsync cli', attach: true });
+    // The first start of an embedded install may be a command rather than `serve`.
+    const firstKey = await ensureLocalTenant(runtime).catch(async (error: unknown) => {
+      await runtime.close();
+      throw error;
+    });
+    if (firstKey) output.err(`Created tenant "local". Its API key (shown once, also saved in ${config.dataDir}/api-key):\n  ${firstKey}`);
     const handle = {
       db: runtime.db, embedded: runtime.embedded !== undefined, databaseUrl: runtime.databaseUrl,
       migrationsApplied: runtime.migration?.applied ?? [], close: runtime.close,

@@ -146,3 +146,10 @@ export async function findBinding(db: Queryable, id: string): Promise<Binding> {
   if (!row) throw new CalsyncError('NOT_FOUND', `binding ${id} not found`, { bindingId: id });
   return toBinding(row);
 }
+
+/** Every binding of a calendar, across tenants, for operator commands. */
+export async function bindingsOfCalendarById(db: Queryable, calendarId: string): Promise<Binding[]> {
+  if (!uuidPattern.test(calendarId)) throw new CalsyncError('NOT_FOUND', `calendar ${calendarId} not found`, { calendarId });
+  const { rows } = await db.query<BindingRow>(`select ${bindingColumns} from bindings where calendar_id = $1 order by created_at, id`, [calendarId]);
+  return rows.map(toBinding);
+}

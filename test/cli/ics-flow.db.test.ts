@@ -57,7 +57,7 @@ test('connect, bind and sync a feed; a changed feed updates the calendar; an unc
 
   const first = await runCalsync(['sync', binding.id, '--json'], allowed);
   assert.equal(first.code, 0, first.stderr);
-  const firstResult = JSON.parse(first.stdout);
+  const firstResult = JSON.parse(first.stdout).passes[0];
   assert.equal(firstResult.outcome, 'ok');
   assert.equal(firstResult.stats.calendarWrites, 4);
   const { rows } = await t.db.query<{ ical_uid: string; kind: string; start_tz: string | null; exdate: string[] }>(
@@ -69,12 +69,12 @@ test('connect, bind and sync a feed; a changed feed updates the calendar; an unc
   const outlook = rows.find((r) => r.ical_uid.startsWith('040000008200E000'))!;
   assert.match(outlook.start_tz ?? '', /^[A-Z][a-z]+\/[A-Za-z_]+$/, 'the Windows zone name became an IANA name');
 
-  const unchanged = JSON.parse((await runCalsync(['sync', binding.id, '--json'], allowed)).stdout);
+  const unchanged = JSON.parse((await runCalsync(['sync', binding.id, '--json'], allowed)).stdout).passes[0];
   assert.equal(unchanged.stats.pulled, 0, 'a 304 brings nothing');
   assert.equal(unchanged.stats.calendarWrites, 0);
 
   feed = feed.replace(/SUMMARY:([^\r\n]*)/, 'SUMMARY:$1 (moved to room 2)');
-  const changed = JSON.parse((await runCalsync(['sync', binding.id, '--json'], allowed)).stdout);
+  const changed = JSON.parse((await runCalsync(['sync', '--calendar', binding.calendarId, '--json'], allowed)).stdout).passes[0];
   assert.equal(changed.outcome, 'ok');
   assert.equal(changed.stats.pulled, 1);
   assert.equal(changed.stats.calendarWrites, 1);
