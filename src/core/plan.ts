@@ -164,13 +164,15 @@ class Planner {
     if (item.deleted) return this.remoteDeleted(status, cal, calDeleted, changedSince(status));
     const remote = this.remoteHash(item);
     if (remote === null) return;
-    if (status.sent?.contentHash === remote.hash) {
-      // Our write whose answer was lost came back as sent: it landed, so it is the base.
-      status = { ...status, base: status.sent.base, contentHash: status.sent.contentHash };
-    } else if (status.sent) {
-      // It came back different: where it still holds what we sent, that is the base.
-      const base = normaliseSeries(baseAfterUnconfirmedWrite(status.base, status.sent.base, remote.normal));
-      status = { ...status, base, contentHash: hashNormal(base) };
+    if (status.sent) {
+      // A write whose answer was lost: where the item holds what we sent, the write
+      // landed and that is the base. Recorded first, so a failure of what follows
+      // cannot lose it.
+      const base = status.sent.contentHash === remote.hash
+        ? status.sent.base
+        : normaliseSeries(baseAfterUnconfirmedWrite(status.base, status.sent.base, remote.normal));
+      status = { ...status, base, contentHash: hashNormal(base), etag: item.etag };
+      this.skip('remote', status.eventId, status.remoteId, 'sent/landed', 'an unanswered write is judged by what came back', item.etag, next(status.base, status.contentHash));
     }
     const calChanged = changedSince(status);
     const remoteChanged = remote.hash !== status.contentHash;

@@ -109,17 +109,17 @@ test('matching: a create whose answer was lost is adopted with the base it sent,
 
 test('a write whose answer was lost is the base when the item comes back as sent', () => {
   const sent = { ...status('E', 'R', S), sent: { base: normaliseSeries(S2), contentHash: hashNormal(normaliseSeries(S2)) } };
-  assert.deepEqual(ops(run({ statuses: [sent, status('K', 'KR', single({ uid: 'k' }))], calendar: [cal('E', null)], items: [live('R', S2)] }).actions), ['delete:remote:delete/calendar']);
-  assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', S2)] }).actions), ['skip:remote:echo']);
+  assert.deepEqual(ops(run({ statuses: [sent, status('K', 'KR', single({ uid: 'k' }))], calendar: [cal('E', null)], items: [live('R', S2)] }).actions), ['skip:remote:sent/landed', 'delete:remote:delete/calendar']);
+  assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', S2)] }).actions), ['skip:remote:sent/landed', 'skip:remote:echo']);
   // Landed, then the remote edited another field: our description is not a remote change.
   const sentDescription = single({ uid: 'u1', description: 'ours' });
   const sentD = { ...status('E', 'R', S), sent: { base: normaliseSeries(sentDescription), contentHash: hashNormal(normaliseSeries(sentDescription)) } };
   const afterLanding = run({ statuses: [sentD], calendar: [cal('E', single({ uid: 'u1', description: 'ours again' }))], items: [live('R', single({ uid: 'u1', description: 'ours', location: 'Theirs' }))], policy: parsePolicy({ fields: { description: 'ask' } }) }).actions;
-  assert.deepEqual(ops(afterLanding), ['merge:calendar:merge/three-way']);
-  assert.ok(afterLanding[0]!.op === 'merge' && afterLanding[0]!.result.conflicts.length === 0);
-  assert.deepEqual([afterLanding[0]!.result.merged.master?.description, afterLanding[0]!.result.merged.master?.location], ['ours again', 'Theirs']);
+  assert.deepEqual(ops(afterLanding), ['skip:remote:sent/landed', 'merge:calendar:merge/three-way']);
+  assert.ok(afterLanding[1]!.op === 'merge' && afterLanding[1]!.result.conflicts.length === 0);
+  assert.deepEqual([afterLanding[1]!.result.merged.master?.description, afterLanding[1]!.result.merged.master?.location], ['ours again', 'Theirs']);
   const other = single({ uid: 'u1', summary: 'Someone else' });
-  assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', other)] }).actions), ['merge:calendar:merge/three-way']);
+  assert.deepEqual(ops(run({ statuses: [sent], calendar: [cal('E', S2)], items: [live('R', other)] }).actions), ['skip:remote:sent/landed', 'merge:calendar:merge/three-way']);
 });
 
 test('matching: a second stamped copy of a bound event is deleted', () => {
