@@ -270,8 +270,11 @@ class Planner {
       this.skip('remote', cal.event.eventId, item.remoteId, rule, 'matched and identical', item.etag, next(remote.normal, remote.hash));
       return;
     }
+    // The link is recorded first, with the remote's content as the base, so that a
+    // failed write below cannot leave the pair unlinked (and a second copy created).
+    this.skip('remote', cal.event.eventId, item.remoteId, rule, 'matched; the copies differ', item.etag, next(remote.normal, remote.hash));
     const calSeries = cal.event.series!;
-    const status: SyncStatus = { eventId: cal.event.eventId, remoteId: item.remoteId, etag: item.etag, contentHash: '', base: calSeries };
+    const status: SyncStatus = { eventId: cal.event.eventId, remoteId: item.remoteId, etag: item.etag, contentHash: remote.hash, base: remote.normal };
     if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, rule, `matched; ${this.directionName()}: the calendar is the authority`);
     if (!this.canWriteRemote) return this.pullToCalendar(status, item, remote, rule, `matched; ${this.directionName()}: the remote is the authority`, calSeries);
     const result = mergeSeries({
