@@ -6,7 +6,10 @@ import type { WorkerUtils } from 'graphile-worker';
 import { CalsyncError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Db } from '../store/db.ts';
+import type { Secrets } from '../store/secrets.ts';
 import { adminRoutes } from './admin.ts';
+import { adminSyncRoutes } from './admin-sync.ts';
+import type { ProviderProbes } from './providers.ts';
 import { requireApiKey } from './auth.ts';
 import { calendarRoutes } from './calendars.ts';
 import { errorHandler } from './errors.ts';
@@ -14,6 +17,8 @@ import { healthRoutes } from './health.ts';
 
 export interface HttpDeps {
   db: Db;
+  secrets: Secrets;
+  providers: ProviderProbes;
   logger: Logger;
   metrics: Metrics;
   queue: Pick<WorkerUtils, 'addJobs'>;
@@ -43,6 +48,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     requireApiKey(authenticated, deps.db);
     calendarRoutes(authenticated, deps);
     adminRoutes(authenticated, deps);
+    adminSyncRoutes(authenticated, deps);
   });
   return app;
 }

@@ -7,10 +7,8 @@ import type { CliDeps } from '../cli/deps.ts';
 import { runCli } from '../cli/program.ts';
 import { errorLine } from '../cli/output.ts';
 import os from 'node:os';
-import { discoverCalendars } from '../connectors/caldav/index.ts';
-import { guardedFetch } from '../connectors/http-guard.ts';
-import { createIcsConnector } from '../connectors/ics/index.ts';
 import { connectorFactory, urlGuard } from './connectors.ts';
+import { providerProbes } from './providers.ts';
 import { createLogger } from './logger.ts';
 import { ensureLocalTenant, loadSecrets, openRuntime, type Runtime } from './runtime.ts';
 import { runUntilSignalled, startServer } from './serve.ts';
@@ -54,17 +52,8 @@ const deps: CliDeps = {
       connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config) }),
     };
   },
-  discoverCalDav: (config, login) => discoverCalendars({ ...login, fetch: guardedFetch(globalThis.fetch, urlGuard(config)) as typeof fetch }),
-  async probeIcs(config, url) {
-    const connector = createIcsConnector({ fetch: globalThis.fetch, guard: urlGuard(config) });
-    let count = 0;
-    let page = await connector.listChanges(url, null);
-    for (;;) {
-      count += page.items.length;
-      if (page.nextPageToken === null) return count;
-      page = await connector.listChanges(url, null, page.nextPageToken);
-    }
-  },
+  discoverCalDav: (config, login) => providerProbes(config).discoverCalDav(login),
+  probeIcs: (config, url) => providerProbes(config).probeIcs(url),
 };
 
 try {

@@ -12,6 +12,7 @@ import { startWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../metrics.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import { connectorFactory, urlGuard } from './connectors.ts';
+import { providerProbes } from './providers.ts';
 import { graphileLogger } from './graphile-logger.ts';
 import { createLogger } from './logger.ts';
 import { ensureLocalTenant, loadSecrets, openRuntime } from './runtime.ts';
@@ -55,7 +56,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
         print(`  ${firstKey}`);
       }
       utils = await makeWorkerUtils({ pgPool: runtime.db, logger: graphileLogger(logger) });
-      app = await build({ db: runtime.db, logger, metrics, queue: utils, bodyLimitBytes: config.bodyLimitBytes });
+      app = await build({ db: runtime.db, secrets, providers: providerProbes(config), logger, metrics, queue: utils, bodyLimitBytes: config.bodyLimitBytes });
       try {
         await app.listen({ host: config.host, port: config.port });
       } catch (error) {

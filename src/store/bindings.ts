@@ -153,3 +153,8 @@ export async function bindingsOfCalendarById(db: Queryable, calendarId: string):
   const { rows } = await db.query<BindingRow>(`select ${bindingColumns} from bindings where calendar_id = $1 order by created_at, id`, [calendarId]);
   return rows.map(toBinding);
 }
+
+export async function listBindings(db: Queryable, tenantId: string): Promise<Binding[]> {
+  const { rows } = await db.query<BindingRow>(`select ${bindingColumns} from bindings where tenant_id = $1 order by created_at, id`, [tenantId]);
+  return rows.map(toBinding);
+}

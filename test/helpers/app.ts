@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import pino from 'pino';
 import { build } from '../../src/http/app.ts';
+import type { ProviderProbes } from '../../src/http/providers.ts';
+import { providerProbes } from '../../src/main/providers.ts';
+import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createApiKey, createTenant } from '../../src/store/tenants.ts';
 import { freshDatabase, type TestDatabase } from './database.ts';
@@ -14,11 +17,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(options: { bodyLimitBytes?: number } = {}): Promise<TestApp> {
+export async function testApp(options: { bodyLimitBytes?: number; providers?: ProviderProbes } = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const utils = await makeWorkerUtils({ pgPool: database.db });
   const app = await build({
-    db: database.db, logger: pino({ level: 'silent' }), metrics: createMetrics({ db: database.db, processMetrics: false }),
+    db: database.db, secrets: new Secrets(parseSecretKey(generateSecretKeyText())),
+    providers: options.providers ?? providerProbes({ allowPrivateUrls: true, allowedUrlHosts: [] }),
+    logger: pino({ level: 'silent' }), metrics: createMetrics({ db: database.db, processMetrics: false }),
     queue: utils, bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
   });
   return {

@@ -30,6 +30,10 @@ const protectedRoutes = [
   { method: 'POST', url: () => '/calendar/v3/calendars', payload: { summary: 'sneaky' } },
   { method: 'POST', url: () => '/admin/v1/queue/probes', payload: { count: 1 } },
   { method: 'GET', url: () => '/admin/v1/queue' },
+  { method: 'GET', url: () => '/admin/v1/accounts' },
+  { method: 'POST', url: () => '/admin/v1/accounts', payload: { provider: 'ics', url: 'https://example.org/x.ics' } },
+  { method: 'GET', url: () => '/admin/v1/bindings' },
+  { method: 'POST', url: () => '/admin/v1/bindings', payload: { accountId: 'x', remoteCalendarId: 'y', newCalendar: { summary: 'z' } } },
 ] as const;
 
 for (const route of protectedRoutes) {

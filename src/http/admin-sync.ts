@@ -1,0 +1,140 @@
+// Operator endpoints for connecting accounts, binding remote calendars and running
+// passes, scoped to the key's tenant. The same operations as `calsync connect`, `bind`
+// and `sync`.
+import type { FastifyInstance } from 'fastify';
+import { parsePolicy } from '../core/policy.ts';
+import { asCalsyncError } from '../engine/provider-errors.ts';
+import { CalsyncError } from '../errors.ts';
+import { createAccount, getAccount, listAccounts, readCredentials, type Account } from '../store/accounts.ts';
+import { createBinding, getBinding, listBindings, type Binding, type Direction } from '../store/bindings.ts';
+import { createCalendar, getCalendar } from '../store/calendars.ts';
+import type { Db } from '../store/db.ts';
+import { queuePass } from '../store/outbox.ts';
+import type { Secrets } from '../store/secrets.ts';
+import { tenantOf } from './auth.ts';
+import type { ProviderProbes } from './providers.ts';
+
+export interface AdminSyncDeps {
+  db: Db;
+  secrets: Secrets;
+  providers: ProviderProbes;
+}
+
+const accountBody = {
+  oneOf: [
+    {
+      type: 'object', additionalProperties: false, required: ['provider', 'serverUrl', 'username', 'password'],
+      properties: {
+        provider: { const: 'caldav' }, serverUrl: { type: 'string', minLength: 8, maxLength: 2048 },
+        username: { type: 'string', minLength: 1, maxLength: 512 }, password: { type: 'string', minLength: 1, maxLength: 1024 },
+        displayName: { type: 'string', maxLength: 200 },
+      },
+    },
+    {
+      type: 'object', additionalProperties: false, required: ['provider', 'url'],
+      properties: { provider: { const: 'ics' }, url: { type: 'string', minLength: 8, maxLength: 2048 }, displayName: { type: 'string', maxLength: 200 } },
+    },
+  ],
+} as const;
+
+const bindingBody = {
+  type: 'object', additionalProperties: false, required: ['accountId', 'remoteCalendarId'],
+  properties: {
+    accountId: { type: 'string', maxLength: 64 },
+    remoteCalendarId: { type: 'string', minLength: 1, maxLength: 2048 },
+    calendarId: { type: 'string', maxLength: 64 },
+    newCalendar: {
+      type: 'object', additionalProperties: false, required: ['summary'],
+      properties: { summary: { type: 'string', minLength: 1, maxLength: 1024 }, timeZone: { type: 'string', maxLength: 64 } },
+    },
+    direction: { enum: ['two_way', 'import', 'export'] },
+    policy: {},
+    projection: { enum: ['full', 'busy-only'] },
+    pollIntervalSeconds: { type: 'integer', minimum: 30, maximum: 86_400 },
+  },
+} as const;
+
+function accountResource(account: Account): object {
+  const { id, provider, displayName, login, serverUrl, state, stateReason, createdAt } = account;
+  return { id, provider, displayName, login, serverUrl, state, stateReason, createdAt };
+}
+
+function bindingResource(binding: Binding): object {
+  const { id, calendarId, accountId, remoteCalendarId, remoteName, direction, projection, conflictPolicy, state, pausedReason, pollIntervalSeconds } = binding;
+  return { id, calendarId, accountId, remoteCalendarId, remoteName, direction, projection, conflictPolicy, state, pausedReason, pollIntervalSeconds };
+}
+
+async function probe<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asCalsyncError(error);
+  }
+}
+
+export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void {
+  app.post('/admin/v1/accounts', { schema: { body: accountBody } }, async (request, reply) => {
+    const tenantId = tenantOf(request);
+    const body = request.body as { provider: 'caldav'; serverUrl: string; username: string; password: string; displayName?: string } | { provider: 'ics'; url: string; displayName?: string };
+    if (body.provider === 'caldav') {
+      const discovery = await probe(() => deps.providers.discoverCalDav({ serverUrl: body.serverUrl, username: body.username, password: body.password }));
+      const account = await createAccount(deps.db, deps.secrets, tenantId, {
+        provider: 'caldav', serverUrl: body.serverUrl, login: body.username, displayName: body.displayName ?? body.username,
+        credentials: { username: body.username, password: body.password },
+      });
+      return reply.status(201).send({ account: accountResource(account), calendars: discovery.calendars });
+    }
+    const events = await probe(() => deps.providers.probeIcs(body.url));
+    const account = await createAccount(deps.db, deps.secrets, tenantId, { provider: 'ics', serverUrl: body.url, displayName: body.displayName ?? body.url });
+    return reply.status(201).send({ account: accountResource(account), events });
+  });
+
+  app.get('/admin/v1/accounts', async (request) => ({ items: (await listAccounts(deps.db, tenantOf(request))).map(accountResource) }));
+
+  app.get<{ Params: { accountId: string } }>('/admin/v1/accounts/:accountId/calendars', async (request) => {
+    const tenantId = tenantOf(request);
+    const account = await getAccount(deps.db, tenantId, request.params.accountId);
+    if (account.provider !== 'caldav') throw new CalsyncError('INVALID_REQUEST', `account ${account.id} is ${account.provider}; only CalDAV accounts list calendars`);
+    const credentials = await readCredentials<{ username: string; password: string }>(deps.db, deps.secrets, tenantId, account.id);
+    const discovery = await probe(() => deps.providers.discoverCalDav({ serverUrl: account.serverUrl!, username: credentials!.username, password: credentials!.password }));
+    return { items: discovery.calendars };
+  });
+
+  app.post('/admin/v1/bindings', { schema: { body: bindingBody } }, async (request, reply) => {
+    const tenantId = tenantOf(request);
+    const body = request.body as {
+      accountId: string; remoteCalendarId: string; calendarId?: string; newCalendar?: { summary: string; timeZone?: string };
+      direction?: Direction; policy?: unknown; projection?: 'full' | 'busy-only'; pollIntervalSeconds?: number;
+    };
+    if (Boolean(body.calendarId) === Boolean(body.newCalendar)) throw new CalsyncError('INVALID_REQUEST', 'give exactly one of calendarId and newCalendar');
+    let policy;
+    try {
+      policy = parsePolicy(body.policy ?? null);
+    } catch (error) {
+      throw new CalsyncError('INVALID_REQUEST', `policy: ${(error as Error).message}`);
+    }
+    const account = await getAccount(deps.db, tenantId, body.accountId);
+    const direction = body.direction ?? (account.provider === 'ics' ? 'import' : 'two_way');
+    if (account.provider === 'ics' && direction !== 'import') throw new CalsyncError('INVALID_REQUEST', 'ICS feeds are read-only: bind them with direction "import"');
+    const calendarId = body.calendarId
+      ? (await getCalendar(deps.db, tenantId, body.calendarId)).id
+      : (await createCalendar(deps.db, tenantId, { summary: body.newCalendar!.summary, timeZone: body.newCalendar!.timeZone })).id;
+    const binding = await createBinding(deps.db, tenantId, {
+      calendarId, accountId: account.id, remoteCalendarId: body.remoteCalendarId, direction,
+      projection: { mode: body.projection ?? 'full' }, conflictPolicy: policy, pollIntervalSeconds: body.pollIntervalSeconds,
+    });
+    await queuePass(deps.db, tenantId, binding.id, 'manual');
+    return reply.status(201).send(bindingResource(binding));
+  });
+
+  app.get('/admin/v1/bindings', async (request) => ({ items: (await listBindings(deps.db, tenantOf(request))).map(bindingResource) }));
+
+  app.get<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId', async (request) =>
+    bindingResource(await getBinding(deps.db, tenantOf(request), request.params.bindingId)));
+
+  app.post<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId/sync', async (request, reply) => {
+    const binding = await getBinding(deps.db, tenantOf(request), request.params.bindingId);
+    await queuePass(deps.db, binding.tenantId, binding.id, 'manual');
+    return reply.status(202).send({ bindingId: binding.id, queued: true });
+  });
+}
