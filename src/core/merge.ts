@@ -129,13 +129,16 @@ export function baseAfterUnconfirmedWrite(base: EventSeries, sent: EventSeries, 
     if (out.recurrence && same(r.recurrence?.exdate, s.recurrence?.exdate)) out.recurrence = { ...out.recurrence, exdate: s.recurrence?.exdate ?? [] };
     return out;
   };
-  const sentOverrides = byRid(sent.overrides);
-  const remoteOverrides = byRid(remote.overrides);
-  return {
-    uid: base.uid,
-    master: base.master && pick(base.master, sent.master ?? undefined, remote.master ?? undefined),
-    overrides: base.overrides.map((o) => pick(o, sentOverrides.get(o.recurrenceId!), remoteOverrides.get(o.recurrenceId!))),
-  };
+  const [b, s, r] = [byRid(base.overrides), byRid(sent.overrides), byRid(remote.overrides)];
+  const overrides: CanonicalEvent[] = [];
+  for (const rid of [...new Set([...b.keys(), ...s.keys()])].sort(compare)) {
+    const [bo, so, ro] = [b.get(rid), s.get(rid), r.get(rid)];
+    // An override we sent and the item has: the write landed; one we removed and the
+    // item lacks: so did the removal. Otherwise the stored base stands.
+    if (so && ro) overrides.push(bo ? pick(bo, so, ro) : so);
+    else if (bo && (so || ro)) overrides.push(bo);
+  }
+  return { uid: base.uid, master: base.master && pick(base.master, sent.master ?? undefined, remote.master ?? undefined), overrides };
 }
 
 function mergeEvent(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CoreError } from '../../src/core/errors.ts';
-import { mergeSeries, type MergeInput } from '../../src/core/merge.ts';
+import { baseAfterUnconfirmedWrite, mergeSeries, type MergeInput } from '../../src/core/merge.ts';
 import type { Attendee, EventSeries } from '../../src/core/model.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { defaultPolicy, parsePolicy } from '../../src/core/policy.ts';
@@ -154,4 +154,17 @@ test('bad input is a typed error', () => {
   assert.throws(() => merge(single(), single({ status: 'gone' as never }), single()), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_EVENT');
   assert.throws(() => merge(single(), single(), single(), { policy: { mode: 'default', fields: { summary: 'dice' } } as never }), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_POLICY');
   assert.throws(() => merge(single(), single(), { uid: 'u', master: 'x' } as never), (e: unknown) => e instanceof CoreError && e.path === 'series.master');
+});
+
+test('after an unanswered write, what the item still holds of it is the base', () => {
+  const n = normaliseSeries;
+  const base = n(weekly({ location: 'old' }, [instance('2026-03-23', { summary: 'dropped by us' })]));
+  const sent = n(weekly({ location: 'ours' }, [instance('2026-03-16', { summary: 'added by us' })]));
+  const remote = n(weekly({ location: 'ours', summary: 'theirs' }, [instance('2026-03-16', { summary: 'added by us' })]));
+  const result = baseAfterUnconfirmedWrite(base, sent, remote);
+  assert.equal(result.master?.location, 'ours', 'the landed unit');
+  assert.equal(result.master?.summary, 'Planning', 'a unit someone changed since keeps the stored base');
+  assert.deepEqual(result.overrides.map((o) => o.summary), ['added by us']);
+  const notLanded = baseAfterUnconfirmedWrite(base, sent, base);
+  assert.deepEqual(notLanded, base);
 });
