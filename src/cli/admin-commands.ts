@@ -11,20 +11,13 @@ import { redactUrl } from '../store/db.ts';
 import { deadJobs, queueCounts, retryDeadJobs } from '../store/queue.ts';
 import { rotateSecrets } from '../store/secret-rotation.ts';
 import { createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
-import type { CliDeps, CommandRuntime } from './deps.ts';
+import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
 import { json, positiveInteger, table, type Output } from './output.ts';
 
 interface JsonOption { json?: boolean }
 
 export function registerAdminCommands(program: Command, deps: CliDeps, output: Output): void {
-  const withRuntime = async <T>(work: (runtime: CommandRuntime) => Promise<T>): Promise<T> => {
-    const runtime = await deps.openRuntime(deps.loadConfig());
-    try {
-      return await work(runtime);
-    } finally {
-      await runtime.close();
-    }
-  };
+  const withRuntime = runtimeRunner(deps);
 
   program.command('status')
     .description('Show the database, the queue (depth, dead jobs) and every binding with its last pass, lag and errors.')

@@ -29,3 +29,15 @@ export interface CliDeps {
   /** Reads a feed once; the number of event series in it. */
   probeIcs(config: Config, url: string): Promise<number>;
 }
+
+/** Runs a command's work on an open runtime and always closes it. */
+export function runtimeRunner(deps: CliDeps): <T>(work: (runtime: CommandRuntime) => Promise<T>) => Promise<T> {
+  return async (work) => {
+    const runtime = await deps.openRuntime(deps.loadConfig());
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+}

@@ -1,6 +1,6 @@
 // Long-running processes and schema migration.
 import type { Command } from 'commander';
-import type { CliDeps } from './deps.ts';
+import { runtimeRunner, type CliDeps } from './deps.ts';
 import { json, type Output } from './output.ts';
 
 export function registerServerCommands(program: Command, deps: CliDeps, output: Output): void {
@@ -15,14 +15,9 @@ export function registerServerCommands(program: Command, deps: CliDeps, output: 
   program.command('migrate')
     .description('Apply pending database migrations (calsync serve also does this at start).')
     .option('--json', 'print the result as JSON')
-    .action(async (options: { json?: boolean }) => {
-      const runtime = await deps.openRuntime(deps.loadConfig());
-      try {
-        const applied = runtime.migrationsApplied;
-        if (options.json) output.out(json({ applied }));
-        else output.out(applied.length ? `applied ${applied.join(', ')}` : 'the database is up to date');
-      } finally {
-        await runtime.close();
-      }
-    });
+    .action((options: { json?: boolean }) => runtimeRunner(deps)(async (runtime) => {
+      const applied = runtime.migrationsApplied;
+      if (options.json) output.out(json({ applied }));
+      else output.out(applied.length ? `applied ${applied.join(', ')}` : 'the database is up to date');
+    }));
 }

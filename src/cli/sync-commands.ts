@@ -8,7 +8,7 @@ import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type 
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
 import { listTenants } from '../store/tenants.ts';
-import type { CliDeps, CommandRuntime } from './deps.ts';
+import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
 import { json, positiveInteger, table, type Output } from './output.ts';
 
 interface TenantOption { tenant?: string; json?: boolean }
@@ -24,14 +24,7 @@ async function tenantOf(runtime: CommandRuntime, option: string | undefined): Pr
 const directions: Direction[] = ['two_way', 'import', 'export'];
 
 export function registerSyncCommands(program: Command, deps: CliDeps, output: Output): void {
-  const withRuntime = async <T>(work: (runtime: CommandRuntime) => Promise<T>): Promise<T> => {
-    const runtime = await deps.openRuntime(deps.loadConfig());
-    try {
-      return await work(runtime);
-    } finally {
-      await runtime.close();
-    }
-  };
+  const withRuntime = runtimeRunner(deps);
 
   const calendar = program.command('calendar').description('Manage calendars (the canonical calendars calsync keeps).');
   calendar.command('create <name>').description('Create a calendar.').option('--tenant <id>', 'tenant id (default: the only tenant)')
