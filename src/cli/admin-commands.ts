@@ -11,7 +11,7 @@ import { redactUrl } from '../store/db.ts';
 import { deadJobs, queueCounts, retryDeadJobs } from '../store/queue.ts';
 import { rotateSecrets } from '../store/secret-rotation.ts';
 import { createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
-import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
+import { runtimeRunner, type CliDeps } from './deps.ts';
 import { json, positiveInteger, table, type Output } from './output.ts';
 
 interface JsonOption { json?: boolean }
