@@ -76,7 +76,10 @@ table bindings (
 );
 CREATE INDEX bindings_calendar ON bindings USING btree (calendar_id);
 CREATE INDEX bindings_due ON bindings USING btree (next_poll_at) WHERE (state = 'active'::text);
+CREATE INDEX bindings_push_pending_id ON bindings USING btree ((((push_channel -> 'pending'::text) ->> 'id'::text))) WHERE (((push_channel -> 'pending'::text) ->> 'id'::text) IS NOT NULL);
+CREATE INDEX bindings_push_resource_id ON bindings USING btree (((push_channel ->> 'resourceId'::text))) WHERE ((push_channel ->> 'resourceId'::text) IS NOT NULL);
 CREATE INDEX bindings_tenant ON bindings USING btree (tenant_id);
+CREATE UNIQUE INDEX bindings_push_channel_id ON bindings USING btree (((push_channel ->> 'id'::text))) WHERE ((push_channel ->> 'id'::text) IS NOT NULL);
 
 table bookings (
   id uuid not null default gen_random_uuid(),
@@ -129,6 +132,7 @@ table change_log (
   constraint change_log_tenant_id_calendar_id_fkey FOREIGN KEY (tenant_id, calendar_id) REFERENCES calendars(tenant_id, id) ON DELETE CASCADE,
   constraint change_log_pkey PRIMARY KEY (calendar_id, version)
 );
+CREATE INDEX change_log_event ON change_log USING btree (calendar_id, event_id);
 
 table conflicts (
   id uuid not null default gen_random_uuid(),
@@ -209,6 +213,7 @@ table events (
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
   deleted_at timestamp with time zone,
+  api_id text not null,
   constraint events_check CHECK (((kind = 'override'::text) = (original_start IS NOT NULL))),
   constraint events_check1 CHECK (((kind = 'override'::text) OR (series_id = id))),
   constraint events_check2 CHECK (((kind = 'master'::text) OR ((rrule = '{}'::text[]) AND (rdate = '{}'::text[]) AND (exdate = '{}'::text[])))),
@@ -222,9 +227,13 @@ table events (
   constraint events_pkey PRIMARY KEY (id),
   constraint events_tenant_id_id_key UNIQUE (tenant_id, id)
 );
+CREATE INDEX events_calendar_updated ON events USING btree (calendar_id, updated_at);
 CREATE INDEX events_calendar_version ON events USING btree (calendar_id, version);
+CREATE INDEX events_endless ON events USING btree (calendar_id, start_at) WHERE ((deleted_at IS NULL) AND (kind = 'master'::text) AND (series_until_at IS NULL));
 CREATE INDEX events_range ON events USING gist (calendar_id, tstzrange(start_at, COALESCE(series_until_at, end_at), '[]'::text)) WHERE (deleted_at IS NULL);
 CREATE INDEX events_series ON events USING btree (series_id);
+CREATE INDEX events_tombstones ON events USING btree (calendar_id, deleted_at) WHERE (deleted_at IS NOT NULL);
+CREATE UNIQUE INDEX events_api_id ON events USING btree (calendar_id, api_id);
 CREATE UNIQUE INDEX events_uid ON events USING btree (calendar_id, ical_uid, COALESCE(original_start, ''::text)) WHERE (deleted_at IS NULL);
 
 table migrations (
@@ -320,6 +329,7 @@ table sync_status (
   synced_at timestamp with time zone not null default now(),
   quarantined_at timestamp with time zone,
   quarantine_error jsonb,
+  remote_updated_at timestamp with time zone,
   constraint sync_status_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
   constraint sync_status_pkey PRIMARY KEY (binding_id, remote_id),
   constraint sync_status_binding_id_event_id_key UNIQUE (binding_id, event_id)

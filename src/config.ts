@@ -21,8 +21,33 @@ export interface Config {
   allowPrivateUrls: boolean;
   /** Hosts user-given URLs may reach even when private or link-local. */
   allowedUrlHosts: string[];
+  /** Watch channels may deliver to plain http addresses (development only). */
+  allowHttpWebhooks: boolean;
   /** Debounce of the passes a change queues on the other bindings. */
   debounceMs: number;
+  /** Remote writes one pass keeps in flight. */
+  writeConcurrency: number;
+  /** Seconds a CalDAV server may take to start answering a request, discovery included. */
+  caldavTimeoutSeconds: number;
+  /** How long deletions are kept for sync tokens; an older token gets 410. */
+  tombstoneDays: number;
+  /** Requests one API key may make per second, on average, in this process. */
+  rateLimitPerSecond: number;
+  /** Requests one API key may make at once before the per-second rate applies. */
+  rateLimitBurst: number;
+  /** calsync's OAuth client at Google, and where Google is (an emulator in tests and the sandbox). */
+  google: GoogleConfig;
+  /** The public URL providers reach calsync's /webhooks routes at; undefined: no push channels, bindings are polled. */
+  webhookUrl: string | undefined;
+}
+
+export interface GoogleConfig {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  /** Root of the Calendar API; undefined is Google's. */
+  apiUrl: string | undefined;
+  /** One root serving Google's OAuth paths (/o/oauth2/v2/auth, /token, /revoke); undefined is Google's own hosts. */
+  oauthUrl: string | undefined;
 }
 
 export const environmentVariables = [
@@ -36,9 +61,20 @@ export const environmentVariables = [
   { name: 'CALSYNC_WORKER_CONCURRENCY', default: '8', meaning: 'Jobs one worker process runs at once.' },
   { name: 'CALSYNC_EMBEDDED_PG_PORT', default: '0 (a free port)', meaning: 'Port of the embedded Postgres, bound to 127.0.0.1 only.' },
   { name: 'CALSYNC_BODY_LIMIT', default: '1048576', meaning: 'Largest accepted request body in bytes.' },
-  { name: 'CALSYNC_ALLOW_PRIVATE_URLS', default: '0', meaning: 'Set to 1 to let CalDAV and ICS URLs reach loopback and private networks (a self-hosted server next to calsync).' },
-  { name: 'CALSYNC_ALLOWED_URL_HOSTS', default: '(none)', meaning: 'Comma-separated hosts CalDAV and ICS URLs may reach even when private.' },
+  { name: 'CALSYNC_ALLOW_PRIVATE_URLS', default: '0', meaning: 'Set to 1 to let CalDAV and ICS URLs and watch channel addresses reach loopback and private networks (a self-hosted server next to calsync).' },
+  { name: 'CALSYNC_ALLOWED_URL_HOSTS', default: '(none)', meaning: 'Comma-separated hosts CalDAV and ICS URLs and watch channel addresses may reach even when private.' },
+  { name: 'CALSYNC_ALLOW_HTTP_WEBHOOKS', default: '0', meaning: 'Set to 1 to let watch channels deliver to http:// addresses (development only: notifications and their signatures travel unencrypted).' },
   { name: 'CALSYNC_DEBOUNCE_MS', default: '500', meaning: 'How long a change waits for more before the other bindings get a pass.' },
+  { name: 'CALSYNC_WRITE_CONCURRENCY', default: '4', meaning: 'Writes one pass keeps in flight to a provider (1 sends them one by one).' },
+  { name: 'CALSYNC_CALDAV_TIMEOUT_SECONDS', default: '60', meaning: 'Seconds a CalDAV server may take to start answering a request, discovery included. Raise it for servers slow on very large collections (a Radicale that has just started takes minutes to answer the first request on a collection of 20,000 events).' },
+  { name: 'CALSYNC_TOMBSTONE_DAYS', default: '30', meaning: 'How long deleted events are kept for apps syncing with sync tokens; an older token gets 410 fullSyncRequired. Older deletions are purged hourly.' },
+  { name: 'CALSYNC_RATE_LIMIT_PER_SECOND', default: '50', meaning: 'Requests per second one API key may make to one API process (a batch counts as its parts); more get 429 with Retry-After. With N API processes a key gets up to N times this.' },
+  { name: 'CALSYNC_RATE_LIMIT_BURST', default: '100', meaning: 'Requests one API key may make at once before CALSYNC_RATE_LIMIT_PER_SECOND applies.' },
+  { name: 'CALSYNC_GOOGLE_CLIENT_ID', default: '(none)', meaning: 'OAuth client id of calsync at Google (a "Desktop app" or "Web application" client in Google Cloud Console). Needed to connect Google accounts.' },
+  { name: 'CALSYNC_GOOGLE_CLIENT_SECRET', default: '(none)', meaning: 'That client\'s secret.' },
+  { name: 'CALSYNC_GOOGLE_API_URL', default: 'https://www.googleapis.com/', meaning: 'Root of the Google Calendar API (the emulator\'s URL in tests and the sandbox).' },
+  { name: 'CALSYNC_WEBHOOK_URL', default: '(none: polling only)', meaning: 'The public https URL at which Google reaches this calsync (e.g. https://calsync.example.com): push channels are made for Google bindings and notifications arrive at /webhooks/google. Unset, bindings are only polled.' },
+  { name: 'CALSYNC_GOOGLE_OAUTH_URL', default: "(Google's)", meaning: 'One root serving Google\'s OAuth paths /o/oauth2/v2/auth, /token and /revoke (the emulator\'s URL); unset uses accounts.google.com and oauth2.googleapis.com.' },
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -60,11 +96,33 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim() || undefined;
+  if (raw === undefined) return undefined;
+  if (!/^https?:\/\//.test(raw) || !URL.canParse(raw)) throw new CalsyncError('CONFIG_INVALID', `${name}=${raw} is not an http(s) URL`, { variable: name });
+  return raw;
+}
+
+function databaseUrlOf(env: Env): string | undefined {
+  const url = env.DATABASE_URL?.trim() || undefined;
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new CalsyncError('CONFIG_INVALID', 'DATABASE_URL must start with postgres:// or postgresql://', { variable: 'DATABASE_URL' });
   }
+  // pg parses the URL only at the first connection, with the WHATWG parser (retried with
+  // a placeholder for an empty host, as in postgres://user@/db?host=/run/postgresql, and
+  // with spaces encoded): what none of those parse would fail there as "Invalid URL".
+  if (![url, url.replace('@/', '@placeholder/'), encodeURI(url)].some((candidate) => URL.canParse(candidate))) {
+    const port = /^[^:]+:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/.exec(url)?.[1];
+    throw new CalsyncError('CONFIG_INVALID', port !== undefined && Number(port) > 65535
+      ? `DATABASE_URL has port ${port}, not one between 1 and 65535`
+      : 'DATABASE_URL is not a valid URL (check the host and port, and percent-encode special characters in the user name and password)', { variable: 'DATABASE_URL' });
+  }
+  return url;
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const databaseUrl = databaseUrlOf(env);
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new CalsyncError('CONFIG_INVALID', `LOG_LEVEL=${logLevel} is not one of fatal, error, warn, info, debug, trace, silent`, { variable: 'LOG_LEVEL' });
@@ -82,6 +140,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     bodyLimitBytes: integer(env, 'CALSYNC_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     allowPrivateUrls: flag(env, 'CALSYNC_ALLOW_PRIVATE_URLS'),
     allowedUrlHosts: (env.CALSYNC_ALLOWED_URL_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    allowHttpWebhooks: flag(env, 'CALSYNC_ALLOW_HTTP_WEBHOOKS'),
     debounceMs: integer(env, 'CALSYNC_DEBOUNCE_MS', 500, 0, 600_000),
+    writeConcurrency: integer(env, 'CALSYNC_WRITE_CONCURRENCY', 4, 1, 64),
+    caldavTimeoutSeconds: integer(env, 'CALSYNC_CALDAV_TIMEOUT_SECONDS', 60, 1, 3600),
+    tombstoneDays: integer(env, 'CALSYNC_TOMBSTONE_DAYS', 30, 1, 3650),
+    rateLimitPerSecond: integer(env, 'CALSYNC_RATE_LIMIT_PER_SECOND', 50, 1, 1_000_000),
+    rateLimitBurst: integer(env, 'CALSYNC_RATE_LIMIT_BURST', 100, 1, 1_000_000),
+    google: {
+      clientId: env.CALSYNC_GOOGLE_CLIENT_ID?.trim() || undefined,
+      clientSecret: env.CALSYNC_GOOGLE_CLIENT_SECRET?.trim() || undefined,
+      apiUrl: httpUrl(env, 'CALSYNC_GOOGLE_API_URL'),
+      oauthUrl: httpUrl(env, 'CALSYNC_GOOGLE_OAUTH_URL'),
+    },
+    webhookUrl: httpUrl(env, 'CALSYNC_WEBHOOK_URL'),
   };
 }

@@ -1,6 +1,7 @@
 // calsync's own errors: a stable code, the HTTP status it maps to, and one line that
 // tells a person what to do. docs/errors.md documents every code (a test checks that
-// the two agree); the HTTP layer and the CLI both read this one table.
+// the two agree); the HTTP layer and the CLI both read this one table. `cliHint` is
+// the fix a command prints where the HTTP one would not make sense there.
 
 export const errorCatalogue = {
   // Configuration and start-up.
@@ -8,6 +9,7 @@ export const errorCatalogue = {
   DATABASE_UNREACHABLE: { status: 503, hint: 'Check that DATABASE_URL points at a running Postgres that accepts connections from this host, or unset it to use the embedded Postgres.' },
   DATABASE_AUTH_FAILED: { status: 503, hint: 'Check the user name and password in DATABASE_URL.' },
   DATABASE_MISSING: { status: 503, hint: 'Create the database named in DATABASE_URL (createdb NAME) or point DATABASE_URL at an existing one.' },
+  DATABASE_SSL_UNSUPPORTED: { status: 503, hint: 'The Postgres server does not accept SSL connections: remove sslmode from DATABASE_URL (or set sslmode=disable) on a trusted network, or turn on ssl in the server\'s configuration.' },
   DATABASE_TOO_OLD: { status: 503, hint: 'calsync needs PostgreSQL 15 or later; upgrade the server or unset DATABASE_URL to use the embedded Postgres.' },
   DATABASE_EXTENSION_MISSING: { status: 503, hint: 'Install the contrib extension named in the message on the Postgres server (it ships with PostgreSQL; Debian: postgresql-contrib), or let a superuser run CREATE EXTENSION once.' },
   MIGRATION_FAILED: { status: 500, hint: 'A schema migration failed; the message names the file. Nothing was half-applied: fix the cause and run `calsync migrate` again.' },
@@ -16,33 +18,105 @@ export const errorCatalogue = {
   DATA_DIR_NOT_TRAVERSABLE: { status: 500, hint: 'The embedded Postgres runs as user "postgres" because Postgres refuses to run as root; give that user search (x) permission on every parent of CALSYNC_DATA_DIR, move CALSYNC_DATA_DIR (e.g. /var/lib/calsync), or run calsync as a non-root user.' },
   EMBEDDED_POSTGRES_FAILED: { status: 500, hint: 'The embedded Postgres did not start; its log is in CALSYNC_DATA_DIR/postgres.log. Set DATABASE_URL to use another Postgres instead.' },
   EMBEDDED_POSTGRES_IN_USE: { status: 500, hint: 'Another calsync is already running on this data folder; stop it first, or give this one its own CALSYNC_DATA_DIR.' },
+  HOST_UNUSABLE: { status: 500, hint: 'Set HOST to an address of this machine: 127.0.0.1 for this machine only, 0.0.0.0 (or ::) for every interface.' },
   PORT_IN_USE: { status: 500, hint: 'Another program listens on that port; stop it or set PORT to a free port.' },
   SECRET_KEY_INVALID: { status: 500, hint: 'CALSYNC_SECRET_KEY must be 32 bytes as 64 hex characters or base64 (generate one with `openssl rand -hex 32`).' },
-  SECRET_KEY_MISMATCH: { status: 500, hint: 'The database was encrypted with another key: set CALSYNC_SECRET_KEY to that key (and the new one in CALSYNC_SECRET_KEY while the old one stays in CALSYNC_PREVIOUS_SECRET_KEYS to rotate).' },
+  SECRET_KEY_MISMATCH: { status: 500, hint: 'The database was encrypted with another key: set CALSYNC_SECRET_KEY to that key (in embedded mode it was generated into CALSYNC_DATA_DIR/secret-key). To move to a new key instead, set the new key in CALSYNC_SECRET_KEY and the old one in CALSYNC_PREVIOUS_SECRET_KEYS, then run `calsync secrets rotate` (docs/operations.md).' },
   SECRET_KEY_REQUIRED: { status: 500, hint: 'With DATABASE_URL set, calsync needs CALSYNC_SECRET_KEY (generate one with `openssl rand -hex 32` and keep it safe: losing it loses every stored credential).' },
   DECRYPT_FAILED: { status: 500, hint: 'A stored credential could not be decrypted with any configured key; add the key it was written with to CALSYNC_PREVIOUS_SECRET_KEYS.' },
 
-  // API requests.
-  UNAUTHENTICATED: { status: 401, hint: 'Send a valid API key as `Authorization: Bearer <key>` (create one with `calsync apikey create`).' },
-  NOT_FOUND: { status: 404, hint: 'Check the id; it does not exist for this tenant.' },
-  INVALID_REQUEST: { status: 400, hint: 'Fix the request as the message says; nothing was changed.' },
-  PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body; the limit is in the message.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the body as application/json.' },
-  METHOD_NOT_ALLOWED: { status: 405, hint: 'Use one of the methods the route accepts.' },
-  CONFLICT: { status: 409, hint: 'The resource already exists or changed meanwhile; read it again and retry.' },
-  RATE_LIMITED: { status: 429, hint: 'Wait for the seconds in Retry-After, then retry.' },
-  INTERNAL: { status: 500, hint: 'An unexpected error; the log line with this request id has the details.' },
+  // API requests. `google` is the reason Google Calendar gives for the same error
+  // (developers.google.com/workspace/calendar/api/guides/errors), so its clients react alike.
+  UNAUTHENTICATED: {
+    status: 401, hint: 'Send a valid API key as `Authorization: Bearer <key>` (create one with `calsync apikey create`).',
+    google: { domain: 'global', reason: 'authError', locationType: 'header', location: 'Authorization' },
+  },
+  NOT_FOUND: { status: 404, hint: 'Check the id; it does not exist for this tenant.', google: { domain: 'global', reason: 'notFound' } },
+  INVALID_REQUEST: { status: 400, hint: 'Fix the request as the message says; nothing was changed.', google: { domain: 'global', reason: 'invalid' } },
+  INVALID_SEQUENCE: {
+    status: 400, hint: 'Read the event again and send its current sequence number (or a higher one).',
+    google: { domain: 'global', reason: 'invalid' },
+  },
+  TIME_RANGE_EMPTY: {
+    status: 400, hint: 'Send a timeMax later than timeMin.',
+    google: { domain: 'calendar', reason: 'timeRangeEmpty', locationType: 'parameter', location: 'timeMax' },
+  },
+  TIME_RANGE_TOO_LONG: {
+    status: 400, hint: 'Ask for at most 93 days at once: split a longer range into several queries and join their answers.',
+    google: { domain: 'calendar', reason: 'timeRangeTooLong', locationType: 'parameter', location: 'timeMax' },
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body; the limit is in the message.', google: { domain: 'global', reason: 'uploadTooLarge' } },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the body as application/json.', google: { domain: 'global', reason: 'unsupportedMediaType' } },
+  METHOD_NOT_ALLOWED: { status: 405, hint: 'Use one of the methods the route accepts.', google: { domain: 'global', reason: 'httpMethodNotAllowed' } },
+  CONFLICT: {
+    status: 409, hint: 'The resource changed meanwhile or clashed with another item of the same batch; read it again and retry.',
+    google: { domain: 'global', reason: 'conflict' },
+  },
+  DUPLICATE: {
+    status: 409, hint: 'An event with this id already exists (also when deleted): choose another id, or update the existing event.',
+    google: { domain: 'global', reason: 'duplicate' },
+  },
+  PRECONDITION_FAILED: {
+    status: 412, hint: 'The event changed since the etag in If-Match: read it again, apply your change to it and retry with its new etag.',
+    google: { domain: 'global', reason: 'conditionNotMet', locationType: 'header', location: 'If-Match' },
+  },
+  SYNC_TOKEN_EXPIRED: {
+    status: 410, hint: 'Drop the sync token and list the calendar again without one (a full sync); keep the nextSyncToken of its last page.',
+    google: { domain: 'calendar', reason: 'fullSyncRequired', locationType: 'parameter', location: 'syncToken' },
+  },
+  UPDATED_MIN_TOO_OLD: {
+    status: 410, hint: 'Deletions older than updatedMin are no longer kept: list the calendar in full instead.',
+    google: { domain: 'calendar', reason: 'updatedMinTooLongAgo', locationType: 'parameter', location: 'updatedMin' },
+  },
+  DELETED: { status: 410, hint: 'Nothing to do: the resource was already deleted.', google: { domain: 'global', reason: 'deleted' } },
+  CHANNEL_ID_NOT_UNIQUE: {
+    status: 400, hint: 'Another watch channel of this tenant has this id: choose a new one (a UUID), or stop that channel first.',
+    google: { domain: 'global', reason: 'channelIdNotUnique' },
+  },
+  WEBHOOK_URL_NOT_HTTPS: {
+    status: 400, hint: 'Give the channel an https:// address (the operator can allow http:// for development with CALSYNC_ALLOW_HTTP_WEBHOOKS=1).',
+    google: { domain: 'global', reason: 'push.webhookUrlNotHttps' },
+  },
+  WEBHOOK_URL_REFUSED: {
+    status: 400, hint: 'Give the channel an address on the public internet, or ask the operator to allow it (CALSYNC_ALLOW_PRIVATE_URLS=1 or CALSYNC_ALLOWED_URL_HOSTS).',
+    google: { domain: 'global', reason: 'push.webhookUrlUnauthorized' },
+  },
+  RATE_LIMITED: {
+    status: 429, hint: 'Wait for the seconds in Retry-After, then retry; a batch counts as its number of parts.',
+    google: { domain: 'usageLimits', reason: 'rateLimitExceeded' },
+  },
+  BATCH_TOO_LARGE: {
+    status: 400, hint: 'Send at most 50 requests in one batch; split larger work into several batches.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
+  INTERNAL: {
+    status: 500, hint: 'An unexpected error; the log line with this request id has the details.',
+    cliHint: 'An unexpected error: run the command again with LOG_LEVEL=debug, which logs its details, and report them.',
+    google: { domain: 'global', reason: 'backendError' },
+  },
 
   // Providers (CalDAV servers, ICS feeds, Google, Microsoft), as seen by a command or request.
   PROVIDER_AUTH_FAILED: { status: 400, hint: 'The provider refused the login: check the user name and password (iCloud needs an app-specific password) or reconnect the account.' },
   PROVIDER_UNAVAILABLE: { status: 502, hint: 'The provider did not answer or answered with an error or too many requests; try again later.' },
   PROVIDER_REFUSED: { status: 400, hint: 'The provider refused the request as it stands (wrong URL, not a calendar, a private address, bad data); fix what the message names.' },
+  OAUTH_NOT_COMPLETED: {
+    status: 400, hint: 'Start the authorization again (POST /admin/v1/accounts/google/authorize) and complete it within 10 minutes with the state it returned.',
+    cliHint: 'Open the printed URL in a browser on this machine, allow access, and finish before the command gives up; then run the command again.',
+  },
 
   // CLI.
   USAGE: { status: 400, hint: 'Run the command with --help to see its arguments.' },
   TENANT_NOT_FOUND: { status: 404, hint: 'List tenants with `calsync tenant list` and pass one of their ids.' },
   JOB_NOT_FOUND: { status: 404, hint: 'List failed jobs with `calsync status` and pass one of their ids.' },
-} as const satisfies Record<string, { status: number; hint: string }>;
+} as const satisfies Record<string, { status: number; hint: string; cliHint?: string; google?: GoogleReason }>;
+
+/** An error as Google's APIs describe it in `error.errors[]`. */
+export interface GoogleReason {
+  domain: string;
+  reason: string;
+  locationType?: 'header' | 'parameter';
+  location?: string;
+}
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
@@ -64,8 +138,24 @@ export class CalsyncError extends Error {
   get hint(): string {
     return errorCatalogue[this.code].hint;
   }
+
+  /** The fix to print on the command line. */
+  get cliHint(): string {
+    return cliHintOf(this.code);
+  }
 }
 
 export function isCalsyncError(error: unknown, code?: ErrorCode): error is CalsyncError {
   return error instanceof CalsyncError && (code === undefined || error.code === code);
+}
+
+/** Google's description of the error, where Google has one for it. */
+export function googleReasonOf(code: ErrorCode): GoogleReason | null {
+  const entry = errorCatalogue[code] as { google?: GoogleReason };
+  return entry.google ?? null;
+}
+
+export function cliHintOf(code: ErrorCode): string {
+  const entry: { hint: string; cliHint?: string } = errorCatalogue[code];
+  return entry.cliHint ?? entry.hint;
 }

@@ -9,6 +9,7 @@ export interface Metrics {
   httpRequests: client.Counter<'method' | 'route' | 'status'>;
   httpDuration: client.Histogram<'method' | 'route'>;
   jobsRun: client.Counter<'task' | 'outcome'>;
+  watchDeliveries: client.Counter<'state' | 'outcome'>;
 }
 
 export function createMetrics(options: { db?: Queryable; processMetrics?: boolean } = {}): Metrics {
@@ -37,5 +38,9 @@ export function createMetrics(options: { db?: Queryable; processMetrics?: boolea
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     }),
     jobsRun: new client.Counter({ name: 'calsync_jobs_total', help: 'Jobs this process ran, by task and outcome.', labelNames: ['task', 'outcome'], registers: [registry] }),
+    watchDeliveries: new client.Counter({
+      name: 'calsync_watch_deliveries_total', labelNames: ['state', 'outcome'], registers: [registry],
+      help: 'Watch channel notifications this process sent, by resource state (sync, exists) and outcome (ok, http_error, network_error, refused).',
+    }),
   };
 }

@@ -2,12 +2,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { makeWorkerUtils } from 'graphile-worker';
 import { CalsyncError } from '../errors.ts';
-import { queueProbe } from '../jobs/queue-probe.ts';
-import { enqueueMany } from '../jobs/registry.ts';
+import { accountsNeedingAttention } from '../store/accounts.ts';
 import { listBindingSummaries } from '../store/bindings.ts';
-import { redactUrl } from '../store/db.ts';
+import { redactUrl, withTransaction } from '../store/db.ts';
 import { deadJobs, queueCounts, retryDeadJobs } from '../store/queue.ts';
 import { rotateSecrets } from '../store/secret-rotation.ts';
 import { createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
@@ -28,6 +26,7 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
         database: { url: redactUrl(runtime.databaseUrl), embedded: runtime.embedded, serverVersion: server!.version },
         queue: await queueCounts(runtime.db),
         deadJobs: await deadJobs(runtime.db),
+        accounts: await accountsNeedingAttention(runtime.db),
         bindings: await listBindingSummaries(runtime.db),
       };
       if (options.json) return output.out(json(status));
@@ -36,15 +35,25 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
       output.out(`queue     ${q.pending} pending, ${q.running} running, ${q.retrying} retrying, ${q.dead} dead`);
       output.out('\nDead jobs (replay with `calsync jobs retry ID`):');
       output.out(table(status.deadJobs.map((j) => ({ ...j, lastError: j.lastError?.split('\n')[0] })), ['id', 'task', 'attempts', 'updatedAt', 'lastError']));
+      if (status.accounts.length > 0) {
+        output.out('\nAccounts that need attention (their bindings are paused; reconnect with `calsync connect google --account ID`):');
+        output.out(table(status.accounts.map((a) => ({ ...a })), ['id', 'provider', 'login', 'state', 'since', 'pausedBindings', 'reason']));
+      }
       output.out('\nBindings:');
-      output.out(table(status.bindings.map((b) => ({ ...b })), ['id', 'calendar', 'provider', 'direction', 'state', 'lastPassAt', 'lagSeconds', 'quarantined', 'lastError']));
+      output.out(table(status.bindings.map((b) => ({ ...b })), ['id', 'calendar', 'provider', 'direction', 'state', 'lastPassAt', 'lagSeconds', 'quarantined', 'lastError', 'pausedReason']));
     }));
 
   const tenant = program.command('tenant').description('Manage tenants (the organisations using this calsync).');
-  tenant.command('create <name>').description('Create a tenant and print its id.').option('--json', 'print as JSON')
+  tenant.command('create <name>').description('Create a tenant and its first API key, and print the key once (only its hash is stored).')
+    .option('--json', 'print as JSON')
     .action((name: string, options: JsonOption) => withRuntime(async (runtime) => {
-      const created = await createTenant(runtime.db, name);
-      output.out(options.json ? json(created) : `created tenant ${created.id} (${created.name}); create a key with: calsync apikey create --tenant ${created.id}`);
+      // One transaction: a tenant is never left without the key that was shown for it.
+      const { created, key, info } = await withTransaction(runtime.db, async (client) => {
+        const created = await createTenant(client, name);
+        return { created, ...(await createApiKey(client, created.id, 'first key')) };
+      });
+      if (options.json) return output.out(json({ ...created, apiKey: { ...info, key } }));
+      output.out(`created tenant ${created.id} (${created.name}); its first API key:\n${key}\n(key ${info.id}; shown once: store it now)`);
     }));
   tenant.command('list').description('List tenants.').option('--json', 'print as JSON')
     .action((options: JsonOption) => withRuntime(async (runtime) => {
@@ -64,11 +73,12 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
       const keys = await listApiKeys(runtime.db, options.tenant);
       output.out(options.json ? json(keys) : table(keys.map((k) => ({ ...k })), ['id', 'name', 'prefix', 'createdAt', 'lastUsedAt', 'revokedAt']));
     }));
-  apikey.command('revoke <keyId>').description('Revoke an API key at once.').requiredOption('--tenant <id>', 'tenant id')
-    .action((keyId: string, options: { tenant: string }) => withRuntime(async (runtime) => {
+  apikey.command('revoke <keyId>').description('Revoke an API key at once.').requiredOption('--tenant <id>', 'tenant id').option('--json', 'print the revoked key as JSON')
+    .action((keyId: string, options: JsonOption & { tenant: string }) => withRuntime(async (runtime) => {
       await getTenant(runtime.db, options.tenant);
       await revokeApiKey(runtime.db, options.tenant, keyId);
-      output.out(`revoked ${keyId}`);
+      const revoked = (await listApiKeys(runtime.db, options.tenant)).find((k) => k.id === keyId.toLowerCase());
+      output.out(options.json ? json(revoked) : `revoked ${keyId}`);
     }));
 
   program.command('secrets').description('Manage the keys that encrypt credentials at rest.')
@@ -89,7 +99,11 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
     .option('--json', 'print as JSON')
     .action((options: JsonOption & { count: number; timeout: number }) => withRuntime(async (runtime) => {
       const probeId = randomUUID();
-      const utils = await makeWorkerUtils({ pgPool: runtime.db });
+      // Loaded here: the queue library costs every other command ~60 ms of start-up.
+      const [{ openWorkerUtils }, { queueProbe }, { enqueueMany }] = await Promise.all([
+        import('../store/queue-library.ts'), import('../jobs/queue-probe.ts'), import('../jobs/registry.ts'),
+      ]);
+      const utils = await openWorkerUtils(runtime.db);
       const started = Date.now();
       try {
         await enqueueMany(utils, queueProbe, Array.from({ length: options.count }, (_, seq) => ({ probeId, seq })), { maxAttempts: 5 });
@@ -114,13 +128,13 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
     }));
 
   program.command('jobs').description('Manage dead jobs (those that used up their attempts).')
-    .command('retry <ids...>').description('Run dead jobs again from their first attempt.')
-    .action((ids: string[]) => withRuntime(async (runtime) => {
+    .command('retry <ids...>').description('Run dead jobs again from their first attempt.').option('--json', 'print as JSON')
+    .action((ids: string[], options: JsonOption) => withRuntime(async (runtime) => {
       const bad = ids.filter((id) => !/^\d{1,18}$/.test(id));
       if (bad.length) throw new CalsyncError('USAGE', `job ids are numbers, not ${bad.join(', ')}`);
       const retried = await retryDeadJobs(runtime.db, ids);
       const missing = ids.filter((id) => !retried.includes(id));
       if (missing.length) throw new CalsyncError('JOB_NOT_FOUND', `no job ${missing.join(', ')}`);
-      output.out(`rescheduled ${retried.join(', ')}`);
+      output.out(options.json ? json({ rescheduled: retried }) : `rescheduled ${retried.join(', ')}`);
     }));
 }

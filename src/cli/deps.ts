@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Discovery } from '../connectors/caldav/index.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
+import type { GoogleConnection } from '../http/providers.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
 
@@ -12,22 +13,21 @@ export interface CommandRuntime {
   close(): Promise<void>;
 }
 
-export interface RunningServer {
-  url: string | undefined;
-  stop(): Promise<void>;
-}
-
 export interface CliDeps {
   version: string;
   loadConfig(): Config;
   openRuntime(config: Config): Promise<CommandRuntime>;
   loadSecrets(runtime: CommandRuntime, config: Config): Promise<Secrets>;
-  startServer(config: Config, role: 'all' | 'api' | 'worker'): Promise<RunningServer>;
-  waitForSignal(server: RunningServer): Promise<void>;
+  /** Runs a server role until SIGINT/SIGTERM, including one that arrives during start-up. */
+  serve(config: Config, role: 'all' | 'api' | 'worker'): Promise<void>;
   engineFor(runtime: CommandRuntime, config: Config): Promise<EngineDeps>;
   discoverCalDav(config: Config, login: { serverUrl: string; username: string; password: string }): Promise<Discovery>;
   /** Reads a feed once; the number of event series in it. */
   probeIcs(config: Config, url: string): Promise<number>;
+  /** Google's consent with PKCE, answered on a loopback port; `onUrl` shows the URL to open. */
+  authorizeGoogle(config: Config, options: { port: number; timeoutSeconds: number; loginHint?: string; onUrl(url: string): void }): Promise<GoogleConnection>;
+  /** Logs an unexpected error with its stack and causes at debug level (LOG_LEVEL=debug shows it). */
+  logUnexpected(error: unknown): void;
 }
 
 /** Runs a command's work on an open runtime and always closes it. */

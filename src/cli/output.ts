@@ -1,7 +1,7 @@
 // How commands print: aligned tables for people, --json for scripts, and one line per
 // error with its fix.
 import { InvalidArgumentError } from 'commander';
-import { CalsyncError, errorCatalogue } from '../errors.ts';
+import { CalsyncError, cliHintOf } from '../errors.ts';
 
 export interface Output {
   out(line: string): void;
@@ -28,13 +28,25 @@ export function json(value: unknown): string {
 
 /** The one line a failed command prints: what happened, what to do, and the code. */
 export function errorLine(error: unknown): string {
-  if (error instanceof CalsyncError) return `calsync: ${error.message}. ${error.hint} [${error.code}]`;
+  if (error instanceof CalsyncError) return `calsync: ${error.message}. ${error.cliHint} [${error.code}]`;
   const message = error instanceof Error ? error.message : String(error);
-  return `calsync: unexpected error: ${message}. ${errorCatalogue.INTERNAL.hint} Run with LOG_LEVEL=debug for details. [INTERNAL]`;
+  return `calsync: unexpected error: ${message}. ${cliHintOf('INTERNAL')} [INTERNAL]`;
+}
+
+/** An error no code describes, or one calsync itself calls INTERNAL: its details are worth a log line. */
+export function isUnexpected(error: unknown): boolean {
+  return !(error instanceof CalsyncError) || error.code === 'INTERNAL';
 }
 
 export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** A TCP port, 0 meaning "any free one". */
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port from 0 to 65535');
   return n;
 }

@@ -6,7 +6,7 @@ import { registerAdminCommands } from './admin-commands.ts';
 import { registerServerCommands } from './server-commands.ts';
 import { registerSyncCommands } from './sync-commands.ts';
 import { asCalsyncError } from '../engine/provider-errors.ts';
-import { errorLine, type Output } from './output.ts';
+import { errorLine, isUnexpected, type Output } from './output.ts';
 import type { CliDeps } from './deps.ts';
 
 export function buildProgram(deps: CliDeps, output: Output): Command {
@@ -30,7 +30,9 @@ export async function runCli(argv: string[], deps: CliDeps, output: Output): Pro
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    output.err(errorLine(asCalsyncError(error)));
+    const failure = asCalsyncError(error);
+    if (isUnexpected(failure)) deps.logUnexpected(failure);
+    output.err(errorLine(failure));
     return error instanceof CalsyncError && error.code === 'USAGE' ? 2 : 1;
   }
 }

@@ -4,10 +4,7 @@ import { runtimeRunner, type CliDeps } from './deps.ts';
 import { json, type Output } from './output.ts';
 
 export function registerServerCommands(program: Command, deps: CliDeps, output: Output): void {
-  const server = (role: 'all' | 'api' | 'worker') => async (): Promise<void> => {
-    const running = await deps.startServer(deps.loadConfig(), role);
-    await deps.waitForSignal(running);
-  };
+  const server = (role: 'all' | 'api' | 'worker') => async (): Promise<void> => deps.serve(deps.loadConfig(), role);
   program.command('serve').description('Run the HTTP API and a queue worker in one process (migrates first).').action(server('all'));
   program.command('api').description('Run only the HTTP API; pair it with `calsync worker` processes to scale them apart.').action(server('api'));
   program.command('worker').description('Run only a queue worker; run as many as the load needs, on any machine sharing the database.').action(server('worker'));

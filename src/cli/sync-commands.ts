@@ -3,13 +3,15 @@ import type { Command } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { parsePolicy } from '../core/policy.ts';
 import { syncBinding, type PassResult } from '../engine/sync-pass.ts';
-import { createAccount, getAccount } from '../store/accounts.ts';
+import { createAccount, getAccount, reactivateAccount } from '../store/accounts.ts';
 import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
 import { listTenants } from '../store/tenants.ts';
 import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
-import { json, positiveInteger, table, type Output } from './output.ts';
+import { passesUntilQuiet } from './until-quiet.ts';
+import { calendarVersion } from '../store/events.ts';
+import { json, portNumber, positiveInteger, table, type Output } from './output.ts';
 
 interface TenantOption { tenant?: string; json?: boolean }
 
@@ -60,6 +62,40 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       output.out(`connected account ${account.id}; its calendars (bind one with: calsync bind --account ${account.id} --remote URL --new-calendar NAME):`);
       output.out(table(discovery.calendars.map((c) => ({ ...c, sync: c.supportsSyncCollection ? 'sync-collection' : 'ctag+etag' })), ['remoteCalendarId', 'displayName', 'sync', 'writable']));
     }));
+  connect.command('google')
+    .description('Connect a Google account: prints a consent URL to open in a browser, receives Google\'s answer on a loopback port, stores the grant and lists the calendars.')
+    .option('--port <port>', 'loopback port for Google\'s redirect (0: any free port)', portNumber, 0)
+    .option('--timeout <seconds>', 'how long to wait for the consent', positiveInteger, 300)
+    .option('--login-hint <email>', 'the Google account to suggest on the consent screen')
+    .option('--account <id>', 'reconnect this account (after its grant was revoked or expired): its paused bindings resume')
+    .option('--tenant <id>', 'tenant id (default: the only tenant)').option('--json', 'print as JSON')
+    .action((options: TenantOption & { port: number; timeout: number; loginHint?: string; account?: string }) => withRuntime(async (runtime) => {
+      const config = deps.loadConfig();
+      const tenantId = await tenantOf(runtime, options.tenant);
+      const existing = options.account ? await getAccount(runtime.db, tenantId, options.account) : null;
+      if (existing && existing.provider !== 'google') throw new CalsyncError('USAGE', `account ${existing.id} is a ${existing.provider} account, not a Google one`);
+      const loginHint = options.loginHint ?? (existing?.login || undefined);
+      const connection = await deps.authorizeGoogle(config, {
+        port: options.port, timeoutSeconds: options.timeout, ...(loginHint ? { loginHint } : {}),
+        onUrl: (url) => output.err(`Open this URL in a browser and allow calsync to manage your calendars (waiting ${options.timeout} s):\n\n  ${url}\n`),
+      });
+      const secrets = await deps.loadSecrets(runtime, config);
+      if (existing) {
+        if (existing.login !== '' && existing.login !== connection.login) {
+          throw new CalsyncError('USAGE', `account ${existing.id} is ${existing.login}, but Google granted access for ${connection.login}: sign in as ${existing.login}`);
+        }
+        const resumed = await reactivateAccount(runtime.db, secrets, tenantId, existing.id, { ...connection.credentials });
+        for (const bindingId of resumed) await queuePass(runtime.db, tenantId, bindingId, 'manual');
+        const account = await getAccount(runtime.db, tenantId, existing.id);
+        return output.out(options.json ? json({ account, resumedBindings: resumed }) : `reconnected Google account ${connection.login} (${account.id}); ${resumed.length} paused binding(s) resumed and queued`);
+      }
+      const account = await createAccount(runtime.db, secrets, tenantId, {
+        provider: 'google', login: connection.login, displayName: connection.login, credentials: { ...connection.credentials },
+      });
+      if (options.json) return output.out(json({ account, calendars: connection.calendars }));
+      output.out(`connected Google account ${connection.login} as ${account.id}; its calendars (bind one with: calsync bind --account ${account.id} --remote ID --new-calendar NAME):`);
+      output.out(table(connection.calendars.map((c) => ({ ...c })), ['remoteCalendarId', 'displayName', 'timeZone', 'writable']));
+    }));
   connect.command('ics')
     .description('Subscribe to an ICS feed (read-only): checks that it can be read, then stores it.')
     .requiredOption('--url <url>', 'the feed URL (webcal:// is read as https://)')
@@ -104,7 +140,7 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
 
   program.command('sync [binding]')
     .description('Run a pass of a binding now, in this process, with progress; or, with --calendar, passes of all its bindings until a round writes nothing.')
-    .option('--calendar <id>', 'every binding of this calendar, round after round, until quiet (at most 5 rounds)')
+    .option('--calendar <id>', 'every binding of this calendar at once, each again whenever the calendar moved, until quiet (at most 10 passes each)')
     .option('--confirm-wipe', 'allow mirroring a side that lists nothing (after checking it is meant)')
     .option('--confirm-deletions', 'allow more deletions than the per-pass budget')
     .option('--json', 'print the result as JSON')
@@ -134,15 +170,18 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       } else {
         const calendarBindings = await bindingsOfCalendarById(runtime.db, options.calendar!);
         if (calendarBindings.length === 0) throw new CalsyncError('NOT_FOUND', `calendar ${options.calendar} has no bindings`);
-        for (let round = 0; round < 5; round++) {
-          let writes = 0;
-          for (const binding of calendarBindings) {
-            const result = await run(binding);
-            results.push({ ...result, bindingId: binding.id });
-            writes += result.stats.calendarWrites + result.stats.remoteWrites;
-          }
-          if (writes === 0) break;
-        }
+        // Passes run at once, as workers run them, each again as soon as the calendar moved
+        // (until-quiet.ts): one binding's pushes overlap another's pull, and the engine
+        // keeps concurrent passes of one calendar from overwriting each other.
+        const tenantId = calendarBindings[0]!.tenantId;
+        const byId = new Map(calendarBindings.map((b) => [b.id, b]));
+        results.push(...await passesUntilQuiet(calendarBindings.map((b) => b.id), {
+          run: async (id) => {
+            const result = await run(byId.get(id)!);
+            return { ...result, wrote: result.stats.calendarWrites + result.stats.remoteWrites > 0 };
+          },
+          version: () => calendarVersion(runtime.db, tenantId, options.calendar!),
+        }, { maxPasses: 10, idleWaitMs: 200 }));
       }
       const seconds = (Date.now() - started) / 1000;
       if (options.json) output.out(json({ passes: results, seconds }));

@@ -47,6 +47,8 @@ export interface ChangePage {
 export interface WriteResult {
   remoteId: string;
   etag: string;
+  /** The written version's last-modified instant, when the answer carries one (Google, Graph; not CalDAV). */
+  updatedAt?: string | null;
 }
 
 export interface ConnectorCapabilities {
@@ -118,7 +120,8 @@ export interface Connector {
 
   /**
    * Replaces the item. With `ifMatch`, throws `precondition-failed` unless it is the
-   * current etag. Throws `not-found` when the item is gone. Keeps the calsync stamp.
+   * current etag. Throws `not-found` when the item is gone (with `ifMatch`, a connector
+   * may answer `precondition-failed` instead, as HTTP's 412 does). Keeps the calsync stamp.
    */
   update(remoteCalendarId: string, remoteId: string, series: EventSeries, options: { ifMatch: string | null }): Promise<WriteResult>;
 
@@ -127,4 +130,25 @@ export interface Connector {
    * current etag. Deleting an item that is already gone succeeds, so a retry is safe.
    */
   delete(remoteCalendarId: string, remoteId: string, options: { ifMatch: string | null }): Promise<void>;
+}
+
+/** A push channel a provider made for one remote calendar (Google `events.watch`). */
+export interface PushChannel {
+  id: string;
+  /** The provider's id of the watched resource; stopping a channel needs it. */
+  resourceId: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** Connectors whose provider pushes change notifications (`capabilities.push`). */
+export interface PushSubscriptions {
+  /** Asks the provider to POST a notification to `address` after every change of the calendar. */
+  watch(remoteCalendarId: string, channel: { id: string; token: string; address: string; ttlSeconds: number }): Promise<PushChannel>;
+  /** Stops a channel; one the provider no longer knows is stopped already. */
+  stopChannel(channel: { id: string; resourceId: string }): Promise<void>;
+}
+
+export function canSubscribe(connector: Connector): connector is Connector & PushSubscriptions {
+  return connector.capabilities.push && typeof (connector as Partial<PushSubscriptions>).watch === 'function';
 }

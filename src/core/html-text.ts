@@ -2,12 +2,14 @@
 // not by its markup. Only what calendar providers emit is handled: Graph bodies are
 // whole documents (<html><head><meta ...>), Google wraps lines in <br> and <p>, Outlook
 // adds &nbsp; and comment blocks for its styles.
+import { stringArgument } from './arguments.ts';
+
 const ENTITIES: Record<string, string> = {
   amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ',
 };
 
 export function htmlToText(html: string): string {
-  return html
+  return stringArgument(html, 'html')
     .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/<(head|style|script)\b[\s\S]*?<\/\1\s*>/gi, '')
     .replace(/\s+/g, ' ')

@@ -5,6 +5,8 @@
 // attendees merge by email with the newest response; overrides merge by recurrence id.
 // Comparisons use normal forms; the merged event keeps each side's own presentation
 // (HTML body, extras) where that side's value was taken.
+import { objectArgument } from './arguments.ts';
+import { CoreError } from './errors.ts';
 import { canonicalJson } from './hash.ts';
 import type { Attendee, CanonicalEvent, EventSeries, LocalDateTime } from './model.ts';
 import { compare, normaliseEmail, normaliseEvent, normaliseLocal, normaliseSeries } from './normalise.ts';
@@ -83,7 +85,8 @@ const UNITS: Unit[] = [
 ];
 
 export function mergeSeries(input: MergeInput): MergeResult {
-  const base = input.base ? normaliseSeries(input.base) : null;
+  objectArgument(input, 'input');
+  const base = input.base == null ? null : normaliseSeries(input.base);
   const calendar = normaliseSeries(input.calendar);
   const remote = normaliseSeries(input.remote);
   const ctx: Context = { policy: parsePolicy(input.policy), decisions: [], conflicts: [], ...laterSide(input.calendarUpdatedAt, input.remoteUpdatedAt) };
@@ -118,9 +121,11 @@ export function mergeSeries(input: MergeInput): MergeResult {
  * different from what was sent (someone edited it since, or the write never landed).
  * Per unit, a remote value equal to the sent one means the write landed and nobody
  * changed that unit since, so the sent value is the base there; elsewhere the stored
- * base stands. All three inputs are normal forms.
+ * base stands. The three inputs are compared as normal forms (normalised here again,
+ * which also checks them: a status read from storage is input like any other).
  */
-export function baseAfterUnconfirmedWrite(base: EventSeries, sent: EventSeries, remote: EventSeries): EventSeries {
+export function baseAfterUnconfirmedWrite(baseIn: EventSeries, sentIn: EventSeries, remoteIn: EventSeries): EventSeries {
+  const [base, sent, remote] = [normaliseSeries(baseIn), normaliseSeries(sentIn), normaliseSeries(remoteIn)];
   const pick = (b: CanonicalEvent, s: CanonicalEvent | undefined, r: CanonicalEvent | undefined): CanonicalEvent => {
     if (!s || !r) return b;
     const out: CanonicalEvent = { ...b };
@@ -198,6 +203,9 @@ function decide(
 }
 
 function laterSide(calendarAt: string | null, remoteAt: string | null): { later: Side; laterReason: string } {
+  for (const [at, path] of [[calendarAt, 'input.calendarUpdatedAt'], [remoteAt, 'input.remoteUpdatedAt']] as const) {
+    if (at != null && typeof at !== 'string') throw new CoreError('INVALID_INPUT', 'a write time is an ISO instant or null', path);
+  }
   const c = calendarAt ? Date.parse(calendarAt) : Number.NaN;
   const r = remoteAt ? Date.parse(remoteAt) : Number.NaN;
   if (Number.isFinite(r) && (!Number.isFinite(c) || r > c)) {

@@ -5,6 +5,7 @@
 //           and its overrides (an EventSeries here)
 //   base    the normalised content both sides last agreed on, per binding and item
 // Pure data: no I/O, no clock.
+import { CoreError } from './errors.ts';
 
 /** Wall-clock time `YYYY-MM-DDTHH:MM:SS`, or a date `YYYY-MM-DD` for all-day events. */
 export type LocalDateTime = string;
@@ -98,6 +99,11 @@ export interface CanonicalEvent {
 export type EventKind = 'single' | 'master' | 'override';
 
 export function eventKind(event: Pick<CanonicalEvent, 'recurrenceId' | 'recurrence'>): EventKind {
+  if (typeof event !== 'object' || event === null) throw new CoreError('INVALID_EVENT', 'event must be an object', 'event');
+  if (event.recurrenceId !== null && typeof event.recurrenceId !== 'string') {
+    throw new CoreError('INVALID_EVENT', 'recurrenceId must be a local time or null', 'event.recurrenceId');
+  }
+  if (typeof event.recurrence !== 'object') throw new CoreError('INVALID_EVENT', 'recurrence must be an object or null', 'event.recurrence');
   if (event.recurrenceId !== null) return 'override';
   return event.recurrence !== null ? 'master' : 'single';
 }

@@ -3,6 +3,7 @@
 // match and a round trip through a provider is an echo, not an edit. Every rule below
 // names the server or provider that needs it (CONVENTIONS.md 3). The normal form keeps
 // the EventSeries shape so it can be stored as the base and merged against.
+import { booleanArgument, describe, stringArgument } from './arguments.ts';
 import { CoreError } from './errors.ts';
 import type {
   Attendee, CanonicalEvent, Conference, EventSeries, EventTime, LocalDateTime, Person,
@@ -67,6 +68,7 @@ export function normaliseSeries(series: EventSeries): EventSeries {
 
 /** The normalised form of one event (single, master or override). */
 export function normaliseEvent(event: CanonicalEvent, path = 'event'): CanonicalEvent {
+  stringArgument(path, 'path');
   if (!isObject(event)) throw new CoreError('INVALID_EVENT', 'event must be an object', path);
   const allDay = requireBoolean(event.allDay, `${path}.allDay`);
   const start = normaliseTime(event.start, allDay, `${path}.start`);
@@ -82,7 +84,7 @@ export function normaliseEvent(event: CanonicalEvent, path = 'event'): Canonical
     recurrenceId,
     // SEQUENCE is not content: Google bumps it on every time change, Exchange on every
     // organiser save, and calsync on its own writes; the merge keeps the highest.
-    sequence: 0,
+    sequence: requireSequence(event.sequence, `${path}.sequence`),
     status: requireOneOf(event.status, ['confirmed', 'tentative', 'cancelled'], `${path}.status`),
     summary: normaliseText(event.summary, `${path}.summary`),
     description: normaliseDescription(event, path),
@@ -105,17 +107,32 @@ export function normaliseEvent(event: CanonicalEvent, path = 'event'): Canonical
     color: emptyToNull(optionalString(event.color, `${path}.color`)?.trim().toLowerCase() ?? null),
     // Provider extras are opaque pass-through (ETag echoes, Google `htmlLink`, Graph
     // `changeKey`): servers rewrite them on every read, so they are never content.
+    // What extras.ical keeps only to write an item back as it came (src/core/ical/extras.ts):
+    // - stamps (DTSTAMP, CREATED, LAST-MODIFIED): servers restamp DTSTAMP on store and
+    //   export (Google's ICS export writes the export time), sabre/dav and iCloud set
+    //   LAST-MODIFIED on every PUT;
+    // - vtimezones: Radicale regenerates VTIMEZONEs on a whole-collection PUT, Google
+    //   regenerates them in every export; the zone is compared by its resolved IANA name;
+    // - omitted / explicit (TRANSP:OPAQUE, SEQUENCE:0, STATUS:CONFIRMED, an empty SUMMARY
+    //   written out or not): writers differ by habit, not meaning: Google's export
+    //   writes SEQUENCE:0 and STATUS:CONFIRMED on every event (all_day.ics), the bench
+    //   workload's overrides leave TRANSP out;
+    // - calendar (CALSCALE, METHOD, X-WR-*): belongs to the collection or the export,
+    //   not the event; Google writes METHOD:PUBLISH and X-WR-CALNAME into every export.
     extras: {},
   };
 }
 
 /** A lower-cased address without `mailto:`: Outlook writes `MAILTO:`, Google lower-cases. */
 export function normaliseEmail(email: string): string {
-  return email.trim().replace(/^mailto:/i, '').toLowerCase();
+  return stringArgument(email, 'email').trim().replace(/^mailto:/i, '').toLowerCase();
 }
 
 /** One canonical spelling of a local time; `allDay` keeps dates only. */
 export function normaliseLocal(local: LocalDateTime, allDay: boolean, path: string): LocalDateTime {
+  stringArgument(path, 'path');
+  booleanArgument(allDay, 'allDay');
+  if (typeof local !== 'string') throw new CoreError('INVALID_EVENT', `not a local date or time: ${describe(local)}`, path);
   const value = local.trim().replace(/Z$/i, '');
   const date = DATE.exec(value);
   if (date) {
@@ -123,7 +140,7 @@ export function normaliseLocal(local: LocalDateTime, allDay: boolean, path: stri
     return allDay ? `${y}-${m}-${d}` : `${y}-${m}-${d}T00:00:00`;
   }
   const dateTime = DATE_TIME.exec(value);
-  if (!dateTime) throw new CoreError('INVALID_EVENT', `not a local date or time: ${JSON.stringify(local)}`, path);
+  if (!dateTime) throw new CoreError('INVALID_EVENT', `not a local date or time: ${describe(local)}`, path);
   const [, y, m, d, hh, mm, ss] = dateTime;
   // Graph sends all-day events as midnight date-times; the date is the content.
   if (allDay) return `${y}-${m}-${d}`;
@@ -133,7 +150,7 @@ export function normaliseLocal(local: LocalDateTime, allDay: boolean, path: stri
 /** One spelling per zone: UTC aliases collapse, and the trailing space Outlook leaves goes. */
 export function normaliseZone(tz: string | null): string | null {
   if (tz === null) return null;
-  const trimmed = tz.trim();
+  const trimmed = stringArgument(tz, 'tz').trim();
   if (trimmed === '') return null;
   return UTC_ALIASES.has(trimmed.toLowerCase()) ? 'UTC' : trimmed;
 }
@@ -202,8 +219,10 @@ function normalisePerson(person: Person | null, path: string): Person | null {
 // input order), and neither is the address's case (Outlook keeps it, Google lowers it).
 // `respondedAt` is calsync's merge bookkeeping, not a provider field, so it is dropped.
 function normaliseAttendees(list: Attendee[] | null | undefined, path: string): Attendee[] {
+  if (list == null) return [];
+  if (!Array.isArray(list)) throw new CoreError('INVALID_EVENT', 'attendees must be an array', path);
   const byEmail = new Map<string, Attendee>();
-  (list ?? []).forEach((raw, i) => {
+  list.forEach((raw, i) => {
     const at = `${path}[${i}]`;
     const person = normalisePerson(raw, at);
     if (!person) throw new CoreError('INVALID_EVENT', 'attendee without an email', `${at}.email`);
@@ -279,6 +298,7 @@ function emptyToNull(value: string | null): string | null {
 
 /** Code-point order, independent of locale. */
 export function compare(a: string, b: string): number {
+  if (typeof a !== 'string' || typeof b !== 'string') throw new CoreError('INVALID_INPUT', 'compare takes two strings', 'compare');
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -293,6 +313,14 @@ function requireString(value: unknown, path: string): string {
 
 function optionalString(value: unknown, path: string): string | null {
   return value == null ? null : requireString(value, path);
+}
+
+/** Checked, since the merge carries the highest forward, but always 0 in the normal form. */
+function requireSequence(value: unknown, path: string): 0 {
+  if (value != null && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
+    throw new CoreError('INVALID_EVENT', 'sequence must be a whole number ≥ 0', path);
+  }
+  return 0;
 }
 
 function requireBoolean(value: unknown, path: string): boolean {

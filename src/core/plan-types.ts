@@ -1,12 +1,13 @@
 // The data a planning pass takes and returns (plan.ts): plain values that the engine
 // loads from the store and the connector, and actions it applies and audits.
 import type { RemoteItem } from '../connectors/connector.ts';
+import { isPlainObject } from './arguments.ts';
 import { CoreError } from './errors.ts';
 import type { MergeConflict, MergeResult } from './merge.ts';
 import type { CalsyncId, EventSeries } from './model.ts';
 import type { MergePolicy, Side } from './policy.ts';
-import type { Projection } from './projection.ts';
-import type { SafetySettings, SafetyStop, SyncWindow } from './safety.ts';
+import { PROJECTIONS, type Projection } from './projection.ts';
+import { checkWindow, type SafetySettings, type SafetyStop, type SyncWindow } from './safety.ts';
 
 /** Per binding and item: where it lives remotely and the base both sides agreed on. */
 export interface SyncStatus {
@@ -30,6 +31,13 @@ export interface SyncStatus {
    * exactly this content the write landed, and this is the base; otherwise it did not.
    */
   sent?: { base: EventSeries; contentHash: string };
+  /**
+   * The provider's last-modified instant of the newest version of the item this binding
+   * has seen or written, when the provider reports one. A live item listed with an older
+   * one is a stale delivery (a lagging replica, a replayed notification): taken as the
+   * item's content, it would undo the newer edits.
+   */
+  remoteUpdatedAt?: string | null;
 }
 
 /** A calendar event as the planner sees it; `series` null is a tombstone. */
@@ -74,8 +82,11 @@ export interface PlanInput {
   };
 }
 
-/** The status to store after an action: the new base and its hash, or drop it. */
-export type NextStatus = { base: EventSeries; contentHash: string } | 'drop' | null;
+/**
+ * The status to store after an action: the new base and its hash, or drop it. After a
+ * remote write, `remoteUpdatedAt` is raised to the write's when the answer carries one.
+ */
+export type NextStatus = { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null } | 'drop' | null;
 
 interface ActionCommon {
   /** The side the action writes or, for skips and conflicts, the side it is about. */
@@ -110,7 +121,7 @@ export type Action =
      * which the calendar has just absorbed. Stored before the remote write, so a failed
      * write leaves a base against which neither side's changes look like the other's.
      */
-    remoteBase: { base: EventSeries; contentHash: string };
+    remoteBase: { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null };
   }
   /** Fields for the conflict queue; `quarantine` holds the item until a person decides. */
   | ActionCommon & { op: 'conflict'; eventId: string; conflicts: MergeConflict[]; quarantine: boolean }
@@ -126,17 +137,27 @@ export interface Plan {
 
 /** Shape checks of a plan input; content errors are quarantined per item instead. */
 export function checkPlanInput(input: PlanInput): void {
-  const fail = (message: string, path: string) => { throw new CoreError('INVALID_INPUT', message, path); };
-  if (typeof input !== 'object' || input === null) fail('plan input must be an object', 'input');
+  const fail = (message: string, path: string): never => { throw new CoreError('INVALID_INPUT', message, path); };
+  const isObject = (x: unknown): boolean => typeof x === 'object' && x !== null;
+  // Absent and null are one: the store writes null, object literals leave members out.
+  const optionalString = (x: unknown): boolean => x == null || typeof x === 'string';
+  const optionalBoolean = (x: unknown): boolean => x == null || typeof x === 'boolean';
+  if (!isPlainObject(input)) fail('plan input must be an object', 'input');
   if (!['two_way', 'import', 'export'].includes(input.binding?.direction)) fail('direction must be two_way, import or export', 'input.binding.direction');
-  if (!['full', 'busy-only'].includes(input.binding?.projection)) fail('projection must be full or busy-only', 'input.binding.projection');
+  if (!(PROJECTIONS as readonly unknown[]).includes(input.binding?.projection)) fail('projection must be full or busy-only', 'input.binding.projection');
   if (!Array.isArray(input.statuses)) fail('statuses must be an array', 'input.statuses');
   if (!Array.isArray(input.calendar)) fail('calendar must be an array', 'input.calendar');
   if (!Array.isArray(input.remote?.items)) fail('remote.items must be an array', 'input.remote.items');
+  if (typeof input.remote.complete !== 'boolean') fail('remote.complete must be true or false', 'input.remote.complete');
+  if (input.remote.window != null) checkWindow(input.remote.window, 'input.remote.window');
   const remoteIds = new Set<string>();
   const eventIds = new Set<string>();
   input.statuses.forEach((s, i) => {
     if (typeof s?.remoteId !== 'string' || typeof s.eventId !== 'string' || typeof s.contentHash !== 'string') fail('status needs eventId, remoteId and contentHash', `input.statuses[${i}]`);
+    if (!isObject(s.base)) fail('status needs the base series', `input.statuses[${i}].base`);
+    if (!optionalString(s.etag) || !optionalString(s.remoteUpdatedAt)) fail('etag and remoteUpdatedAt are strings or null', `input.statuses[${i}]`);
+    if (!optionalBoolean(s.pending) || !optionalBoolean(s.quarantined)) fail('pending and quarantined are true or false', `input.statuses[${i}]`);
+    if (s.sent != null && !(isObject(s.sent.base) && typeof s.sent.contentHash === 'string')) fail('sent needs a base and its contentHash', `input.statuses[${i}].sent`);
     if (remoteIds.has(s.remoteId)) fail(`two statuses for remote id ${s.remoteId}`, `input.statuses[${i}].remoteId`);
     if (eventIds.has(s.eventId)) fail(`two statuses for event ${s.eventId}`, `input.statuses[${i}].eventId`);
     remoteIds.add(s.remoteId);
@@ -145,11 +166,18 @@ export function checkPlanInput(input: PlanInput): void {
   const calendarIds = new Set<string>();
   input.calendar.forEach((e, i) => {
     if (typeof e?.eventId !== 'string') fail('event needs an eventId', `input.calendar[${i}].eventId`);
+    if (e.series !== null && !isObject(e.series)) fail('series must be a series, or null for a tombstone', `input.calendar[${i}].series`);
+    if (e.lastSeries != null && !isObject(e.lastSeries)) fail('lastSeries must be a series or null', `input.calendar[${i}].lastSeries`);
+    if (!optionalString(e.uid) || !optionalString(e.updatedAt)) fail('uid and updatedAt are strings or null', `input.calendar[${i}]`);
     if (calendarIds.has(e.eventId)) fail(`event ${e.eventId} listed twice`, `input.calendar[${i}].eventId`);
     calendarIds.add(e.eventId);
   });
   input.remote.items.forEach((item, i) => {
     if (typeof item?.remoteId !== 'string') fail('item needs a remoteId', `input.remote.items[${i}].remoteId`);
-    if (!item.deleted && (typeof item.series !== 'object' || item.series === null)) fail('a live item needs a series', `input.remote.items[${i}].series`);
+    if (typeof item.deleted !== 'boolean') fail('deleted must be true or false', `input.remote.items[${i}].deleted`);
+    if (!item.deleted && !isObject(item.series)) fail('a live item needs a series', `input.remote.items[${i}].series`);
+    if (!optionalString(item.etag) || !optionalString(item.calsyncId) || !optionalString(item.updatedAt)) {
+      fail('etag, calsyncId and updatedAt are strings or null', `input.remote.items[${i}]`);
+    }
   });
 }

@@ -52,7 +52,7 @@ class Planner {
   }
 
   run(): Plan {
-    const items = lastOccurrences(this.input.remote.items);
+    const items = newestOccurrences(this.input.remote.items);
     const stop = this.wipe(items);
     if (stop) return { actions: [], stop, held: [] };
     for (const item of items) this.remoteItem(item);
@@ -76,6 +76,12 @@ class Planner {
 
   private remoteItem(item: RemoteItem): void {
     const status = this.statusByRemote.get(item.remoteId);
+    if (status && !item.deleted && isOlder(item.updatedAt, status.remoteUpdatedAt)) {
+      // An older version than one this binding already saw or wrote (a lagging replica, a
+      // replayed notification): as if not listed, so it cannot undo the newer edits.
+      this.skip('remote', status.eventId, status.remoteId, 'stale', `a version of ${item.updatedAt}, older than the ${status.remoteUpdatedAt} one already seen`, null, null);
+      return;
+    }
     if (status) {
       this.handled.add(status.eventId);
       this.pair(status, item);
@@ -86,7 +92,7 @@ class Planner {
       // Our create whose answer was lost: the item is adopted with the base we sent,
       // recorded first so that a failure of what follows does not lose the adoption.
       this.handled.add(pending.eventId);
-      this.skip('remote', pending.eventId, item.remoteId, 'match/adopt', 'our create whose answer was lost', item.etag, next(pending.base, pending.contentHash));
+      this.skip('remote', pending.eventId, item.remoteId, 'match/adopt', 'our create whose answer was lost', item.etag, next(pending.base, pending.contentHash, item.updatedAt));
       this.pair({ ...pending, remoteId: item.remoteId, etag: item.etag, pending: false }, item);
       return;
     }
@@ -143,7 +149,7 @@ class Planner {
     // New on the remote: the calendar gets it.
     this.push({
       op: 'create', side: 'calendar', eventId: null, remoteId: item.remoteId, series: item.series, etag: item.etag,
-      rule: 'new/remote', reason: 'a new remote item', next: next(remote.normal, remote.hash),
+      rule: 'new/remote', reason: 'a new remote item', next: next(remote.normal, remote.hash, item.updatedAt),
     });
   }
 
@@ -151,18 +157,20 @@ class Planner {
   private pair(stored: SyncStatus, item: RemoteItem): void {
     let status = stored;
     if (status.quarantined) {
+      // A person is deciding an edit against a delete on this item: neither side is touched.
       this.skip('remote', status.eventId, status.remoteId, 'quarantined', 'awaiting a person', null, null);
       return;
     }
     const cal = this.calendar.get(status.eventId);
     if (cal?.error) {
+      // The calendar's copy is malformed: it is set aside, and the remote item waits with it.
       this.quarantine('calendar', status.remoteId, status.eventId, 'invalid', cal.error);
       return;
     }
     const calDeleted = cal?.event.series === null;
     const changedSince = (base: SyncStatus) => cal !== undefined && !calDeleted && cal.hash !== base.contentHash;
     if (item.deleted) return this.remoteDeleted(status, cal, calDeleted, changedSince(status));
-    const remote = this.remoteHash(item);
+    const remote = this.remoteHash(item, status);
     if (remote === null) return;
     if (status.sent) {
       // A write whose answer was lost: where the item holds what we sent, the write
@@ -172,7 +180,7 @@ class Planner {
         ? status.sent.base
         : normaliseSeries(baseAfterUnconfirmedWrite(status.base, status.sent.base, remote.normal));
       status = { ...status, base, contentHash: hashNormal(base), etag: item.etag };
-      this.skip('remote', status.eventId, status.remoteId, 'sent/landed', 'an unanswered write is judged by what came back', item.etag, next(status.base, status.contentHash));
+      this.skip('remote', status.eventId, status.remoteId, 'sent/landed', 'an unanswered write is judged by what came back', item.etag, next(status.base, status.contentHash, remote.updatedAt));
     }
     const calChanged = changedSince(status);
     const remoteChanged = remote.hash !== status.contentHash;
@@ -182,16 +190,16 @@ class Planner {
       // Our own write coming back, or a repeated delivery: nothing to write.
       // The status is rewritten as it stands, with the etag just seen (and, for an
       // adopted create, the real remote id).
-      this.skip('remote', status.eventId, status.remoteId, 'echo', item.etag === status.etag ? 'repeated delivery' : 'our own write, or only the etag changed', item.etag, next(status.base, status.contentHash));
+      this.skip('remote', status.eventId, status.remoteId, 'echo', item.etag === status.etag ? 'repeated delivery' : 'our own write, or only the etag changed', item.etag, next(status.base, status.contentHash, remote.updatedAt));
     } else if (!remoteChanged) {
       // Only the calendar changed: the remote item is updated.
-      this.pushToRemote(status, calSeries, item.etag, 'calendar-changed', 'only the calendar changed');
+      this.pushToRemote(status, calSeries, item.etag, remote.updatedAt, 'calendar-changed', 'only the calendar changed');
     } else if (!calChanged) {
       // Only the remote changed: the calendar event is fast-forwarded.
       this.pullToCalendar(status, item, remote, 'remote-changed', 'only the remote changed', calSeries);
     } else if (cal!.hash === remote.hash) {
       // Both sides made the same change: only the base moves.
-      this.skip('remote', status.eventId, status.remoteId, 'both-same', 'both sides hold the same content', item.etag, next(remote.normal, remote.hash));
+      this.skip('remote', status.eventId, status.remoteId, 'both-same', 'both sides hold the same content', item.etag, next(remote.normal, remote.hash, remote.updatedAt));
     } else {
       this.bothChanged(status, cal!, item, remote);
     }
@@ -212,6 +220,7 @@ class Planner {
         reason: calChanged ? 'the remote deleted what the calendar edited; the delete wins' : 'deleted on the remote',
       });
     } else if (outcome === 'ask') {
+      // The remote deleted what the calendar edited and the policy asks: a person decides.
       this.conflict(status, 'the remote deleted what the calendar edited', { field: '(deleted)', base: status.base, calendar: cal?.event.series, remote: null });
     } else if (this.canWriteRemote && cal?.event.series) {
       // The calendar keeps the event: the remote gets it back as a new item.
@@ -219,6 +228,8 @@ class Planner {
         calChanged ? `edit-vs-delete:${this.input.policy.editVsDelete}` : 'direction',
         calChanged ? 'the remote deleted what the calendar edited; the edit wins' : `${this.directionName()}: the calendar is the authority`);
     } else {
+      // Deleted on the remote; this binding can neither tombstone the event nor send it
+      // again (its series is not in this pass): only the status goes.
       this.skip('remote', status.eventId, status.remoteId, 'direction', `${this.directionName()} writes neither side`, null, 'drop');
     }
   }
@@ -226,10 +237,12 @@ class Planner {
   private calendarDeleted(status: SyncStatus, cal: Cal | undefined, item: RemoteItem & { deleted: false }, remoteChanged: boolean, remote: Hashed): void {
     const outcome = !remoteChanged ? 'delete' : this.authority('remote');
     if (outcome === 'delete' && this.canWriteRemote) {
+      // Deleted in the calendar (over a remote edit, if the policy says so): the remote item goes.
       this.deleteRemote(status.remoteId, item.etag,
         remoteChanged ? `edit-vs-delete:${this.input.policy.editVsDelete}` : 'delete/calendar',
         remoteChanged ? 'the calendar deleted what the remote edited; the delete wins' : 'deleted in the calendar', status.eventId);
     } else if (outcome === 'ask') {
+      // The calendar deleted what the remote edited and the policy asks: a person decides.
       this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series });
     } else if (this.canWriteCalendar && cal?.event.lastSeries && this.canWriteRemote) {
       // The remote edited what the calendar deleted: the tombstone is restored with the
@@ -245,16 +258,19 @@ class Planner {
         op: 'update', side: 'calendar', eventId: status.eventId, remoteId: status.remoteId, series: item.series, etag: item.etag,
         rule: remoteChanged ? `edit-vs-delete:${this.input.policy.editVsDelete}` : 'direction',
         reason: remoteChanged ? 'the calendar deleted what the remote edited; the edit wins' : `${this.directionName()}: the remote is the authority`,
-        next: next(remote.normal, remote.hash),
+        next: next(remote.normal, remote.hash, remote.updatedAt),
       });
     } else {
+      // Deleted in the calendar, but this binding writes neither side's way: the remote item stays.
       this.skip('remote', status.eventId, status.remoteId, 'direction', `${this.directionName()} keeps the remote item`, item.etag, null);
     }
   }
 
   private bothChanged(status: SyncStatus, cal: Cal, item: RemoteItem & { deleted: false }, remote: Hashed): void {
     const calSeries = cal.event.series!;
-    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, 'direction', `${this.directionName()}: the calendar is the authority`);
+    // Both changed, but this binding never writes the calendar (export, busy-only): the calendar's copy overwrites the remote.
+    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, remote.updatedAt, 'direction', `${this.directionName()}: the calendar is the authority`);
+    // Both changed, but this binding never writes the remote (import): the remote's copy overwrites the calendar.
     if (!this.canWriteRemote) return this.pullToCalendar(status, item, remote, 'direction', `${this.directionName()}: the remote is the authority`, calSeries);
     const result = mergeSeries({
       base: status.base, calendar: calSeries, remote: item.series,
@@ -267,15 +283,17 @@ class Planner {
   private link(cal: Cal, item: RemoteItem & { deleted: false }, remote: Hashed, rule: string): void {
     if (cal.hash === remote.hash) {
       // Already the same on both sides: only the status is recorded.
-      this.skip('remote', cal.event.eventId, item.remoteId, rule, 'matched and identical', item.etag, next(remote.normal, remote.hash));
+      this.skip('remote', cal.event.eventId, item.remoteId, rule, 'matched and identical', item.etag, next(remote.normal, remote.hash, item.updatedAt));
       return;
     }
     // The link is recorded first, with the remote's content as the base, so that a
     // failed write below cannot leave the pair unlinked (and a second copy created).
-    this.skip('remote', cal.event.eventId, item.remoteId, rule, 'matched; the copies differ', item.etag, next(remote.normal, remote.hash));
+    this.skip('remote', cal.event.eventId, item.remoteId, rule, 'matched; the copies differ', item.etag, next(remote.normal, remote.hash, item.updatedAt));
     const calSeries = cal.event.series!;
     const status: SyncStatus = { eventId: cal.event.eventId, remoteId: item.remoteId, etag: item.etag, contentHash: remote.hash, base: remote.normal };
-    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, rule, `matched; ${this.directionName()}: the calendar is the authority`);
+    // Matched copies differ and this binding never writes the calendar (export, busy-only): the calendar's copy wins.
+    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, remote.updatedAt, rule, `matched; ${this.directionName()}: the calendar is the authority`);
+    // Matched copies differ and this binding never writes the remote (import): the remote's copy wins.
     if (!this.canWriteRemote) return this.pullToCalendar(status, item, remote, rule, `matched; ${this.directionName()}: the remote is the authority`, calSeries);
     const result = mergeSeries({
       base: null, calendar: calSeries, remote: item.series,
@@ -292,8 +310,8 @@ class Planner {
     this.push({
       op: 'merge', side: 'calendar', eventId, remoteId: item.remoteId, result, remoteSeries,
       writeCalendar: mergedHash !== calHash, writeRemote: mergedHash !== remote.hash, ifMatch: item.etag, etag: item.etag,
-      remoteBase: { base: remote.normal, contentHash: remote.hash },
-      rule, reason, next: next(normal, mergedHash),
+      remoteBase: { base: remote.normal, contentHash: remote.hash, remoteUpdatedAt: remote.updatedAt },
+      rule, reason, next: next(normal, mergedHash, remote.updatedAt),
     });
     if (result.conflicts.length > 0) {
       // Same-field changes the policy sends to a person; the merge above still applies.
@@ -304,7 +322,8 @@ class Planner {
     }
   }
 
-  private pushToRemote(status: SyncStatus, series: EventSeries, ifMatch: string | null, rule: string, reason: string): void {
+  /** `seenAt`: the newest last-modified instant known of the remote item, kept with the status. */
+  private pushToRemote(status: SyncStatus, series: EventSeries, ifMatch: string | null, seenAt: string | null, rule: string, reason: string): void {
     if (!this.canWriteRemote) {
       this.skip('calendar', status.eventId, status.remoteId, 'direction', `${this.directionName()} does not write the remote`, null, null);
       return;
@@ -314,16 +333,16 @@ class Planner {
     // The calendar's content goes to the remote item.
     this.push({
       op: 'update', side: 'remote', eventId: status.eventId, remoteId: status.remoteId, series: projected, ifMatch,
-      rule, reason, next: next(normal, hashNormal(normal)),
+      rule, reason, next: next(normal, hashNormal(normal), seenAt),
     });
   }
 
   private pullToCalendar(status: SyncStatus, item: RemoteItem & { deleted: false }, remote: Hashed, rule: string, reason: string, calSeries: EventSeries): void {
-    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, 'direction', `${this.directionName()}: the calendar is the authority`);
+    if (!this.canWriteCalendar) return this.pushToRemote(status, calSeries, item.etag, remote.updatedAt, 'direction', `${this.directionName()}: the calendar is the authority`);
     // The remote's content goes to the calendar event (a fast-forward).
     this.push({
       op: 'update', side: 'calendar', eventId: status.eventId, remoteId: item.remoteId, series: item.series, etag: item.etag,
-      rule, reason, next: next(remote.normal, remote.hash),
+      rule, reason, next: next(remote.normal, remote.hash, remote.updatedAt),
     });
   }
 
@@ -345,14 +364,17 @@ class Planner {
     const { eventId, series } = cal.event;
     if (this.handled.has(eventId)) return;
     if (cal.error) {
+      // The calendar event is malformed: it is set aside with its error, nothing is written.
       this.quarantine('calendar', null, eventId, 'invalid', cal.error);
       return;
     }
     const status = this.statusByEvent.get(eventId);
+    // A person is deciding an edit against a delete on this event: neither side is touched.
     if (status?.quarantined) return;
     if (!status) {
       // A tombstone never synced here: nothing to do.
       if (series === null) return;
+      // New in the calendar, but this binding only imports: the remote does not get it.
       if (!this.canWriteRemote) return;
       // New in the calendar: the remote gets it.
       this.createRemote(eventId, series, null, 'new/calendar', 'a new calendar event');
@@ -372,7 +394,9 @@ class Planner {
       if (this.canWriteRemote) this.deleteRemote(status.remoteId, status.etag, 'delete/calendar', 'deleted in the calendar', eventId);
       return;
     }
-    if (cal.hash !== status.contentHash && this.canWriteRemote) this.pushToRemote(status, series, status.etag, 'calendar-changed', 'only the calendar changed');
+    // Only the calendar changed (the remote listed nothing of it): the remote item is
+    // updated. Unchanged, or an import binding: nothing to do.
+    if (cal.hash !== status.contentHash && this.canWriteRemote) this.pushToRemote(status, series, status.etag, status.remoteUpdatedAt ?? null, 'calendar-changed', 'only the calendar changed');
   }
 
   private createRemote(eventId: string, series: EventSeries, supersedes: string | null, rule: string, reason: string): void {
@@ -380,7 +404,7 @@ class Planner {
     const normal = normaliseSeries(projected);
     this.push({
       op: 'create', side: 'remote', eventId, remoteId: null, calsyncId: eventId, series: projected, supersedes,
-      rule, reason, next: next(normal, hashNormal(normal)),
+      rule, reason, next: next(normal, hashNormal(normal), null),
     });
   }
 
@@ -432,10 +456,10 @@ class Planner {
     }
   }
 
-  private remoteHash(item: RemoteItem & { deleted: false }): Hashed | null {
+  private remoteHash(item: RemoteItem & { deleted: false }, status?: SyncStatus): Hashed | null {
     try {
       const normal = normaliseSeries(item.series);
-      return { normal, hash: hashNormal(normal) };
+      return { normal, hash: hashNormal(normal), updatedAt: newest(status?.remoteUpdatedAt, item.updatedAt) };
     } catch (error) {
       if (!(error instanceof CoreError)) throw error;
       this.quarantine('remote', item.remoteId, this.statusByRemote.get(item.remoteId)?.eventId ?? null, 'invalid', error);
@@ -444,15 +468,43 @@ class Planner {
   }
 }
 
-interface Hashed { normal: EventSeries; hash: string }
+/**
+ * A remote item's normal form and hash, and the newest last-modified instant known of
+ * it: the item's, or the status's when the item carries none.
+ */
+interface Hashed { normal: EventSeries; hash: string; updatedAt: string | null }
 
-function next(base: EventSeries, contentHash: string): NextStatus {
-  return { base, contentHash };
+function next(base: EventSeries, contentHash: string, remoteUpdatedAt: string | null | undefined): NextStatus {
+  return { base, contentHash, remoteUpdatedAt: remoteUpdatedAt ?? null };
 }
 
-/** One entry per remote id, the last delivered, in order of first delivery. */
-function lastOccurrences(items: RemoteItem[]): RemoteItem[] {
+/**
+ * One entry per remote id, in order of first delivery: the newest delivered by the
+ * provider's last-modified instant, else the last delivered (Graph delta repeats an item
+ * with its latest state last; a lagging replica can append an older one after it).
+ */
+function newestOccurrences(items: RemoteItem[]): RemoteItem[] {
   const byId = new Map<string, RemoteItem>();
-  for (const item of items) byId.set(item.remoteId, item);
+  for (const item of items) {
+    const seen = byId.get(item.remoteId);
+    if (seen === undefined || !isOlder(item.updatedAt, seen.updatedAt)) byId.set(item.remoteId, item);
+  }
   return [...byId.values()];
+}
+
+/**
+ * Whether last-modified instant `a` is surely before `b`: compared as instants, since
+ * providers write different fractions (Graph 7 digits, Google 3, CalDAV none). Unknown
+ * or unreadable is never older.
+ */
+function isOlder(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (!a || !b) return false;
+  const [x, y] = [Date.parse(a), Date.parse(b)];
+  return Number.isFinite(x) && Number.isFinite(y) && x < y;
+}
+
+function newest(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return isOlder(a, b) ? b : a;
 }

@@ -2,9 +2,11 @@
 // decides what happens when both sides changed the same field since the base, or one
 // side edited what the other deleted; a field changed on one side always takes that
 // side, in every mode, so a one-sided edit is never lost.
+import { isPlainObject, oneOfArgument } from './arguments.ts';
 import { CoreError } from './errors.ts';
 
-export type Side = 'calendar' | 'remote';
+export const SIDES = ['calendar', 'remote'] as const;
+export type Side = (typeof SIDES)[number];
 
 /**
  * The units a merge decides on. `time` is start, end and allDay together; `recurrence`
@@ -15,6 +17,7 @@ export const MERGE_FIELDS = [
   'visibility', 'organizer', 'attendees', 'conference', 'reminders', 'categories', 'color',
 ] as const;
 export type MergeField = (typeof MERGE_FIELDS)[number];
+const FIELD_SET: ReadonlySet<string> = new Set(MERGE_FIELDS);
 
 /** What settles a same-field change: the later write, a person, or one side. */
 export type FieldRule = 'latest' | 'ask' | 'calendar' | 'remote';
@@ -59,10 +62,8 @@ export const defaultPolicy: MergePolicy = Object.freeze({ mode: 'default', field
 export function parsePolicy(input: unknown): MergePolicy {
   if (input === null || input === undefined) return defaultPolicy;
   if (typeof input === 'string') input = { mode: input };
-  if (typeof input !== 'object' || Array.isArray(input)) {
-    throw new CoreError('INVALID_POLICY', 'a policy is an object or a mode name', 'policy');
-  }
-  const raw = { ...(input as Record<string, unknown>) };
+  if (!isPlainObject(input)) throw new CoreError('INVALID_POLICY', 'a policy is an object or a mode name', 'policy');
+  const raw = { ...input };
   // The schema's column default spells the mode as its rule: `{"default": "latest"}`.
   if ('default' in raw) {
     const mode = Object.entries(MODE_RULE).find(([, rule]) => rule === raw.default)?.[0];
@@ -78,12 +79,12 @@ export function parsePolicy(input: unknown): MergePolicy {
     }
   }
   const mode = raw.mode ?? 'default';
-  if (!(typeof mode === 'string' && mode in MODE_RULE)) {
+  if (!(typeof mode === 'string' && Object.hasOwn(MODE_RULE, mode))) {
     throw new CoreError('INVALID_POLICY', `mode must be one of ${Object.keys(MODE_RULE).join(', ')}`, 'policy.mode');
   }
   const fields: Partial<Record<MergeField, FieldRule>> = {};
   const rawFields = raw.fields ?? {};
-  if (typeof rawFields !== 'object' || rawFields === null || Array.isArray(rawFields)) {
+  if (!isPlainObject(rawFields)) {
     throw new CoreError('INVALID_POLICY', 'fields must be an object of field: rule', 'policy.fields');
   }
   for (const [field, rule] of Object.entries(rawFields)) {
@@ -104,7 +105,10 @@ export function parsePolicy(input: unknown): MergePolicy {
 
 /** The rule that settles a same-field change of `field`. */
 export function ruleFor(policy: MergePolicy, field: MergeField): FieldRule {
-  return policy.fields[field] ?? MODE_RULE[policy.mode];
+  if (!FIELD_SET.has(field)) throw new CoreError('INVALID_POLICY', `unknown field; fields are ${MERGE_FIELDS.join(', ')}`, 'field');
+  const rule = checkParsed(policy).fields[field] ?? MODE_RULE[policy.mode];
+  if (!FIELD_RULES.includes(rule)) throw new CoreError('INVALID_POLICY', `rule must be one of ${FIELD_RULES.join(', ')}`, `policy.fields.${field}`);
+  return rule;
 }
 
 /** The audit name of a rule: `policy-mode/field-rule`, e.g. `default/latest`. */
@@ -115,11 +119,21 @@ export function ruleName(policy: MergePolicy, field: MergeField): string {
 
 /** Who wins an edit on `edited` against a delete on the other side: 'edit', 'delete' or 'ask'. */
 export function editVsDeleteOutcome(policy: MergePolicy, edited: Side): 'edit' | 'delete' | 'ask' {
-  switch (policy.editVsDelete) {
+  oneOfArgument(edited, SIDES, 'edited');
+  switch (checkParsed(policy).editVsDelete) {
     case 'edit-wins': return 'edit';
     case 'delete-wins': return 'delete';
     case 'ask': return 'ask';
     case 'calendar-wins': return edited === 'calendar' ? 'edit' : 'delete';
     case 'remote-wins': return edited === 'remote' ? 'edit' : 'delete';
+    default: throw new CoreError('INVALID_POLICY', `editVsDelete must be one of ${EDIT_VS_DELETE_RULES.join(', ')}`, 'policy.editVsDelete');
   }
+}
+
+/** A policy as parsePolicy returns it, checked cheaply: these run once per merged field. */
+function checkParsed(policy: MergePolicy): MergePolicy {
+  if (!isPlainObject(policy) || typeof policy.mode !== 'string' || !Object.hasOwn(MODE_RULE, policy.mode) || !isPlainObject(policy.fields)) {
+    throw new CoreError('INVALID_POLICY', 'expected a policy from parsePolicy', 'policy');
+  }
+  return policy;
 }

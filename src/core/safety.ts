@@ -2,10 +2,12 @@
 // none does not wipe its peers; a pass that would delete more than a share of the
 // calendar pauses for confirmation; deletes are tombstones; absence outside the sync
 // window is not deletion. Pure: the clock is an input.
+import { countArgument, describe, isPlainObject, objectArgument, oneOfArgument, stringArgument } from './arguments.ts';
 import { CoreError } from './errors.ts';
 import type { EventSeries, LocalDateTime } from './model.ts';
-import { normaliseLocal } from './normalise.ts';
-import type { Side } from './policy.ts';
+import { normaliseLocal, normaliseSeries } from './normalise.ts';
+import { SIDES, type Side } from './policy.ts';
+import { isLocalDateTime } from './validate.ts';
 
 export interface SafetySettings {
   /** Share of the calendar (0..1) one pass may delete without confirmation. */
@@ -41,8 +43,12 @@ export interface SyncWindow {
 }
 
 export function parseSafety(input: Partial<SafetySettings> | null | undefined): SafetySettings {
+  if (input != null && !isPlainObject(input)) throw new CoreError('INVALID_INPUT', 'safety settings must be an object', 'safety');
+  for (const key of Object.keys(input ?? {})) {
+    if (!Object.hasOwn(defaultSafety, key)) throw new CoreError('INVALID_INPUT', `unknown safety setting ${JSON.stringify(key)}`, `safety.${key}`);
+  }
   const settings = { ...defaultSafety, ...(input ?? {}) };
-  if (!(settings.maxDeleteShare >= 0 && settings.maxDeleteShare <= 1)) {
+  if (!(typeof settings.maxDeleteShare === 'number' && settings.maxDeleteShare >= 0 && settings.maxDeleteShare <= 1)) {
     throw new CoreError('INVALID_INPUT', 'maxDeleteShare must be between 0 and 1', 'safety.maxDeleteShare');
   }
   for (const key of ['deleteAllowance', 'tombstoneDays'] as const) {
@@ -58,7 +64,11 @@ export function parseSafety(input: Partial<SafetySettings> | null | undefined): 
 
 /** The wipe brake: `known` items were synced with `side`, which now lists none. */
 export function wipeBrake(side: Side, known: number, listed: number, settings: SafetySettings): SafetyStop | null {
-  if (known === 0 || listed > 0 || settings.confirmWipe) return null;
+  oneOfArgument(side, SIDES, 'side');
+  countArgument(known, 'known');
+  countArgument(listed, 'listed');
+  const safety = parseSafety(objectArgument(settings, 'safety'));
+  if (known === 0 || listed > 0 || safety.confirmWipe) return null;
   return {
     kind: 'wipe', side, known,
     message: `the ${side} side had ${known} synced item(s) and now lists none; confirm to mirror the wipe`,
@@ -67,12 +77,28 @@ export function wipeBrake(side: Side, known: number, listed: number, settings: S
 
 /** The deletion budget of one pass over a calendar of `calendarSize` events. */
 export function deletionBudget(deletes: number, calendarSize: number, settings: SafetySettings): SafetyStop | null {
-  const limit = Math.max(settings.deleteAllowance, Math.floor(settings.maxDeleteShare * calendarSize));
-  if (deletes <= limit || settings.confirmDeletions) return null;
+  countArgument(deletes, 'deletes');
+  countArgument(calendarSize, 'calendarSize');
+  const safety = parseSafety(objectArgument(settings, 'safety'));
+  const limit = Math.max(safety.deleteAllowance, Math.floor(safety.maxDeleteShare * calendarSize));
+  if (deletes <= limit || safety.confirmDeletions) return null;
   return {
     kind: 'deletion-budget', deletes, limit,
     message: `the pass would delete ${deletes} item(s), more than the ${limit} allowed for ${calendarSize}; confirm to go on`,
   };
+}
+
+/** A sync window: two local dates or times (model.ts), the end not before the start. */
+export function checkWindow(window: unknown, path: string): SyncWindow {
+  const w = objectArgument(window, path);
+  for (const key of ['start', 'end'] as const) {
+    const local = w[key];
+    if (!isLocalDateTime(local, true) && !isLocalDateTime(local, false)) {
+      throw new CoreError('INVALID_INPUT', `expected a local date or time, got ${describe(local)}`, `${path}.${key}`);
+    }
+  }
+  if ((w.end as string) < (w.start as string)) throw new CoreError('INVALID_INPUT', 'the window ends before it starts', `${path}.end`);
+  return w as unknown as SyncWindow;
 }
 
 /**
@@ -81,7 +107,9 @@ export function deletionBudget(deletes: number, calendarSize: number, settings: 
  * times are compared with a day of slack each side, which covers every zone offset.
  * A series without an end (RRULE without COUNT/UNTIL) is inside once it has started.
  */
-export function isOutsideWindow(series: EventSeries, window: SyncWindow): boolean {
+export function isOutsideWindow(seriesIn: EventSeries, window: SyncWindow): boolean {
+  checkWindow(window, 'window');
+  const series = normaliseSeries(seriesIn);
   const event = series.master ?? series.overrides[0];
   if (!event) return false;
   const start = dayOf(window.start, -1);
@@ -116,7 +144,8 @@ function dayOf(local: LocalDateTime, shiftDays: number): string {
 
 /** Whether a tombstone deleted at `deletedAt` may be purged at `now` (ISO instants). */
 export function tombstoneExpired(deletedAt: string, now: string, settings: SafetySettings = defaultSafety): boolean {
-  const age = Date.parse(now) - Date.parse(deletedAt);
+  const { tombstoneDays } = parseSafety(objectArgument(settings, 'safety'));
+  const age = Date.parse(stringArgument(now, 'now')) - Date.parse(stringArgument(deletedAt, 'deletedAt'));
   if (!Number.isFinite(age)) throw new CoreError('INVALID_INPUT', 'deletedAt and now must be ISO instants', 'tombstone.deletedAt');
-  return age > settings.tombstoneDays * 86_400_000;
+  return age > tombstoneDays * 86_400_000;
 }

@@ -2,6 +2,7 @@
 // Microsoft Graph and Outlook-written iCalendar. The Windows mapping comes from the
 // windows-iana package (CLDR windowsZones.xml), not a hand-typed table.
 import { findIana, findIanaAliases, findWindows } from 'windows-iana';
+import { stringArgument } from './arguments.ts';
 import { CoreError } from './errors.ts';
 
 const intlZones = new Set<string>(Intl.supportedValuesOf('timeZone'));
@@ -24,13 +25,14 @@ function intlAccepts(name: string): boolean {
  * wrongly cased names such as `utc`, which Intl also accepts, are refused.
  */
 export function isIanaZone(name: string): boolean {
+  if (typeof name !== 'string') return false;
   if (name === 'UTC' || intlZones.has(name)) return true;
   return (findIanaAliases(name) as string[]).includes(name) && intlAccepts(name);
 }
 
 /** The IANA zone for a Windows zone name, e.g. `Pacific Standard Time` → `America/Los_Angeles`. */
 export function windowsToIana(windowsName: string): string {
-  const name = windowsName.trim();
+  const name = stringArgument(windowsName, 'windowsName').trim();
   // findIana lists the territory-001 ("golden") zone first.
   const zone = findIana(name).find(isIanaZone);
   if (zone !== undefined && utcAliases.has(zone)) return 'UTC';
@@ -40,6 +42,7 @@ export function windowsToIana(windowsName: string): string {
 
 /** The Windows zone name for an IANA zone, e.g. `Europe/Berlin` → `W. Europe Standard Time`. */
 export function ianaToWindows(ianaName: string): string {
+  stringArgument(ianaName, 'ianaName');
   const candidates = [ianaName, ...findIanaAliases(ianaName)];
   for (const candidate of candidates) {
     const windows = findWindows(candidate)[0];
@@ -56,7 +59,7 @@ export function ianaToWindows(ianaName: string): string {
  * Windows names (Outlook, Exchange).
  */
 export function ianaFromTzid(tzid: string): string | null {
-  const name = tzid.trim();
+  const name = stringArgument(tzid, 'tzid').trim();
   if (utcAliases.has(name) || /^(utc|gmt|z)$/i.test(name)) return 'UTC';
   if (isIanaZone(name)) return name;
   const segments = name.split('/').filter((s) => s !== '');

@@ -4,6 +4,7 @@
 // path, never a crash further in. Validation does not copy: a valid input is returned
 // as is, typed.
 import ICAL from 'ical.js';
+import { describe, stringArgument } from './arguments.ts';
 import { CoreError } from './errors.ts';
 import type {
   Attendee,
@@ -22,12 +23,6 @@ type Obj = Record<string, unknown>;
 
 function fail(path: string, message: string): never {
   throw new CoreError('INVALID_EVENT', message, path || '(root)');
-}
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  return typeof x === 'string' ? `"${x.length > 40 ? `${x.slice(0, 40)}…` : x}"` : typeof x;
 }
 
 function object(x: unknown, path: string): Obj {
@@ -110,6 +105,7 @@ const RRULE_PARTS = new Set([
 
 /** Why `rule` is not an RFC 5545 RRULE value (without the `RRULE:` prefix), or null when it is. */
 export function checkRrule(rule: string): string | null {
+  if (typeof rule !== 'string') return `expected a string, got ${describe(rule)}`;
   if (/^RRULE:/i.test(rule)) return 'write the value without the "RRULE:" prefix';
   const names = rule.split(';').map((part) => part.split('=')[0]?.toUpperCase() ?? '');
   const unknown = names.find((n) => !RRULE_PARTS.has(n));
@@ -204,6 +200,7 @@ function sequence(x: unknown, path: string): number {
 }
 
 export function validateEvent(x: unknown, path = ''): CanonicalEvent {
+  stringArgument(path, 'path');
   const at = (name: string): string => (path ? `${path}.${name}` : name);
   const o = object(x, path);
   nonEmpty(o.uid, at('uid'));

@@ -1,15 +1,17 @@
 // Carries out a slice's planned actions. Calendar-side changes of a slice commit in one
 // transaction with their sync statuses, audit rows and the passes they cause on the
-// other bindings; each remote write is one provider call followed by a small
-// transaction storing its status. A failed remote write leaves the status as it was, so
-// the next pass retries from what it knows.
-import { isConnectorError, type Connector } from '../connectors/connector.ts';
+// other bindings, in a fixed number of statements whatever the slice's size. Remote
+// writes of a slice run a few at a time; their statuses and audit rows commit together
+// once they are answered. A failed remote write leaves the status as it was, so the next
+// pass retries from what it knows.
+import { isConnectorError, type Connector, type ConnectorError, type WriteResult } from '../connectors/connector.ts';
 import type { Action } from '../core/plan.ts';
-import { withTransaction, type Db, type Queryable } from '../store/db.ts';
-import { deleteSeries, lockSeriesVersion, writeSeries, type WriteContext } from '../store/events.ts';
-import { queuePassesForCalendar } from '../store/outbox.ts';
+import { withTransaction, type Db } from '../store/db.ts';
+import { deleteSeriesBatch, lockSeriesVersions, writeSeriesBatch, type SeriesWrite, type WriteContext } from '../store/event-writes.ts';
+import { calendarChanged } from '../store/outbox.ts';
 import { recordConflict, recordOperations, type OperationRecord } from '../store/passes.ts';
-import { deleteStatus, quarantineStatus, setStatusEtag, upsertStatus } from '../store/sync-status.ts';
+import { upsertStatuses } from '../store/sync-status.ts';
+import { StatusChanges } from './status-changes.ts';
 
 export interface PassStats {
   pulled: number;
@@ -38,6 +40,8 @@ export interface ApplyContext {
   stats: PassStats;
   /** Per event, the calendar version this pass last saw or wrote it at. */
   seenAt: Map<string, number>;
+  /** Remote writes kept in flight at once. */
+  writeConcurrency: number;
   now(): Date;
 }
 
@@ -72,67 +76,79 @@ function operation(ctx: ApplyContext, action: Action, status: OperationRecord['s
   };
 }
 
-async function storeNext(db: Queryable, ctx: ApplyContext, eventId: string, remoteId: string, etag: string | null, next: Action['next']): Promise<void> {
-  if (next === 'drop') await deleteStatus(db, ctx.bindingId, eventId);
-  else if (next) await upsertStatus(db, ctx.tenantId, ctx.bindingId, { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash });
+function statusesOf(ctx: ApplyContext): StatusChanges {
+  return new StatusChanges(ctx);
+}
+
+function writesCalendar(action: Action): action is Action & { eventId: string } {
+  return action.eventId !== null
+    && ((action.side === 'calendar' && (action.op === 'update' || action.op === 'delete')) || (action.op === 'merge' && action.writeCalendar));
 }
 
 /**
  * The calendar side of a slice in one transaction: creates, updates and deletes of
  * calendar events, status-only skips, the calendar half of merges, conflicts and
- * quarantines. Merges with a remote write keep their old status until
- * applyRemoteSide stores the new one.
+ * quarantines. A merge with a remote write holds the remote's content as its base
+ * until applyRemoteWrites stores the merged one. Deletes are applied after the writes.
  */
 export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], versions: Map<string, number>): Promise<void> {
   if (actions.length === 0) return;
-  await withTransaction(ctx.db, async (tx) => {
+  const written = await withTransaction(ctx.db, async (tx) => {
     const write: WriteContext = { tenantId: ctx.tenantId, calendarId: ctx.calendarId, actor: `binding:${ctx.bindingId}`, passId: ctx.passId };
-    for (const action of actions) {
-      const writesCalendar = (action.side === 'calendar' && (action.op === 'update' || action.op === 'delete')) || (action.op === 'merge' && action.writeCalendar);
-      if (!writesCalendar || !action.eventId) continue;
-      if ((await lockSeriesVersion(tx, ctx.tenantId, ctx.calendarId, action.eventId)) !== (versions.get(action.eventId) ?? 0)) throw new StaleSlice(action.eventId);
+    const locked = actions.filter(writesCalendar).map((a) => a.eventId);
+    for (const [eventId, version] of await lockSeriesVersions(tx, ctx.tenantId, ctx.calendarId, locked)) {
+      if (version !== (versions.get(eventId) ?? 0)) throw new StaleSlice(eventId);
     }
-    const operations: OperationRecord[] = [];
-    const written = new Map<string, number>();
-    let calendarChanged = false;
+
+    const seriesWrites: Array<{ action: Action; write: SeriesWrite }> = [];
     for (const action of actions) {
+      if (action.side === 'calendar' && (action.op === 'create' || action.op === 'update')) {
+        seriesWrites.push({ action, write: { eventId: action.op === 'update' ? action.eventId : null, series: action.series } });
+      } else if (action.op === 'merge' && action.writeCalendar) {
+        seriesWrites.push({ action, write: { eventId: action.eventId, series: action.result.merged } });
+      }
+    }
+    const results = await writeSeriesBatch(tx, write, seriesWrites.map((w) => w.write)).catch((error: { code?: string }) => {
+      // Another binding created the same iCalUID meanwhile: plan again to link to it.
+      throw error.code === uniqueViolation ? new StaleSlice(null) : error;
+    });
+    const resultOf = new Map(seriesWrites.map((w, i) => [w.action, results[i]!]));
+    const deletes = actions.filter((a): a is Action & { op: 'delete'; eventId: string } => a.side === 'calendar' && a.op === 'delete' && a.eventId !== null);
+    const deleted = await deleteSeriesBatch(tx, write, deletes.map((a) => a.eventId));
+
+    const statuses = statusesOf(ctx);
+    const operations: OperationRecord[] = [];
+    const versionsWritten = new Map<string, number>();
+    let calendarWasChanged = deleted.some((n) => n > 0);
+    for (const action of actions) {
+      const result = resultOf.get(action);
+      if (result) {
+        if (result.version !== null) versionsWritten.set(result.eventId, result.version);
+        calendarWasChanged ||= result.changed > 0;
+      }
       switch (action.op) {
         case 'create':
         case 'update':
         case 'delete': {
-          const calendarAction = action as CalendarWrite;
-          if (calendarAction.op === 'delete') {
-            calendarChanged = (await deleteSeries(tx, write, calendarAction.eventId)) > 0 || calendarChanged;
-            await deleteStatus(tx, ctx.bindingId, calendarAction.eventId);
-          } else {
-            const { eventId, changed, version } = await writeSeries(tx, write, calendarAction.eventId, calendarAction.series).catch((error: { code?: string }) => {
-              // Another binding created the same iCalUID meanwhile: plan again to link to it.
-              throw error.code === uniqueViolation ? new StaleSlice(null) : error;
-            });
-            if (version !== null) written.set(eventId, version);
-            calendarChanged = changed > 0 || calendarChanged;
-            await storeNext(tx, ctx, eventId, calendarAction.remoteId!, calendarAction.etag, calendarAction.next);
-          }
+          if (action.side !== 'calendar') break;
+          if (action.op === 'delete') statuses.delete(action.eventId);
+          else statuses.store(result!.eventId, action.remoteId!, action.etag, action.next);
           ctx.stats.calendarWrites++;
-          operations.push(operation(ctx, action, 'applied', { after: calendarAction.op === 'delete' ? null : calendarAction.series }));
+          // The content written is in event_history under this pass; the row names the event.
+          operations.push(operation(ctx, action, 'applied', action.op === 'delete' ? {} : { eventId: result!.eventId }));
           break;
         }
         case 'merge': {
-          if (action.writeCalendar) {
-            const merged = await writeSeries(tx, write, action.eventId, action.result.merged);
-            if (merged.version !== null) written.set(action.eventId, merged.version);
-            calendarChanged = merged.changed > 0 || calendarChanged;
-            ctx.stats.calendarWrites++;
-          }
-          // With a remote write still to make, the status moves only once it succeeds.
-          if (!action.writeRemote) await storeNext(tx, ctx, action.eventId, action.remoteId, action.etag, action.next);
+          if (action.writeCalendar) ctx.stats.calendarWrites++;
+          // With a remote write still to make, the remote's content is the base until it lands.
+          statuses.store(action.eventId, action.remoteId, action.etag, action.writeRemote ? action.remoteBase : action.next);
           operations.push(operation(ctx, action, 'applied', { after: { decisions: action.result.decisions } }));
           break;
         }
         case 'skip': {
           ctx.stats.skipped++;
-          if (action.eventId && action.next) await storeNext(tx, ctx, action.eventId, action.remoteId!, action.etag, action.next);
-          else if (action.eventId && action.etag) await setStatusEtag(tx, ctx.bindingId, action.eventId, action.etag);
+          if (action.eventId && action.next) statuses.store(action.eventId, action.remoteId!, action.etag, action.next);
+          else if (action.eventId && action.etag) statuses.seen(action.eventId, action.etag);
           operations.push(operation(ctx, action, 'skipped'));
           break;
         }
@@ -144,94 +160,134 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
               fields: [conflict.field], base: conflict.base, ours: conflict.calendar, theirs: conflict.remote,
             });
           }
-          if (action.quarantine) await quarantineStatus(tx, ctx.bindingId, action.eventId, { reason: action.reason });
+          if (action.quarantine) statuses.quarantine(action.eventId, { reason: action.reason });
           operations.push(operation(ctx, action, 'applied'));
           break;
         }
         case 'quarantine': {
           ctx.stats.quarantined++;
-          if (action.eventId) await quarantineStatus(tx, ctx.bindingId, action.eventId, action.error);
+          if (action.eventId) statuses.quarantine(action.eventId, action.error);
           operations.push(operation(ctx, action, 'applied', { error: action.error }));
           break;
         }
       }
     }
-    await recordOperations(tx, ctx.tenantId, ctx.bindingId, ctx.passId, operations);
-    if (calendarChanged) await queuePassesForCalendar(tx, ctx.tenantId, ctx.calendarId, ctx.bindingId, ctx.debounceMs);
-    return written;
-  }).then((written) => {
-    for (const [eventId, version] of written) ctx.seenAt.set(eventId, Math.max(ctx.seenAt.get(eventId) ?? 0, version));
+    await statuses.flush(tx);
+    await recordOperations(tx, ctx, ctx.passId, operations);
+    if (calendarWasChanged) await calendarChanged(tx, ctx.tenantId, ctx.calendarId, ctx.debounceMs, ctx.bindingId);
+    return versionsWritten;
   });
+  for (const [eventId, version] of written) ctx.seenAt.set(eventId, Math.max(ctx.seenAt.get(eventId) ?? 0, version));
 }
 
-/**
- * One remote write (or the remote half of a merge). Throws only for errors that end
- * the pass (rate limited, auth revoked); other failures are recorded and counted.
- */
-export async function applyRemoteSide(ctx: ApplyContext, action: Action): Promise<void> {
+type RemoteCall = Exclude<Action, { op: 'skip' | 'conflict' | 'quarantine' }>;
+
+export function isRemoteCall(action: Action): action is RemoteCall {
+  return isRemoteWrite(action) || (action.op === 'merge' && action.writeRemote);
+}
+
+type Outcome = { action: RemoteCall; written: WriteResult | null } | { action: RemoteCall; error: ConnectorError };
+
+async function call(ctx: ApplyContext, action: RemoteCall): Promise<WriteResult | null> {
   const { connector, remoteCalendarId: cal } = ctx;
-  try {
-    switch (action.op) {
-      case 'create': {
-        if (action.side !== 'remote') return;
-        // Recorded before the call, so a lost answer is adopted rather than duplicated.
-        if (action.next && action.next !== 'drop') {
-          await upsertStatus(ctx.db, ctx.tenantId, ctx.bindingId, {
-            eventId: action.eventId, remoteId: `pending:${action.eventId}`, etag: null, base: action.next.base, contentHash: action.next.contentHash, pending: true,
-          });
-        }
-        const written = await connector.create(cal, action.series, { calsyncId: action.calsyncId });
-        await finishRemote(ctx, action, action.eventId, written.remoteId, written.etag);
-        return;
-      }
-      case 'update': {
-        if (action.side !== 'remote') return;
-        const written = await connector.update(cal, action.remoteId, action.series, { ifMatch: action.ifMatch });
-        await finishRemote(ctx, action, action.eventId, written.remoteId, written.etag);
-        return;
-      }
-      case 'delete': {
-        if (action.side !== 'remote') return;
-        await connector.delete(cal, action.remoteId, { ifMatch: action.ifMatch });
-        await withTransaction(ctx.db, async (tx) => {
-          if (action.eventId) await deleteStatus(tx, ctx.bindingId, action.eventId);
-          await recordOperations(tx, ctx.tenantId, ctx.bindingId, ctx.passId, [operation(ctx, action, 'applied')]);
-        });
-        ctx.stats.remoteWrites++;
-        return;
-      }
-      case 'merge': {
-        if (!action.writeRemote) return;
-        const written = await connector.update(cal, action.remoteId, action.remoteSeries, { ifMatch: action.ifMatch });
-        await finishRemote(ctx, action, action.eventId, written.remoteId, written.etag);
-        return;
-      }
-      default:
-        return;
+  switch (action.op) {
+    case 'create':
+      return connector.create(cal, action.series, { calsyncId: (action as Extract<RemoteCall, { side: 'remote'; op: 'create' }>).calsyncId });
+    case 'update':
+      return connector.update(cal, action.remoteId!, action.series, { ifMatch: (action as Extract<RemoteCall, { side: 'remote'; op: 'update' }>).ifMatch });
+    case 'delete': {
+      const remote = action as Extract<RemoteCall, { side: 'remote'; op: 'delete' }>;
+      await connector.delete(cal, remote.remoteId, { ifMatch: remote.ifMatch });
+      return null;
     }
-  } catch (error) {
-    if (!isConnectorError(error) || error.kind === 'rate-limited' || error.kind === 'auth-revoked') throw error;
-    if (error.kind === 'permanent' && action.eventId) {
-      // Retrying cannot help: the item is set aside with its error, the rest goes on.
-      ctx.stats.quarantined++;
-      await quarantineStatus(ctx.db, ctx.bindingId, action.eventId, { kind: error.kind, message: error.message });
-    } else {
-      ctx.stats.failed++;
-      // The etag the write was sent with is the newest seen; keeping it lets the next
-      // pass retry without a 412 that its cursor would never explain.
-      const ifMatch = 'ifMatch' in action ? action.ifMatch : null;
-      if (action.eventId && ifMatch && error.kind !== 'precondition-failed') await setStatusEtag(ctx.db, ctx.bindingId, action.eventId, ifMatch);
-    }
-    await recordOperations(ctx.db, ctx.tenantId, ctx.bindingId, ctx.passId, [
-      operation(ctx, action, 'failed', { error: { kind: error.kind, message: error.message } }),
-    ]);
+    case 'merge':
+      return connector.update(cal, action.remoteId, action.remoteSeries, { ifMatch: action.ifMatch });
   }
 }
 
-async function finishRemote(ctx: ApplyContext, action: Action, eventId: string, remoteId: string, etag: string): Promise<void> {
-  await withTransaction(ctx.db, async (tx) => {
-    await storeNext(tx, ctx, eventId, remoteId, etag, action.next);
-    await recordOperations(tx, ctx.tenantId, ctx.bindingId, ctx.passId, [operation(ctx, action, 'applied', { remoteId })]);
+/**
+ * Runs `work` on every item with at most `limit` running at once; stops starting new
+ * ones once `stop()` is true. (A dozen lines do not warrant a dependency.)
+ */
+async function eachConcurrently<T>(items: T[], limit: number, stop: () => boolean, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !stop()) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+/** The last-modified instant of the remote version a write was planned against. */
+function seenUpdatedAt(action: RemoteCall): string | null {
+  if (action.op === 'merge') return action.remoteBase?.remoteUpdatedAt ?? null;
+  return action.next && action.next !== 'drop' ? action.next.remoteUpdatedAt : null;
+}
+
+function withWrittenAt(next: Action['next'], updatedAt: string | null): Action['next'] {
+  if (!next || next === 'drop' || updatedAt === null) return next;
+  const later = next.remoteUpdatedAt !== null && Date.parse(next.remoteUpdatedAt) > Date.parse(updatedAt);
+  return { ...next, remoteUpdatedAt: later ? next.remoteUpdatedAt : updatedAt };
+}
+
+/**
+ * The remote writes of a slice (and the remote halves of merges), a few at a time.
+ * Creates are recorded as pending before any call, so a lost answer is adopted rather
+ * than duplicated. Errors that end the pass (rate limited, auth revoked, not a connector
+ * error) stop new calls; the answered ones are stored, then the error is thrown. Other
+ * failures are recorded and counted.
+ */
+export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): Promise<void> {
+  const calls = actions.filter(isRemoteCall);
+  if (calls.length === 0) return;
+  await upsertStatuses(ctx.db, ctx, calls.flatMap((action) =>
+    action.op === 'create' && action.side === 'remote' && action.next && action.next !== 'drop'
+      ? [{ eventId: action.eventId, remoteId: `pending:${action.eventId}`, etag: null, base: action.next.base, contentHash: action.next.contentHash, pending: true }]
+      : []));
+  const outcomes: Outcome[] = [];
+  let fatal: { error: unknown } | null = null;
+  await eachConcurrently(calls, ctx.writeConcurrency, () => fatal !== null, async (action) => {
+    try {
+      outcomes.push({ action, written: await call(ctx, action) });
+    } catch (error) {
+      if (!isConnectorError(error) || error.kind === 'rate-limited' || error.kind === 'auth-revoked') fatal ??= { error };
+      else outcomes.push({ action, error });
+    }
   });
-  ctx.stats.remoteWrites++;
+  await withTransaction(ctx.db, async (tx) => {
+    const statuses = statusesOf(ctx);
+    const operations: OperationRecord[] = [];
+    for (const outcome of outcomes) {
+      const { action } = outcome;
+      if ('written' in outcome) {
+        if (action.op === 'delete') {
+          if (action.eventId) statuses.delete(action.eventId);
+        } else {
+          // The written version's own modification time, where the provider answers with one.
+          const next = withWrittenAt(action.next, outcome.written!.updatedAt ?? null);
+          if (action.op === 'create' && action.side === 'remote' && next && next !== 'drop') statuses.confirmCreate(action.eventId, outcome.written!.remoteId, outcome.written!.etag, next);
+          else statuses.store(action.eventId!, outcome.written!.remoteId, outcome.written!.etag, next);
+        }
+        ctx.stats.remoteWrites++;
+        operations.push(operation(ctx, action, 'applied', outcome.written ? { remoteId: outcome.written.remoteId } : {}));
+        continue;
+      }
+      const { error } = outcome;
+      if (error.kind === 'permanent' && action.eventId) {
+        // Retrying cannot help: the item is set aside with its error, the rest goes on.
+        ctx.stats.quarantined++;
+        statuses.quarantine(action.eventId, { kind: error.kind, message: error.message });
+      } else {
+        ctx.stats.failed++;
+        // The version the write was sent against is the newest seen; keeping its etag and
+        // last-modified instant lets the next pass retry without a 412 that its cursor
+        // would never explain, and recognise a replay of an older version as stale.
+        const ifMatch = 'ifMatch' in action ? action.ifMatch : null;
+        if (action.eventId && ifMatch && error.kind !== 'precondition-failed') statuses.seen(action.eventId, ifMatch, seenUpdatedAt(action));
+      }
+      operations.push(operation(ctx, action, 'failed', { error: { kind: error.kind, message: error.message } }));
+    }
+    await statuses.flush(tx);
+    await recordOperations(tx, ctx, ctx.passId, operations);
+  });
+  if (fatal) throw (fatal as { error: unknown }).error;
 }

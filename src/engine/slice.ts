@@ -28,11 +28,11 @@ export interface Slice {
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function loadSlice(db: Queryable, scope: SliceScope, items: RemoteItem[], eventIds: string[]): Promise<Slice> {
-  const { tenantId, calendarId, bindingId } = scope;
+  const { tenantId, calendarId } = scope;
   const stamped = items.map((i) => i.calsyncId).filter((id): id is string => id !== null && uuidPattern.test(id));
   const statuses = new Map<string, SyncStatus>();
-  for (const status of await statusesByRemoteIds(db, bindingId, items.map((i) => i.remoteId))) statuses.set(status.eventId, status);
-  for (const status of await statusesByEventIds(db, bindingId, [...new Set([...stamped, ...eventIds])])) statuses.set(status.eventId, status);
+  for (const status of await statusesByRemoteIds(db, scope, items.map((i) => i.remoteId))) statuses.set(status.eventId, status);
+  for (const status of await statusesByEventIds(db, scope, [...new Set([...stamped, ...eventIds])])) statuses.set(status.eventId, status);
 
   const uids = [...new Set(items.flatMap((i) => (i.deleted ? [] : [i.series.uid.trim()])))];
   const ids = [...new Set([...statuses.keys(), ...stamped, ...eventIds])];
@@ -50,6 +50,6 @@ export async function loadSlice(db: Queryable, scope: SliceScope, items: RemoteI
   }
   // Statuses of the events found by UID come along, so a bound event is never linked twice.
   const extra = [...calendar.keys()].filter((id) => !statuses.has(id));
-  for (const status of await statusesByEventIds(db, bindingId, extra)) statuses.set(status.eventId, status);
+  for (const status of await statusesByEventIds(db, scope, extra)) statuses.set(status.eventId, status);
   return { statuses: [...statuses.values()], calendar: [...calendar.values()], versions };
 }

@@ -54,7 +54,7 @@ const bindingBody = {
   },
 } as const;
 
-function accountResource(account: Account): object {
+export function accountResource(account: Account): object {
   const { id, provider, displayName, login, serverUrl, state, stateReason, createdAt } = account;
   return { id, provider, displayName, login, serverUrl, state, stateReason, createdAt };
 }

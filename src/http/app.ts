@@ -2,27 +2,48 @@
 // Tests call inject(); `calsync serve` and `calsync api` call listen().
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { WorkerUtils } from 'graphile-worker';
 import { CalsyncError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { CalendarNotices } from '../store/calendar-notices.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
-import { adminRoutes } from './admin.ts';
+import type { WebhookPolicy } from '../jobs/webhook-address.ts';
+import { adminGoogleRoutes } from './admin-google.ts';
 import { adminSyncRoutes } from './admin-sync.ts';
+import { batchRoutes } from './batch.ts';
 import type { ProviderProbes } from './providers.ts';
 import { requireApiKey } from './auth.ts';
 import { calendarRoutes } from './calendars.ts';
+import { channelRoutes } from './channels.ts';
+import { eventReadRoutes } from './events-read.ts';
+import { eventStreamRoutes } from './events-stream.ts';
+import { eventWriteRoutes } from './events-write.ts';
 import { errorHandler } from './errors.ts';
+import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
+import { openApiRoutes } from './openapi.ts';
+import { KeyRateLimiter, type RateLimit } from './rate-limit.ts';
+import { PushIngress } from './push-ingress.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export interface HttpDeps {
   db: Db;
   secrets: Secrets;
   providers: ProviderProbes;
+  /** Where watch channels may deliver (https, and the private-address guard). */
+  webhooks: WebhookPolicy;
   logger: Logger;
   metrics: Metrics;
-  queue: Pick<WorkerUtils, 'addJobs'>;
   bodyLimitBytes: number;
+  /** Debounce of the passes an app write queues on the calendar's bindings (default 500 ms). */
+  debounceMs?: number;
+  /** How long deletions are kept and sync tokens stay valid (default 30 days). */
+  tombstoneMs?: number;
+  /** Requests per API key (rate-limit.ts); absent: no limit. */
+  rateLimit?: RateLimit;
+  now?: () => Date;
+  /** How often an idle event stream gets a comment line (default 25 s). */
+  streamHeartbeatMs?: number;
 }
 
 export async function build(deps: HttpDeps): Promise<FastifyInstance> {
@@ -43,12 +64,37 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  const now = deps.now ?? (() => new Date());
+  const limiter = deps.rateLimit ? new KeyRateLimiter(deps.rateLimit, () => now().getTime()) : null;
+  // First, so it sees every route registered after it.
+  await openApiRoutes(app);
+  // The LISTEN connection behind event streams is opened by the first stream, not here.
+  const notices = new CalendarNotices(deps.db, { onError: (error) => deps.logger.warn({ err: error }, 'calendar notice connection lost; reconnecting') });
+  const openStreams = new Set<() => void>();
+  // Streams never end on their own: end them before the server waits for its connections.
+  app.addHook('preClose', async () => {
+    for (const end of [...openStreams]) end();
+  });
+  app.addHook('onClose', () => notices.close());
+
   healthRoutes(app, deps);
+  // Provider webhooks authenticate with their channel's token, not an API key.
+  const ingress = new PushIngress(deps.db, { debounceMs: deps.debounceMs ?? 500, logger: deps.logger });
+  app.addHook('onClose', () => ingress.drain());
+  webhookRoutes(app, { ingress });
   await app.register(async (authenticated) => {
     requireApiKey(authenticated, deps.db);
+    limiter?.register(authenticated);
     calendarRoutes(authenticated, deps);
-    adminRoutes(authenticated, deps);
+    eventReadRoutes(authenticated, { db: deps.db, syncTokenMs: deps.tombstoneMs ?? 30 * 86_400_000, now });
+    eventWriteRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
+    freeBusyRoutes(authenticated, { db: deps.db });
+    eventStreamRoutes(authenticated, { db: deps.db, notices, heartbeatMs: deps.streamHeartbeatMs ?? 25_000, openStreams });
+    channelRoutes(authenticated, { db: deps.db, secrets: deps.secrets, webhooks: deps.webhooks, now });
     adminSyncRoutes(authenticated, deps);
+    // Its own scope, so only the batch routes read multipart/mixed bodies.
+    await authenticated.register(async (scope) => batchRoutes(scope, { inject: (options) => app.inject(options), limiter }));
+    adminGoogleRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers: deps.providers, now });
   });
   return app;
 }

@@ -1,14 +1,15 @@
 // Turns any error into calsync's JSON error body, shaped like Google's API errors so
-// Google client libraries surface them, plus calsync's own code and fix:
+// Google client libraries surface them (the reason is Google's for the same error,
+// e.g. notFound, fullSyncRequired, conditionNotMet), plus calsync's own code and fix:
 //   {"error": {"code": 404, "message": "...", "status": "NOT_FOUND",
-//              "errors": [{"domain": "calsync", "reason": "NOT_FOUND", "message": "..."}],
+//              "errors": [{"domain": "global", "reason": "notFound", "message": "..."}],
 //              "calsync": {"code": "NOT_FOUND", "hint": "..."}}}
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CalsyncError, errorCatalogue, type ErrorCode } from '../errors.ts';
+import { CalsyncError, errorCatalogue, googleReasonOf, type ErrorCode } from '../errors.ts';
 
 const canonicalStatus: Record<number, string> = {
   400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED', 409: 'ALREADY_EXISTS', 410: 'GONE', 412: 'FAILED_PRECONDITION',
+  405: 'METHOD_NOT_ALLOWED', 409: 'ALREADY_EXISTS', 410: 'NOT_FOUND', 412: 'FAILED_PRECONDITION',
   413: 'INVALID_ARGUMENT', 415: 'INVALID_ARGUMENT', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE',
 };
 
@@ -34,12 +35,15 @@ export function toCalsyncError(error: unknown): CalsyncError {
 
 export function errorBody(error: CalsyncError): object {
   const { status } = errorCatalogue[error.code];
+  const google = googleReasonOf(error.code) ?? { domain: 'calsync', reason: error.code };
+  // A parameter the message is about (e.g. timeMax) is named where Google names one.
+  const location = typeof error.details.parameter === 'string' ? { locationType: 'parameter', location: error.details.parameter } : {};
   return {
     error: {
       code: status,
       message: error.message,
       status: canonicalStatus[status] ?? 'UNKNOWN',
-      errors: [{ domain: 'calsync', reason: error.code, message: error.message }],
+      errors: [{ ...google, ...location, message: error.message }],
       calsync: { code: error.code, hint: error.hint },
     },
   };
@@ -48,5 +52,7 @@ export function errorBody(error: CalsyncError): object {
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const failure = toCalsyncError(error);
   if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+  // RFC 9110 Retry-After in whole seconds, as Google sends it with 429.
+  if (typeof failure.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(failure.details.retryAfterSeconds));
   void reply.status(failure.status).send(errorBody(failure));
 }

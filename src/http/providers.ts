@@ -1,9 +1,27 @@
 // What the HTTP layer may ask of providers while connecting an account; the composition
 // root supplies it with the real fetch and the URL guard.
 import type { Discovery } from '../connectors/caldav/index.ts';
+import type { GoogleCalendarEntry } from '../connectors/google/oauth.ts';
+import type { GoogleCredentials } from '../connectors/google/index.ts';
+
+export interface GoogleConnection {
+  credentials: GoogleCredentials;
+  /** The account's address. */
+  login: string;
+  calendars: GoogleCalendarEntry[];
+}
+
+export interface GoogleAuthorization {
+  /** The consent URL for `redirectUri`, and the PKCE verifier to keep until the code returns. */
+  authorizationRequest(input: { redirectUri: string; state: string; loginHint?: string }): Promise<{ url: string; codeVerifier: string }>;
+  /** The code exchanged for tokens, and the account's calendars. */
+  connect(input: { code: string; codeVerifier: string; redirectUri: string }): Promise<GoogleConnection>;
+}
 
 export interface ProviderProbes {
   discoverCalDav(login: { serverUrl: string; username: string; password: string }): Promise<Discovery>;
   /** Reads a feed once; the number of event series in it. */
   probeIcs(url: string): Promise<number>;
+  /** Google's OAuth flow; CONFIG_INVALID when calsync has no Google client configured. */
+  google: GoogleAuthorization;
 }

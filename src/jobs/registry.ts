@@ -3,18 +3,34 @@
 // their dependencies from the registry, never from globals.
 import type { AddJobsJobSpec, Job, JobHelpers, Task, TaskList, TaskSpec, WorkerUtils } from 'graphile-worker';
 import { CalsyncError } from '../errors.ts';
+import type { PushSettings } from '../engine/push-channels.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import type { Db } from '../store/db.ts';
+import type { WatchDeliveryDeps } from './deliver-watch.ts';
 
 export interface TaskDeps {
   db: Db;
   /** Identifies this worker process in probes and logs. */
   workerName: string;
   engine: EngineDeps;
+  /** How long deletions are kept for sync tokens (CALSYNC_TOMBSTONE_DAYS). */
+  tombstoneMs: number;
+  /** Webhook delivery of watch channels; a worker without it fails deliver_watch jobs (tests of other tasks). */
+  delivery?: WatchDeliveryDeps;
+  /** Provider push channels; without them (no CALSYNC_WEBHOOK_URL) bindings are only polled. */
+  push?: PushSettings;
+}
+
+/** When a periodic task runs: graphile-worker's crontab, which enqueues each run once across all workers. */
+export interface TaskSchedule {
+  /** Crontab time fields, in UTC (e.g. `17 * * * *`: every hour at minute 17). */
+  match: string;
+  maxAttempts: number;
 }
 
 export interface TaskDefinition<P> {
   name: string;
+  schedule?: TaskSchedule;
   parse(payload: unknown): P;
   run(payload: P, deps: TaskDeps, helpers: JobHelpers): Promise<void>;
 }

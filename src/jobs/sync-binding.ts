@@ -3,6 +3,7 @@
 import { syncBinding, type PassRequest } from '../engine/sync-pass.ts';
 import { nextPollSeconds } from '../engine/polling.ts';
 import { passJobKey, syncBindingTask } from '../store/outbox.ts';
+import { pushHealthySql } from '../store/push-channels.ts';
 import type { PassTrigger } from '../store/passes.ts';
 import { defineTask, invalidPayload } from './registry.ts';
 
@@ -34,13 +35,13 @@ export const syncBindingJob = defineTask<SyncBindingPayload>({
     log.info({ outcome: result.outcome, stats: result.stats, stop: result.stop?.kind, error: result.error }, 'pass finished');
     if (result.outcome === 'busy' || result.outcome === 'paused') return;
     // Rate limited: the provider said when; otherwise poll adaptively.
-    const { rows: [binding] } = await deps.db.query<{ poll_interval_seconds: number; previous: number | null }>(
-      `select poll_interval_seconds, extract(epoch from next_poll_at - last_pass_started_at)::int as previous
+    const { rows: [binding] } = await deps.db.query<{ poll_interval_seconds: number; previous: number | null; push_healthy: boolean }>(
+      `select poll_interval_seconds, extract(epoch from next_poll_at - last_pass_started_at)::int as previous, ${pushHealthySql} as push_healthy
          from bindings where id = $1 and state = 'active'`, [payload.bindingId]);
     if (!binding) return;
     const changed = result.stats.calendarWrites + result.stats.remoteWrites > 0;
     const seconds = result.retryAfterSeconds ?? nextPollSeconds({
-      baseSeconds: binding.poll_interval_seconds, previousSeconds: binding.previous, changed, random: Math.random(),
+      baseSeconds: binding.poll_interval_seconds, previousSeconds: binding.previous, changed, random: Math.random(), pushHealthy: binding.push_healthy,
     });
     const runAt = new Date(deps.engine.now().getTime() + seconds * 1000);
     await deps.db.query('update bindings set next_poll_at = $2 where id = $1', [payload.bindingId, runAt]);

@@ -1,6 +1,17 @@
 // Every task calsync's workers run.
+import { purgeTombstonesJob } from './purge-tombstones.ts';
+import { deliverWatchJob } from './deliver-watch.ts';
 import { queueProbe } from './queue-probe.ts';
+import { renewPushChannelsJob } from './renew-push-channels.ts';
+import { stopPushChannelJob } from './stop-push-channel.ts';
 import type { TaskDefinition } from './registry.ts';
 import { syncBindingJob } from './sync-binding.ts';
 
-export const allTasks: Array<TaskDefinition<never>> = [queueProbe as TaskDefinition<never>, syncBindingJob as TaskDefinition<never>];
+export const allTasks: Array<TaskDefinition<never>> = [
+  queueProbe as TaskDefinition<never>,
+  syncBindingJob as TaskDefinition<never>,
+  purgeTombstonesJob as TaskDefinition<never>,
+  deliverWatchJob as TaskDefinition<never>,
+  renewPushChannelsJob as TaskDefinition<never>,
+  stopPushChannelJob as TaskDefinition<never>,
+];

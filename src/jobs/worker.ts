@@ -1,7 +1,9 @@
 // A graphile-worker runner inside a calsync process (`calsync serve` or `calsync worker`).
-import { run, type Runner, type Logger } from 'graphile-worker';
+import { parseCronItems, run, type Runner, type Logger, type ParsedCronItem } from 'graphile-worker';
 import type { Db } from '../store/db.ts';
+import type { PushSettings } from '../engine/push-channels.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
+import type { WatchDeliveryDeps } from './deliver-watch.ts';
 import { buildTaskList, type TaskDefinition } from './registry.ts';
 
 export interface WorkerOptions {
@@ -9,20 +11,42 @@ export interface WorkerOptions {
   concurrency: number;
   workerName: string;
   engine: EngineDeps;
+  delivery?: WatchDeliveryDeps;
+  push?: PushSettings;
   tasks: Array<TaskDefinition<never>>;
   logger: Logger;
+  /** How long deletions are kept for sync tokens (default 30 days). */
+  tombstoneMs?: number;
   onDone?: (task: string, outcome: 'ok' | 'error') => void;
 }
 
+/**
+ * The crontab of the tasks that have a schedule. graphile-worker records each run it
+ * enqueues (`_private_known_crontabs`), so many workers enqueue a run once; without
+ * backfill, runs missed while no worker ran are skipped rather than made up at start.
+ * One queue per task keeps a slow run from overlapping the next.
+ */
+function cronItemsOf(tasks: Array<TaskDefinition<never>>): ParsedCronItem[] {
+  return parseCronItems(tasks.flatMap((task) => (task.schedule ? [{
+    task: task.name, identifier: task.name, match: task.schedule.match,
+    options: { backfillPeriod: 0, maxAttempts: task.schedule.maxAttempts, queueName: task.name, jobKey: task.name },
+  }] : [])));
+}
+
 export async function startWorker(options: WorkerOptions): Promise<Runner> {
+  const deps = {
+    db: options.db, workerName: options.workerName, engine: options.engine, tombstoneMs: options.tombstoneMs ?? 30 * 86_400_000,
+    ...(options.delivery ? { delivery: options.delivery } : {}),
+    ...(options.push ? { push: options.push } : {}),
+  };
   return run({
     pgPool: options.db,
     concurrency: options.concurrency,
     noHandleSignals: true,
-    // No cron file: scheduled work is enqueued by calsync's own jobs.
-    parsedCronItems: [],
+    // No cron file: the schedules are the tasks' own.
+    parsedCronItems: cronItemsOf(options.tasks),
     logger: options.logger,
-    taskList: buildTaskList(options.tasks, { db: options.db, workerName: options.workerName, engine: options.engine }, options.onDone),
+    taskList: buildTaskList(options.tasks, deps, options.onDone),
     preset: {
       worker: {
         // Completions of jobs finishing within 2 ms share one UPDATE, so bursts of short

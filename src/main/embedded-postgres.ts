@@ -36,6 +36,8 @@ export interface EmbeddedPostgresOptions {
    */
   attach?: boolean;
   onLog?: (line: string) => void;
+  /** Aborted (a signal during start-up): stop waiting, stop the server and throw. */
+  signal?: AbortSignal;
 }
 
 interface Binaries {
@@ -115,7 +117,27 @@ function assertTraversable(dir: string, user: RunAs): void {
   }
 }
 
+// /proc, /sys and /dev hold no real files (and /dev's are gone after a reboot); Node 20's
+// recursive mkdir under /proc never returns, spinning at 100% CPU, so these are refused
+// before it is called. Symbolic links are followed as far as the path exists.
+const virtualFileSystems = ['/proc', '/sys', '/dev'];
+
+function virtualFileSystemOf(dir: string): string | undefined {
+  let existing = dir;
+  const rest: string[] = [];
+  while (!fs.existsSync(existing) && existing !== path.dirname(existing)) {
+    rest.unshift(path.basename(existing));
+    existing = path.dirname(existing);
+  }
+  const real = path.join(fs.realpathSync(existing), ...rest);
+  return virtualFileSystems.find((root) => real === root || real.startsWith(`${root}/`));
+}
+
 function ensureWritableDir(dir: string): void {
+  const virtual = virtualFileSystemOf(dir);
+  if (virtual) {
+    throw new CalsyncError('DATA_DIR_NOT_WRITABLE', `the data folder ${dir} is in ${virtual}, a virtual file system that cannot hold calsync's data`, { dir });
+  }
   try {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
@@ -222,9 +244,11 @@ function lastLogLines(logFile: string, count: number): string {
   }
 }
 
-async function waitUntilReady(child: ChildProcess, url: string, logFile: string): Promise<void> {
+async function waitUntilReady(child: ChildProcess, url: string, logFile: string, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
+  // A server on an existing data folder is ready in 50-150 ms: poll soon, then back off.
+  for (let delayMs = 10; ; delayMs = Math.min(delayMs * 2, 100)) {
+    signal?.throwIfAborted();
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new CalsyncError('EMBEDDED_POSTGRES_FAILED', `the embedded Postgres exited while starting: ${lastLogLines(logFile, 3)}`);
     }
@@ -239,7 +263,7 @@ async function waitUntilReady(child: ChildProcess, url: string, logFile: string)
     if (Date.now() > deadline) {
       throw new CalsyncError('EMBEDDED_POSTGRES_FAILED', `the embedded Postgres did not accept connections within ${readyTimeoutMs / 1000} s: ${lastLogLines(logFile, 3)}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
   }
 }
 
@@ -272,19 +296,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const logFile = path.join(dataDir, 'postgres.log');
   const database = options.database ?? 'calsync';
   ensureWritableDir(dataDir);
-  const binaries = await loadBinaries();
-  const user = runAsUser();
-  assertTraversable(pgdata, user);
-  const password = readOrCreatePassword(path.join(dataDir, 'postgres-password'));
-  if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) runInitdb(binaries, pgdata, password, user);
-  const encoded = encodeURIComponent(password);
 
+  // Attaching to the server another calsync runs needs neither the binaries nor the
+  // server's user (looking that up spawns `id`): about 15 ms of every one-shot command.
   const owner = lockOwner(dataDir);
   if (owner !== undefined) {
     const server = runningServer(pgdata);
     if (!options.attach || !server) {
       throw new CalsyncError('EMBEDDED_POSTGRES_IN_USE', `the data folder ${dataDir} is in use by calsync process ${owner}`, { pid: owner });
     }
+    const encoded = encodeURIComponent(readOrCreatePassword(path.join(dataDir, 'postgres-password')));
     return {
       url: `postgres://${superuser}:${encoded}@127.0.0.1:${server.port}/${database}`,
       adminUrl: `postgres://${superuser}:${encoded}@127.0.0.1:${server.port}/postgres`,
@@ -293,6 +314,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       async stop() {},
     };
   }
+
+  const binaries = await loadBinaries();
+  const user = runAsUser();
+  assertTraversable(pgdata, user);
+  const password = readOrCreatePassword(path.join(dataDir, 'postgres-password'));
+  if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) runInitdb(binaries, pgdata, password, user);
+  const encoded = encodeURIComponent(password);
   await stopOrphan(dataDir, pgdata);
 
   const port = options.port || (await freePort());
@@ -318,13 +346,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const adminUrl = `postgres://${superuser}:${encoded}@127.0.0.1:${port}/postgres`;
   try {
-    await waitUntilReady(child, adminUrl, logFile);
+    await waitUntilReady(child, adminUrl, logFile, options.signal);
     await ensureDatabase(adminUrl, database);
   } catch (error) {
     await stopChild(child);
     process.off('exit', stopOnExit);
     fs.rmSync(path.join(dataDir, 'calsync.lock'), { force: true });
-    if (error instanceof CalsyncError) throw error;
+    if (error instanceof CalsyncError || options.signal?.aborted) throw error;
     throw new CalsyncError('EMBEDDED_POSTGRES_FAILED', `the embedded Postgres started but could not be used: ${(error as Error).message}`, {}, { cause: error });
   }
   options.onLog?.(`embedded Postgres ready on 127.0.0.1:${port} (pid ${child.pid}, data ${pgdata})`);

@@ -2,14 +2,31 @@
 import type { Config } from '../config.ts';
 import { discoverCalendars } from '../connectors/caldav/index.ts';
 import { guardedFetch } from '../connectors/http-guard.ts';
+import { authorizationRequest, exchangeCode, listGoogleCalendars } from '../connectors/google/oauth.ts';
 import { createIcsConnector } from '../connectors/ics/index.ts';
-import type { ProviderProbes } from '../http/providers.ts';
-import { urlGuard } from './connectors.ts';
+import type { GoogleAuthorization, ProviderProbes } from '../http/providers.ts';
+import { googleClientConfig, urlGuard } from './connectors.ts';
 
-export function providerProbes(config: Pick<Config, 'allowPrivateUrls' | 'allowedUrlHosts'>): ProviderProbes {
+/** Google's OAuth flow with calsync's client; its hosts are the operator's configuration, so no URL guard. */
+export function googleAuthorization(google: Config['google'] | undefined, fetch: typeof globalThis.fetch = globalThis.fetch): GoogleAuthorization {
+  const client = () => ({ ...googleClientConfig(google), fetch });
+  return {
+    authorizationRequest: (input) => authorizationRequest(client(), input),
+    async connect(input) {
+      const credentials = await exchangeCode(client(), input);
+      return { credentials, ...(await listGoogleCalendars(client(), credentials)) };
+    },
+  };
+}
+
+export function providerProbes(config: Pick<Config, 'allowPrivateUrls' | 'allowedUrlHosts'> & Partial<Pick<Config, 'google' | 'caldavTimeoutSeconds'>>): ProviderProbes {
   const guard = urlGuard(config);
   return {
-    discoverCalDav: (login) => discoverCalendars({ ...login, fetch: guardedFetch(globalThis.fetch, guard) as typeof fetch }),
+    google: googleAuthorization(config.google),
+    discoverCalDav: (login) => discoverCalendars({
+      ...login, fetch: guardedFetch(globalThis.fetch, guard) as typeof fetch,
+      ...(config.caldavTimeoutSeconds === undefined ? {} : { requestTimeoutMs: config.caldavTimeoutSeconds * 1000 }),
+    }),
     async probeIcs(url) {
       const connector = createIcsConnector({ fetch: globalThis.fetch, guard });
       let count = 0;

@@ -9,6 +9,7 @@ import { classifyDatabaseError, createPool, redactUrl, type Db } from '../store/
 import { migrate, type MigrateResult } from '../store/migrate.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets, verifySecretKey } from '../store/secrets.ts';
 import { createApiKey, createTenant, listTenants } from '../store/tenants.ts';
+import { driverConnectionString } from './database-url.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface Runtime {
@@ -27,9 +28,12 @@ export interface OpenOptions {
   applicationName?: string;
   /** Share the embedded Postgres of a calsync already running on the data folder. */
   attach?: boolean;
+  /** Aborted by a signal during start-up: close what was opened and throw. */
+  signal?: AbortSignal;
 }
 
 export async function openRuntime(config: Config, options: OpenOptions): Promise<Runtime> {
+  options.signal?.throwIfAborted();
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === undefined) {
@@ -38,17 +42,22 @@ export async function openRuntime(config: Config, options: OpenOptions): Promise
       port: config.embeddedPostgresPort,
       attach: options.attach ?? false,
       onLog: (line) => options.logger.info(line),
+      signal: options.signal,
     });
     databaseUrl = embedded.url;
   }
-  const db = createPool(databaseUrl, { max: options.poolSize ?? 10, applicationName: options.applicationName });
+  const driver = driverConnectionString(databaseUrl);
+  if (driver.note) options.logger.warn(driver.note);
+  const db = createPool(driver.url, { max: options.poolSize ?? 10, applicationName: options.applicationName });
   const close = async (): Promise<void> => {
     await db.end().catch(() => undefined);
     await embedded?.stop();
   };
   try {
     await db.query('select 1').catch((error: unknown) => { throw classifyDatabaseError(error, databaseUrl!); });
+    options.signal?.throwIfAborted();
     const migration = options.migrate === false ? undefined : await migrate(db);
+    options.signal?.throwIfAborted();
     if (migration?.applied.length) options.logger.info({ applied: migration.applied }, 'database migrated');
     options.logger.debug({ database: redactUrl(databaseUrl) }, 'database ready');
     return { config, db, databaseUrl, embedded, migration, close };

@@ -1,8 +1,9 @@
 // `calsync serve` (API and worker in one process), `calsync api` and `calsync worker`.
 // Stops cleanly on SIGINT/SIGTERM: HTTP first, then the worker finishes its jobs, then
-// the database pool and the embedded Postgres.
+// the database pool and the embedded Postgres. A signal during start-up stops what has
+// started so far.
 import os from 'node:os';
-import { makeWorkerUtils, type Runner, type WorkerUtils } from 'graphile-worker';
+import type { Runner } from 'graphile-worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { CalsyncError } from '../errors.ts';
@@ -11,7 +12,7 @@ import { allTasks } from '../jobs/tasks.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../metrics.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
-import { connectorFactory, urlGuard } from './connectors.ts';
+import { connectorFactory, pushSettings, urlGuard } from './connectors.ts';
 import { providerProbes } from './providers.ts';
 import { graphileLogger } from './graphile-logger.ts';
 import { createLogger } from './logger.ts';
@@ -24,28 +25,32 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, role: Role, print: (line: string) => void): Promise<Running> {
+/**
+ * Starts the role's servers. When `abort` fires before they run, start-up stops at its
+ * next step, closes what it opened and throws.
+ */
+export async function startServer(config: Config, role: Role, print: (line: string) => void, abort?: AbortSignal): Promise<Running> {
   const logger = createLogger(config.logLevel);
   const workerName = `${os.hostname()}:${process.pid}`;
   const runtime = await openRuntime(config, {
     logger,
     poolSize: role === 'api' ? 10 : config.workerConcurrency + 10,
     applicationName: `calsync ${role}`,
+    signal: abort,
   });
   let app: FastifyInstance | undefined;
   let runner: Runner | undefined;
-  let utils: WorkerUtils | undefined;
   const stop = async (): Promise<void> => {
     await app?.close();
     await runner?.stop();
-    await utils?.release();
     await runtime.close();
   };
   try {
     const secrets = await loadSecrets(runtime);
+    abort?.throwIfAborted();
     const engine: EngineDeps = {
-      db: runtime.db, logger, now: () => new Date(), workerName, debounceMs: config.debounceMs,
-      connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config) }),
+      db: runtime.db, logger, now: () => new Date(), workerName, debounceMs: config.debounceMs, writeConcurrency: config.writeConcurrency,
+      connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
     };
     const metrics = createMetrics({ db: runtime.db });
     let url: string | undefined;
@@ -55,13 +60,23 @@ export async function startServer(config: Config, role: Role, print: (line: stri
         print(`Created tenant "local". Its API key (shown once, also saved in ${config.dataDir}/api-key):`);
         print(`  ${firstKey}`);
       }
-      utils = await makeWorkerUtils({ pgPool: runtime.db, logger: graphileLogger(logger) });
-      app = await build({ db: runtime.db, secrets, providers: providerProbes(config), logger, metrics, queue: utils, bodyLimitBytes: config.bodyLimitBytes });
+      app = await build({
+        db: runtime.db, secrets, providers: providerProbes(config), logger, metrics, bodyLimitBytes: config.bodyLimitBytes,
+        webhooks: { guard: urlGuard(config), allowHttp: config.allowHttpWebhooks },
+        debounceMs: config.debounceMs, tombstoneMs: config.tombstoneDays * 86_400_000,
+        rateLimit: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
+      });
+      abort?.throwIfAborted();
       try {
         await app.listen({ host: config.host, port: config.port });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') {
           throw new CalsyncError('PORT_IN_USE', `port ${config.port} on ${config.host} is in use`, { port: config.port });
+        }
+        // Not an address of this machine, or a name that does not resolve (getaddrinfo's codes).
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAFNOSUPPORT') {
+          throw new CalsyncError('HOST_UNUSABLE', `cannot listen on HOST=${config.host} (${code})`, { host: config.host }, { cause: error });
         }
         throw error;
       }
@@ -70,9 +85,17 @@ export async function startServer(config: Config, role: Role, print: (line: stri
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     }
     if (role !== 'api') {
+      abort?.throwIfAborted();
       runner = await startWorker({
         db: runtime.db, concurrency: config.workerConcurrency, workerName, engine, tasks: allTasks, logger: graphileLogger(logger),
+        tombstoneMs: config.tombstoneDays * 86_400_000,
+        delivery: {
+          fetch: globalThis.fetch, secrets, now: () => new Date(),
+          webhooks: { guard: urlGuard(config), allowHttp: config.allowHttpWebhooks },
+          onDelivery: (state, outcome) => metrics.watchDeliveries.inc({ state, outcome }),
+        },
         onDone: (task, outcome) => metrics.jobsRun.inc({ task, outcome }),
+        ...(config.webhookUrl ? { push: pushSettings(config.webhookUrl) } : {}),
       });
     }
     const database = runtime.embedded ? `embedded Postgres (data in ${config.dataDir})` : 'DATABASE_URL';
@@ -86,20 +109,36 @@ export async function startServer(config: Config, role: Role, print: (line: stri
   }
 }
 
-/** Runs until SIGINT/SIGTERM; a second signal exits at once. */
-export async function runUntilSignalled(running: Running, print: (line: string) => void): Promise<void> {
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      print(`${signal}: stopping`);
-      running.stop().then(resolve, (error: unknown) => {
-        print(`error while stopping: ${(error as Error).message}`);
-        resolve();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+/**
+ * Starts the role and runs it until SIGINT/SIGTERM. The handlers go in before anything
+ * starts: without them a signal during start-up would kill the process at once and leave
+ * the embedded Postgres (its own process group) running. A second signal exits at once.
+ */
+export async function serveUntilSignalled(config: Config, role: Role, print: (line: string) => void): Promise<void> {
+  const startup = new AbortController();
+  let signalled!: () => void;
+  const stopRequested = new Promise<void>((resolve) => { signalled = resolve; });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (startup.signal.aborted) process.exit(1);
+    print(`${signal}: stopping`);
+    startup.abort();
+    signalled();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    let running: Running;
+    try {
+      running = await startServer(config, role, print, startup.signal);
+    } catch (error) {
+      // Stopped during start-up: startServer closed what it had opened.
+      if (startup.signal.aborted) return;
+      throw error;
+    }
+    await stopRequested;
+    await running.stop().catch((error: unknown) => print(`error while stopping: ${(error as Error).message}`));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { CalsyncError } from '../errors.ts';
 import type { Queryable } from './db.ts';
+import { calendarNoticeChannel } from './outbox.ts';
 import type { Secrets } from './secrets.ts';
 
 export type Provider = 'google' | 'microsoft' | 'caldav' | 'ics' | 'webhook';
@@ -76,11 +77,63 @@ export async function writeCredentials(db: Queryable, secrets: Secrets, tenantId
   if (rowCount === 0) throw new CalsyncError('NOT_FOUND', `account ${id} not found`, { accountId: id });
 }
 
-/** Marks an account revoked or failing; its bindings pause with the same reason. */
+const pausedByAccount = 'account ';
+
+/**
+ * Marks an account revoked or failing; its bindings pause with the same reason, and the
+ * streams of their calendars are woken so apps learn of it (events-stream.ts sends a
+ * `binding` event). Only this account's bindings pause: other accounts on the same
+ * calendars go on.
+ */
 export async function setAccountState(db: Queryable, tenantId: string, id: string, state: Account['state'], reason: string | null): Promise<void> {
   await db.query('update accounts set state = $3, state_reason = $4, updated_at = now() where tenant_id = $1 and id = $2', [tenantId, id, state, reason]);
-  if (state !== 'active') {
-    await db.query(`update bindings set state = 'paused', paused_reason = $3, updated_at = now() where tenant_id = $1 and account_id = $2 and state = 'active'`,
-      [tenantId, id, `account ${state}: ${reason ?? ''}`.trim()]);
+  if (state === 'active') return;
+  const { rows } = await db.query<{ calendar_id: string }>(
+    `update bindings set state = 'paused', paused_reason = $3, updated_at = now() where tenant_id = $1 and account_id = $2 and state = 'active'
+     returning calendar_id`,
+    [tenantId, id, `${pausedByAccount}${state}: ${reason ?? ''}`.trim()]);
+  await notifyCalendars(db, tenantId, rows.map((r) => r.calendar_id));
+}
+
+/**
+ * A reconnected account: new credentials, active again, and the bindings its state had
+ * paused resumed (bindings paused for another reason stay paused). Returns those bindings.
+ */
+export async function reactivateAccount(db: Queryable, secrets: Secrets, tenantId: string, id: string, credentials: Record<string, unknown>): Promise<string[]> {
+  await writeCredentials(db, secrets, tenantId, id, credentials);
+  await db.query(`update accounts set state = 'active', state_reason = null, updated_at = now() where tenant_id = $1 and id = $2`, [tenantId, id]);
+  const { rows } = await db.query<{ id: string; calendar_id: string }>(
+    `update bindings set state = 'active', paused_reason = null, updated_at = now()
+      where tenant_id = $1 and account_id = $2 and state = 'paused' and starts_with(paused_reason, $3) returning id, calendar_id`,
+    [tenantId, id, pausedByAccount]);
+  await notifyCalendars(db, tenantId, rows.map((r) => r.calendar_id));
+  return rows.map((r) => r.id);
+}
+
+async function notifyCalendars(db: Queryable, tenantId: string, calendarIds: string[]): Promise<void> {
+  for (const calendarId of new Set(calendarIds)) {
+    await db.query(`select pg_notify($1, json_build_object('tenantId', $2::uuid, 'calendarId', $3::uuid)::text)`, [calendarNoticeChannel, tenantId, calendarId]);
   }
+}
+
+export interface AccountAttention {
+  id: string;
+  tenantId: string;
+  provider: Provider;
+  login: string;
+  state: Account['state'];
+  reason: string | null;
+  since: Date;
+  pausedBindings: number;
+}
+
+/** Accounts that are not active, across tenants, for `calsync status` (an operator's view). */
+export async function accountsNeedingAttention(db: Queryable): Promise<AccountAttention[]> {
+  const { rows } = await db.query<{ id: string; tenant_id: string; provider: Provider; login: string; state: Account['state']; state_reason: string | null; updated_at: Date; paused: string }>(
+    `select a.id, a.tenant_id, a.provider, a.login, a.state, a.state_reason, a.updated_at,
+            (select count(*) from bindings b where b.tenant_id = a.tenant_id and b.account_id = a.id and b.state = 'paused') as paused
+       from accounts a where a.state <> 'active' order by a.updated_at desc, a.id`);
+  return rows.map((r) => ({
+    id: r.id, tenantId: r.tenant_id, provider: r.provider, login: r.login, state: r.state, reason: r.state_reason, since: r.updated_at, pausedBindings: Number(r.paused),
+  }));
 }

@@ -2,6 +2,12 @@
 import { CalsyncError } from '../errors.ts';
 import type { Queryable } from './db.ts';
 
+/** A binding as every per-binding query names it: by its tenant and its id. */
+export interface BindingRef {
+  tenantId: string;
+  bindingId: string;
+}
+
 export interface BindingSummary {
   id: string;
   tenantId: string;
@@ -10,6 +16,8 @@ export interface BindingSummary {
   remoteCalendarId: string;
   direction: string;
   state: string;
+  /** Why a paused binding is paused (its account revoked, …). */
+  pausedReason: string | null;
   lastPassAt: Date | null;
   lastOutcome: string | null;
   lagSeconds: number | null;
@@ -20,20 +28,20 @@ export interface BindingSummary {
 export async function listBindingSummaries(db: Queryable): Promise<BindingSummary[]> {
   const { rows } = await db.query<{
     id: string; tenant_id: string; calendar: string; provider: string; remote_calendar_id: string; direction: string;
-    state: string; last_pass_finished_at: Date | null; last_pass_outcome: string | null; lag_seconds: string | null;
+    state: string; paused_reason: string | null; last_pass_finished_at: Date | null; last_pass_outcome: string | null; lag_seconds: string | null;
     last_error: { message?: string } | null; quarantined: string;
   }>(
-    `select b.id, b.tenant_id, c.summary as calendar, a.provider, b.remote_calendar_id, b.direction, b.state,
+    `select b.id, b.tenant_id, c.summary as calendar, a.provider, b.remote_calendar_id, b.direction, b.state, b.paused_reason,
             b.last_pass_finished_at, b.last_pass_outcome,
             extract(epoch from now() - b.last_success_at)::bigint as lag_seconds, b.last_error,
-            (select count(*) from sync_status s where s.binding_id = b.id and s.quarantined_at is not null) as quarantined
+            (select count(*) from sync_status s where s.tenant_id = b.tenant_id and s.binding_id = b.id and s.quarantined_at is not null) as quarantined
        from bindings b
        join calendars c on c.tenant_id = b.tenant_id and c.id = b.calendar_id
        join accounts a on a.tenant_id = b.tenant_id and a.id = b.account_id
       order by b.tenant_id, c.summary, b.id`);
   return rows.map((r) => ({
     id: r.id, tenantId: r.tenant_id, calendar: r.calendar, provider: r.provider, remoteCalendarId: r.remote_calendar_id,
-    direction: r.direction, state: r.state, lastPassAt: r.last_pass_finished_at, lastOutcome: r.last_pass_outcome,
+    direction: r.direction, state: r.state, pausedReason: r.paused_reason, lastPassAt: r.last_pass_finished_at, lastOutcome: r.last_pass_outcome,
     lagSeconds: r.lag_seconds === null ? null : Number(r.lag_seconds), lastError: r.last_error?.message ?? null,
     quarantined: Number(r.quarantined),
   }));
@@ -120,23 +128,38 @@ export async function bindingsOfCalendar(db: Queryable, tenantId: string, calend
  * one pass per binding runs at a time, across processes; the lease expires by itself
  * when its holder dies, and is renewed by a holder still working.
  */
-export async function acquireLease(db: Queryable, bindingId: string, owner: string, seconds: number): Promise<boolean> {
+export async function acquireLease(db: Queryable, binding: BindingRef, owner: string, seconds: number): Promise<boolean> {
   const { rowCount } = await db.query(
-    `update bindings set lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3)
-      where id = $1 and (lease_owner is null or lease_owner = $2 or lease_expires_at < now())`, [bindingId, owner, seconds]);
+    `update bindings set lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4)
+      where tenant_id = $1 and id = $2 and (lease_owner is null or lease_owner = $3 or lease_expires_at < now())`,
+    [binding.tenantId, binding.bindingId, owner, seconds]);
   return rowCount === 1;
 }
 
-export async function releaseLease(db: Queryable, bindingId: string, owner: string): Promise<void> {
-  await db.query('update bindings set lease_owner = null, lease_expires_at = null where id = $1 and lease_owner = $2', [bindingId, owner]);
+export async function releaseLease(db: Queryable, binding: BindingRef, owner: string): Promise<void> {
+  await db.query('update bindings set lease_owner = null, lease_expires_at = null where tenant_id = $1 and id = $2 and lease_owner = $3',
+    [binding.tenantId, binding.bindingId, owner]);
 }
 
-export async function saveCursor(db: Queryable, bindingId: string, cursor: string | null): Promise<void> {
-  await db.query('update bindings set cursor = $2, cursor_updated_at = now(), updated_at = now() where id = $1', [bindingId, cursor]);
+export async function saveCursor(db: Queryable, binding: BindingRef, cursor: string | null): Promise<void> {
+  await db.query('update bindings set cursor = $3, cursor_updated_at = now(), updated_at = now() where tenant_id = $1 and id = $2',
+    [binding.tenantId, binding.bindingId, cursor]);
 }
 
-export async function saveCalendarVersion(db: Queryable, bindingId: string, version: number): Promise<void> {
-  await db.query('update bindings set calendar_version = greatest(calendar_version, $2), updated_at = now() where id = $1', [bindingId, version]);
+export async function saveCalendarVersion(db: Queryable, binding: BindingRef, version: number): Promise<void> {
+  await db.query('update bindings set calendar_version = greatest(calendar_version, $3), updated_at = now() where tenant_id = $1 and id = $2',
+    [binding.tenantId, binding.bindingId, version]);
+}
+
+/**
+ * Releases every lease a process holds (lease owners are `<process name>:<pass id>`),
+ * across tenants: a command that is interrupted lets its bindings be synced again at
+ * once instead of after the lease expires.
+ */
+export async function releaseLeasesHeldBy(db: Queryable, processName: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `update bindings set lease_owner = null, lease_expires_at = null where starts_with(lease_owner, $1)`, [`${processName}:`]);
+  return rowCount ?? 0;
 }
 
 /** A binding by id across tenants, for operator commands (`calsync sync`). */
@@ -157,4 +180,18 @@ export async function bindingsOfCalendarById(db: Queryable, calendarId: string):
 export async function listBindings(db: Queryable, tenantId: string): Promise<Binding[]> {
   const { rows } = await db.query<BindingRow>(`select ${bindingColumns} from bindings where tenant_id = $1 order by created_at, id`, [tenantId]);
   return rows.map(toBinding);
+}
+
+export interface BindingState {
+  bindingId: string;
+  accountId: string;
+  state: Binding['state'];
+  pausedReason: string | null;
+}
+
+/** The state of every binding of a calendar, for the calendar's event streams. */
+export async function bindingStatesOfCalendar(db: Queryable, tenantId: string, calendarId: string): Promise<BindingState[]> {
+  const { rows } = await db.query<{ id: string; account_id: string; state: Binding['state']; paused_reason: string | null }>(
+    'select id, account_id, state, paused_reason from bindings where tenant_id = $1 and calendar_id = $2 order by id', [tenantId, calendarId]);
+  return rows.map((r) => ({ bindingId: r.id, accountId: r.account_id, state: r.state, pausedReason: r.paused_reason }));
 }

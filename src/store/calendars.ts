@@ -67,3 +67,15 @@ export async function deleteCalendar(db: Queryable, tenantId: string, id: string
     'update calendars set deleted_at = now(), updated_at = now() where tenant_id = $1 and id = $2 and deleted_at is null', [tenantId, id]);
   if (rowCount === 0) throw notFound(id);
 }
+
+/** Changes the given fields of a calendar; its etag changes with them. */
+export async function updateCalendar(db: Queryable, tenantId: string, id: string, input: Partial<CalendarInput>): Promise<Calendar> {
+  if (!uuidPattern.test(id)) throw notFound(id);
+  const { rows: [row] } = await db.query<CalendarRow>(
+    `update calendars set summary = coalesce($3, summary), description = coalesce($4, description), location = coalesce($5, location),
+            time_zone = coalesce($6, time_zone), updated_at = now()
+      where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
+    [tenantId, id, input.summary ?? null, input.description ?? null, input.location ?? null, input.timeZone ?? null]);
+  if (!row) throw notFound(id);
+  return toCalendar(row);
+}

@@ -54,6 +54,11 @@ export function classifyDatabaseError(error: unknown, connectionString: string):
     case '3D000': // invalid_catalog_name
       return new CalsyncError('DATABASE_MISSING', `the database in ${where} does not exist`, {}, { cause: error });
     default:
+      // pg 8 turns the server's refusal of SSL (its "N" answer to SSLRequest) into a plain
+      // Error without a code, so this one is known by its text.
+      if ((error as Error)?.message === 'The server does not support SSL connections') {
+        return new CalsyncError('DATABASE_SSL_UNSUPPORTED', `DATABASE_URL asks for SSL and Postgres at ${where} does not support it`, {}, { cause: error });
+      }
       if ((error as Error)?.message?.includes('timeout expired')) {
         return new CalsyncError('DATABASE_UNREACHABLE', `cannot connect to Postgres at ${where} (timed out)`, {}, { cause: error });
       }

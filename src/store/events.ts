@@ -1,13 +1,8 @@
-// Canonical events, stored one row per event (single, master, override) and read and
-// written a series at a time. Every write bumps the calendar's version once per changed
-// row, in the same transaction, with a change-log row and a history row per change.
-// Deletes are tombstones (deleted_at); their rows are purged after the horizon.
-import { randomUUID } from 'node:crypto';
+// Canonical events, stored one row per event (single, master, override) and read a
+// series at a time; event-writes.ts writes them. Deletes are tombstones (deleted_at);
+// their rows are purged after the horizon.
 import { CalsyncError } from '../errors.ts';
-import { contentHash } from '../core/hash.ts';
-import { eventKind, type CanonicalEvent, type EventSeries } from '../core/model.ts';
-import { eventTimeInstant } from '../core/ical/index.ts';
-import { validateSeries } from '../core/validate.ts';
+import type { CanonicalEvent, EventSeries } from '../core/model.ts';
 import type { Queryable } from './db.ts';
 
 export interface StoredSeries {
@@ -28,17 +23,11 @@ export interface Tombstone {
   version: number;
 }
 
-export interface WriteContext {
-  tenantId: string;
-  calendarId: string;
-  /** Who made the change: `app`, `binding:<id>`, `operator`. */
-  actor: string;
-  passId?: string | null;
-}
-
-interface EventRow {
+export interface EventRow {
   id: string;
   series_id: string;
+  api_id: string;
+  created_at: Date;
   calendar_id: string;
   ical_uid: string;
   original_start: string | null;
@@ -73,7 +62,7 @@ interface EventRow {
 }
 
 // timestamp columns are read as text so no process time zone can shift them.
-const selectColumns = `id, series_id, calendar_id, ical_uid, original_start, sequence, status, summary, description,
+export const selectColumns = `id, series_id, api_id, created_at, calendar_id, ical_uid, original_start, sequence, status, summary, description,
   description_html, location, all_day, to_char(start_local, 'YYYY-MM-DD"T"HH24:MI:SS') as start_local, start_tz,
   to_char(end_local, 'YYYY-MM-DD"T"HH24:MI:SS') as end_local, end_tz, rrule, rdate, exdate, kind, transparency,
   visibility, organizer, attendees, conference, reminders, categories, color, extras, content_hash, updated_at,
@@ -83,7 +72,7 @@ function localOf(local: string, allDay: boolean): string {
   return allDay ? local.slice(0, 10) : local;
 }
 
-function toEvent(row: EventRow): CanonicalEvent {
+export function toEvent(row: EventRow): CanonicalEvent {
   return {
     uid: row.ical_uid,
     recurrenceId: row.original_start,
@@ -170,169 +159,25 @@ export async function getTombstones(db: Queryable, tenantId: string, calendarId:
   return rows.map((r) => ({ eventId: r.series_id, uid: r.ical_uid, deletedAt: r.deleted_at.toISOString(), version: Number(r.version) }));
 }
 
-/** Series changed after a calendar version, with their latest change, in version order, at most `limit`. */
-export async function changedSince(db: Queryable, tenantId: string, calendarId: string, version: number, limit: number): Promise<{ changes: Array<{ eventId: string; version: number }>; upTo: number }> {
-  const { rows } = await db.query<{ series_id: string; version: string }>(
-    `select e.series_id, max(c.version) as version from change_log c join events e on e.tenant_id = c.tenant_id and e.id = c.event_id
-      where c.tenant_id = $1 and c.calendar_id = $2 and c.version > $3
-      group by e.series_id order by max(c.version) limit $4`, [tenantId, calendarId, version, limit]);
-  const changes = rows.map((r) => ({ eventId: r.series_id, version: Number(r.version) }));
-  return { changes, upTo: changes.length ? Math.max(...changes.map((c) => c.version)) : version };
-}
-
-interface RowValues {
-  kind: string;
-  event: CanonicalEvent;
-  startAt: string;
-  endAt: string;
-  seriesUntilAt: string | null;
-  hash: string;
-}
-
-// A master's instants span its first instance; series_until_at bounds the end of its
-// last one for range queries, which expand candidates exactly afterwards. The bound is
-// computed from the rule, not by expansion (about 0.1 ms an instance: a daily series
-// until 2100 would cost seconds per write): UNTIL plus a day and the duration, or COUNT
-// periods of the rule's frequency at their longest; null when a rule has no end.
-const longestPeriodMs: Record<string, number> = {
-  SECONDLY: 1000, MINUTELY: 60_000, HOURLY: 3_600_000, DAILY: 86_400_000 + 3_600_000,
-  WEEKLY: 7 * 86_400_000 + 3_600_000, MONTHLY: 31 * 86_400_000 + 3_600_000, YEARLY: 366 * 86_400_000 + 3_600_000,
-};
-
-function ruleEndMs(rule: string, startMs: number): number | null {
-  const parts = new Map(rule.split(';').map((part) => {
-    const [key, value] = part.split('=');
-    return [key!.toUpperCase(), value ?? ''] as const;
-  }));
-  const until = parts.get('UNTIL');
-  if (until) {
-    const m = /^(\d{4})(\d{2})(\d{2})/.exec(until);
-    return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + 2 * 86_400_000 : null;
-  }
-  const count = Number(parts.get('COUNT'));
-  const period = longestPeriodMs[parts.get('FREQ') ?? ''];
-  if (!Number.isInteger(count) || count < 1 || period === undefined) return null;
-  return startMs + count * Math.max(1, Number(parts.get('INTERVAL') ?? 1) || 1) * period;
-}
-
-function seriesUntil(event: CanonicalEvent, startAt: string, endAt: string, zone: string): string | null {
-  const startMs = Date.parse(startAt);
-  const durationMs = Math.max(0, Date.parse(endAt) - startMs);
-  let last = startMs;
-  for (const rule of event.recurrence!.rrule) {
-    const end = ruleEndMs(rule, startMs);
-    if (end === null) return null;
-    last = Math.max(last, end);
-  }
-  for (const rdate of event.recurrence!.rdate) {
-    last = Math.max(last, Date.parse(eventTimeInstant({ local: rdate, tz: event.start.tz }, zone)));
-  }
-  return new Date(last + durationMs).toISOString();
-}
-
-function rowValues(event: CanonicalEvent, zone: string): RowValues {
-  const kind = eventKind(event);
-  const startAt = eventTimeInstant(event.start, zone);
-  const rawEnd = eventTimeInstant(event.end, zone);
-  const endAt = rawEnd < startAt ? startAt : rawEnd;
-  const seriesUntilAt = kind === 'master' ? seriesUntil(event, startAt, endAt, zone) : null;
-  return { kind, event, startAt, endAt, seriesUntilAt, hash: contentHash(event) };
-}
-
-async function nextVersion(db: Queryable, tenantId: string, calendarId: string): Promise<{ version: number }> {
-  const { rows: [row] } = await db.query<{ version: string }>(
-    `update calendars set version = version + 1, updated_at = now() where tenant_id = $1 and id = $2 and deleted_at is null
-     returning version`, [tenantId, calendarId]);
-  if (!row) throw new CalsyncError('NOT_FOUND', `calendar ${calendarId} not found`, { calendarId });
-  return { version: Number(row.version) };
-}
-
-async function recordChange(db: Queryable, ctx: WriteContext, rowId: string, version: number, operation: 'create' | 'update' | 'delete', content: unknown): Promise<void> {
-  await db.query('insert into change_log (tenant_id, calendar_id, version, event_id, operation) values ($1, $2, $3, $4, $5)',
-    [ctx.tenantId, ctx.calendarId, version, rowId, operation]);
-  await db.query(
-    `insert into event_history (tenant_id, event_id, calendar_id, version, operation, content, actor, pass_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [ctx.tenantId, rowId, ctx.calendarId, version, operation, JSON.stringify(content), ctx.actor, ctx.passId ?? null]);
-}
-
 /**
- * Writes a series: rows that changed (by content hash) get a new version; rows no
- * longer in the series become tombstones. Call inside a transaction. Returns the
- * series id (new when `eventId` is null) and the number of rows changed.
+ * Series changed in the next `limit` change-log rows after a calendar version, each once
+ * with its latest version among them, in version order; `upTo` is the last version read.
+ * Reading a window of rows (not the whole rest of the log, grouped) keeps each call
+ * O(limit) on the log's (calendar, version) key, so a pass pushing a large calendar stays
+ * linear. A series changed again after the window comes back in a later one.
  */
-export async function writeSeries(db: Queryable, ctx: WriteContext, eventId: string | null, input: EventSeries): Promise<{ eventId: string; changed: number; version: number | null }> {
-  const series = validateSeries(input);
-  const seriesId = eventId ?? randomUUID();
-  const { rows: existingRows } = await db.query<{ id: string; original_start: string | null; content_hash: string; deleted_at: Date | null; kind: string }>(
-    `select id, original_start, content_hash, deleted_at, kind from events where tenant_id = $1 and calendar_id = $2 and series_id = $3 for update`,
-    [ctx.tenantId, ctx.calendarId, seriesId]);
-  const key = (recurrenceId: string | null): string => recurrenceId ?? '';
-  const existing = new Map(existingRows.map((r) => [key(r.original_start), r]));
-  const wanted = [...(series.master ? [series.master] : []), ...series.overrides];
-  const { rows: [calendar] } = await db.query<{ time_zone: string }>(
-    'select time_zone from calendars where tenant_id = $1 and id = $2 and deleted_at is null', [ctx.tenantId, ctx.calendarId]);
-  if (!calendar) throw new CalsyncError('NOT_FOUND', `calendar ${ctx.calendarId} not found`, { calendarId: ctx.calendarId });
-  const zone = calendar.time_zone;
-  let lastVersion: number | null = null;
-  const bump = async (): Promise<number> => {
-    lastVersion = (await nextVersion(db, ctx.tenantId, ctx.calendarId)).version;
-    return lastVersion;
-  };
-  let changed = 0;
-  for (const event of wanted) {
-    const values = rowValues(event, zone);
-    const current = existing.get(key(event.recurrenceId));
-    existing.delete(key(event.recurrenceId));
-    if (current && current.deleted_at === null && current.content_hash === values.hash && current.kind === values.kind) continue;
-    const version = await bump();
-    const rowId = current?.id ?? (values.kind === 'override' ? randomUUID() : seriesId);
-    const e = values.event;
-    await db.query(
-      `insert into events (id, tenant_id, calendar_id, kind, series_id, original_start, ical_uid, sequence, status, summary,
-         description, description_html, location, all_day, start_local, start_tz, end_local, end_tz, start_at, end_at,
-         rrule, rdate, exdate, series_until_at, transparency, visibility, organizer, attendees, conference, reminders,
-         categories, color, extras, content_hash, etag, version)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
-         $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)
-       on conflict (id) do update set kind = excluded.kind, original_start = excluded.original_start, ical_uid = excluded.ical_uid,
-         sequence = excluded.sequence, status = excluded.status, summary = excluded.summary, description = excluded.description,
-         description_html = excluded.description_html, location = excluded.location, all_day = excluded.all_day,
-         start_local = excluded.start_local, start_tz = excluded.start_tz, end_local = excluded.end_local, end_tz = excluded.end_tz,
-         start_at = excluded.start_at, end_at = excluded.end_at, rrule = excluded.rrule, rdate = excluded.rdate, exdate = excluded.exdate,
-         series_until_at = excluded.series_until_at, transparency = excluded.transparency, visibility = excluded.visibility,
-         organizer = excluded.organizer, attendees = excluded.attendees, conference = excluded.conference, reminders = excluded.reminders,
-         categories = excluded.categories, color = excluded.color, extras = excluded.extras, content_hash = excluded.content_hash,
-         etag = excluded.etag, version = excluded.version, updated_at = now(), deleted_at = null`,
-      [rowId, ctx.tenantId, ctx.calendarId, values.kind, seriesId, e.recurrenceId, e.uid, e.sequence, e.status, e.summary,
-        e.description, e.descriptionHtml, e.location, e.allDay, e.start.local, e.start.tz, e.end.local, e.end.tz, values.startAt, values.endAt,
-        e.recurrence?.rrule ?? [], e.recurrence?.rdate ?? [], e.recurrence?.exdate ?? [], values.seriesUntilAt, e.transparency, e.visibility,
-        JSON.stringify(e.organizer), JSON.stringify(e.attendees), JSON.stringify(e.conference), JSON.stringify(e.reminders),
-        e.categories, e.color, JSON.stringify(e.extras), values.hash, `"${version}"`, version]);
-    await recordChange(db, ctx, rowId, version, current && current.deleted_at === null ? 'update' : 'create', e);
-    changed++;
-  }
-  for (const gone of existing.values()) {
-    if (gone.deleted_at !== null) continue;
-    const version = await bump();
-    await db.query('update events set deleted_at = now(), updated_at = now(), version = $2, etag = $3 where id = $1', [gone.id, version, `"${version}"`]);
-    await recordChange(db, ctx, gone.id, version, 'delete', null);
-    changed++;
-  }
-  return { eventId: seriesId, changed, version: lastVersion };
-}
-
-/** Tombstones every row of a series. Returns the rows deleted (0 when already gone). */
-export async function deleteSeries(db: Queryable, ctx: WriteContext, eventId: string): Promise<number> {
-  const { rows } = await db.query<{ id: string }>(
-    `select id from events where tenant_id = $1 and calendar_id = $2 and series_id = $3 and deleted_at is null for update`,
-    [ctx.tenantId, ctx.calendarId, eventId]);
-  for (const row of rows) {
-    const { version } = await nextVersion(db, ctx.tenantId, ctx.calendarId);
-    await db.query('update events set deleted_at = now(), updated_at = now(), version = $2, etag = $3 where id = $1', [row.id, version, `"${version}"`]);
-    await recordChange(db, ctx, row.id, version, 'delete', null);
-  }
-  return rows.length;
+export async function changedSince(db: Queryable, tenantId: string, calendarId: string, version: number, limit: number): Promise<{ changes: Array<{ eventId: string; version: number }>; upTo: number }> {
+  const { rows } = await db.query<{ series_id: string | null; version: string }>(
+    `select e.series_id, c.version
+       from (select event_id, version from change_log
+              where tenant_id = $1 and calendar_id = $2 and version > $3 order by version limit $4) c
+       left join events e on e.tenant_id = $1 and e.id = c.event_id
+      order by c.version`, [tenantId, calendarId, version, limit]);
+  const latest = new Map<string, number>();
+  for (const row of rows) if (row.series_id !== null) latest.set(row.series_id, Number(row.version));
+  const changes = [...latest].map(([eventId, v]) => ({ eventId, version: v })).sort((a, b) => a.version - b.version);
+  // The window's end, also when its rows name no event (one purged since).
+  return { changes, upTo: rows.length ? Number(rows.at(-1)!.version) : version };
 }
 
 /** Tombstoned series of a calendar carrying any of the UIDs (a deleted meeting's copies must not revive it). */
@@ -345,6 +190,12 @@ export async function getTombstonesByUid(db: Queryable, tenantId: string, calend
   return rows.map((r) => ({ eventId: r.series_id, uid: r.ical_uid, deletedAt: r.deleted_at.toISOString(), version: Number(r.version) }));
 }
 
+/** Whether the calendar has any event not deleted: O(1), where counting series is O(events). */
+export async function hasLiveEvents(db: Queryable, tenantId: string, calendarId: string): Promise<boolean> {
+  const { rows } = await db.query('select 1 from events where tenant_id = $1 and calendar_id = $2 and deleted_at is null limit 1', [tenantId, calendarId]);
+  return rows.length > 0;
+}
+
 export async function countLiveSeries(db: Queryable, tenantId: string, calendarId: string): Promise<number> {
   const { rows: [row] } = await db.query<{ n: string }>(
     'select count(distinct series_id) as n from events where tenant_id = $1 and calendar_id = $2 and deleted_at is null', [tenantId, calendarId]);
@@ -355,11 +206,4 @@ export async function calendarVersion(db: Queryable, tenantId: string, calendarI
   const { rows: [row] } = await db.query<{ version: string }>('select version from calendars where tenant_id = $1 and id = $2', [tenantId, calendarId]);
   if (!row) throw new CalsyncError('NOT_FOUND', `calendar ${calendarId} not found`, { calendarId });
   return Number(row.version);
-}
-
-/** Locks a series' rows for the rest of the transaction; its highest version (0: none). */
-export async function lockSeriesVersion(db: Queryable, tenantId: string, calendarId: string, eventId: string): Promise<number> {
-  const { rows } = await db.query<{ version: string }>(
-    'select version from events where tenant_id = $1 and calendar_id = $2 and series_id = $3 for update', [tenantId, calendarId, eventId]);
-  return rows.reduce((max, r) => Math.max(max, Number(r.version)), 0);
 }

@@ -30,3 +30,66 @@ export async function queuePass(db: Queryable, tenantId: string, bindingId: stri
     `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid, 'trigger', $4::text),
               job_key := 'pass:' || $3, job_key_mode := 'replace')`, [syncBindingTask, tenantId, bindingId, trigger]);
 }
+
+export const deliverWatchTask = 'deliver_watch';
+
+/**
+ * Everything a committed change of a calendar causes, queued in the changing transaction:
+ * a pass of every other binding (debounced), a delivery to the calendar's live watch
+ * channels (one job per calendar: a burst of changes is one round of notifications),
+ * and a NOTIFY that wakes the server-sent event streams of this calendar.
+ */
+export async function calendarChanged(db: Queryable, tenantId: string, calendarId: string, debounceMs: number, exceptBindingId: string | null = null): Promise<void> {
+  await queuePassesForCalendar(db, tenantId, calendarId, exceptBindingId, debounceMs);
+  await queueWatchDelivery(db, tenantId, calendarId);
+  await db.query(`select pg_notify('${calendarNoticeChannel}', json_build_object('tenantId', $1::uuid, 'calendarId', $2::uuid)::text)`, [tenantId, calendarId]);
+}
+
+/** The LISTEN/NOTIFY channel that carries `{tenantId, calendarId}` after every committed change. */
+export const calendarNoticeChannel = 'calsync_calendar';
+
+/**
+ * Queues a delivery round to the calendar's live watch channels, when it has any. A
+ * round already waiting keeps its time; one that is running gets a successor, which
+ * reads the newer version (graphile-worker gives a locked job's key to the new job).
+ * 25 attempts with graphile-worker's backoff (exp(attempts) seconds, at most ~6 h
+ * apart) keep retrying a receiver that is down for about four days.
+ */
+export async function queueWatchDelivery(db: Queryable, tenantId: string, calendarId: string): Promise<void> {
+  await db.query(
+    `select graphile_worker.add_job($3, json_build_object('tenantId', $1::uuid, 'calendarId', $2::uuid),
+              job_key := 'watch:' || $2, job_key_mode := 'preserve_run_at', max_attempts := 25)
+      where exists (select 1 from watch_channels
+                     where tenant_id = $1 and calendar_id = $2 and stopped_at is null and expires_at > now())`,
+    [tenantId, calendarId, deliverWatchTask]);
+}
+
+/**
+ * Passes asked for by push notifications, several bindings in one statement, each to run
+ * `delayMs` from now, or sooner if one already is due sooner. A pass already waiting to
+ * run by then is left as it is (it starts after the change it is asked for, so it reads
+ * it): `replace` would push it back on every notification, for as long as they come, and
+ * `preserve_run_at` would leave a binding's next poll (minutes away, under the same key)
+ * where it is. A running pass is not waiting: graphile-worker gives its key to the new
+ * job, which runs after it.
+ */
+export async function queuePushPasses(db: Queryable, passes: Array<{ tenantId: string; bindingId: string }>, delayMs: number): Promise<void> {
+  if (passes.length === 0) return;
+  await db.query(
+    `select graphile_worker.add_job($2, json_build_object('tenantId', p.tenant_id, 'bindingId', p.binding_id, 'trigger', 'push'),
+              run_at := now() + make_interval(secs => $3::double precision / 1000), job_key := 'pass:' || p.binding_id, job_key_mode := 'replace')
+       from jsonb_to_recordset($1::jsonb) as p(tenant_id uuid, binding_id uuid)
+      where not exists (select 1 from graphile_worker.jobs j
+                         where j.key = 'pass:' || p.binding_id and j.locked_at is null and j.run_at <= now() + make_interval(secs => $3::double precision / 1000))`,
+    [JSON.stringify(passes.map((p) => ({ tenant_id: p.tenantId, binding_id: p.bindingId }))), syncBindingTask, delayMs]);
+}
+
+export const stopPushChannelTask = 'stop_push_channel';
+
+/** Stops, with the binding's account, a channel of it calsync no longer uses (once per channel id). */
+export async function queueChannelStop(db: Queryable, binding: { tenantId: string; bindingId: string }, channel: { id: string; resourceId: string }): Promise<void> {
+  await db.query(
+    `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid, 'channelId', $4::text, 'resourceId', $5::text),
+              job_key := 'stop-channel:' || $4, job_key_mode := 'preserve_run_at', max_attempts := 5)`,
+    [stopPushChannelTask, binding.tenantId, binding.bindingId, channel.id, channel.resourceId]);
+}

@@ -1,5 +1,6 @@
 // The audit trail of sync passes: one row per pass, one per decision it made, and the
 // conflicts it sent to a person.
+import type { BindingRef } from './bindings.ts';
 import type { Queryable } from './db.ts';
 
 export type PassTrigger = 'poll' | 'push' | 'manual' | 'resync' | 'change';
@@ -20,23 +21,27 @@ export interface OperationRecord {
   finishedAt: Date | null;
 }
 
-export async function startPass(db: Queryable, tenantId: string, bindingId: string, trigger: PassTrigger): Promise<string> {
+export async function startPass(db: Queryable, binding: BindingRef, trigger: PassTrigger): Promise<string> {
+  // One statement for the pass and its binding: every pass starts and ends with these.
   const { rows: [row] } = await db.query<{ id: string }>(
-    'insert into sync_passes (tenant_id, binding_id, trigger) values ($1, $2, $3) returning id', [tenantId, bindingId, trigger]);
-  await db.query('update bindings set last_pass_id = $2, last_pass_started_at = now() where id = $1', [bindingId, row!.id]);
-  return row!.id;
+    `with pass as (insert into sync_passes (tenant_id, binding_id, trigger) values ($1, $2, $3) returning id)
+     update bindings set last_pass_id = pass.id, last_pass_started_at = now() from pass where tenant_id = $1 and bindings.id = $2 returning pass.id`,
+    [binding.tenantId, binding.bindingId, trigger]);
+  if (!row) throw new Error(`binding ${binding.bindingId} of tenant ${binding.tenantId} does not exist`);
+  return row.id;
 }
 
-export async function finishPass(db: Queryable, bindingId: string, passId: string, outcome: PassOutcome, stats: Record<string, number>, error: { code: string; message: string } | null): Promise<void> {
-  await db.query('update sync_passes set finished_at = now(), outcome = $2, stats = $3, error = $4 where id = $1',
-    [passId, outcome, JSON.stringify(stats), error ? JSON.stringify(error) : null]);
+export async function finishPass(db: Queryable, binding: BindingRef, passId: string, outcome: PassOutcome, stats: Record<string, number>, error: { code: string; message: string } | null): Promise<void> {
   await db.query(
-    `update bindings set last_pass_finished_at = now(), last_pass_outcome = $2, last_error = $3,
-       last_success_at = case when $2 = 'ok' then now() else last_success_at end, updated_at = now()
-     where id = $1`, [bindingId, outcome, error ? JSON.stringify(error) : null]);
+    `with pass as (update sync_passes set finished_at = now(), outcome = $4, stats = $5, error = $6 where tenant_id = $1 and id = $3)
+     update bindings set last_pass_finished_at = now(), last_pass_outcome = $4, last_error = $6,
+       last_success_at = case when $4 = 'ok' then now() else last_success_at end, updated_at = now()
+     where tenant_id = $1 and id = $2`,
+    [binding.tenantId, binding.bindingId, passId, outcome, JSON.stringify(stats), error ? JSON.stringify(error) : null]);
 }
 
-export async function recordOperations(db: Queryable, tenantId: string, bindingId: string, passId: string, operations: OperationRecord[]): Promise<void> {
+export async function recordOperations(db: Queryable, binding: BindingRef, passId: string, operations: OperationRecord[]): Promise<void> {
+  const { tenantId, bindingId } = binding;
   if (operations.length === 0) return;
   await db.query(
     `insert into sync_operations (tenant_id, pass_id, binding_id, event_id, remote_id, side, operation, rule, reason, status, before, after, error, started_at, finished_at)

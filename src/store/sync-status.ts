@@ -3,70 +3,152 @@
 // ids) so a pass never loads a whole calendar's statuses at once.
 import type { EventSeries } from '../core/model.ts';
 import type { SyncStatus } from '../core/plan.ts';
+import type { BindingRef } from './bindings.ts';
 import type { Queryable } from './db.ts';
 
 interface StatusRow {
   event_id: string; remote_id: string; etag: string | null; content_hash: string; base: EventSeries;
-  pending: boolean; quarantined_at: Date | null;
+  pending: boolean; quarantined_at: Date | null; remote_updated_at: Date | null;
 }
 
-const columns = 'event_id, remote_id, etag, content_hash, base, pending, quarantined_at';
+const columns = 'event_id, remote_id, etag, content_hash, base, pending, quarantined_at, remote_updated_at';
 
 function toStatus(row: StatusRow): SyncStatus {
   return {
     eventId: row.event_id, remoteId: row.remote_id, etag: row.etag, contentHash: row.content_hash, base: row.base,
+    ...(row.remote_updated_at ? { remoteUpdatedAt: row.remote_updated_at.toISOString() } : {}),
     ...(row.pending ? { pending: true } : {}), ...(row.quarantined_at ? { quarantined: true } : {}),
   };
 }
 
-export async function statusesByRemoteIds(db: Queryable, bindingId: string, remoteIds: string[]): Promise<SyncStatus[]> {
+export async function statusesByRemoteIds(db: Queryable, binding: BindingRef, remoteIds: string[]): Promise<SyncStatus[]> {
   if (remoteIds.length === 0) return [];
-  const { rows } = await db.query<StatusRow>(`select ${columns} from sync_status where binding_id = $1 and remote_id = any($2::text[])`, [bindingId, remoteIds]);
+  const { rows } = await db.query<StatusRow>(`select ${columns} from sync_status where tenant_id = $1 and binding_id = $2 and remote_id = any($3::text[])`,
+    [binding.tenantId, binding.bindingId, remoteIds]);
   return rows.map(toStatus);
 }
 
-export async function statusesByEventIds(db: Queryable, bindingId: string, eventIds: string[]): Promise<SyncStatus[]> {
+/** The etag stored for each remote id that has an answered (not pending) status; no bases. */
+export async function agreedEtags(db: Queryable, binding: BindingRef, remoteIds: string[]): Promise<Map<string, string>> {
+  if (remoteIds.length === 0) return new Map();
+  const { rows } = await db.query<{ remote_id: string; etag: string }>(
+    `select remote_id, etag from sync_status
+      where tenant_id = $1 and binding_id = $2 and remote_id = any($3::text[]) and etag is not null and not pending`,
+    [binding.tenantId, binding.bindingId, remoteIds]);
+  return new Map(rows.map((r) => [r.remote_id, r.etag]));
+}
+
+export async function statusesByEventIds(db: Queryable, binding: BindingRef, eventIds: string[]): Promise<SyncStatus[]> {
   if (eventIds.length === 0) return [];
-  const { rows } = await db.query<StatusRow>(`select ${columns} from sync_status where binding_id = $1 and event_id = any($2::uuid[])`, [bindingId, eventIds]);
+  const { rows } = await db.query<StatusRow>(`select ${columns} from sync_status where tenant_id = $1 and binding_id = $2 and event_id = any($3::uuid[])`,
+    [binding.tenantId, binding.bindingId, eventIds]);
   return rows.map(toStatus);
 }
 
 /** Remote ids of every status, in pages (keyset on remote id). */
-export async function remoteIdsPage(db: Queryable, bindingId: string, after: string | null, limit: number): Promise<string[]> {
+export async function remoteIdsPage(db: Queryable, binding: BindingRef, after: string | null, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ remote_id: string }>(
-    `select remote_id from sync_status where binding_id = $1 and ($2::text is null or remote_id > $2) order by remote_id limit $3`,
-    [bindingId, after, limit]);
+    `select remote_id from sync_status where tenant_id = $1 and binding_id = $2 and ($3::text is null or remote_id > $3) order by remote_id limit $4`,
+    [binding.tenantId, binding.bindingId, after, limit]);
   return rows.map((r) => r.remote_id);
 }
 
-export async function countStatuses(db: Queryable, bindingId: string): Promise<number> {
-  const { rows: [row] } = await db.query<{ n: string }>('select count(*) as n from sync_status where binding_id = $1', [bindingId]);
+/** Whether the binding has any status: O(1), where counting them is O(statuses). */
+export async function hasStatuses(db: Queryable, binding: BindingRef): Promise<boolean> {
+  const { rows } = await db.query('select 1 from sync_status where tenant_id = $1 and binding_id = $2 limit 1', [binding.tenantId, binding.bindingId]);
+  return rows.length > 0;
+}
+
+export async function countStatuses(db: Queryable, binding: BindingRef): Promise<number> {
+  const { rows: [row] } = await db.query<{ n: string }>('select count(*) as n from sync_status where tenant_id = $1 and binding_id = $2', [binding.tenantId, binding.bindingId]);
   return Number(row!.n);
 }
 
-export async function upsertStatus(db: Queryable, tenantId: string, bindingId: string, status: SyncStatus & { remoteHref?: string | null }): Promise<void> {
-  // One status per event: a status that moves to a new remote id (an adopted pending
-  // create) replaces the old row.
-  await db.query('delete from sync_status where binding_id = $1 and event_id = $2 and remote_id <> $3', [bindingId, status.eventId, status.remoteId]);
+export type StatusWrite = SyncStatus & { remoteHref?: string | null };
+
+/**
+ * Stores statuses, one per event: a status that moves to a new remote id (an adopted
+ * pending create) replaces the event's old row. Where a list names an event or a remote
+ * id twice, the last one counts.
+ */
+export async function upsertStatuses(db: Queryable, binding: BindingRef, statuses: StatusWrite[]): Promise<void> {
+  const byEvent = new Map<string, StatusWrite>();
+  for (const status of statuses) {
+    byEvent.delete(status.eventId);
+    byEvent.set(status.eventId, status);
+  }
+  const byRemote = new Map<string, StatusWrite>();
+  for (const status of byEvent.values()) byRemote.set(status.remoteId, status);
+  const rows = [...byRemote.values()];
+  if (rows.length === 0) return;
   await db.query(
-    `insert into sync_status (tenant_id, binding_id, event_id, remote_id, remote_href, etag, content_hash, base, pending, quarantined_at, synced_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, case when $10 then now() end, now())
+    // `event_id = any(...)` lets the plan start from the (binding_id, event_id) index; joined
+    // to unnest alone, Postgres scanned the binding's statuses for every slice.
+    `delete from sync_status s using unnest($3::uuid[], $4::text[]) as u(event_id, remote_id)
+      where s.tenant_id = $1 and s.binding_id = $2 and s.event_id = any($3::uuid[]) and s.event_id = u.event_id and s.remote_id <> u.remote_id`,
+    [binding.tenantId, binding.bindingId, rows.map((s) => s.eventId), rows.map((s) => s.remoteId)]);
+  // One JSON document rather than an array per column: pg escapes every element of a
+  // text[] parameter, which cost more than the insert itself at 200 bases of ~1 KB.
+  await db.query(
+    `insert into sync_status (tenant_id, binding_id, event_id, remote_id, remote_href, etag, content_hash, base, pending, quarantined_at, synced_at, remote_updated_at)
+     select $1, $2, u.event_id, u.remote_id, u.remote_href, u.etag, u.content_hash, u.base, u.pending, case when u.quarantined then now() end, now(), u.remote_updated_at
+       from jsonb_to_recordset($3::jsonb)
+            as u(event_id uuid, remote_id text, remote_href text, etag text, content_hash text, base jsonb, pending boolean, quarantined boolean, remote_updated_at timestamptz)
      on conflict (binding_id, remote_id) do update set event_id = excluded.event_id, etag = excluded.etag,
        content_hash = excluded.content_hash, base = excluded.base, pending = excluded.pending,
-       quarantined_at = case when $10 then coalesce(sync_status.quarantined_at, now()) end, synced_at = now()`,
-    [tenantId, bindingId, status.eventId, status.remoteId, status.remoteHref ?? null, status.etag, status.contentHash,
-      JSON.stringify(status.base), status.pending ?? false, status.quarantined ?? false]);
+       remote_updated_at = greatest(sync_status.remote_updated_at, excluded.remote_updated_at),
+       quarantined_at = case when excluded.quarantined_at is not null then coalesce(sync_status.quarantined_at, now()) end, synced_at = now()`,
+    [binding.tenantId, binding.bindingId, JSON.stringify(rows.map((s) => ({
+      event_id: s.eventId, remote_id: s.remoteId, remote_href: s.remoteHref ?? null, etag: s.etag, content_hash: s.contentHash,
+      base: s.base, pending: s.pending ?? false, quarantined: s.quarantined ?? false, remote_updated_at: s.remoteUpdatedAt ?? null,
+    })))]);
 }
 
-export async function setStatusEtag(db: Queryable, bindingId: string, eventId: string, etag: string): Promise<void> {
-  await db.query('update sync_status set etag = $3 where binding_id = $1 and event_id = $2', [bindingId, eventId, etag]);
+/**
+ * Turns pending creates into their answered statuses: the remote id and etag the
+ * create returned, the base the pending row already holds. Sends no bases, which are
+ * most of a status's bytes. Returns the event ids it could not confirm (no pending row,
+ * or the remote id already taken), for upsertStatuses to store in full.
+ */
+export async function confirmPendingStatuses(db: Queryable, binding: BindingRef, confirmed: Array<{ eventId: string; remoteId: string; etag: string | null; remoteUpdatedAt?: string | null }>): Promise<Set<string>> {
+  const left = new Set(confirmed.map((c) => c.eventId));
+  if (confirmed.length === 0) return left;
+  const { rows } = await db.query<{ event_id: string }>(
+    `update sync_status s set remote_id = u.remote_id, etag = u.etag, pending = false, synced_at = now(),
+            remote_updated_at = greatest(s.remote_updated_at, u.remote_updated_at)
+       from jsonb_to_recordset($3::jsonb) as u(event_id uuid, remote_id text, etag text, remote_updated_at timestamptz)
+      where s.tenant_id = $1 and s.binding_id = $2 and s.event_id = u.event_id and s.pending and s.remote_id = 'pending:' || u.event_id::text
+        and not exists (select 1 from sync_status o where o.tenant_id = $1 and o.binding_id = $2 and o.remote_id = u.remote_id)
+     returning s.event_id`,
+    [binding.tenantId, binding.bindingId, JSON.stringify(confirmed.map((c) => ({ event_id: c.eventId, remote_id: c.remoteId, etag: c.etag, remote_updated_at: c.remoteUpdatedAt ?? null })))]);
+  for (const row of rows) left.delete(row.event_id);
+  return left;
 }
 
-export async function deleteStatus(db: Queryable, bindingId: string, eventId: string): Promise<void> {
-  await db.query('delete from sync_status where binding_id = $1 and event_id = $2', [bindingId, eventId]);
+export async function upsertStatus(db: Queryable, binding: BindingRef, status: StatusWrite): Promise<void> {
+  await upsertStatuses(db, binding, [status]);
 }
 
-export async function quarantineStatus(db: Queryable, bindingId: string, eventId: string, error: unknown): Promise<void> {
-  await db.query('update sync_status set quarantined_at = coalesce(quarantined_at, now()), quarantine_error = $3 where binding_id = $1 and event_id = $2',
-    [bindingId, eventId, JSON.stringify(error)]);
+/**
+ * Records the etag of a remote version seen without a new base. Its last-modified
+ * instant only moves forward (greatest ignores a null).
+ */
+export async function setStatusEtags(db: Queryable, binding: BindingRef, seen: Array<{ eventId: string; etag: string; remoteUpdatedAt?: string | null }>): Promise<void> {
+  if (seen.length === 0) return;
+  await db.query(
+    `update sync_status s set etag = u.etag, remote_updated_at = greatest(s.remote_updated_at, u.remote_updated_at)
+       from unnest($3::uuid[], $4::text[], $5::timestamptz[]) as u(event_id, etag, remote_updated_at)
+      where s.tenant_id = $1 and s.binding_id = $2 and s.event_id = u.event_id`,
+    [binding.tenantId, binding.bindingId, seen.map((e) => e.eventId), seen.map((e) => e.etag), seen.map((e) => e.remoteUpdatedAt ?? null)]);
+}
+
+export async function deleteStatuses(db: Queryable, binding: BindingRef, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db.query('delete from sync_status where tenant_id = $1 and binding_id = $2 and event_id = any($3::uuid[])', [binding.tenantId, binding.bindingId, eventIds]);
+}
+
+export async function quarantineStatus(db: Queryable, binding: BindingRef, eventId: string, error: unknown): Promise<void> {
+  await db.query(
+    `update sync_status set quarantined_at = coalesce(quarantined_at, now()), quarantine_error = $4
+      where tenant_id = $1 and binding_id = $2 and event_id = $3`, [binding.tenantId, binding.bindingId, eventId, JSON.stringify(error)]);
 }

@@ -11,11 +11,29 @@ before(async () => {
 });
 after(async () => { await t.drop(); });
 
+async function keyWorks(key: string): Promise<boolean> {
+  const { rows } = await t.db.query('select 1 from api_keys where key_hash = sha256($1::bytea) and revoked_at is null', [Buffer.from(key)]);
+  return rows.length === 1;
+}
+
+test('tenant create prints the tenant and its first API key once', async () => {
+  const text = await runCalsync(['tenant', 'create', 'Front Desk Inc'], env);
+  assert.equal(text.code, 0, text.stderr);
+  const [, tenantId, key, keyId] = text.stdout.match(/^created tenant (\S+) \(Front Desk Inc\); its first API key:\n(csk_\S+)\n\(key (\S+); shown once: store it now\)\n$/)!;
+  assert.ok(await keyWorks(key!));
+  const keys = JSON.parse((await runCalsync(['apikey', 'list', '--tenant', tenantId!, '--json'], env)).stdout);
+  assert.deepEqual(keys.map((k: { id: string; name: string }) => [k.id, k.name]), [[keyId, 'first key']]);
+  assert.equal(JSON.stringify(keys).includes(key!), false, 'listings never show the key');
+});
+
 test('tenant and key management, with --json for scripts', async () => {
   const created = await runCalsync(['tenant', 'create', 'Acme Clinics', '--json'], env);
   assert.equal(created.code, 0, created.stderr);
   const tenant = JSON.parse(created.stdout);
   assert.equal(tenant.name, 'Acme Clinics');
+  assert.equal(tenant.apiKey.tenantId, tenant.id);
+  assert.equal(tenant.apiKey.key.slice(0, 12), tenant.apiKey.prefix);
+  assert.ok(await keyWorks(tenant.apiKey.key));
 
   const key = await runCalsync(['apikey', 'create', '--tenant', tenant.id, '--name', 'backend', '--json'], env);
   assert.equal(key.code, 0, key.stderr);
@@ -29,15 +47,22 @@ test('tenant and key management, with --json for scripts', async () => {
   assert.equal(plain.length, 0);
 
   const list = JSON.parse((await runCalsync(['apikey', 'list', '--tenant', tenant.id, '--json'], env)).stdout);
-  assert.deepEqual(list.map((k: { id: string }) => k.id), [id]);
+  assert.deepEqual(list.map((k: { id: string }) => k.id), [tenant.apiKey.id, id]);
   assert.equal(JSON.stringify(list).includes(secret), false, 'listings never show the key');
 
-  assert.equal((await runCalsync(['apikey', 'revoke', id, '--tenant', tenant.id], env)).code, 0);
+  const revokedKey = await runCalsync(['apikey', 'revoke', id, '--tenant', tenant.id, '--json'], env);
+  assert.equal(revokedKey.code, 0, revokedKey.stderr);
+  const revokedInfo = JSON.parse(revokedKey.stdout);
+  assert.equal(revokedInfo.id, id);
+  assert.equal(revokedInfo.tenantId, tenant.id);
+  assert.notEqual(revokedInfo.revokedAt, null);
+  assert.equal(revokedKey.stdout.includes(secret), false);
+  assert.equal(await keyWorks(secret), false);
   const revoked = JSON.parse((await runCalsync(['apikey', 'list', '--tenant', tenant.id, '--json'], env)).stdout);
-  assert.notEqual(revoked[0].revokedAt, null);
+  assert.deepEqual(revoked.map((k: { revokedAt: string | null }) => k.revokedAt !== null), [false, true]);
 
   const tenants = JSON.parse((await runCalsync(['tenant', 'list', '--json'], env)).stdout);
-  assert.deepEqual(tenants.map((x: { name: string; apiKeys: number }) => [x.name, x.apiKeys]), [['Acme Clinics', 0]]);
+  assert.deepEqual(tenants.map((x: { name: string; apiKeys: number }) => [x.name, x.apiKeys]), [['Front Desk Inc', 1], ['Acme Clinics', 1]]);
 });
 
 test('status shows the database, the queue and dead jobs', async () => {
@@ -60,8 +85,9 @@ test('status shows the database, the queue and dead jobs', async () => {
   assert.match(text.stdout, /queue\s+0 pending, 0 running, 0 retrying, 1 dead/);
   assert.match(text.stdout, /queue_probe/);
 
-  const retried = await runCalsync(['jobs', 'retry', status.deadJobs[0].id], env);
+  const retried = await runCalsync(['jobs', 'retry', status.deadJobs[0].id, '--json'], env);
   assert.equal(retried.code, 0, retried.stderr);
+  assert.deepEqual(JSON.parse(retried.stdout), { rescheduled: [status.deadJobs[0].id] });
   assert.equal(JSON.parse((await runCalsync(['status', '--json'], env)).stdout).queue.pending, 1);
   const missing = await runCalsync(['jobs', 'retry', '999999'], env);
   assert.equal(missing.code, 1);
@@ -82,6 +108,9 @@ test('every command has --help, and bad usage exits 2 with a hint', async () => 
     const r = await runCalsync([...command, '--help'], {});
     assert.equal(r.code, 0, `${command.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout, /^Usage: calsync/m, command.join(' '));
+    // Every command that prints data has --json; the servers print only log lines.
+    const printsNoData = r.stdout.includes('\nCommands:') || ['serve', 'api', 'worker'].includes(command[0]!);
+    if (!printsNoData) assert.match(r.stdout, /--json/, `${command.join(' ')} has --json`);
   }
   const bad = await runCalsync(['apikey', 'create'], env);
   assert.equal(bad.code, 2);

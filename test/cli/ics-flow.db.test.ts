@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateSecretKeyText } from '../../src/store/secrets.ts';
-import { runCalsync } from '../helpers/cli.ts';
+import { runCalsync, startCalsync } from '../helpers/cli.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/ics');
@@ -90,4 +90,49 @@ test('sync of an unknown binding is one clear line', async () => {
   const r = await runCalsync(['sync', '00000000-0000-0000-0000-000000000000'], env);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /binding 00000000-0000-0000-0000-000000000000 not found.*\[NOT_FOUND\]/);
+});
+
+test('a sync interrupted by SIGTERM exits 143 and releases its lease, so the next runs at once', async () => {
+  const allowed = { ...env, CALSYNC_ALLOW_PRIVATE_URLS: '1' };
+  // A feed that answers `connect` at once and the pass only once released: the pass
+  // waits on it holding its lease.
+  let release: () => void = () => undefined;
+  let asked: () => void = () => undefined;
+  const requested = new Promise<void>((resolve) => { asked = resolve; });
+  let hang = false;
+  const slow = http.createServer((req, res) => {
+    if (!hang) return res.writeHead(200, { 'content-type': 'text/calendar' }).end(feed);
+    asked();
+    release = () => {
+      release = () => undefined;
+      if (!res.destroyed) res.writeHead(200, { 'content-type': 'text/calendar' }).end(feed);
+    };
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => slow.once('listening', r));
+  const slowUrl = `http://127.0.0.1:${(slow.address() as { port: number }).port}/slow.ics`;
+  try {
+    const connected = await runCalsync(['connect', 'ics', '--url', slowUrl, '--json'], allowed);
+    assert.equal(connected.code, 0, connected.stderr);
+    const { account } = JSON.parse(connected.stdout);
+    const bound = await runCalsync(['bind', '--account', account.id, '--remote', slowUrl, '--new-calendar', 'Slow', '--direction', 'import', '--json'], allowed);
+    assert.equal(bound.code, 0, bound.stderr);
+    const binding = JSON.parse(bound.stdout);
+    hang = true;
+    const running = startCalsync(['sync', binding.id], allowed);
+    await requested;
+    const { rows: [held] } = await t.db.query('select lease_owner from calsync.bindings where id = $1', [binding.id]);
+    assert.ok(held.lease_owner, 'the pass holds the lease while it waits');
+    assert.equal(await running.stop('SIGTERM'), 143);
+    assert.match(running.output(), /SIGTERM: stopping/);
+    const { rows: [after] } = await t.db.query('select lease_owner from calsync.bindings where id = $1', [binding.id]);
+    assert.equal(after.lease_owner, null, 'the lease is released');
+    hang = false;
+    release();
+    const again = await runCalsync(['sync', binding.id, '--json'], allowed);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).passes[0].outcome, 'ok', 'not busy');
+  } finally {
+    release();
+    slow.close();
+  }
 });

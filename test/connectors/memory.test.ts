@@ -66,3 +66,31 @@ test('memory: user edits and touches show up after a cursor; invalid content is 
   assert.deepEqual(changes.items.map((i) => [i.remoteId, i.deleted, i.calsyncId]), [[id, false, null]]);
   await assert.rejects(connector.create('cal', single({ status: 'bogus' as never }), { calsyncId: 'b' }), (e: unknown) => isConnectorError(e, 'permanent'));
 });
+
+test('memory: a stale replay delivers an older version after the newer one', async () => {
+  const connector = fresh({ faults: { staleReplay: 1 } });
+  const id = connector.userCreate('cal', single({ summary: 'first' }));
+  connector.touch('cal', id);
+  assert.deepEqual((await listAll(connector, 'cal', null)).items.map((i) => i.series?.master?.summary), ['first'], 'an etag rewrite alone is not an older version');
+  connector.userUpdate('cal', id, single({ summary: 'second' }));
+  const { items } = await listAll(connector, 'cal', null);
+  assert.deepEqual(items.map((i) => i.series?.master?.summary), ['second', 'first']);
+  assert.ok(items[1]!.updatedAt! < items[0]!.updatedAt!);
+});
+
+test('memory: another client writes between a listing and the next conditional write', async () => {
+  const connector = fresh();
+  const id = connector.userCreate('cal', single());
+  const [listed] = (await listAll(connector, 'cal', null)).items;
+  const seen: string[] = [];
+  connector.beforeConditionalWrite = (cal, remoteId) => {
+    seen.push(remoteId);
+    connector.userUpdate(cal, remoteId, single({ summary: 'theirs' }));
+  };
+  await connector.create('cal', single({ uid: 'other' }), { calsyncId: 'b' });
+  assert.deepEqual(seen, [], 'creates are not conditional');
+  await assert.rejects(connector.update('cal', id, single({ summary: 'ours' }), { ifMatch: listed!.etag }), (e: unknown) => isConnectorError(e, 'precondition-failed'));
+  assert.deepEqual(seen, [id]);
+  assert.equal(connector.beforeConditionalWrite, null, 'the hook runs once');
+  assert.equal(connector.liveItems('cal').find((i) => i.remoteId === id)?.series.master?.summary, 'theirs');
+});

@@ -6,6 +6,7 @@ import { parseCalendar } from '../../src/core/ical/parse.ts';
 import { renderCalendar } from '../../src/core/ical/render.ts';
 import { validateEvent, validateSeries } from '../../src/core/validate.ts';
 import { fixture, goodFixtures } from '../fixtures/ical/fixtures.ts';
+import { withoutRenderAdditions } from './ical-render-additions.ts';
 
 const texts = goodFixtures.map((name) => new TextDecoder().decode(fixture(name)).replace(/\r\n /g, ''));
 
@@ -59,7 +60,7 @@ test('damaged iCalendar either parses and round-trips, or fails with INVALID_ICA
       for (const { calsyncId: _, ...series } of parsed.series) {
         const again = parseCalendar(renderCalendar(series, { dtstamp: '2025-01-01T00:00:00Z' })).series[0]!;
         const { calsyncId: __, ...same } = again;
-        assert.deepEqual(same, series);
+        assert.deepEqual(withoutRenderAdditions(same, series), series);
       }
     }),
     { numRuns: 400 },

@@ -32,7 +32,7 @@ function failsAt(input: string | Uint8Array, line: number, message: RegExp): voi
   );
 }
 
-test('all_day: a date, exclusive end, server-owned properties dropped', () => {
+test('all_day: a date, exclusive end, server-owned properties and calendar properties kept aside', () => {
   const cal = parse('all_day.ics');
   const e = cal.series[0]!.master!;
   assert.equal(e.allDay, true);
@@ -40,8 +40,14 @@ test('all_day: a date, exclusive end, server-owned properties dropped', () => {
   assert.deepEqual(e.end, { local: '2025-06-13', tz: null });
   assert.equal(e.transparency, 'transparent');
   assert.equal(e.reminders, null);
-  assert.deepEqual(e.extras, {}, 'DTSTAMP, CREATED, LAST-MODIFIED are not kept');
   assert.deepEqual(cal.properties, ['CALSCALE:GREGORIAN', 'METHOD:PUBLISH', 'X-WR-CALNAME:Team', 'X-WR-TIMEZONE:Europe/Berlin']);
+  // Kept to be written back as they came, never as properties of the event.
+  assert.deepEqual(e.extras, {
+    ical: {
+      stamps: ['DTSTAMP:20250601T081522Z', 'CREATED:20250520T091200Z', 'LAST-MODIFIED:20250520T091200Z'],
+      calendar: cal.properties,
+    },
+  });
   assert.equal(cal.series[0]!.calsyncId, null);
 });
 
@@ -227,7 +233,7 @@ test('X-CALSYNC-ID is exposed per series, not kept as an unknown property', () =
   ].join('\r\n');
   const [series] = parseCalendar(text).series;
   assert.equal(series!.calsyncId, 'cs_42');
-  assert.deepEqual(series!.master!.extras, {});
+  assert.deepEqual(series!.master!.extras, { ical: { omitted: ['SEQUENCE', 'STATUS', 'TRANSP', 'DTEND'] } });
   assert.deepEqual(series!.master!.end, { local: '2025-01-01T10:00:00', tz: 'UTC' });
 });
 
@@ -262,15 +268,16 @@ test('regressions found by damaging fixtures', () => {
   // DTEND and DURATION together: DTEND counts, DURATION is kept as written.
   const both = parseCalendar(cal('DTSTART:20250101T100000Z', 'DTEND:20250101T110000Z', 'DURATION:PT5H')).series[0]!.master!;
   assert.equal(both.end.local, '2025-01-01T11:00:00');
-  assert.deepEqual(both.extras, { ical: { properties: ['DURATION:PT5H'] } });
+  const omitted = ['SEQUENCE', 'STATUS', 'TRANSP'];
+  assert.deepEqual(both.extras, { ical: { properties: ['DURATION:PT5H'], omitted } });
   // RFC 7986 allows several CONFERENCE properties: the first is the model's.
   const two = parseCalendar(cal('DTSTART:20250101T100000Z', 'CONFERENCE;VALUE=URI:https://zoom.us/j/1', 'CONFERENCE;VALUE=URI:tel:+1555')).series[0]!.master!;
   assert.equal(two.conference!.url, 'https://zoom.us/j/1');
-  assert.deepEqual(two.extras, { ical: { properties: ['CONFERENCE;VALUE=URI:tel:+1555'] } });
+  assert.deepEqual(two.extras, { ical: { properties: ['CONFERENCE;VALUE=URI:tel:+1555'], omitted: [...omitted, 'DTEND'] } });
   // A conference "link" that is no URL stays a line; the next usable link is taken.
   const junk = parseCalendar(cal('DTSTART:20250101T100000Z', 'CONFERENCE:see invite', 'X-GOOGLE-CONFERENCE:https://meet.google.com/a-b-c')).series[0]!.master!;
   assert.deepEqual(junk.conference, { url: 'https://meet.google.com/a-b-c', provider: 'meet' });
-  assert.deepEqual(junk.extras, { ical: { properties: ['CONFERENCE:see invite'] } });
+  assert.deepEqual(junk.extras, { ical: { properties: ['CONFERENCE:see invite'], omitted: [...omitted, 'DTEND'] } });
   // A VTIMEZONE observance without DTSTART: ical.js reads offset 0 everywhere, which is not UTC.
   const text = [
     'BEGIN:VCALENDAR', 'BEGIN:VTIMEZONE', 'TZID:Lunar', 'BEGIN:STANDARD', 'TZOFFSETFROM:+0317', 'TZOFFSETTO:+0317',

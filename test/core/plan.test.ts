@@ -241,6 +241,27 @@ test('a repeated delivery of one item plans once; a bad item is quarantined, the
   assert.ok(actions[1]!.op === 'quarantine' && actions[1]!.error.path === 'series.master.start.local');
 });
 
+test('an older version listed after a newer one does not take the calendar back', () => {
+  const older = { ...live('R', S2, 'e2'), updatedAt: '2026-03-01T09:00:00Z' };
+  const newer = { ...live('R', single({ uid: 'u1', summary: 'Edited again' }), 'e3'), updatedAt: '2026-03-01T10:00:00Z' };
+  // In one listing, the newest delivery is the item's state, wherever it comes.
+  const { actions } = run({ statuses: [status('E', 'R', S)], calendar: [cal('E', S)], items: [newer, older] });
+  assert.deepEqual(ops(actions), ['update:calendar:remote-changed']);
+  const pulled = actions[0]!;
+  assert.ok(pulled.op === 'update' && pulled.side === 'calendar' && pulled.series.master?.summary === 'Edited again' && pulled.etag === 'e3');
+  assert.ok(pulled.next !== null && pulled.next !== 'drop' && pulled.next.remoteUpdatedAt === '2026-03-01T10:00:00Z');
+  // In a later listing, a version older than the one the status holds is as if not listed:
+  // the calendar's own change still goes out, against the etag the status holds.
+  const seen = { ...status('E', 'R', newer.series, 'e3'), remoteUpdatedAt: newer.updatedAt };
+  const edited = single({ uid: 'u1', summary: 'Edited again', location: 'Room 4' });
+  const later = run({ statuses: [seen], calendar: [cal('E', edited)], items: [older] });
+  assert.deepEqual(ops(later.actions), ['skip:remote:stale', 'update:remote:calendar-changed']);
+  const pushed = later.actions[1]!;
+  assert.ok(pushed.op === 'update' && pushed.side === 'remote' && pushed.ifMatch === 'e3' && pushed.series.master?.location === 'Room 4');
+  // Without last-modified instants nothing is judged stale.
+  assert.deepEqual(ops(run({ statuses: [seen], calendar: [cal('E', newer.series)], items: [{ ...older, updatedAt: null }] }).actions), ['update:calendar:remote-changed']);
+});
+
 test('bad plan input is INVALID_INPUT', () => {
   const cases: [Partial<PlanInput>, string][] = [
     [{ binding: { direction: 'sideways' as never, projection: 'full' } }, 'input.binding.direction'],

@@ -20,7 +20,7 @@ import { listSeriesPage } from '../../src/store/events.ts';
 import { queuePass } from '../../src/store/outbox.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { createTenant } from '../../src/store/tenants.ts';
-import { makeCalendar, missingServer, rawRequest, startCalDavServer, type CalDavServer } from '../helpers/caldav-servers.ts';
+import { berlinTimezone, makeCalendar, missingServer, otherClientCalendar, rawRequest, startCalDavServer, type CalDavServer } from '../helpers/caldav-servers.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const missing = missingServer('radicale') ?? missingServer('xandikos');
@@ -42,11 +42,8 @@ after(async () => {
   await t?.drop();
 });
 
-const ics = (lines: string[]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//other//client//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n');
-const berlin = ['BEGIN:VTIMEZONE', 'TZID:Europe/Berlin', 'BEGIN:STANDARD', 'DTSTART:19701025T030000', 'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU',
-  'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'END:STANDARD', 'BEGIN:DAYLIGHT', 'DTSTART:19700329T020000', 'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU',
-  'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'END:DAYLIGHT', 'END:VTIMEZONE'];
-const weeklyWithExdateAndMovedInstance = ics([...berlin,
+const ics = otherClientCalendar;
+const weeklyWithExdateAndMovedInstance = ics([...berlinTimezone,
   'BEGIN:VEVENT', 'UID:weekly-standup@other', 'DTSTAMP:20260101T000000Z', 'DTSTART;TZID=Europe/Berlin:20260302T093000',
   'DTEND;TZID=Europe/Berlin:20260302T094500', 'RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=12', 'EXDATE;TZID=Europe/Berlin:20260316T093000',
   'SUMMARY:Stand-up', 'END:VEVENT',

@@ -23,3 +23,10 @@ test('jitter stays within ±10%', () => {
   assert.equal(nextPollSeconds({ baseSeconds: 300, previousSeconds: 300, changed: false, random: 0 }), 540);
   assert.equal(nextPollSeconds({ baseSeconds: 300, previousSeconds: 300, changed: false, random: 0.999999 }), 660);
 });
+
+test('a binding with a healthy push channel is polled six times less often', () => {
+  const mid = 0.5;
+  assert.equal(nextPollSeconds({ baseSeconds: 300, previousSeconds: null, changed: false, random: mid, pushHealthy: true }), 1800);
+  assert.equal(nextPollSeconds({ baseSeconds: 300, previousSeconds: null, changed: false, random: mid, pushHealthy: false }), 300);
+  assert.equal(nextPollSeconds({ baseSeconds: 300, previousSeconds: 7200, changed: false, random: mid, pushHealthy: true }), 7200, 'idle: at most four times that');
+});

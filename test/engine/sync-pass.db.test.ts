@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ConnectorError } from '../../src/connectors/connector.ts';
 import { contentHash } from '../../src/core/hash.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -122,8 +123,22 @@ test('a second pass of the same binding while one runs is refused (lease)', asyn
   const world = await engineWorld(t);
   const a = await world.bind('leased');
   for (let i = 0; i < 30; i++) a.connector.userCreate('leased', single({ uid: `l-${i}` }));
-  const [one, two] = await Promise.all([world.pass(a), world.pass(a)]);
-  assert.deepEqual([one.outcome, two.outcome].sort(), ['busy', 'ok']);
+  // The first pass waits inside its listing, holding the lease, until released.
+  let release: () => void = () => undefined;
+  let entered: () => void = () => undefined;
+  const inside = new Promise<void>((resolve) => { entered = resolve; });
+  const list = a.connector.listChanges.bind(a.connector);
+  a.connector.listChanges = async (...args) => {
+    entered();
+    await new Promise<void>((resolve) => { release = resolve; });
+    return list(...args);
+  };
+  const first = world.pass(a);
+  await inside;
+  assert.equal((await world.pass(a)).outcome, 'busy');
+  a.connector.listChanges = list;
+  release();
+  assert.equal((await first).outcome, 'ok');
   assert.equal((await world.calendarSeries()).length, 30);
 });
 
@@ -167,4 +182,88 @@ test('passes of two bindings running at once never overwrite each other\'s calen
       assert.match(item.series.master!.summary, /\(B\)$/);
     }
   }
+});
+
+test('remote writes run a few at a time; an error that ends the pass keeps what was answered', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('parallel');
+  for (let i = 0; i < 12; i++) await world.appWrite(null, single({ uid: `par-${i}` }));
+  // The memory connector answers at once; a delay shows how many creates are in flight.
+  let inFlight = 0;
+  let most = 0;
+  let calls = 0;
+  const create = a.connector.create.bind(a.connector);
+  a.connector.create = async (...args) => {
+    const call = ++calls;
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    try {
+      if (call === 6) throw new ConnectorError('auth-revoked', 'password changed');
+      return await create(...args);
+    } finally {
+      inFlight--;
+    }
+  };
+  const first = await world.pass(a);
+  assert.equal(first.outcome, 'failed');
+  assert.equal(most, 4, 'four creates in flight (the default)');
+  const created = a.connector.liveItems('parallel');
+  // After the 6th call failed no further call started; every other call created its item.
+  assert.ok(calls < 12, `${calls} calls`);
+  assert.equal(created.length, calls - 1);
+  const { rows } = await t.db.query<{ remote_id: string; pending: boolean }>('select remote_id, pending from sync_status where binding_id = $1', [a.id]);
+  const stored = new Set(rows.filter((r) => !r.pending).map((r) => r.remote_id));
+  assert.deepEqual([...stored].sort(), created.map((i) => i.remoteId).sort(), 'every answered create has its status');
+  assert.equal(rows.filter((r) => r.pending).length, 12 - created.length, 'the others stay pending');
+
+  a.connector.create = create;
+  await t.db.query(`update accounts set state = 'active' where tenant_id = $1`, [world.tenantId]);
+  await t.db.query(`update bindings set state = 'active', paused_reason = null where id = $1`, [a.id]);
+  await converge(world, [a]);
+  assert.equal(a.connector.liveItems('parallel').length, 12, 'no duplicates after the retry');
+});
+
+test('an older version of an item delivered in a later pass does not take the calendar back', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('replayed');
+  const created = a.connector.userCreate('replayed', single({ uid: 'replay-me', summary: 'v1' }));
+  await converge(world, [a]);
+  const current = a.connector.liveItems('replayed')[0]!;
+  a.connector.userUpdate('replayed', created, { ...current.series, master: { ...current.series.master!, summary: 'v2' } });
+  await converge(world, [a]);
+  assert.equal((await world.calendarSeries())[0]!.series.master!.summary, 'v2');
+  // Every later listing also carries an older version of a changed item (a lagging replica).
+  a.connector.faults.staleReplay = 1;
+  a.connector.userUpdate('replayed', created, { ...current.series, master: { ...current.series.master!, summary: 'v3', location: 'Room 2' } });
+  await world.pass(a);
+  await world.pass(a);
+  const stored = (await world.calendarSeries())[0]!.series.master!;
+  assert.equal(stored.summary, 'v3');
+  assert.equal(stored.location, 'Room 2');
+  const { rows: [status] } = await t.db.query<{ remote_updated_at: Date | null }>('select remote_updated_at from sync_status where binding_id = $1', [a.id]);
+  assert.ok(status!.remote_updated_at, 'the newest modification time seen is kept');
+});
+
+test('a write that failed keeps the version it was sent against, so an older replay after it is stale and the retry lands', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('lagging');
+  const created = a.connector.userCreate('lagging', single({ uid: 'lag-me', summary: 'first' }));
+  await converge(world, [a]);
+  const { eventId, series } = (await world.calendarSeries())[0]!;
+  // Another client rewrites the item unchanged (a newer version, same content) while the
+  // app edits the event; calsync's update against that newer version fails.
+  a.connector.userUpdate('lagging', created, a.connector.liveItems('lagging')[0]!.series);
+  await world.appWrite(eventId, { ...series, master: { ...series.master!, summary: 'edited in the app' } });
+  a.connector.faults.failWrites = 1;
+  assert.equal((await world.pass(a)).outcome, 'partial');
+  // From now on every listing ends with the first version again (a lagging replica).
+  a.connector.faults.staleReplay = 1;
+  const retry = await world.pass(a);
+  assert.equal(retry.outcome, 'ok', JSON.stringify(retry.error));
+  assert.equal(retry.stats.failed, 0, 'the retry is not refused by If-Match');
+  assert.equal(a.connector.liveItems('lagging')[0]!.series.master!.summary, 'edited in the app');
+  const quiet = await world.pass(a);
+  assert.equal(quiet.stats.calendarWrites + quiet.stats.remoteWrites + quiet.stats.failed, 0);
+  assert.equal((await world.calendarSeries())[0]!.series.master!.summary, 'edited in the app');
 });

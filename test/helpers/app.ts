@@ -1,36 +1,55 @@
 // An HTTP app on a fresh database, for inject() tests.
 import type { FastifyInstance } from 'fastify';
-import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import pino from 'pino';
 import { build } from '../../src/http/app.ts';
 import type { ProviderProbes } from '../../src/http/providers.ts';
+import type { RateLimit } from '../../src/http/rate-limit.ts';
+import { urlGuard } from '../../src/main/connectors.ts';
 import { providerProbes } from '../../src/main/providers.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
-import { createMetrics } from '../../src/metrics.ts';
+import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { createApiKey, createTenant } from '../../src/store/tenants.ts';
 import { freshDatabase, type TestDatabase } from './database.ts';
 
 export interface TestApp {
   app: FastifyInstance;
   database: TestDatabase;
-  utils: WorkerUtils;
   close(): Promise<void>;
 }
 
-export async function testApp(options: { bodyLimitBytes?: number; providers?: ProviderProbes } = {}): Promise<TestApp> {
-  const database = await freshDatabase();
-  const utils = await makeWorkerUtils({ pgPool: database.db });
-  const app = await build({
-    db: database.db, secrets: new Secrets(parseSecretKey(generateSecretKeyText())),
+export interface TestAppOptions {
+  bodyLimitBytes?: number;
+  providers?: ProviderProbes;
+  /** Watch channels may use http and private addresses (default true: test receivers listen on 127.0.0.1). */
+  localWebhooks?: boolean;
+  secrets?: Secrets;
+  metrics?: Metrics;
+  streamHeartbeatMs?: number;
+  rateLimit?: RateLimit;
+  now?: () => Date;
+}
+
+/** The app on an existing database (a second app with other settings shares the first one's data). */
+export function appOn(database: TestDatabase, options: TestAppOptions = {}): Promise<FastifyInstance> {
+  const local = options.localWebhooks ?? true;
+  return build({
+    db: database.db, secrets: options.secrets ?? new Secrets(parseSecretKey(generateSecretKeyText())),
     providers: options.providers ?? providerProbes({ allowPrivateUrls: true, allowedUrlHosts: [] }),
-    logger: pino({ level: 'silent' }), metrics: createMetrics({ db: database.db, processMetrics: false }),
-    queue: utils, bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+    webhooks: { guard: urlGuard({ allowPrivateUrls: local, allowedUrlHosts: [] }), allowHttp: local },
+    logger: pino({ level: 'silent' }), metrics: options.metrics ?? createMetrics({ db: database.db, processMetrics: false }),
+    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+    ...(options.streamHeartbeatMs === undefined ? {} : { streamHeartbeatMs: options.streamHeartbeatMs }),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}), ...(options.now ? { now: options.now } : {}),
   });
+}
+
+export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await freshDatabase();
+  const app = await appOn(database, options);
   return {
-    app, database, utils,
+    app, database,
     async close() {
       await app.close();
-      await utils.release();
       await database.drop();
     },
   };

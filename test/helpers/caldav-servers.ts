@@ -168,8 +168,18 @@ export async function expireRadicaleTokens(server: CalDavServer, collection: str
   await rm(path.join(server.storageDir, 'collection-root', collection, '.Radicale.cache', 'sync-token'), { recursive: true, force: true });
 }
 
+/** A calendar object as another CalDAV client writes it: its own PRODID, CRLF lines. */
+export function otherClientCalendar(lines: string[]): string {
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//other//client//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n');
+}
+
+/** Europe/Berlin as clients write it in a VTIMEZONE (the EU rules since 1996). */
+export const berlinTimezone = ['BEGIN:VTIMEZONE', 'TZID:Europe/Berlin', 'BEGIN:STANDARD', 'DTSTART:19701025T030000', 'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU',
+  'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'END:STANDARD', 'BEGIN:DAYLIGHT', 'DTSTART:19700329T020000', 'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU',
+  'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'END:DAYLIGHT', 'END:VTIMEZONE'];
+
 /** An event as another CalDAV client writes it: no calsync stamp, its own PRODID. */
 export function otherClientEvent(uid: string, summary = 'Written by another client'): string {
-  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//other//client//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z',
-    'DTSTART:20260302T090000Z', 'DTEND:20260302T093000Z', `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+  return otherClientCalendar(['BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z',
+    'DTSTART:20260302T090000Z', 'DTEND:20260302T093000Z', `SUMMARY:${summary}`, 'END:VEVENT']);
 }

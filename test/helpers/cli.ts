@@ -36,25 +36,47 @@ export interface RunningCalsync {
   output(): string;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The exit code, once the process exits by itself. */
+  exited: Promise<number | null>;
 }
 
 export function startCalsync(args: string[], env: Record<string, string>): RunningCalsync {
-  const child = spawn(process.execPath, [bin, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(process.execPath, [bin, ...args], env);
+}
+
+/** Any command with calsync's clean environment, e.g. `npm start` in the checkout. */
+export function startProcess(command: string, args: string[], env: Record<string, string>, cwd?: string): RunningCalsync {
+  const child = spawn(command, args, { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d) => { output += d; });
-  child.stderr!.on('data', (d) => { output += d; });
+  // waitFor wakes on every chunk, so a test can act at the moment a line appears.
+  const waiting = new Set<() => void>();
+  const append = (d: Buffer): void => {
+    output += d;
+    for (const wake of waiting) wake();
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
+    exited,
     output: () => output,
     async waitFor(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const match = output.match(pattern);
         if (match) return match;
-        if (child.exitCode !== null) throw new Error(`calsync ${args[0]} exited (${child.exitCode}) before printing ${pattern}: ${output}`);
-        if (Date.now() > deadline) throw new Error(`calsync ${args[0]} did not print ${pattern} within ${timeoutMs} ms: ${output}`);
-        await new Promise((r) => setTimeout(r, 50));
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}: ${output}`);
+        if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms: ${output}`);
+        await new Promise<void>((resolve) => {
+          const wake = (): void => {
+            clearTimeout(timer);
+            waiting.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, 50);
+          waiting.add(wake);
+        });
       }
     },
     async stop(signal = 'SIGTERM') {

@@ -7,7 +7,7 @@ import type { MemoryConnector } from '../../src/connectors/memory/index.ts';
 import { hashNormal } from '../../src/core/hash.ts';
 import type { EventSeries } from '../../src/core/model.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
-import { plan, type Action, type CalendarEvent, type Direction, type SyncStatus } from '../../src/core/plan.ts';
+import { plan, type Action, type CalendarEvent, type Direction, type PlanInput, type SyncStatus } from '../../src/core/plan.ts';
 import type { MergePolicy } from '../../src/core/policy.ts';
 import type { Projection } from '../../src/core/projection.ts';
 import { defaultSafety, type SafetyStop } from '../../src/core/safety.ts';
@@ -57,6 +57,8 @@ export interface Binding {
 
 export interface PassReport {
   binding: string;
+  /** What the applied plan was given, statuses as they stood then. */
+  input: PlanInput | null;
   actions: Action[];
   /** Remote writes or reads that failed; a pass with none is clean. */
   failures: ConnectorError[];
@@ -69,6 +71,7 @@ export class SyncHarness {
   readonly conflicts: ConflictRow[] = [];
   readonly quarantines: Action[] = [];
   readonly stops: SafetyStop[] = [];
+  readonly passes: PassReport[] = [];
 
   constructor(readonly calendar: MemoryCalendar, readonly bindings: Binding[], private readonly autoConfirm = true) {}
 
@@ -79,7 +82,8 @@ export class SyncHarness {
   }
 
   async runPass(binding: Binding): Promise<PassReport> {
-    const report: PassReport = { binding: binding.name, actions: [], failures: [], stop: null };
+    const report: PassReport = { binding: binding.name, input: null, actions: [], failures: [], stop: null };
+    this.passes.push(report);
     let pulled: { items: RemoteItem[]; cursor: string; complete: boolean };
     try {
       pulled = await listAll(binding.connector, binding.remoteCalendarId, binding.cursor);
@@ -88,11 +92,12 @@ export class SyncHarness {
       // The cursor expired: resync by comparing a complete listing, never by wiping.
       pulled = await listAll(binding.connector, binding.remoteCalendarId, null);
     }
-    const input = {
+    const input: PlanInput = {
       binding: { direction: binding.direction, projection: binding.projection },
       policy: binding.policy,
       safety: defaultSafety,
-      statuses: [...binding.statuses.values()],
+      // Copies: applying the plan changes statuses in place.
+      statuses: [...binding.statuses.values()].map((status) => ({ ...status })),
       calendar: [...this.calendar.events.values()],
       remote: { items: pulled.items, complete: pulled.complete, window: null },
     };
@@ -103,6 +108,7 @@ export class SyncHarness {
       if (!this.autoConfirm) return report;
       planned = plan({ ...input, safety: { ...defaultSafety, confirmWipe: true, confirmDeletions: true } });
     }
+    report.input = input;
     report.actions = planned.actions;
     for (const action of planned.actions) {
       try {
@@ -110,10 +116,17 @@ export class SyncHarness {
       } catch (error) {
         if (!(error instanceof ConnectorError)) throw error;
         report.failures.push(error);
-        // The write failed but the etag it was sent with is the newest seen; keeping it
-        // lets the next pass retry without a 412 the cursor would never explain.
+        // The write failed but the version it was sent against is the newest seen; keeping
+        // its etag and last-modified instant lets the next pass retry without a 412 the
+        // cursor would never explain and recognise an older replay as stale. After a 412
+        // that etag is the stale one (as in src/engine/apply.ts).
         const current = action.eventId ? binding.statuses.get(action.eventId) : undefined;
-        if (current && 'ifMatch' in action && action.ifMatch && action.remoteId === current.remoteId) current.etag = action.ifMatch;
+        const kept = 'ifMatch' in action && action.ifMatch && error.kind !== 'precondition-failed' ? action.ifMatch : null;
+        if (current && kept && action.remoteId === current.remoteId) {
+          current.etag = kept;
+          const seenAt = action.op === 'merge' ? action.remoteBase?.remoteUpdatedAt : action.next && action.next !== 'drop' ? action.next.remoteUpdatedAt : null;
+          current.remoteUpdatedAt = [current.remoteUpdatedAt, seenAt].filter((at) => at != null).sort().at(-1) ?? null;
+        }
       }
     }
     // The cursor is stored last, so a crash before this line replays the changes.
@@ -129,8 +142,11 @@ export class SyncHarness {
 
   private async apply(binding: Binding, action: Action): Promise<void> {
     const { connector, remoteCalendarId: cal, statuses } = binding;
-    const setStatus = (eventId: string, remoteId: string, etag: string | null, next: Action['next'], pending = false) => {
-      if (next && next !== 'drop') statuses.set(eventId, { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, ...(pending ? { pending } : {}) });
+    const setStatus = (eventId: string, remoteId: string, etag: string | null, next: Action['next'], pending = false, updatedAt: string | null = null) => {
+      if (!next || next === 'drop') return;
+      // The newest of what the plan saw and what the write answered; ISO instants of one clock compare as strings.
+      const remoteUpdatedAt = [next.remoteUpdatedAt, updatedAt].filter((at) => at != null).sort().at(-1) ?? null;
+      statuses.set(eventId, { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt, ...(pending ? { pending } : {}) });
     };
     // Recorded before a remote write, so that a lost answer is recognised when the
     // item comes back with exactly this content.
@@ -147,7 +163,7 @@ export class SyncHarness {
           // Recorded before the call, so a lost answer is adopted rather than duplicated.
           setStatus(action.eventId, `pending:${action.eventId}`, null, action.next, true);
           const written = await connector.create(cal, action.series, { calsyncId: action.calsyncId });
-          setStatus(action.eventId, written.remoteId, written.etag, action.next);
+          setStatus(action.eventId, written.remoteId, written.etag, action.next, false, written.updatedAt);
         }
         return;
       case 'update':
@@ -157,7 +173,7 @@ export class SyncHarness {
         } else {
           markSent(action.eventId, action.next);
           const written = await connector.update(cal, action.remoteId, action.series, { ifMatch: action.ifMatch });
-          setStatus(action.eventId, written.remoteId, written.etag, action.next);
+          setStatus(action.eventId, written.remoteId, written.etag, action.next, false, written.updatedAt);
         }
         return;
       case 'delete':
@@ -189,7 +205,7 @@ export class SyncHarness {
         setStatus(action.eventId, action.remoteId, action.etag, action.remoteBase);
         markSent(action.eventId, action.next);
         const written = await connector.update(cal, action.remoteId, action.remoteSeries, { ifMatch: action.ifMatch });
-        setStatus(action.eventId, action.remoteId, written.etag, action.next);
+        setStatus(action.eventId, action.remoteId, written.etag, action.next, false, written.updatedAt);
         return;
       }
       case 'conflict':

@@ -1,10 +1,9 @@
-// Two `calsync worker` processes and one `calsync api` process on one database run
-// 10,000 queued no-op jobs exactly once each.
+// Two `calsync worker` processes on one database run the 10,000 no-op jobs that
+// `calsync queue probe` enqueues exactly once each.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { generateSecretKeyText } from '../../src/store/secrets.ts';
-import { createApiKey, createTenant } from '../../src/store/tenants.ts';
-import { startCalsync, type RunningCalsync } from '../helpers/cli.ts';
+import { runCalsync, startCalsync, type RunningCalsync } from '../helpers/cli.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
 let t: TestDatabase;
@@ -15,38 +14,27 @@ after(async () => {
   await t.drop();
 });
 
-test('10,000 jobs enqueued through the API run once each across two workers', { timeout: 300_000 }, async () => {
-  const env = { DATABASE_URL: t.url, CALSYNC_SECRET_KEY: generateSecretKeyText(), PORT: '0', CALSYNC_WORKER_CONCURRENCY: '4', LOG_LEVEL: 'warn' };
-  const tenant = await createTenant(t.db, 'ops');
-  const { key } = await createApiKey(t.db, tenant.id, 'ops');
-  const api = startCalsync(['api'], env);
-  processes.push(api);
-  const [, url] = await api.waitFor(/listening on (http:\/\/\S+)/);
+test('10,000 probe jobs run once each across two workers', { timeout: 300_000 }, async () => {
+  const env = { DATABASE_URL: t.url, CALSYNC_SECRET_KEY: generateSecretKeyText(), CALSYNC_WORKER_CONCURRENCY: '4', LOG_LEVEL: 'warn' };
   const workers = [startCalsync(['worker'], env), startCalsync(['worker'], env)];
   processes.push(...workers);
   const names = await Promise.all(workers.map(async (w) => (await w.waitFor(/calsync worker (\S+) running/))[1]!));
 
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const enqueued = await fetch(`${url}/admin/v1/queue/probes`, { method: 'POST', headers, body: JSON.stringify({ count: 10_000 }) });
-  assert.equal(enqueued.status, 202);
-  const { probeId } = await enqueued.json() as { probeId: string };
+  const probe = await runCalsync(['queue', 'probe', '--count', '10000', '--timeout', '240', '--json'], env, 280_000);
+  assert.equal(probe.code, 0, probe.stderr);
+  const { probeId, jobs } = JSON.parse(probe.stdout) as { probeId: string; jobs: number };
+  assert.equal(jobs, 10_000);
 
-  type ProbeStatus = { runs: number; distinctJobs: number; workers: Record<string, number> };
-  let status: ProbeStatus;
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    status = await (await fetch(`${url}/admin/v1/queue/probes/${probeId}`, { headers })).json() as ProbeStatus;
-    if (status.distinctJobs === 10_000 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
   // Let any duplicate run that might still be in flight land before counting.
   await new Promise((r) => setTimeout(r, 1000));
-  status = await (await fetch(`${url}/admin/v1/queue/probes/${probeId}`, { headers })).json() as ProbeStatus;
-  assert.equal(status.distinctJobs, 10_000);
-  assert.equal(status.runs, 10_000, 'no job ran twice');
-  assert.deepEqual(Object.keys(status.workers).sort(), [...names].sort(), 'both workers took jobs');
-  const queue = await (await fetch(`${url}/admin/v1/queue`, { headers })).json();
-  assert.deepEqual(queue, { pending: 0, running: 0, retrying: 0, dead: 0 });
+  const { rows: [total] } = await t.db.query<{ runs: string; distinct_jobs: string }>(
+    'select count(*) as runs, count(distinct seq) as distinct_jobs from queue_probes where probe_id = $1', [probeId]);
+  assert.equal(Number(total!.distinct_jobs), 10_000);
+  assert.equal(Number(total!.runs), 10_000, 'no job ran twice');
+  const { rows: byWorker } = await t.db.query<{ worker: string }>('select distinct worker from queue_probes where probe_id = $1', [probeId]);
+  assert.deepEqual(byWorker.map((w) => w.worker).sort(), [...names].sort(), 'both workers took jobs');
+  const status = await runCalsync(['status', '--json'], env);
+  assert.deepEqual(JSON.parse(status.stdout).queue, { pending: 0, running: 0, retrying: 0, dead: 0 });
 
-  for (const p of [...workers, api]) assert.equal(await p.stop('SIGTERM'), 0);
+  for (const worker of workers) assert.equal(await worker.stop('SIGTERM'), 0);
 });

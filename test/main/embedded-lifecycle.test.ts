@@ -6,21 +6,30 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { startCalsync, runCalsync } from '../helpers/cli.ts';
+import { startCalsync, startProcess, runCalsync } from '../helpers/cli.ts';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calsync-lifecycle-'));
 fs.chmodSync(dataDir, 0o755);
 after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-function postgresProcesses(): string[] {
+function postgresProcesses(dir = dataDir): string[] {
   try {
-    return execFileSync('pgrep', ['-f', `postgres -D ${dataDir}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', `postgres -D ${dir}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return [];
   }
 }
 
 const env = { CALSYNC_DATA_DIR: dataDir, PORT: '0' };
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 test('serve starts on an embedded Postgres, stops it on SIGTERM and reuses the data on the next start', async () => {
   const first = startCalsync(['serve'], env);
@@ -73,4 +82,40 @@ test('a Postgres orphaned by a killed calsync is reclaimed on the next start', a
   assert.equal(status.code, 0, status.stderr);
   assert.equal(JSON.parse(status.stdout).database.embedded, true);
   assert.deepEqual(postgresProcesses(), []);
+});
+
+test('SIGTERM to `npm start` reaches calsync, which stops its Postgres', async () => {
+  // npm signals the process it started; `exec` makes that process calsync rather than a
+  // shell that would die without passing the signal on.
+  const npm = startProcess('npm', ['start'], { ...env, npm_config_update_notifier: 'false' }, path.resolve(import.meta.dirname, '../..'));
+  let calsync: number | undefined;
+  try {
+    await npm.waitFor(/listening on/);
+    calsync = Number(fs.readFileSync(path.join(dataDir, 'calsync.lock'), 'utf8'));
+    assert.equal(postgresProcesses().length > 0, true);
+    assert.equal(await npm.stop('SIGTERM'), 0, npm.output());
+    assert.equal(isAlive(calsync), false, 'calsync exited');
+    assert.deepEqual(postgresProcesses(), [], 'no Postgres process is left behind');
+  } finally {
+    await npm.stop('SIGKILL');
+    if (calsync !== undefined && isAlive(calsync)) process.kill(calsync, 'SIGTERM');
+    for (let i = 0; i < 100 && calsync !== undefined && isAlive(calsync); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+test('SIGTERM during start-up, once the embedded Postgres is up, stops it and exits', async () => {
+  // A first start: after Postgres is ready, calsync still migrates before it listens.
+  const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'calsync-lifecycle-start-'));
+  fs.chmodSync(fresh, 0o755);
+  try {
+    const serve = startCalsync(['serve'], { CALSYNC_DATA_DIR: fresh, PORT: '0' });
+    await serve.waitFor(/embedded Postgres ready/);
+    assert.equal(await serve.stop('SIGTERM'), 0, serve.output());
+    assert.match(serve.output(), /SIGTERM: stopping/);
+    assert.doesNotMatch(serve.output(), /listening on/, 'stopped before serving');
+    assert.deepEqual(postgresProcesses(fresh), [], 'no Postgres process is left behind');
+  } finally {
+    for (const pid of postgresProcesses(fresh)) process.kill(Number(pid), 'SIGINT');
+    fs.rmSync(fresh, { recursive: true, force: true });
+  }
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createCalendar } from '../../src/store/calendars.ts';
-import { changedSince, deleteSeries, getSeries, getSeriesByUid, getTombstones, listSeriesPage, writeSeries, type WriteContext } from '../../src/store/events.ts';
+import { deleteSeries, deleteSeriesBatch, writeSeries, writeSeriesBatch, type WriteContext } from '../../src/store/event-writes.ts';
+import { changedSince, getSeries, getSeriesByUid, getTombstones, listSeriesPage } from '../../src/store/events.ts';
 import { createTenant } from '../../src/store/tenants.ts';
 import { withTransaction } from '../../src/store/db.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -103,7 +104,7 @@ test('deleting a series leaves tombstones with its UID and a delete per row', as
   assert.deepEqual(await getTombstones(t.db, ctx.tenantId, ctx.calendarId, [eventId]), []);
 });
 
-test('changes since a version list each changed series once, in version order', async () => {
+test('changes since a version list each changed series once per window, in version order', async () => {
   const start = await version();
   const a = await withTransaction(t.db, (c) => writeSeries(c, ctx, null, single({ uid: 'c-a' })));
   const b = await withTransaction(t.db, (c) => writeSeries(c, ctx, null, single({ uid: 'c-b' })));
@@ -111,7 +112,10 @@ test('changes since a version list each changed series once, in version order', 
   const changes = await changedSince(t.db, ctx.tenantId, ctx.calendarId, start, 100);
   assert.deepEqual(changes.changes, [{ eventId: b.eventId, version: start + 2 }, { eventId: a.eventId, version: start + 3 }]);
   assert.equal(changes.upTo, start + 3);
-  assert.deepEqual((await changedSince(t.db, ctx.tenantId, ctx.calendarId, start, 1)).changes.map((c) => c.eventId), [b.eventId]);
+  // A window of one change-log row: a's creation; its edit comes in a later window.
+  const first = await changedSince(t.db, ctx.tenantId, ctx.calendarId, start, 1);
+  assert.deepEqual(first, { changes: [{ eventId: a.eventId, version: start + 1 }], upTo: start + 1 });
+  assert.deepEqual((await changedSince(t.db, ctx.tenantId, ctx.calendarId, first.upTo, 2)).changes.map((c) => c.eventId), [b.eventId, a.eventId]);
 });
 
 test('pages of live series cover the calendar once, in id order', async () => {
@@ -143,4 +147,67 @@ test('content that breaks a schema rule is refused and changes nothing', async (
   await assert.rejects(withTransaction(t.db, (c) => writeSeries(c, ctx, null, mixed)), { name: 'CoreError', message: /uid/ });
   assert.equal(await version(), before);
   assert.deepEqual(await getSeriesByUid(t.db, ctx.tenantId, ctx.calendarId, ['bad']), []);
+});
+
+test('a batch writes many series with one version per changed row, in order, and skips unchanged ones', async () => {
+  const kept = await withTransaction(t.db, (c) => writeSeries(c, ctx, null, single({ uid: 'batch-kept' })));
+  const edited = await withTransaction(t.db, (c) => writeSeries(c, ctx, null, single({ uid: 'batch-edited' })));
+  const before = await version();
+  const results = await withTransaction(t.db, (c) => writeSeriesBatch(c, ctx, [
+    { eventId: null, series: weekly({ uid: 'batch-new' }, [instance('2026-03-09', { uid: 'batch-new' })]) },
+    { eventId: kept.eventId, series: single({ uid: 'batch-kept' }) },
+    { eventId: edited.eventId, series: single({ uid: 'batch-edited', summary: 'first edit' }) },
+    // The same series twice: both writes happen, in order.
+    { eventId: edited.eventId, series: single({ uid: 'batch-edited', summary: 'second edit' }) },
+  ]));
+  assert.deepEqual(results.map((r) => r.changed), [2, 0, 1, 1]);
+  assert.equal(results[1]!.eventId, kept.eventId);
+  assert.equal(results[1]!.version, null);
+  assert.deepEqual(results.map((r) => r.version), [before + 2, null, before + 3, before + 4]);
+  assert.equal(await version(), before + 4);
+  const [stored] = await getSeries(t.db, ctx.tenantId, ctx.calendarId, [edited.eventId]);
+  assert.equal(stored!.series.master!.summary, 'second edit');
+  const { rows: log } = await t.db.query<{ version: string; operation: string }>(
+    'select version, operation from change_log where calendar_id = $1 and version > $2 order by version', [ctx.calendarId, before]);
+  assert.deepEqual(log.map((r) => [Number(r.version), r.operation]), [[before + 1, 'create'], [before + 2, 'create'], [before + 3, 'update'], [before + 4, 'update']]);
+  const { rows: history } = await t.db.query<{ n: string }>('select count(*) as n from event_history where calendar_id = $1 and version > $2', [ctx.calendarId, before]);
+  assert.equal(Number(history[0]!.n), 4);
+});
+
+test('a batch that breaks a rule in one series writes none of them', async () => {
+  const before = await version();
+  const bad = single({ uid: 'batch-bad', status: 'bogus' as never });
+  await assert.rejects(withTransaction(t.db, (c) => writeSeriesBatch(c, ctx, [{ eventId: null, series: single({ uid: 'batch-good' }) }, { eventId: null, series: bad }])), { name: 'CoreError' });
+  // The same iCalUID twice in one calendar is refused by the unique index, and rolls back the batch.
+  await assert.rejects(withTransaction(t.db, (c) => writeSeriesBatch(c, ctx, [{ eventId: null, series: single({ uid: 'batch-twice' }) }, { eventId: null, series: single({ uid: 'batch-twice' }) }])), { code: '23505' });
+  assert.equal(await version(), before);
+  assert.deepEqual(await getSeriesByUid(t.db, ctx.tenantId, ctx.calendarId, ['batch-good', 'batch-twice']), []);
+});
+
+test('deleting a batch tombstones every row once, also of a series listed twice', async () => {
+  const a = await withTransaction(t.db, (c) => writeSeries(c, ctx, null, weekly({ uid: 'del-a' }, [instance('2026-03-09', { uid: 'del-a' })])));
+  const b = await withTransaction(t.db, (c) => writeSeries(c, ctx, null, single({ uid: 'del-b' })));
+  const before = await version();
+  const counts = await withTransaction(t.db, (c) => deleteSeriesBatch(c, ctx, [a.eventId, b.eventId, a.eventId, '00000000-0000-4000-8000-000000000000']));
+  assert.deepEqual(counts, [2, 1, 0, 0]);
+  assert.equal(await version(), before + 3);
+  assert.deepEqual((await getTombstones(t.db, ctx.tenantId, ctx.calendarId, [a.eventId, b.eventId])).map((x) => x.uid).sort(), ['del-a', 'del-b']);
+});
+
+test('every row gets the id apps see: the series id without hyphens, or the one an app chose; overrides add their start', async () => {
+  const weeklySeries = weekly({ uid: 'api-ids' }, [instance('2026-03-09', { uid: 'api-ids' })]);
+  const made = await withTransaction(t.db, (c) => writeSeries(c, ctx, null, weeklySeries));
+  const ids = async (seriesId: string) => (await t.db.query<{ kind: string; api_id: string }>(
+    'select kind, api_id from events where series_id = $1 order by kind', [seriesId])).rows;
+  const hex = made.eventId.replace(/-/g, '');
+  const rows = await ids(made.eventId);
+  assert.equal(rows.find((r) => r.kind === 'master')!.api_id, hex);
+  assert.match(rows.find((r) => r.kind === 'override')!.api_id, new RegExp(`^${hex}_20260309T\\d{6}$`));
+
+  const chosen = await withTransaction(t.db, (c) => writeSeriesBatch(c, ctx, [{ eventId: null, series: single({ uid: 'api-chosen' }), apiId: 'abcdefghij0123' }]));
+  assert.deepEqual((await ids(chosen[0]!.eventId)).map((r) => r.api_id), ['abcdefghij0123']);
+  // A later write keeps the id; the same id for another series is refused.
+  await withTransaction(t.db, (c) => writeSeriesBatch(c, ctx, [{ eventId: chosen[0]!.eventId, series: single({ uid: 'api-chosen', summary: 'moved' }), apiId: 'ignored0' }]));
+  assert.deepEqual((await ids(chosen[0]!.eventId)).map((r) => r.api_id), ['abcdefghij0123']);
+  await assert.rejects(withTransaction(t.db, (c) => writeSeriesBatch(c, ctx, [{ eventId: null, series: single({ uid: 'api-other' }), apiId: 'abcdefghij0123' }])), { code: '23505' });
 });

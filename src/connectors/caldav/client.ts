@@ -66,7 +66,7 @@ export class DavClient {
   /** One request; throws a classified ConnectorError for network failures only. */
   async send(method: string, url: URL, init: { headers?: Record<string, string>; body?: string; operation: DavOperation }): Promise<Response> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.timeoutMs / 1000} s (CALSYNC_CALDAV_TIMEOUT_SECONDS)`)), this.timeoutMs);
     try {
       return await this.fetch(url, {
         method,
@@ -96,6 +96,11 @@ export class DavClient {
   }
 
   async propfind(url: URL, depth: 0 | 1, props: string): Promise<DavResponse[]> {
+    return (await this.propfindDated(url, depth, props)).responses;
+  }
+
+  /** propfind with the answer's Date header (server time), for readings that depend on when they were taken. */
+  async propfindDated(url: URL, depth: 0 | 1, props: string): Promise<{ responses: DavResponse[]; date: string | null }> {
     const body = `<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="${CALDAV}" xmlns:cs="http://calendarserver.org/ns/" xmlns:a="http://apple.com/ns/ical/"><d:prop>${props}</d:prop></d:propfind>`;
     const response = await this.send('PROPFIND', url, { headers: xmlHeaders(depth), body, operation: 'read' });
     if (response.status !== 207) throw await this.failure(response, 'read', url);
@@ -107,7 +112,10 @@ export class DavClient {
       throw garbage('read', url.href, (error as Error).message, error);
     }
     if (root.ns !== DAV || root.local !== 'multistatus') throw garbage('read', url.href, `expected a DAV:multistatus, got {${root.ns}}${root.local}`);
-    return root.children.filter((c) => c.ns === DAV && c.local === 'response').map((r) => readResponse(r, url));
+    return {
+      responses: root.children.filter((c) => c.ns === DAV && c.local === 'response').map((r) => readResponse(r, url)),
+      date: response.headers.get('date'),
+    };
   }
 
   /** A REPORT whose multistatus is read as a stream of responses (see streamMultistatus). */

@@ -9,7 +9,7 @@ import { boundedText, DavClient, propKey, type DavCredentials } from './client.t
 import { decodeCursor } from './cursor.ts';
 import { conditionsOf } from './errors.ts';
 import { etagChanges, fullListing, syncChanges, type ListingContext } from './listing.ts';
-import { memberName, renderResource, stampOf } from './map.ts';
+import { hrefStamp, memberName, propertyStamp, renderResource, stampOf } from './map.ts';
 import { ListingPages, type Listing } from './pages.ts';
 import { DAV } from './xml.ts';
 
@@ -19,7 +19,7 @@ export interface CalDavConnectorOptions extends DavCredentials {
   /** The server (or any URL on it); remote calendar ids are resolved against it. */
   serverUrl: string;
   fetch?: typeof fetch;
-  /** Epoch milliseconds: DTSTAMP of written items, Retry-After dates. */
+  /** Epoch milliseconds: DTSTAMP of written events that kept none, Retry-After dates. */
   now?: () => number;
   /** Items per page of listChanges; bounds the bodies held at once. Default 100. */
   pageSize?: number;
@@ -73,7 +73,7 @@ export class CalDavConnector implements Connector {
   async create(remoteCalendarId: string, series: EventSeries, options: { calsyncId: CalsyncId }): Promise<WriteResult> {
     const url = new URL(memberName(options.calsyncId), this.collectionUrl(remoteCalendarId));
     const remoteId = url.pathname;
-    const body = renderResource(series, options.calsyncId, this.dtstamp());
+    const body = renderResource(series, propertyStamp(options.calsyncId, remoteId), this.dtstamp());
     const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-none-match': '*' }, body, operation: 'create' });
     if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, url, 'create') };
     const text = await boundedText(response);
@@ -83,13 +83,21 @@ export class CalDavConnector implements Connector {
 
   async update(remoteCalendarId: string, remoteId: string, series: EventSeries, options: { ifMatch: string | null }): Promise<WriteResult> {
     const url = this.itemUrl(remoteCalendarId, remoteId);
-    // The stamp is kept from what the server holds: update's arguments do not carry it.
+    if (options.ifMatch !== null && hrefStamp(remoteId) !== null) {
+      // The href carries the stamp and If-Match guards the rest: no read first. A 412
+      // also answers a resource deleted meanwhile; the next listing shows which.
+      const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-match': options.ifMatch }, body: renderResource(series, null, this.dtstamp()), operation: 'update' });
+      if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, url, 'update') };
+      throw await this.client.failure(response, 'update', url, remoteId);
+    }
+    // The stamp is kept from what the server holds (an X-CALSYNC-ID the href does not
+    // carry): update's arguments do not carry it.
     const current = await this.get(url, 'update');
     if (current === null) throw new ConnectorError('not-found', `no CalDAV resource ${remoteId}`, { remoteId });
     if (options.ifMatch !== null && options.ifMatch !== current.etag) {
       throw new ConnectorError('precondition-failed', `etag of ${remoteId} is ${current.etag}, not ${options.ifMatch}`, { remoteId });
     }
-    const body = renderResource(series, stampOf(current.text), this.dtstamp());
+    const body = renderResource(series, propertyStamp(stampOf(current.text, remoteId), remoteId), this.dtstamp());
     // Without ifMatch the etag just read guards the stamp; Radicale refuses `If-Match: *` on PUT.
     const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-match': options.ifMatch ?? current.etag }, body, operation: 'update' });
     if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, url, 'update') };
@@ -125,15 +133,18 @@ export class CalDavConnector implements Connector {
     if (cursor === null) return fullListing(ctx);
     const decoded = decodeCursor(cursor);
     if (decoded === null) return refuse(new ConnectorError('cursor-expired', `cursor "${cursor.slice(0, 40)}" was not written by the CalDAV connector; list in full`));
-    return decoded.kind === 'sync' ? syncChanges(ctx, decoded.token) : etagChanges(ctx, cursor, decoded);
+    return decoded.kind === 'sync' ? syncChanges(ctx, decoded.token, decoded.probe) : etagChanges(ctx, cursor, decoded);
   }
 
-  /** A 412 on create: the deterministic href exists. Ours (same stamp) is the item created before. */
+  /**
+   * A 412 on create: the deterministic href exists. Ours (same stamp: the href's, unless
+   * an X-CALSYNC-ID says otherwise) is the item created before.
+   */
   private async adopt(url: URL, calsyncId: CalsyncId): Promise<WriteResult> {
     const remoteId = url.pathname;
     const current = await this.get(url, 'create');
     if (current === null) throw new ConnectorError('transient', `create of ${remoteId} was refused as existing, then nothing was there`, { remoteId });
-    if (stampOf(current.text) === calsyncId) return { remoteId, etag: current.etag };
+    if (stampOf(current.text, remoteId) === calsyncId) return { remoteId, etag: current.etag };
     throw new ConnectorError('precondition-failed', `${remoteId} exists without the stamp ${calsyncId}`, { remoteId });
   }
 

@@ -15,6 +15,7 @@ import { encodeCursor, etagDigest, type Cursor } from './cursor.ts';
 import { garbage } from './errors.ts';
 import { deletedItem, itemFromResource, lastModified } from './map.ts';
 import type { Listing } from './pages.ts';
+import { afterReport, firstProbe, observe, unchanged, type Observation, type Probe } from './probe.ts';
 import { CALDAV, CALSERVER, DAV, descendant, escapeXml, type MultistatusTail } from './xml.ts';
 
 export interface ListingContext {
@@ -30,6 +31,8 @@ interface CollectionState {
   syncToken: string | null;
   ctag: string | null;
   supportsSync: boolean;
+  /** getlastmodified with the answer's date, where the server sends it. */
+  reading: Observation | null;
 }
 
 const ITEM_PROPS = '<d:getetag/><d:getlastmodified/><c:calendar-data/>';
@@ -49,7 +52,7 @@ function safeDecode(path: string): string {
 }
 
 async function collectionState(ctx: ListingContext): Promise<CollectionState> {
-  const [self] = await ctx.client.propfind(ctx.collection, 0, '<d:resourcetype/><d:sync-token/><cs:getctag/><d:supported-report-set/>');
+  const { responses: [self], date } = await ctx.client.propfindDated(ctx.collection, 0, '<d:resourcetype/><d:sync-token/><cs:getctag/><d:supported-report-set/><d:getlastmodified/>');
   // Xandikos answers a PROPFIND on a missing collection with 207 and a 404 inside.
   if (self === undefined || self.status === 404) throw new ConnectorError('not-found', `no CalDAV collection at ${ctx.collection.href}`);
   if (descendant(self.props.get(propKey(DAV, 'resourcetype')), CALDAV, 'calendar') === null) {
@@ -60,7 +63,15 @@ async function collectionState(ctx: ListingContext): Promise<CollectionState> {
     ctag: text(self, CALSERVER, 'getctag')?.trim() || null,
     // Xandikos 0.2.8 lists reports without the DAV:report wrapper; look at any depth.
     supportsSync: descendant(self.props.get(propKey(DAV, 'supported-report-set')), DAV, 'sync-collection') !== null,
+    reading: observe(text(self, DAV, 'getlastmodified'), date),
   };
+}
+
+/** The collection's getlastmodified now (probe.ts); null when the server does not say. */
+async function reading(ctx: ListingContext): Promise<Observation | null> {
+  const { responses: [self], date } = await ctx.client.propfindDated(ctx.collection, 0, '<d:getlastmodified/>');
+  if (self === undefined || self.status === 404) throw new ConnectorError('not-found', `no CalDAV collection at ${ctx.collection.href}`);
+  return observe(text(self, DAV, 'getlastmodified'), date);
 }
 
 /** Runs a REPORT and yields its responses; the return value carries the sync-token. */
@@ -145,12 +156,33 @@ export async function* fullListing(ctx: ListingContext): Listing {
     if (!sync && !item.deleted) etags.set(item.remoteId, etagDigest(item.etag));
     yield item;
   }
-  const cursor: Cursor = sync ? { kind: 'sync', token: state.syncToken! } : { kind: 'etags', ctag: state.ctag, etags };
+  const cursor: Cursor = sync ? { kind: 'sync', token: state.syncToken!, probe: firstProbe(state.reading) } : { kind: 'etags', ctag: state.ctag, etags };
   return encodeCursor(cursor);
 }
 
-/** RFC 6578: members changed since `token`, removed ones as 404 responses. */
-export async function* syncChanges(ctx: ListingContext, token: string): Listing {
+/**
+ * RFC 6578: members changed since `token`, removed ones as 404 responses. With a probe,
+ * the collection's getlastmodified is read first and the REPORT skipped when it shows
+ * nothing can have changed (probe.ts).
+ */
+export async function* syncChanges(ctx: ListingContext, token: string, probe: Probe | null): Listing {
+  const now = probe === null ? null : await reading(ctx);
+  if (probe !== null && now !== null && unchanged(probe, now)) return encodeCursor({ kind: 'sync', token, probe });
+  const report = reportChanges(ctx, token);
+  let changes = 0;
+  try {
+    for (;;) {
+      const next = await report.next();
+      if (next.done) return encodeCursor({ kind: 'sync', token: next.value, probe: now === null ? null : afterReport(probe, now, changes > 0) });
+      changes++;
+      yield next.value;
+    }
+  } finally {
+    await report.return('');
+  }
+}
+
+async function* reportChanges(ctx: ListingContext, token: string): AsyncGenerator<RemoteItem, string, undefined> {
   const response = await ctx.client.report(ctx.collection, 0, syncCollectionBody(token, ITEM_PROPS));
   if (response.status !== 207) {
     const failure = await ctx.client.failure(response, 'read', ctx.collection);
@@ -181,7 +213,7 @@ export async function* syncChanges(ctx: ListingContext, token: string): Listing 
   }
   if (tail.syncToken === null) throw garbage('read', ctx.collection.href, 'sync-collection answer without a sync-token');
   yield* fetchBodies(ctx, withoutData);
-  return encodeCursor({ kind: 'sync', token: tail.syncToken });
+  return tail.syncToken;
 }
 
 /**

@@ -29,21 +29,54 @@ export function itemFromResource(remoteId: string, etag: string, calendarData: s
     throw new ConnectorError('permanent', `CalDAV resource ${remoteId} holds ${parsed.series.length} UIDs; RFC 4791 allows one`, { remoteId });
   }
   const { calsyncId, ...series } = parsed.series[0]!;
-  return { remoteId, etag, deleted: false, series, calsyncId, updatedAt };
+  return { remoteId, etag, deleted: false, series, calsyncId: calsyncId ?? hrefStamp(remoteId), updatedAt };
 }
 
-/** The calsync stamp of a resource, or null (also for text that does not parse). */
-export function stampOf(calendarData: string): CalsyncId | null {
+/** calsync event ids are lower-case UUIDs (randomUUID); so are the members it creates. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The stamp a resource's href carries: the id in `<collection>/<uuid>.ics`, the member
+ * name create gives it (memberName). The href is the stamp (ARCHITECTURE: CalDAV
+ * `If-None-Match: *` on a deterministic href), so items need no X-CALSYNC-ID line.
+ */
+export function hrefStamp(remoteId: string): CalsyncId | null {
+  const name = remoteId.slice(remoteId.lastIndexOf('/') + 1);
+  const id = name.endsWith('.ics') ? name.slice(0, -4) : '';
+  return UUID.test(id) ? id : null;
+}
+
+/**
+ * The calsync stamp of the resource at `remoteId`: its X-CALSYNC-ID (items written before
+ * the href was the stamp, and ids the href cannot carry), else its href's. Null when
+ * neither has one, or when the text does not parse.
+ */
+export function stampOf(calendarData: string, remoteId: string): CalsyncId | null {
+  let parsed;
   try {
-    return parseCalendar(calendarData).series[0]?.calsyncId ?? null;
+    parsed = parseCalendar(calendarData);
   } catch {
     return null;
   }
+  return parsed.series[0]?.calsyncId ?? hrefStamp(remoteId);
 }
 
+/**
+ * The X-CALSYNC-ID to write into the resource at `remoteId` stamped `calsyncId`: none
+ * when the href carries the stamp (every id calsync's engine makes), so the item holds
+ * only what its source held; the line for other ids, which no href gives back.
+ */
+export function propertyStamp(calsyncId: CalsyncId | null, remoteId: string): CalsyncId | null {
+  return calsyncId === null || hrefStamp(remoteId) === calsyncId ? null : calsyncId;
+}
+
+/**
+ * The resource text. METHOD is left out whatever the series kept: calendar object
+ * resources must not carry it (RFC 4791 §4.1), and a feed's METHOD:PUBLISH rides along.
+ */
 export function renderResource(series: EventSeries, calsyncId: CalsyncId | null, dtstamp: string): string {
   try {
-    return renderCalendar(series, { dtstamp, calsyncId });
+    return renderCalendar(series, { dtstamp, calsyncId, withoutCalendarProperties: ['METHOD'] });
   } catch (error) {
     if (error instanceof CoreError) throw new ConnectorError('permanent', `invalid item: ${error.message}`, { cause: error });
     throw error;

@@ -33,11 +33,13 @@ interface Handlers {
   onOpen?: (element: XmlElement, depth: number) => void;
   /** Sees each element as it ends. */
   onClose: (element: XmlElement, depth: number) => void;
-  /** Whether elements at this depth are attached to their parent and collect text. */
+  /** Whether elements at this depth collect their text and children. */
   keep: (depth: number) => boolean;
+  /** Whether elements at this depth are attached to their parent (default: `keep`). */
+  attach?: (depth: number) => boolean;
 }
 
-function makeParser({ onOpen, onClose, keep }: Handlers) {
+function makeParser({ onOpen, onClose, keep, attach = keep }: Handlers) {
   const stack: XmlElement[] = [];
   let failure: Error | null = null;
   let depth = -1;
@@ -47,7 +49,7 @@ function makeParser({ onOpen, onClose, keep }: Handlers) {
     const attributes: Record<string, string> = {};
     for (const attribute of Object.values(tag.attributes)) if (attribute.prefix !== 'xmlns' && attribute.name !== 'xmlns') attributes[attribute.local] = attribute.value;
     const element: XmlElement = { ns: tag.uri, local: tag.local, attributes, text: '', children: [] };
-    if (keep(depth)) stack[stack.length - 1]?.children.push(element);
+    if (attach(depth)) stack[stack.length - 1]?.children.push(element);
     stack.push(element);
     onOpen?.(element, depth);
   };
@@ -138,6 +140,8 @@ export async function* streamMultistatus(body: AsyncIterable<Uint8Array>): Async
       if (element.local === 'sync-token') tail.syncToken = element.text.trim();
     },
     keep: (depth) => depth >= 1,
+    // Responses are handed on, not kept under the root: a listing holds one at a time.
+    attach: (depth) => depth >= 2,
   });
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of body) {

@@ -24,6 +24,8 @@ export interface MemoryFaults {
   reorder: boolean;
   /** The next N calls of any kind fail with rate-limited, retry after 30 s. */
   rateLimit: number;
+  /** Probability that a listing ends with an older version of a live item, after the newer one. */
+  staleReplay: number;
 }
 
 export interface MemoryConnectorOptions {
@@ -49,13 +51,21 @@ interface RemoteCalendar {
   log: string[];
   /** Bumped by expireCursors: older cursors are refused. */
   epoch: number;
+  /** Every version of each item, oldest first, for stale replays. */
+  versions: Map<string, Stored[]>;
 }
 
-const noFaults: MemoryFaults = { failWrites: 0, failAfterApply: false, flakyEtags: 0, duplicateDelivery: 0, reorder: false, rateLimit: 0 };
+const noFaults: MemoryFaults = { failWrites: 0, failAfterApply: false, flakyEtags: 0, duplicateDelivery: 0, reorder: false, rateLimit: 0, staleReplay: 0 };
 
 export class MemoryConnector implements Connector {
   readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: true, conditionalWrites: true, windowed: false };
   readonly faults: MemoryFaults;
+  /**
+   * Runs once, just before the next conditional write (an update or delete with
+   * `ifMatch`) is checked: what another client changed between a pass's listing and its
+   * write, so the write meets a newer etag than the one it was planned with.
+   */
+  beforeConditionalWrite: ((remoteCalendarId: string, remoteId: string) => void) | null = null;
   private readonly calendars = new Map<string, RemoteCalendar>();
   private readonly pages = new Map<string, { items: RemoteItem[]; nextCursor: string }>();
   private readonly rng: Rng;
@@ -72,7 +82,7 @@ export class MemoryConnector implements Connector {
   }
 
   addCalendar(remoteCalendarId: string): void {
-    if (!this.calendars.has(remoteCalendarId)) this.calendars.set(remoteCalendarId, { items: new Map(), log: [], epoch: 0 });
+    if (!this.calendars.has(remoteCalendarId)) this.calendars.set(remoteCalendarId, { items: new Map(), log: [], epoch: 0, versions: new Map() });
   }
 
   async listChanges(remoteCalendarId: string, cursor: string | null, pageToken?: string): Promise<ChangePage> {
@@ -104,7 +114,7 @@ export class MemoryConnector implements Connector {
     const calendar = this.calendar(remoteCalendarId);
     checkSeries(series);
     const existing = [...calendar.items.values()].find((s) => s.series !== null && s.calsyncId === options.calsyncId);
-    if (existing) return { remoteId: existing.remoteId, etag: existing.etag };
+    if (existing) return { remoteId: existing.remoteId, etag: existing.etag, updatedAt: existing.updatedAt };
     return this.write(calendar, () => {
       const remoteId = `mem-${++this.counter}`;
       return this.store(calendar, { remoteId, etag: '', series, calsyncId: options.calsyncId, updatedAt: '' });
@@ -115,6 +125,7 @@ export class MemoryConnector implements Connector {
     this.rateLimited();
     const calendar = this.calendar(remoteCalendarId);
     checkSeries(series);
+    this.otherClient(remoteCalendarId, remoteId, options.ifMatch);
     const current = this.current(calendar, remoteId, options.ifMatch);
     if (!current) throw new ConnectorError('not-found', `no item ${remoteId}`, { remoteId });
     return this.write(calendar, () => this.store(calendar, { ...current, series }));
@@ -123,6 +134,7 @@ export class MemoryConnector implements Connector {
   async delete(remoteCalendarId: string, remoteId: string, options: { ifMatch: string | null }): Promise<void> {
     this.rateLimited();
     const calendar = this.calendar(remoteCalendarId);
+    this.otherClient(remoteCalendarId, remoteId, options.ifMatch);
     const current = this.current(calendar, remoteId, options.ifMatch);
     if (!current) return;
     await this.write(calendar, () => this.store(calendar, { ...current, series: null }));
@@ -193,7 +205,31 @@ export class MemoryConnector implements Connector {
       items.push(item);
       if (this.rng() < this.faults.duplicateDelivery) items.push(item);
     }
-    return this.faults.reorder ? shuffle(items, this.rng) : items;
+    if (this.faults.reorder) shuffle(items, this.rng);
+    if (this.faults.staleReplay > 0 && this.rng() < this.faults.staleReplay) {
+      const replay = this.olderVersion(calendar);
+      if (replay) items.push(toItem(replay));
+    }
+    return items;
+  }
+
+  /**
+   * An earlier version of a random live item, one its last-modified instant shows to be
+   * older (a lagging replica's answer); an etag-only rewrite is not a version of its own.
+   */
+  private olderVersion(calendar: RemoteCalendar): Stored | null {
+    const older = (current: Stored) => calendar.versions.get(current.remoteId)!.filter((v) => v.updatedAt < current.updatedAt);
+    const changed = [...calendar.items.values()].filter((s) => s.series !== null && older(s).length > 0);
+    if (changed.length === 0) return null;
+    const versions = older(changed[Math.floor(this.rng() * changed.length)]!);
+    return versions[Math.floor(this.rng() * versions.length)]!;
+  }
+
+  private otherClient(remoteCalendarId: string, remoteId: string, ifMatch: string | null): void {
+    const hook = this.beforeConditionalWrite;
+    if (ifMatch === null || hook === null) return;
+    this.beforeConditionalWrite = null;
+    hook(remoteCalendarId, remoteId);
   }
 
   private current(calendar: RemoteCalendar, remoteId: string, ifMatch: string | null): Stored | null {
@@ -212,7 +248,7 @@ export class MemoryConnector implements Connector {
       throw new ConnectorError('transient', 'injected write failure');
     }
     const stored = apply();
-    const result = { remoteId: stored.remoteId, etag: stored.etag };
+    const result = { remoteId: stored.remoteId, etag: stored.etag, updatedAt: stored.updatedAt };
     if (stored.series !== null && this.rng() < this.faults.flakyEtags) this.bumpEtag(calendar, stored);
     return result;
   }
@@ -221,12 +257,20 @@ export class MemoryConnector implements Connector {
     const stored = { ...item, series: item.series && structuredClone(item.series), etag: this.newEtag(), updatedAt: this.clock() };
     calendar.items.set(stored.remoteId, stored);
     calendar.log.push(stored.remoteId);
+    this.keepVersion(calendar, stored);
     return stored;
   }
 
   private bumpEtag(calendar: RemoteCalendar, stored: Stored): void {
     stored.etag = this.newEtag();
     calendar.log.push(stored.remoteId);
+    this.keepVersion(calendar, stored);
+  }
+
+  private keepVersion(calendar: RemoteCalendar, stored: Stored): void {
+    const versions = calendar.versions.get(stored.remoteId) ?? [];
+    calendar.versions.set(stored.remoteId, versions);
+    versions.push({ ...stored });
   }
 
   private newEtag(): string {

@@ -3,10 +3,12 @@
 // wall-clock time with ical.js (a weekly 10:00 Berlin meeting stays at 10:00 across DST)
 // and each instance is then placed in time with Intl.
 import ICAL from 'ical.js';
+import { describe, objectArgument } from '../arguments.ts';
 import { CoreError } from '../errors.ts';
 import type { CanonicalEvent, EventSeries, EventTime, LocalDateTime } from '../model.ts';
 import { isIanaZone } from '../timezones.ts';
-import { validateSeries } from '../validate.ts';
+import { isLocalDateTime, validateSeries } from '../validate.ts';
+import { contradicts, explicitRule } from './recur-rules.ts';
 import { addDays, instantToLocal, isoInstant, localToInstant } from './zoned.ts';
 
 export interface Instance {
@@ -52,18 +54,18 @@ function invalidInput(message: string, path: string): never {
 function instantArg(iso: unknown, path: string): number {
   const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
   if (typeof iso !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(iso) || Number.isNaN(ms)) {
-    invalidInput(`expected an ISO instant like 2025-01-02T10:00:00Z, got "${iso}"`, path);
+    invalidInput(`expected an ISO instant like 2025-01-02T10:00:00Z, got ${describe(iso)}`, path);
   }
   return ms;
 }
 
 function countArg(n: unknown, path: string): number {
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) invalidInput(`expected a whole number ≥ 1, got ${String(n)}`, path);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) invalidInput(`expected a whole number ≥ 1, got ${describe(n)}`, path);
   return n;
 }
 
 function zoneArg(zone: unknown): string {
-  if (typeof zone !== 'string' || !isIanaZone(zone)) throw new CoreError('UNKNOWN_TIME_ZONE', `unknown IANA time zone "${zone}"`, 'defaultZone');
+  if (typeof zone !== 'string' || !isIanaZone(zone)) throw new CoreError('UNKNOWN_TIME_ZONE', `unknown IANA time zone ${describe(zone)}`, 'defaultZone');
   return zone;
 }
 
@@ -77,7 +79,10 @@ function localInstant(local: LocalDateTime, tz: string | null, defaultZone: stri
  * and floating times are read in `defaultZone`, the zone the calendar is shown in.
  */
 export function eventTimeInstant(time: EventTime, defaultZone: string): string {
-  return isoInstant(localInstant(time.local, time.tz, zoneArg(defaultZone)));
+  const { local, tz } = objectArgument(time, 'time');
+  if (!isLocalDateTime(local, true) && !isLocalDateTime(local, false)) invalidInput(`expected a local date or time, got ${describe(local)}`, 'time.local');
+  if (tz !== null && !isIanaZone(tz as string)) throw new CoreError('UNKNOWN_TIME_ZONE', `unknown IANA time zone ${describe(tz)}`, 'time.tz');
+  return isoInstant(localInstant(local, tz as string | null, zoneArg(defaultZone)));
 }
 
 interface Occurrence {
@@ -87,30 +92,6 @@ interface Occurrence {
 }
 
 const toLocal = (t: InstanceType<typeof ICAL.Time>): LocalDateTime => t.toString();
-
-/**
- * ical.js rolls an invalid yearly date over (FREQ=YEARLY from Feb 29 gives Mar 1 in
- * common years), where RFC 5545 §3.3.10 says such dates are skipped. Spelling out the
- * implied BYMONTH and BYMONTHDAY makes ical.js skip them.
- */
-function explicitRule(rule: string, start: LocalDateTime): InstanceType<typeof ICAL.Recur> {
-  const recur = ICAL.Recur.fromString(rule);
-  const parts = recur.parts as Record<string, unknown>;
-  const [month, day] = start.slice(5, 10).split('-').map(Number) as [number, number];
-  if (recur.freq === 'YEARLY' && !parts.BYDAY && !parts.BYYEARDAY && !parts.BYWEEKNO && !parts.BYMONTHDAY) {
-    parts.BYMONTHDAY = [day];
-    parts.BYMONTH ??= [month];
-  }
-  return recur;
-}
-
-/** Occurrence dates that contradict an explicit BYMONTH / BYMONTHDAY (ical.js overflow). */
-function contradicts(recur: InstanceType<typeof ICAL.Recur>, t: InstanceType<typeof ICAL.Time>): boolean {
-  const parts = recur.parts as Record<string, number[] | undefined>;
-  if (parts.BYMONTH && !parts.BYMONTH.includes(t.month)) return true;
-  const days = ICAL.Time.daysInMonth(t.month, t.year);
-  return parts.BYMONTHDAY !== undefined && !parts.BYMONTHDAY.some((d) => (d > 0 ? d : days + d + 1) === t.day);
-}
 
 function occurrences(master: CanonicalEvent, to: number, options: Required<ExpandOptions>): { list: Occurrence[]; truncated: boolean } {
   const recurrence = master.recurrence!;

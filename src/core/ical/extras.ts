@@ -2,6 +2,8 @@
 // not cover, so rendering it back loses nothing. Lines are unfolded content lines,
 // verbatim; components are unfolded lines joined by CRLF. Keys are present only when
 // they hold something, so an event with nothing extra has no `ical` key at all.
+import { objectArgument } from '../arguments.ts';
+import { CoreError } from '../errors.ts';
 import type { CanonicalEvent } from '../model.ts';
 import type { Params } from './lines.ts';
 
@@ -19,10 +21,43 @@ export interface IcalExtras {
   params?: Record<string, Params>;
   /** A custom VTIMEZONE no IANA zone matches: times stay local (tz null) under this TZID. */
   timezone?: { tzid: string; vtimezone: string };
+  /**
+   * The DTSTAMP, CREATED and LAST-MODIFIED lines as they came. They travel with the
+   * content they describe: render writes them back instead of stamping the render time,
+   * so copying an item from A to B copies A's stamps (an unchanged event keeps its
+   * LAST-MODIFIED, RFC 5545 §3.8.7.3). The engine writes a series with the extras of
+   * the side its content came from, so stamps are not refreshed here.
+   */
+  stamps?: string[];
+  /**
+   * Modelled properties render writes by default (SEQUENCE, STATUS, TRANSP, DTEND) that
+   * the source left out: left out again while the value is still the one the model
+   * filled in.
+   */
+  omitted?: string[];
+  /**
+   * Modelled properties render leaves out at their default (an empty SUMMARY,
+   * DESCRIPTION or LOCATION) that the source wrote: written again, as they came, while
+   * the value is still the default.
+   */
+  explicit?: string[];
+  /**
+   * Series-level, on the master (else the first override): calendar properties besides
+   * PRODID and VERSION (CALSCALE, METHOD, X-WR-CALNAME…), so the resource keeps them.
+   */
+  calendar?: string[];
+  /**
+   * Series-level, like `calendar`: the source's VTIMEZONE by TZID, for each zone the
+   * series' times are in. Render writes it verbatim while a time still uses that TZID
+   * (servers and clients write TZNAME and history a generated one lacks).
+   */
+  vtimezones?: Record<string, string>;
 }
 
 export function icalExtras(event: Pick<CanonicalEvent, 'extras'>): IcalExtras {
-  const value = event.extras.ical;
+  const { extras } = objectArgument(event, 'event');
+  if (typeof extras !== 'object' || extras === null) throw new CoreError('INVALID_EVENT', 'extras must be an object', 'event.extras');
+  const value = (extras as Record<string, unknown>).ical;
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as IcalExtras) : {};
 }
 

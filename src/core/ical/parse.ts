@@ -1,9 +1,11 @@
 // iCalendar text → canonical series: one EventSeries per UID (master plus RECURRENCE-ID
 // overrides), recurrence ids, EXDATEs and RDATEs in the master's start terms. Broken
 // input throws CoreError('INVALID_ICALENDAR') naming the line; nothing is skipped.
+import { describe } from '../arguments.ts';
 import { CoreError } from '../errors.ts';
 import type { CalsyncId, CanonicalEvent, EventSeries } from '../model.ts';
 import { validateSeries } from '../validate.ts';
+import { icalExtras, type IcalExtras } from './extras.ts';
 import { components, componentText, unescapeText, type RawComponent } from './lines.ts';
 import { inTerms, rawValue, Zones, type Terms } from './times.ts';
 import { readVevent, type ReadEvent } from './vevent.ts';
@@ -32,13 +34,19 @@ function invalid(message: string, line: number): never {
 const REWRITTEN_CALENDAR_PROPS = new Set(['PRODID', 'VERSION']);
 
 export function parseCalendar(input: string | Uint8Array): ParsedCalendar {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+    throw new CoreError('INVALID_INPUT', `expected iCalendar text or bytes, got ${describe(input)}`, 'input');
+  }
   const roots = components(input);
   const result: ParsedCalendar = { series: [], properties: [], components: [] };
   const groups = new Map<string, ReadEvent[]>();
+  const source: Source = { properties: result.properties, vtimezones: new Map() };
   for (const root of roots) {
     if (root.name !== 'VCALENDAR') invalid(`expected BEGIN:VCALENDAR, got BEGIN:${root.name}`, root.line);
     result.properties.push(...root.properties.filter((p) => !REWRITTEN_CALENDAR_PROPS.has(p.name)).map((p) => p.text));
-    const zones = new Zones(vtimezones(root));
+    const texts = vtimezones(root);
+    for (const [tzid, text] of texts.exact) if (!source.vtimezones.has(tzid)) source.vtimezones.set(tzid, text);
+    const zones = new Zones(texts.trimmed);
     for (const c of root.components) {
       if (c.name === 'VTIMEZONE') continue;
       if (c.name !== 'VEVENT') {
@@ -51,20 +59,57 @@ export function parseCalendar(input: string | Uint8Array): ParsedCalendar {
       else group.push(read);
     }
   }
-  for (const [uid, group] of groups) result.series.push(toSeries(uid, group));
+  for (const [uid, group] of groups) result.series.push(withSource(toSeries(uid, group), source));
   return result;
 }
 
-/** VTIMEZONE text by TZID, trimmed: Outlook pads TZIDs with spaces in one place and not the other. */
-function vtimezones(calendar: RawComponent): Map<string, string> {
-  const map = new Map<string, string>();
+/** What the calendar around the VEVENTs held, for the series to keep (extras.ts). */
+interface Source {
+  properties: string[];
+  /** VTIMEZONE text by TZID exactly as written, the first of each. */
+  vtimezones: Map<string, string>;
+}
+
+/**
+ * VTIMEZONE text by TZID: trimmed to resolve times (Outlook pads TZIDs with spaces in
+ * one place and not the other), exact to be written back under the TZID render writes.
+ */
+function vtimezones(calendar: RawComponent): { trimmed: Map<string, string>; exact: Map<string, string> } {
+  const trimmed = new Map<string, string>();
+  const exact = new Map<string, string>();
   for (const c of calendar.components) {
     if (c.name !== 'VTIMEZONE') continue;
     const tzid = c.properties.find((p) => p.name === 'TZID');
     if (tzid === undefined) invalid('VTIMEZONE without TZID', c.line);
-    map.set(unescapeText(rawValue(tzid.text)).trim(), componentText(c));
+    const name = unescapeText(rawValue(tzid.text));
+    const text = componentText(c);
+    trimmed.set(name.trim(), text);
+    if (!exact.has(name)) exact.set(name, text);
   }
-  return map;
+  return { trimmed, exact };
+}
+
+/**
+ * The series keeps, on its master (else its first override), the calendar properties
+ * and the VTIMEZONEs of the zones its times are in, as the source wrote them.
+ */
+function withSource(series: ParsedSeries, source: Source): ParsedSeries {
+  const events = [...(series.master === null ? [] : [series.master]), ...series.overrides];
+  const carrier = events[0];
+  if (carrier === undefined) return series;
+  const kept: IcalExtras = {};
+  if (source.properties.length > 0) kept.calendar = [...source.properties];
+  const zones = new Set(events.flatMap((e) => [e.start.tz, e.end.tz]));
+  const texts = [...zones].flatMap((tz) => {
+    const text = tz === null ? undefined : source.vtimezones.get(tz);
+    return text === undefined ? [] : [[tz, text] as const];
+  });
+  if (texts.length > 0) kept.vtimezones = Object.fromEntries(texts);
+  if (Object.keys(kept).length === 0) return series;
+  const withKept: CanonicalEvent = { ...carrier, extras: { ...carrier.extras, ical: { ...icalExtras(carrier), ...kept } } };
+  return series.master !== null
+    ? { ...series, master: withKept }
+    : { ...series, overrides: [withKept, ...series.overrides.slice(1)] };
 }
 
 function termsOf(read: ReadEvent): Terms {

@@ -1,6 +1,9 @@
 // Canonical series → iCalendar text: one VCALENDAR with the master, its overrides and
 // the VTIMEZONEs they use, everything kept in extras.ical written back verbatim, so
-// parseCalendar(renderCalendar(x)) deep-equals x.
+// parseCalendar(renderCalendar(x)) deep-equals x but for the stamps and VTIMEZONEs
+// render adds, and an item parsed and rendered again holds what it held (the stamps,
+// the calendar properties, the source's VTIMEZONEs, which defaults were written out).
+import { describe } from '../arguments.ts';
 import { CoreError } from '../errors.ts';
 import type { CalsyncId, CanonicalEvent, EventSeries, LocalDateTime } from '../model.ts';
 import { validateSeries } from '../validate.ts';
@@ -9,14 +12,20 @@ import { conferenceProvider, icalExtras, reminderKey, type IcalExtras } from './
 import { contentLine, escapeText, fold, type Params } from './lines.ts';
 import { CALSYNC_ID, NO_REMINDERS, PROVIDER_PARAM, RESPONDED_PARAM } from './vevent.ts';
 import { vtimezoneFor } from './vtimezone.ts';
+import { addDays } from './zoned.ts';
 
 export interface RenderOptions {
-  /** DTSTAMP of every VEVENT as an ISO instant. RFC 5545 requires one; core has no clock. */
+  /**
+   * DTSTAMP, as an ISO instant, of every VEVENT that kept none in extras.ical.stamps.
+   * RFC 5545 requires one; core has no clock.
+   */
   dtstamp: string;
   /** Stamped as X-CALSYNC-ID on every VEVENT, so the item is recognised when it comes back. */
   calsyncId?: CalsyncId | null;
-  /** Calendar-level lines to add, e.g. `METHOD:PUBLISH`. */
+  /** Calendar-level lines to add, e.g. `METHOD:PUBLISH`; they replace kept ones of the same name. */
   calendarProperties?: string[];
+  /** Names of kept calendar properties to leave out (CalDAV resources carry no METHOD, RFC 4791 §4.1). */
+  withoutCalendarProperties?: string[];
 }
 
 export const PRODID = '-//calsync//calsync//EN';
@@ -51,9 +60,15 @@ function textLine(name: string, value: string, params: Params = {}): string {
 function isoToBasic(iso: unknown): string {
   const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
   if (typeof iso !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(iso) || Number.isNaN(ms)) {
-    throw new CoreError('INVALID_INPUT', `dtstamp must be an ISO instant like 2025-01-02T10:00:00Z, got "${iso}"`, 'dtstamp');
+    throw new CoreError('INVALID_INPUT', `dtstamp must be an ISO instant like 2025-01-02T10:00:00Z, got ${describe(iso)}`, 'dtstamp');
   }
   return `${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+}
+
+/** The end an iCalendar reader gives a VEVENT without DTEND or DURATION (RFC 5545 §3.6.1). */
+function isImpliedEnd(e: CanonicalEvent): boolean {
+  const end = e.allDay ? addDays(e.start.local, 1) : e.start.local;
+  return e.end.local === end && e.end.tz === (e.allDay ? null : e.start.tz);
 }
 
 function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOptions, dtstamp: string): string[] {
@@ -61,24 +76,35 @@ function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOpt
   const params = x.params ?? {};
   const zone = (tz: string | null): Zone => ({ tz, custom: x.timezone });
   const termsZone: Zone = { tz: terms.start.tz, custom: icalExtras(terms).timezone };
-  const lines = [textLine('UID', e.uid), `DTSTAMP:${dtstamp}`];
+  // A default the source left out stays out while the value is still that default.
+  const omitted = (name: string, isDefault: boolean): boolean => isDefault && (x.omitted ?? []).includes(name);
+  const stamps = x.stamps ?? [];
+  const lines = [textLine('UID', e.uid)];
+  if (!stamps.some((l) => /^DTSTAMP[;:]/i.test(l))) lines.push(`DTSTAMP:${dtstamp}`);
+  lines.push(...stamps);
   if (options.calsyncId) lines.push(textLine(CALSYNC_ID, options.calsyncId));
   if (e.recurrenceId !== null) lines.push(timeLine('RECURRENCE-ID', [e.recurrenceId], termsZone));
-  lines.push(timeLine('DTSTART', [e.start.local], zone(e.start.tz)), timeLine('DTEND', [e.end.local], zone(e.end.tz)));
+  lines.push(timeLine('DTSTART', [e.start.local], zone(e.start.tz)));
+  if (!omitted('DTEND', isImpliedEnd(e))) lines.push(timeLine('DTEND', [e.end.local], zone(e.end.tz)));
   if (e.recurrence !== null) {
     lines.push(...e.recurrence.rrule.map((r) => `RRULE:${r}`));
     if (e.recurrence.rdate.length > 0) lines.push(timeLine('RDATE', e.recurrence.rdate, termsZone));
     if (e.recurrence.exdate.length > 0) lines.push(timeLine('EXDATE', e.recurrence.exdate, termsZone));
   }
-  lines.push(`SEQUENCE:${e.sequence}`, `STATUS:${e.status.toUpperCase()}`);
-  // An empty text is left out unless parameters were kept for it (LANGUAGE=…).
-  if (e.summary !== '' || params.SUMMARY) lines.push(textLine('SUMMARY', e.summary, params.SUMMARY));
-  if (e.description !== '' || params.DESCRIPTION) lines.push(textLine('DESCRIPTION', e.description, params.DESCRIPTION));
+  if (!omitted('SEQUENCE', e.sequence === 0)) lines.push(`SEQUENCE:${e.sequence}`);
+  if (!omitted('STATUS', e.status === 'confirmed')) lines.push(`STATUS:${e.status.toUpperCase()}`);
+  // An empty text is left out unless parameters were kept for it (LANGUAGE=…) or the
+  // source wrote it empty.
+  const text = (name: 'SUMMARY' | 'DESCRIPTION' | 'LOCATION', value: string): void => {
+    if (value !== '' || params[name] || (x.explicit ?? []).includes(name)) lines.push(textLine(name, value, params[name]));
+  };
+  text('SUMMARY', e.summary);
+  text('DESCRIPTION', e.description);
   if (e.descriptionHtml !== null) {
     lines.push(textLine('X-ALT-DESC', e.descriptionHtml, { fmttype: 'text/html', ...params['X-ALT-DESC'] }));
   }
-  if (e.location !== '' || params.LOCATION) lines.push(textLine('LOCATION', e.location, params.LOCATION));
-  lines.push(`TRANSP:${e.transparency.toUpperCase()}`);
+  text('LOCATION', e.location);
+  if (!omitted('TRANSP', e.transparency === 'opaque')) lines.push(`TRANSP:${e.transparency.toUpperCase()}`);
   if (e.visibility !== 'default') lines.push(`CLASS:${e.visibility.toUpperCase()}`);
   if (e.organizer !== null) {
     const cn: Params = e.organizer.name === null ? {} : { cn: e.organizer.name };
@@ -116,10 +142,17 @@ function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOpt
   return ['BEGIN:VEVENT', ...lines, 'END:VEVENT'];
 }
 
-/** The VTIMEZONEs a series needs: generated for IANA zones, verbatim for custom ones. */
+/**
+ * The VTIMEZONEs a series needs: for IANA zones the source's VTIMEZONE under the same
+ * TZID when one was kept, else generated; verbatim for custom ones.
+ */
 function timezoneLines(events: CanonicalEvent[]): string[] {
   const years = new Map<string, number>();
   const custom = new Map<string, string>();
+  const kept = new Map<string, string>();
+  for (const e of events) {
+    for (const [tzid, text] of Object.entries(icalExtras(e).vtimezones ?? {})) if (!kept.has(tzid)) kept.set(tzid, text);
+  }
   for (const e of events) {
     for (const t of [e.start, e.end]) {
       if (t.tz === null || t.tz === 'UTC') continue;
@@ -130,10 +163,28 @@ function timezoneLines(events: CanonicalEvent[]): string[] {
     if (tz !== undefined && !e.allDay && e.start.tz === null) custom.set(tz.tzid, tz.vtimezone);
   }
   return [
-    ...[...years].flatMap(([tz, year]) => vtimezoneFor(tz, year)),
+    ...[...years].flatMap(([tz, year]) => kept.get(tz)?.split('\r\n') ?? vtimezoneFor(tz, year)),
     ...[...custom.values()].flatMap((text) => text.split('\r\n')),
   ];
 }
+
+/**
+ * Calendar properties: the caller's, then those the series kept (extras.ical.calendar,
+ * on the master, or lines another event of the series adds) whose names the caller
+ * neither set nor left out.
+ */
+function calendarLines(events: CanonicalEvent[], options: RenderOptions): string[] {
+  const given = options.calendarProperties ?? [];
+  const taken = new Set([...given.map(propertyName), ...(options.withoutCalendarProperties ?? []).map((n) => n.toUpperCase())]);
+  const kept: string[] = [];
+  for (const e of events) {
+    const lines = icalExtras(e).calendar ?? [];
+    kept.push(...(kept.length === 0 ? lines : lines.filter((l) => !kept.includes(l))));
+  }
+  return [...given, ...kept.filter((l) => !taken.has(propertyName(l)))];
+}
+
+const propertyName = (line: string): string => /^[^;:]*/.exec(line)![0].toUpperCase();
 
 export function renderCalendar(series: EventSeries, options: RenderOptions): string {
   validateSeries(series);
@@ -148,12 +199,16 @@ export function renderCalendar(series: EventSeries, options: RenderOptions): str
   if (!Array.isArray(extraLines) || !extraLines.every((l) => typeof l === 'string' && /^[A-Za-z0-9-]+[;:]/.test(l) && !/[\r\n]/.test(l))) {
     throw new CoreError('INVALID_INPUT', 'calendarProperties must be unfolded iCalendar content lines', 'calendarProperties');
   }
+  const left = options.withoutCalendarProperties ?? [];
+  if (!Array.isArray(left) || !left.every((n) => typeof n === 'string')) {
+    throw new CoreError('INVALID_INPUT', 'withoutCalendarProperties must be property names', 'withoutCalendarProperties');
+  }
   const events = [...(series.master === null ? [] : [series.master]), ...series.overrides];
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
     `PRODID:${PRODID}`,
-    ...extraLines,
+    ...calendarLines(events, options),
     ...timezoneLines(events),
     ...events.flatMap((e) => eventLines(e, series.master ?? e, options, dtstamp)),
     'END:VCALENDAR',

@@ -12,7 +12,7 @@ import { rawValue, readTimes, type CustomZone, type IcalTime, type Zones } from 
 import { addDays, instantToLocal, localToInstant } from './zoned.ts';
 
 /** What the VEVENT holds beyond the model, gathered while reading it. */
-type Collected = Required<Omit<IcalExtras, 'timezone'>>;
+type Collected = Required<Pick<IcalExtras, 'properties' | 'components' | 'alarms' | 'params' | 'stamps'>>;
 
 export interface ReadEvent {
   line: number;
@@ -84,12 +84,18 @@ function mailto(value: unknown): string | null {
 }
 
 /**
- * Properties whose values servers rewrite on every export or store, dropped so they
- * never look like edits: DTSTAMP (Google's ICS export stamps the export time; RFC 5545
- * lets any METHOD-less store reset it), LAST-MODIFIED and CREATED (set by the storing
- * server: Google, iCloud and sabre/dav-based servers write their own).
+ * Properties whose values servers rewrite on every export or store: DTSTAMP (Google's
+ * ICS export stamps the export time; RFC 5545 lets any METHOD-less store reset it),
+ * LAST-MODIFIED and CREATED (set by the storing server: Google, iCloud and
+ * sabre/dav-based servers write their own). Kept verbatim in extras.ical.stamps, so a
+ * copy carries them, and never content (normalise.ts).
  */
 const SERVER_OWNED = new Set(['DTSTAMP', 'LAST-MODIFIED', 'CREATED']);
+
+/** Properties render writes at the model's default value; their absence is recorded. */
+const WRITTEN_BY_DEFAULT = ['SEQUENCE', 'STATUS', 'TRANSP'];
+/** Text properties render leaves out when empty; an empty one the source wrote is recorded. */
+const OMITTED_WHEN_EMPTY = ['SUMMARY', 'DESCRIPTION', 'LOCATION'];
 
 /** Conference links besides RFC 7986 CONFERENCE, in order of trust. */
 const CONFERENCE_FALLBACKS = ['X-GOOGLE-CONFERENCE', 'X-MICROSOFT-SKYPETEAMSMEETINGURL', 'URL'];
@@ -101,7 +107,7 @@ export const RESPONDED_PARAM = 'x-calsync-responded-at';
 
 export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   const single = new Map<string, ContentLine>();
-  const extras: Collected = { properties: [], components: [], alarms: {}, params: {} };
+  const extras: Collected = { properties: [], components: [], alarms: {}, params: {}, stamps: [] };
   const keep = (l: ContentLine): void => {
     extras.properties.push(l.text);
   };
@@ -124,7 +130,10 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   let noReminders = false;
 
   for (const l of c.properties) {
-    if (SERVER_OWNED.has(l.name)) continue;
+    if (SERVER_OWNED.has(l.name)) {
+      extras.stamps.push(l.text);
+      continue;
+    }
     switch (l.name) {
       case 'UID': case 'DTSTART': case 'DTEND': case 'DURATION': case 'RECURRENCE-ID': case 'SEQUENCE':
       case 'SUMMARY': case 'DESCRIPTION': case 'LOCATION': case 'ORGANIZER': case 'CONFERENCE': case 'COLOR':
@@ -256,6 +265,14 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
     Object.entries(extras).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)),
   );
   if (custom !== null) ical.timezone = custom;
+  const omitted = WRITTEN_BY_DEFAULT.filter((name) => !single.has(name));
+  if (!single.has('DTEND') && !single.has('DURATION')) omitted.push('DTEND');
+  if (omitted.length > 0) ical.omitted = omitted;
+  const explicit = OMITTED_WHEN_EMPTY.filter((name) => {
+    const l = single.get(name);
+    return l !== undefined && text(l) === '' && extras.params[name] === undefined;
+  });
+  if (explicit.length > 0) ical.explicit = explicit;
   if (Object.keys(ical).length > 0) event.extras = { ical };
 
   return {

@@ -1,0 +1,142 @@
+// Writing one series: its master through its own id, each exception through its
+// instance id (`<master id>_<original start>`, which Google turns into an exception on
+// the first write), cancelled instances by deleting the instance and restored ones by
+// writing them back. Only resources whose content differs are written, each with the
+// If-Match of the version read, so a change made meanwhile is a 412, not overwritten.
+// Every write sends sendUpdates=none: syncing never emails attendees.
+import { CoreError } from '../../core/errors.ts';
+import { eventFromGoogle, seriesToGoogle, type GoogleEvent, type GoogleSeriesMeta } from '../../core/google/index.ts';
+import { hashNormal } from '../../core/hash.ts';
+import type { CalsyncId, CanonicalEvent, EventSeries } from '../../core/model.ts';
+import { normaliseEvent, normaliseSeries } from '../../core/normalise.ts';
+import { ConnectorError, type WriteResult } from '../connector.ts';
+import type { GoogleClient } from './client.ts';
+import { itemFromResources, prepared, seriesEtag, seriesResources, seriesUpdatedAt, type SeriesResources } from './map.ts';
+
+export interface WriteContext {
+  client: GoogleClient;
+  calendarId: string;
+  /** The calendar's zone: dateTime offsets are written in it. */
+  zone: string;
+  /** Reads the series again after writes whose new etags the answers do not give. */
+  reread(seriesId: string, uid: string): Promise<SeriesResources>;
+}
+
+/** The series as Google resources; content Google cannot hold is `permanent`. */
+export function render(series: EventSeries, meta: GoogleSeriesMeta): GoogleEvent[] {
+  try {
+    return seriesToGoogle(series, meta);
+  } catch (error) {
+    if (error instanceof CoreError) throw new ConnectorError('permanent', `cannot write ${series.uid} to Google: ${error.message}`, { remoteId: meta.id, cause: error });
+    throw error;
+  }
+}
+
+const eventHash = (e: CanonicalEvent): string => hashNormal(normaliseEvent(e));
+const ifMatch = (etag: string | undefined): { headers?: Record<string, string> } => (etag ? { headers: { 'If-Match': etag } } : {});
+const withSequence = (body: GoogleEvent, current: GoogleEvent | undefined): GoogleEvent =>
+  (current?.sequence !== undefined && current.sequence > (body.sequence ?? 0) ? { ...body, sequence: current.sequence } : body);
+
+/** What a series holds now, event by event: its master and its exceptions by recurrence id. */
+interface CurrentEvents {
+  /** The series' master, normalised with its cancelled instances folded into its exdates. */
+  normalMaster: CanonicalEvent | null;
+  master: CanonicalEvent | null;
+  byRecurrence: Map<string, { resource: GoogleEvent; event: CanonicalEvent }>;
+}
+
+function currentEvents(seriesId: string, current: SeriesResources, zone: string): CurrentEvents {
+  const byRecurrence = new Map<string, { resource: GoogleEvent; event: CanonicalEvent }>();
+  if (current.master === null || current.master.status === 'cancelled') return { normalMaster: null, master: null, byRecurrence };
+  const item = itemFromResources(seriesId, current, zone);
+  if (item.deleted) return { normalMaster: null, master: null, byRecurrence };
+  const master = item.series.master;
+  for (const resource of current.exceptions) {
+    const event = eventFromGoogle(prepared(resource), { calendarTimeZone: zone, master });
+    byRecurrence.set(event.recurrenceId!, { resource, event });
+  }
+  return { normalMaster: normaliseSeries(item.series).master, master, byRecurrence };
+}
+
+/**
+ * The instance at `exception`'s original start as the master makes it: how an
+ * exception that the series no longer has is written back (Google has no call that
+ * drops an exception).
+ */
+function plainInstance(seriesId: string, master: GoogleEvent, exception: GoogleEvent): GoogleEvent | null {
+  const { id: _id, recurrence: _recurrence, etag: _etag, ...content } = master;
+  const start = exception.originalStartTime!;
+  let end: GoogleEvent['end'];
+  if (start.date && master.start?.date && master.end?.date) {
+    const days = Math.round((Date.parse(master.end.date) - Date.parse(master.start.date)) / 86_400_000);
+    end = { date: new Date(Date.parse(start.date) + days * 86_400_000).toISOString().slice(0, 10) };
+  } else {
+    const length = Date.parse(master.end?.dateTime ?? '') - Date.parse(master.start?.dateTime ?? '');
+    const at = Date.parse(start.dateTime ?? '');
+    if (Number.isNaN(length) || Number.isNaN(at)) return null;
+    end = { dateTime: new Date(at + length).toISOString().replace('.000', ''), ...(master.end?.timeZone ? { timeZone: master.end.timeZone } : {}) };
+  }
+  return { ...content, status: 'confirmed', recurringEventId: seriesId, originalStartTime: start, start, end };
+}
+
+/**
+ * Makes series `seriesId` hold `desired`, given what it holds now (`current`, read just
+ * before, or the master just inserted). Returns the series' new etag.
+ */
+export async function writeSeries(ctx: WriteContext, seriesId: string, desired: EventSeries, current: SeriesResources, stamp: CalsyncId | null): Promise<WriteResult> {
+  const { client, calendarId, zone } = ctx;
+  const now = currentEvents(seriesId, current, zone);
+  const resources = render(desired, { id: seriesId, calendarTimeZone: zone, calsyncId: stamp, master: desired.master ?? now.master });
+  const masterResource = desired.master ? resources[0]! : null;
+  const overrideResources = resources.slice(desired.master ? 1 : 0);
+  const state = new Map<string, GoogleEvent>([...(current.master ? [current.master] : []), ...current.exceptions].map((r) => [r.id!.toLowerCase(), r]));
+  let unknownEtags = false;
+  let masterWritten = false;
+
+  const put = async (id: string, body: GoogleEvent, before: GoogleEvent | undefined): Promise<void> => {
+    const answer = await client.call('update', id, (o) => client.api.events.update({ calendarId, eventId: id, sendUpdates: 'none', requestBody: withSequence(body, before) }, { ...o, ...ifMatch(before?.etag) }));
+    if (!answer.ok) throw answer.error;
+    state.set(id.toLowerCase(), answer.data as GoogleEvent);
+  };
+  const cancel = async (id: string, before: GoogleEvent | undefined): Promise<void> => {
+    // 410: already cancelled; 404: no such instance any more (the recurrence moved on).
+    const answer = await client.call('delete', id, (o) => client.api.events.delete({ calendarId, eventId: id, sendUpdates: 'none' }, { ...o, ...ifMatch(before?.etag) }), [404, 410]);
+    if (!answer.ok && answer.status === 404) return;
+    unknownEtags = true;
+  };
+
+  const normal = normaliseSeries(desired);
+  const cancelled = new Set([...(normal.master?.recurrence?.exdate ?? []), ...desired.overrides.filter((o) => o.status === 'cancelled').map((o) => o.recurrenceId!)]);
+  if (masterResource && (now.normalMaster === null || hashNormal(normal.master!) !== hashNormal(now.normalMaster))) {
+    await put(seriesId, masterResource, current.master ?? undefined);
+    masterWritten = true;
+  }
+  const wanted = new Set<string>();
+  for (const [i, override] of desired.overrides.entries()) {
+    const x = override.recurrenceId!;
+    wanted.add(x);
+    const resource = overrideResources[i]!;
+    const existing = now.byRecurrence.get(x);
+    if (cancelled.has(x)) {
+      if (existing?.resource.status !== 'cancelled') await cancel(resource.id!, existing?.resource);
+    } else if (!existing || existing.resource.status === 'cancelled' || eventHash(existing.event) !== eventHash(override)) {
+      await put(resource.id!, resource, existing?.resource);
+    }
+  }
+  for (const [x, { resource }] of now.byRecurrence) {
+    if (wanted.has(x)) continue;
+    if (cancelled.has(x)) {
+      if (resource.status !== 'cancelled') await cancel(resource.id!, resource);
+      continue;
+    }
+    // An exception the series no longer has: the instance goes back to the master's.
+    const plain = plainInstance(seriesId, masterResource ?? current.master!, resource);
+    if (plain) await put(resource.id!, plain, resource);
+  }
+
+  // Deleting an instance answers no body; a written master may change its exceptions.
+  const after = unknownEtags || (masterWritten && state.size > 1)
+    ? await ctx.reread(seriesId, desired.uid)
+    : seriesResources(seriesId, [...state.values()]);
+  return { remoteId: seriesId, etag: seriesEtag(after), updatedAt: seriesUpdatedAt([...(after.master ? [after.master] : []), ...after.exceptions]) };
+}

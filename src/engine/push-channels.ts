@@ -1,0 +1,72 @@
+// Push channels of bindings (Google watch channels): made for every active binding whose
+// provider pushes, renewed before they expire (Google does not renew them: a new channel
+// is made, then the old one stopped), and stopped when calsync no longer uses them. A
+// binding whose channel is missing, failing or unconfirmed is polled as often as any
+// other (src/engine/polling.ts), so push only ever makes changes arrive sooner.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { canSubscribe, isConnectorError } from '../connectors/connector.ts';
+import { setAccountState } from '../store/accounts.ts';
+import { getBinding, type BindingRef } from '../store/bindings.ts';
+import { queueChannelStop } from '../store/outbox.ts';
+import { activatePushChannel, recordChannelFailure, savePendingChannel, tokenHash, type ChannelDue } from '../store/push-channels.ts';
+import type { EngineDeps } from './sync-pass.ts';
+
+export interface PushSettings {
+  /** The public URL providers POST notifications to (…/webhooks/google). */
+  googleAddress: string;
+  /** Lifetime asked for: Google's default for events channels is a week. */
+  ttlSeconds: number;
+  /** A channel expiring within this is renewed. */
+  renewAheadMs: number;
+}
+
+/** After a failed attempt, the next waits this long (or the provider's Retry-After). */
+const retryAfterFailureMs = 15 * 60_000;
+
+export type RenewOutcome = 'created' | 'renewed' | 'skipped' | 'failed';
+
+export async function renewPushChannel(engine: EngineDeps, push: PushSettings, due: ChannelDue): Promise<RenewOutcome> {
+  const ref: BindingRef = { tenantId: due.tenantId, bindingId: due.bindingId };
+  const binding = await getBinding(engine.db, ref.tenantId, ref.bindingId);
+  const connector = await engine.connectorFor(binding);
+  if (!canSubscribe(connector)) return 'skipped';
+  const id = randomUUID();
+  const token = randomBytes(32).toString('base64url');
+  // Known before it exists: Google may send its first message before watch answers.
+  const claimed = await savePendingChannel(engine.db, ref, { id, tokenHash: tokenHash(token) }, due.channel?.id ?? null, engine.now());
+  if (!claimed) return 'skipped';
+  let made;
+  try {
+    made = await connector.watch(binding.remoteCalendarId, { id, token, address: push.googleAddress, ttlSeconds: push.ttlSeconds });
+  } catch (error) {
+    const revoked = isConnectorError(error, 'auth-revoked');
+    if (revoked) await setAccountState(engine.db, binding.tenantId, binding.accountId, 'revoked', error.message);
+    const waitMs = isConnectorError(error) && error.retryAfterSeconds !== null ? error.retryAfterSeconds * 1000 : retryAfterFailureMs;
+    await recordChannelFailure(engine.db, ref, id, (error as Error).message, new Date(engine.now().getTime() + waitMs));
+    if (!revoked) engine.logger.warn({ err: error, bindingId: ref.bindingId }, 'push channel could not be made; the binding is polled');
+    return 'failed';
+  }
+  const activated = await activatePushChannel(engine.db, ref, {
+    id, resourceId: made.resourceId, tokenHash: tokenHash(token),
+    expiresAt: new Date(made.expiresAt).toISOString(), createdAt: engine.now().toISOString(),
+  });
+  if (!activated) {
+    // Another renewal took the binding over after ours stalled past its hold: ours is the spare one.
+    await stopOldChannel(engine, ref, { id, resourceId: made.resourceId });
+    return 'skipped';
+  }
+  if (!due.channel) return 'created';
+  await stopOldChannel(engine, ref, { id: due.channel.id, resourceId: due.channel.resourceId });
+  return 'renewed';
+}
+
+/** Stops a channel the binding no longer uses; a failure leaves it to a queued retry (and its expiry). */
+export async function stopOldChannel(engine: EngineDeps, ref: BindingRef, channel: { id: string; resourceId: string }): Promise<void> {
+  try {
+    const connector = await engine.connectorFor(await getBinding(engine.db, ref.tenantId, ref.bindingId));
+    if (canSubscribe(connector)) await connector.stopChannel(channel);
+  } catch (error) {
+    engine.logger.info({ err: error, bindingId: ref.bindingId, channelId: channel.id }, 'old push channel not stopped yet; retrying from the queue');
+    await queueChannelStop(engine.db, ref, channel);
+  }
+}

@@ -1,0 +1,74 @@
+// The sync-status changes of one transaction, folded per event in the order they were
+// made and written with a few set-based statements at the end: the last store or
+// delete of an event counts, a seen etag or a quarantine after a store amends it, and
+// either after a delete changes nothing (as the row-by-row statements would have).
+import type { NextStatus } from '../core/plan.ts';
+import type { BindingRef } from '../store/bindings.ts';
+import type { Queryable } from '../store/db.ts';
+import { confirmPendingStatuses, deleteStatuses, quarantineStatus, setStatusEtags, upsertStatuses, type StatusWrite } from '../store/sync-status.ts';
+
+interface Change {
+  store?: StatusWrite;
+  /** `store` is the base a pending create already holds: only its remote id and etag change. */
+  confirm?: boolean;
+  deleted?: boolean;
+  seen?: { etag: string; remoteUpdatedAt: string | null };
+  quarantine?: unknown;
+}
+
+export class StatusChanges {
+  private readonly changes = new Map<string, Change>();
+
+  private readonly binding: BindingRef;
+
+  constructor(binding: BindingRef) {
+    this.binding = { tenantId: binding.tenantId, bindingId: binding.bindingId };
+  }
+
+  /** The status an action leaves: its next base at `remoteId`, or none ('drop'). */
+  store(eventId: string, remoteId: string, etag: string | null, next: NextStatus): void {
+    if (next === 'drop') this.delete(eventId);
+    else if (next) this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt } });
+  }
+
+  /** The answer to a create recorded as pending with this same base. */
+  confirmCreate(eventId: string, remoteId: string, etag: string, next: Exclude<NextStatus, 'drop' | null>): void {
+    this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt }, confirm: true });
+  }
+
+  delete(eventId: string): void {
+    this.changes.set(eventId, { deleted: true });
+  }
+
+  /**
+   * A remote version seen without a new base: its etag, and its last-modified instant
+   * where known, which never moves back (so a replay older than it is recognised).
+   */
+  seen(eventId: string, etag: string, remoteUpdatedAt: string | null = null): void {
+    const change = this.changes.get(eventId) ?? {};
+    if (change.deleted) return;
+    if (change.store) {
+      const kept = change.store.remoteUpdatedAt ?? null;
+      const later = remoteUpdatedAt !== null && (kept === null || Date.parse(remoteUpdatedAt) > Date.parse(kept));
+      change.store = { ...change.store, etag, remoteUpdatedAt: later ? remoteUpdatedAt : kept };
+    } else change.seen = { etag, remoteUpdatedAt };
+    this.changes.set(eventId, change);
+  }
+
+  quarantine(eventId: string, error: unknown): void {
+    const change = this.changes.get(eventId) ?? {};
+    if (change.deleted) return;
+    this.changes.set(eventId, { ...change, quarantine: error });
+  }
+
+  async flush(db: Queryable): Promise<void> {
+    const all = [...this.changes];
+    this.changes.clear();
+    await deleteStatuses(db, this.binding, all.filter(([, c]) => c.deleted).map(([id]) => id));
+    const unconfirmed = await confirmPendingStatuses(db, this.binding, all.flatMap(([, c]) => (c.store && c.confirm ? [c.store] : [])));
+    await upsertStatuses(db, this.binding, all.flatMap(([eventId, c]) => (c.store && (!c.confirm || unconfirmed.has(eventId)) ? [c.store] : [])));
+    await setStatusEtags(db, this.binding, all.flatMap(([eventId, c]) => (c.seen !== undefined ? [{ eventId, ...c.seen }] : [])));
+    // Rare (a person must look at each): one statement per item.
+    for (const [eventId, c] of all) if (c.quarantine !== undefined) await quarantineStatus(db, this.binding, eventId, c.quarantine);
+  }
+}

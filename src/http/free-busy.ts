@@ -1,0 +1,137 @@
+// freeBusy in Google Calendar v3 shapes (developers.google.com/calendar/api/v3/reference/
+// freebusy/query): `POST /calendar/v3/freeBusy` with {timeMin, timeMax, timeZone?,
+// groupExpansionMax?, calendarExpansionMax?, items: [{id}]} answers {kind:
+// "calendar#freeBusy", timeMin, timeMax, calendars: {<id>: {busy: [{start, end}]}}}.
+// - A calendar the tenant does not have gets `errors: [{domain: "global", reason:
+//   "notFound"}]` and no busy time in a 200, as Google answers for a calendar it cannot
+//   read, so one wrong id does not cost the others' answers.
+// - Google's calendarExpansionMax is at most 50 (and 50 when absent): calendars past it
+//   get Google's `tooManyCalendarsRequested`. groupExpansionMax (at most 100) is checked
+//   and otherwise unused: calsync has no groups, so a group id is not found.
+// - The bounds come back in UTC with milliseconds, busy times in UTC (`Z`) or with the
+//   offset of `timeZone`, as Google writes them.
+// - Google refuses a long range with `timeRangeTooLong` at a limit it does not document;
+//   clients in production query 90 days at a time, so calsync takes up to 93 days (any
+//   three months) and refuses longer ranges the same way.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { blocksTime, busyPeriods, type Period } from '../core/busy.ts';
+import { renderInstant } from '../core/google/index.ts';
+import { expandSeries } from '../core/ical/index.ts';
+import { isIanaZone } from '../core/timezones.ts';
+import { CalsyncError, isCalsyncError } from '../errors.ts';
+import { recurringSeriesIn, singleBusyPeriods } from '../store/busy.ts';
+import type { Calendar } from '../store/calendars.ts';
+import type { Db } from '../store/db.ts';
+import { getSeries } from '../store/events.ts';
+import { tenantOf } from './auth.ts';
+import { calendarOf } from './calendar-scope.ts';
+import { instantParam } from './list-params.ts';
+
+const maxWindowMs = 93 * 86_400_000;
+const maxCalendars = 50;
+// 93 days of a meeting every 15 minutes is 8,928 instances.
+const instancesPerSeries = 10_000;
+const seriesPerCalendar = 20_000;
+const seriesPerRead = 500;
+
+interface FreeBusyBody {
+  timeMin: string;
+  timeMax: string;
+  timeZone?: string;
+  groupExpansionMax?: number;
+  calendarExpansionMax?: number;
+  items?: Array<{ id: string }>;
+}
+
+const body = {
+  type: 'object', additionalProperties: false, required: ['timeMin', 'timeMax'],
+  properties: {
+    timeMin: { type: 'string' },
+    timeMax: { type: 'string' },
+    timeZone: { type: 'string', maxLength: 64 },
+    groupExpansionMax: { type: 'integer', minimum: 1, maximum: 100 },
+    calendarExpansionMax: { type: 'integer', minimum: 1, maximum: maxCalendars },
+    // Ids past calendarExpansionMax cost no query, but each is a key of the answer.
+    items: {
+      type: 'array', maxItems: 1000,
+      items: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', maxLength: 1024 } } },
+    },
+  },
+} as const;
+
+interface Window {
+  from: number;
+  to: number;
+}
+
+type Entry = { busy: Array<{ start: string; end: string }> } | { errors: Array<{ domain: string; reason: string }>; busy: [] };
+
+const failed = (reason: string): Entry => ({ errors: [{ domain: 'global', reason }], busy: [] });
+
+function windowOf(q: FreeBusyBody): Window {
+  const from = Date.parse(instantParam(q.timeMin, 'timeMin')!);
+  const to = Date.parse(instantParam(q.timeMax, 'timeMax')!);
+  if (to <= from) throw new CalsyncError('TIME_RANGE_EMPTY', 'The specified time range is empty.', { parameter: 'timeMax' });
+  if (to - from > maxWindowMs) throw new CalsyncError('TIME_RANGE_TOO_LONG', 'The requested time range is too long: freeBusy answers at most 93 days at once.', { parameter: 'timeMax' });
+  return { from, to };
+}
+
+/** The busy periods of one calendar: single events from Postgres, series expanded here. */
+async function busyOf(db: Db, tenantId: string, calendar: Calendar, window: Window): Promise<Period[]> {
+  const from = new Date(window.from).toISOString();
+  const to = new Date(window.to).toISOString();
+  const periods = await singleBusyPeriods(db, tenantId, calendar.id, from, to);
+  const seriesIds = await recurringSeriesIn(db, tenantId, calendar.id, from, to, seriesPerCalendar + 1);
+  if (seriesIds.length > seriesPerCalendar) {
+    throw new CalsyncError('INVALID_REQUEST', `more than ${seriesPerCalendar} recurring series of calendar ${calendar.id} fall in this window: narrow timeMin and timeMax`, { parameter: 'timeMax' });
+  }
+  for (let start = 0; start < seriesIds.length; start += seriesPerRead) {
+    for (const stored of await getSeries(db, tenantId, calendar.id, seriesIds.slice(start, start + seriesPerRead))) {
+      const { instances, truncated } = expandSeries(stored.series, { from, to, defaultZone: calendar.timeZone, limit: instancesPerSeries });
+      // Busy time left out would let an app book over it: refuse rather than answer short.
+      if (truncated) {
+        throw new CalsyncError('INVALID_REQUEST', `a recurring series of calendar ${calendar.id} has more than ${instancesPerSeries} instances in this window, or a rule too dense to expand: narrow timeMin and timeMax`, { parameter: 'timeMax' });
+      }
+      for (const instance of instances) {
+        if (blocksTime(instance.event)) periods.push({ start: Date.parse(instance.start), end: Date.parse(instance.end) });
+      }
+    }
+  }
+  return busyPeriods(periods, window.from, window.to);
+}
+
+async function entryOf(db: Db, request: FastifyRequest, id: string, window: Window, zone: string): Promise<Entry> {
+  let calendar: Calendar;
+  try {
+    calendar = await calendarOf(db, request, id);
+  } catch (error) {
+    if (isCalsyncError(error, 'NOT_FOUND')) return failed('notFound');
+    throw error;
+  }
+  const busy = await busyOf(db, tenantOf(request), calendar, window);
+  return { busy: busy.map((p) => ({ start: renderInstant(p.start, zone), end: renderInstant(p.end, zone) })) };
+}
+
+export function freeBusyRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  app.post<{ Body: FreeBusyBody }>('/calendar/v3/freeBusy', { schema: { body } }, async (request) => {
+    const q = request.body;
+    const window = windowOf(q);
+    const zone = q.timeZone ?? 'UTC';
+    if (!isIanaZone(zone)) {
+      throw new CalsyncError('INVALID_REQUEST', `timeZone ${JSON.stringify(zone)} is not an IANA time zone name such as Europe/Berlin`, { parameter: 'timeZone' });
+    }
+    const expansionMax = q.calendarExpansionMax ?? maxCalendars;
+    const ids = [...new Set((q.items ?? []).map((item) => item.id))];
+    const entries: Array<[string, Entry]> = [];
+    for (const [index, id] of ids.entries()) {
+      entries.push([id, index < expansionMax ? await entryOf(deps.db, request, id, window, zone) : failed('tooManyCalendarsRequested')]);
+    }
+    return {
+      kind: 'calendar#freeBusy',
+      timeMin: new Date(window.from).toISOString(),
+      timeMax: new Date(window.to).toISOString(),
+      // fromEntries: an id such as "__proto__" stays a key of the answer.
+      calendars: Object.fromEntries(entries),
+    };
+  });
+}

@@ -1,0 +1,103 @@
+// The query parameters of events.list, read and checked as Google reads them
+// (developers.google.com/calendar/api/v3/reference/events/list): maxResults 1-2500
+// (default 250), orderBy startTime only with singleEvents, and the parameters Google
+// refuses next to a syncToken refused the same way. Bad values are 400 naming the
+// parameter; unknown parameters are ignored, as Google's are.
+import { CalsyncError } from '../errors.ts';
+
+export interface ListParams {
+  maxResults: number;
+  pageToken: string | null;
+  syncToken: string | null;
+  singleEvents: boolean;
+  showDeleted: boolean;
+  orderBy: 'startTime' | 'updated' | null;
+  timeMin: string | null;
+  timeMax: string | null;
+  updatedMin: string | null;
+  iCalUID: string | null;
+  q: string | null;
+  privateExtendedProperty: string[];
+  sharedExtendedProperty: string[];
+  timeZone: string | null;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+// PROVIDER-FACTS: "With syncToken, these are not allowed"; showDeleted=false is refused too.
+const notWithSyncToken = ['iCalUID', 'orderBy', 'privateExtendedProperty', 'q', 'sharedExtendedProperty', 'timeMin', 'timeMax', 'updatedMin'];
+
+function invalid(parameter: string, message: string): never {
+  throw new CalsyncError('INVALID_REQUEST', message, { parameter });
+}
+
+function one(query: Query, name: string): string | null {
+  const value = query[name];
+  if (value === undefined) return null;
+  if (Array.isArray(value)) invalid(name, `${name} was given ${value.length} times; give it once`);
+  return value;
+}
+
+function many(query: Query, name: string): string[] {
+  const value = query[name];
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function flag(query: Query, name: string, fallback: boolean): boolean {
+  const value = one(query, name);
+  if (value === null) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return invalid(name, `${name} must be true or false, not ${JSON.stringify(value)}`);
+}
+
+/** An RFC 3339 timestamp with an offset (Google refuses one without), as an ISO instant. */
+export function instantParam(value: string | null, name: string): string | null {
+  if (value === null) return null;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) || Number.isNaN(Date.parse(value))) {
+    invalid(name, `${name} must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z, not ${JSON.stringify(value)}`);
+  }
+  return new Date(Date.parse(value)).toISOString();
+}
+
+export function readListParams(query: Query): ListParams {
+  const raw = one(query, 'maxResults');
+  let maxResults = 250;
+  if (raw !== null) {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < 1) invalid('maxResults', `maxResults must be a whole number from 1, not ${JSON.stringify(raw)}`);
+    // Google: "The page size can never be larger than 2500 events"; larger asks get 2500.
+    maxResults = Math.min(n, 2500);
+  }
+  const syncToken = one(query, 'syncToken');
+  if (syncToken !== null) {
+    for (const name of notWithSyncToken) if (query[name] !== undefined) invalid(name, `${name} cannot be used together with syncToken`);
+    if (one(query, 'showDeleted') === 'false') invalid('showDeleted', 'showDeleted=false cannot be used together with syncToken: deleted events are always listed');
+  }
+  const orderBy = one(query, 'orderBy');
+  if (orderBy !== null && orderBy !== 'startTime' && orderBy !== 'updated') invalid('orderBy', `orderBy must be startTime or updated, not ${JSON.stringify(orderBy)}`);
+  const singleEvents = flag(query, 'singleEvents', false);
+  if (orderBy === 'startTime' && !singleEvents) invalid('orderBy', 'The requested ordering is not available for the particular query: orderBy=startTime needs singleEvents=true');
+  const timeMin = instantParam(one(query, 'timeMin'), 'timeMin');
+  const timeMax = instantParam(one(query, 'timeMax'), 'timeMax');
+  if (timeMin !== null && timeMax !== null && timeMax <= timeMin) {
+    throw new CalsyncError('TIME_RANGE_EMPTY', 'The specified time range is empty.', { parameter: 'timeMax' });
+  }
+  return {
+    maxResults,
+    pageToken: one(query, 'pageToken'),
+    syncToken,
+    singleEvents,
+    // Deleted events always come with a sync token (PROVIDER-FACTS).
+    showDeleted: syncToken !== null || flag(query, 'showDeleted', false),
+    orderBy: orderBy as ListParams['orderBy'],
+    timeMin,
+    timeMax,
+    updatedMin: instantParam(one(query, 'updatedMin'), 'updatedMin'),
+    iCalUID: one(query, 'iCalUID'),
+    q: one(query, 'q'),
+    privateExtendedProperty: many(query, 'privateExtendedProperty'),
+    sharedExtendedProperty: many(query, 'sharedExtendedProperty'),
+    timeZone: one(query, 'timeZone'),
+  };
+}

@@ -1,0 +1,114 @@
+// Recurring series as instances (singleEvents=true and events.instances): the series in
+// the window are expanded (src/core/ical/expand.ts, in the master's wall-clock time) and
+// their instances ordered by start. Without timeMax the window ends two years from now,
+// and a series gives at most 2,500 instances, so an endless rule lists a bounded page set.
+import { expandSeries } from '../core/ical/index.ts';
+import type { EventSeries } from '../core/model.ts';
+import { CalsyncError } from '../errors.ts';
+import type { Calendar } from '../store/calendars.ts';
+import type { Queryable } from '../store/db.ts';
+import { appRowsOfSeries, seriesIdsFor, type AppEvent } from '../store/app-events.ts';
+import { appEventByApiId } from '../store/app-events.ts';
+import { seriesApiIdOf } from '../store/event-writes.ts';
+import type { GoogleEvent } from '../core/google/index.ts';
+import { instanceResource, resourceOf, type ResourceContext } from './event-resources.ts';
+import type { ListParams } from './list-params.ts';
+
+export interface SeriesRows {
+  /** The master or single row; null when only exceptions are stored. */
+  master: AppEvent | null;
+  /** Exception rows by original start (the override key). */
+  overrides: Map<string, AppEvent>;
+  rows: AppEvent[];
+}
+
+const defaultHorizonMs = 2 * 366 * 86_400_000;
+const instancesPerSeries = 2500;
+const seriesPerListing = 20_000;
+
+function group(rows: AppEvent[]): Map<string, SeriesRows> {
+  const bySeries = new Map<string, SeriesRows>();
+  for (const row of rows) {
+    const series: SeriesRows = bySeries.get(row.seriesId) ?? { master: null, overrides: new Map(), rows: [] };
+    series.rows.push(row);
+    if (row.kind === 'override') series.overrides.set(row.event.recurrenceId!, row);
+    else series.master = row;
+    bySeries.set(row.seriesId, series);
+  }
+  return bySeries;
+}
+
+/** The series whose master (or single) row has this api id, or whose row it is. */
+export async function seriesOf(db: Queryable, tenantId: string, calendar: Calendar, apiId: string): Promise<SeriesRows | null> {
+  const row = await appEventByApiId(db, tenantId, calendar.id, seriesApiIdOf(apiId));
+  if (!row) return null;
+  return group(await appRowsOfSeries(db, tenantId, calendar.id, [row.seriesId])).get(row.seriesId) ?? null;
+}
+
+/** The live content of a series, for expansion. */
+function liveSeries(series: SeriesRows): EventSeries | null {
+  const master = series.master && !series.master.deleted ? series.master.event : null;
+  const overrides = [...series.overrides.values()].filter((o) => !o.deleted).map((o) => o.event);
+  if (!master && overrides.length === 0) return null;
+  return { uid: (master ?? overrides[0]!).uid, master, overrides };
+}
+
+function matches(resource: GoogleEvent, terms: string[]): boolean {
+  if (terms.length === 0) return true;
+  const text = JSON.stringify([resource.summary, resource.description, resource.location, resource.organizer, resource.attendees]).toLowerCase();
+  return terms.every((t) => text.includes(t.toLowerCase()));
+}
+
+interface Listed {
+  items: GoogleEvent[];
+  /** The key to continue after, when more instances follow. */
+  after: Array<string | number> | null;
+}
+
+export async function listInstances(
+  db: Queryable, tenantId: string, calendar: Calendar, params: ListParams,
+  page: { since: number | null; upTo: number; after: Array<string | number> }, now: Date, only?: SeriesRows,
+): Promise<Listed> {
+  const from = params.timeMin ?? '1970-01-01T00:00:00.000Z';
+  const to = params.timeMax ?? new Date(now.getTime() + defaultHorizonMs).toISOString();
+  const context: ResourceContext = { calendarTimeZone: calendar.timeZone };
+  let all: SeriesRows[];
+  if (only) {
+    all = [only];
+  } else {
+    const ids = await seriesIdsFor(db, tenantId, calendar.id, { since: page.since, upTo: page.upTo, timeMin: from, timeMax: to, iCalUID: params.iCalUID, limit: seriesPerListing + 1 });
+    if (ids.length > seriesPerListing) {
+      throw new CalsyncError('INVALID_REQUEST', `more than ${seriesPerListing} series fall in this window: narrow timeMin and timeMax`, { parameter: 'timeMax' });
+    }
+    all = [...group(await appRowsOfSeries(db, tenantId, calendar.id, ids)).values()];
+  }
+  const terms = params.q?.split(/\s+/).filter(Boolean) ?? [];
+  const found: Array<{ start: string; resource: GoogleEvent }> = [];
+  for (const series of all) {
+    const live = liveSeries(series);
+    if (live === null) {
+      // Deleted series show as their cancelled rows, where deletions are asked for.
+      if (params.showDeleted && series.master) found.push({ start: series.master.startAt, resource: resourceOf(series.master, null, context) });
+      continue;
+    }
+    if (params.updatedMin !== null && !series.rows.some((r) => r.updated.toISOString() >= params.updatedMin!)) continue;
+    const { instances } = expandSeries(live, { from, to, defaultZone: calendar.timeZone, limit: instancesPerSeries });
+    for (const instance of instances) {
+      found.push({ start: instance.start, resource: instanceResource(series.master ?? series.rows[0]!, instance, series.overrides, context) });
+    }
+    if (params.showDeleted) {
+      for (const override of series.overrides.values()) {
+        if (override.deleted || override.event.status === 'cancelled') found.push({ start: override.startAt, resource: resourceOf(override, series.master?.event ?? null, context) });
+      }
+    }
+  }
+  const ordered = found
+    .filter((f) => matches(f.resource, terms))
+    .sort((a, b) => (a.start === b.start ? (a.resource.id! < b.resource.id! ? -1 : 1) : a.start < b.start ? -1 : 1));
+  const [afterStart, afterId] = page.after as [string?, string?];
+  const rest = afterStart === undefined ? ordered
+    : ordered.filter((f) => f.start > afterStart || (f.start === afterStart && f.resource.id! > afterId!));
+  const items = rest.slice(0, params.maxResults);
+  const more = rest.length > params.maxResults;
+  return { items: items.map((i) => i.resource), after: more ? [items.at(-1)!.start, items.at(-1)!.resource.id!] : null };
+}

@@ -1,0 +1,130 @@
+// Provider push channels of bindings (Google watch channels), in bindings.push_channel.
+// The channel's token is a shared secret Google echoes in every notification: only its
+// SHA-256 is stored, and a notification's token is hashed and compared in constant time.
+// Finding a channel by its id (or the resource it watches) is across tenants: a webhook
+// names no tenant, as finding an API key by its hash names none.
+import { createHash } from 'node:crypto';
+import type { BindingRef } from './bindings.ts';
+import type { Queryable } from './db.ts';
+
+export interface PushChannelState {
+  id: string;
+  resourceId: string;
+  tokenHash: string;
+  /** ISO instants. */
+  expiresAt: string;
+  createdAt: string;
+  /** When the channel's first (`sync`) message arrived: until then nothing proves it works. */
+  confirmedAt: string | null;
+}
+
+/** What the webhook route needs of a channel's binding. */
+export interface ChannelOwner {
+  tenantId: string;
+  bindingId: string;
+  tokenHash: string;
+  resourceId: string;
+  active: boolean;
+}
+
+export const tokenHash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** The binding of a live channel, or of one being made (its resourceId is then ''). */
+export async function findChannel(db: Queryable, channelId: string): Promise<ChannelOwner | null> {
+  const { rows: [row] } = await db.query<{ tenant_id: string; id: string; token_hash: string; resource_id: string | null; state: string }>(
+    `select tenant_id, id, state, push_channel ->> 'tokenHash' as token_hash, push_channel ->> 'resourceId' as resource_id
+       from bindings where push_channel ->> 'id' = $1
+     union all
+     select tenant_id, id, state, push_channel -> 'pending' ->> 'tokenHash', null
+       from bindings where push_channel -> 'pending' ->> 'id' = $1
+     limit 1`, [channelId]);
+  if (!row) return null;
+  return { tenantId: row.tenant_id, bindingId: row.id, tokenHash: row.token_hash, resourceId: row.resource_id ?? '', active: row.state === 'active' };
+}
+
+/** A renewal that started this long ago and never finished (its process died) no longer holds the binding. */
+const pendingHoldMs = 5 * 60_000;
+
+/**
+ * Records the channel about to be made, so its first message is recognised even before
+ * events.watch answers. It claims the binding: false when the live channel is no longer
+ * `expectedLiveId` or another renewal is under way (the minutely job and a manual renewal
+ * may meet), and the caller then makes nothing.
+ */
+export async function savePendingChannel(db: Queryable, ref: BindingRef, channel: { id: string; tokenHash: string }, expectedLiveId: string | null, at: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update bindings set push_channel = coalesce(push_channel, '{}'::jsonb) || jsonb_build_object('pending', $3::jsonb || jsonb_build_object('startedAt', $5::text))
+      where tenant_id = $1 and id = $2
+        and (push_channel ->> 'id') is not distinct from $4
+        and coalesce((push_channel -> 'pending' ->> 'startedAt')::timestamptz, '-infinity') < $5::timestamptz - make_interval(secs => $6)`,
+    [ref.tenantId, ref.bindingId, JSON.stringify(channel), expectedLiveId, at.toISOString(), pendingHoldMs / 1000]);
+  return rowCount === 1;
+}
+
+/**
+ * The channel made: it replaces the live one, keeping a confirmation its first message
+ * already brought. False when the binding's pending channel is no longer this one.
+ */
+export async function activatePushChannel(db: Queryable, ref: BindingRef, channel: Omit<PushChannelState, 'confirmedAt'>): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update bindings set push_channel = $3::jsonb || jsonb_build_object('confirmedAt', push_channel -> 'pending' -> 'confirmedAt'),
+            push_channel_expires_at = $4, updated_at = now()
+      where tenant_id = $1 and id = $2 and push_channel -> 'pending' ->> 'id' = $5`,
+    [ref.tenantId, ref.bindingId, JSON.stringify(channel), channel.expiresAt, channel.id]);
+  return rowCount === 1;
+}
+
+/** The binding whose live channel watches `resourceId`: an unknown channel on it is an old one of that binding. */
+export async function findBindingByResource(db: Queryable, resourceId: string): Promise<BindingRef | null> {
+  const { rows: [row] } = await db.query<{ tenant_id: string; id: string }>(
+    `select tenant_id, id from bindings where push_channel ->> 'resourceId' = $1 limit 1`, [resourceId]);
+  return row ? { tenantId: row.tenant_id, bindingId: row.id } : null;
+}
+
+/**
+ * The channel's `sync` message arrived: it works. Once per channel, live or being made.
+ * One statement for both places: if the channel is activated while this waits for the
+ * row, Postgres re-reads the row and the confirmation lands on the live channel, where
+ * two statements could miss it in both.
+ */
+export async function confirmPushChannel(db: Queryable, channelId: string, at: Date): Promise<void> {
+  await db.query(
+    `update bindings set push_channel = case when push_channel ->> 'id' = $1
+              then push_channel || jsonb_build_object('confirmedAt', $2::text)
+              else jsonb_set(push_channel, '{pending,confirmedAt}', to_jsonb($2::text)) end
+      where (push_channel ->> 'id' = $1 and push_channel ->> 'confirmedAt' is null)
+         or (push_channel -> 'pending' ->> 'id' = $1 and push_channel -> 'pending' ->> 'confirmedAt' is null)`,
+    [channelId, at.toISOString()]);
+}
+
+export interface ChannelDue {
+  tenantId: string;
+  bindingId: string;
+  channel: PushChannelState | null;
+}
+
+/**
+ * Active bindings of active accounts of `provider` whose channel is missing or expires
+ * before `renewBefore`, skipping those whose last attempt failed until `retry_at` (kept
+ * in push_channel.retryAt). Oldest first, at most `limit`.
+ */
+export async function channelsDue(db: Queryable, provider: string, renewBefore: Date, limit: number): Promise<ChannelDue[]> {
+  const { rows } = await db.query<{ tenant_id: string; id: string; push_channel: (PushChannelState & { retryAt?: string }) | null }>(
+    `select b.tenant_id, b.id, b.push_channel from bindings b join accounts a on a.tenant_id = b.tenant_id and a.id = b.account_id
+      where a.provider = $1 and a.state = 'active' and b.state = 'active' and b.direction <> 'export'
+        and (b.push_channel_expires_at is null or b.push_channel_expires_at < $2)
+        and coalesce((b.push_channel ->> 'retryAt')::timestamptz, '-infinity') <= now()
+      order by b.push_channel_expires_at nulls first, b.id limit $3`, [provider, renewBefore, limit]);
+  return rows.map((r) => ({ tenantId: r.tenant_id, bindingId: r.id, channel: r.push_channel?.id ? r.push_channel : null }));
+}
+
+/** A channel is healthy while it is live and its first message came: then polls can be rarer. */
+export const pushHealthySql = `(push_channel_expires_at > now() and push_channel ->> 'confirmedAt' is not null)`;
+
+/** A failed attempt: the old channel (if any) stays; the next attempt waits until `retryAt`. */
+export async function recordChannelFailure(db: Queryable, ref: BindingRef, channelId: string, error: string, retryAt: Date): Promise<void> {
+  await db.query(
+    `update bindings set push_channel = (push_channel - 'pending') || jsonb_build_object('error', $4::text, 'retryAt', $5::text)
+      where tenant_id = $1 and id = $2 and push_channel -> 'pending' ->> 'id' = $3`,
+    [ref.tenantId, ref.bindingId, channelId, error.slice(0, 500), retryAt.toISOString()]);
+}

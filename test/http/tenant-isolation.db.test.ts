@@ -1,0 +1,207 @@
+// Tenant A's resources through tenant B's key, route by route: every route that takes a
+// calendar, event, account or binding id answers 404 (freeBusy: notFound for that
+// calendar) and changes nothing. The route list comes from the app itself, so a route
+// added without a case here fails the first test.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
+import { snapshot } from '../helpers/snapshot.ts';
+import { googleAuthorization } from '../../src/main/providers.ts';
+
+let t: TestApp;
+let a: Awaited<ReturnType<typeof tenantWithKey>>;
+let b: Awaited<ReturnType<typeof tenantWithKey>>;
+const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '' };
+
+// Feeds "answer" without a network: these tests are about who may touch what.
+const providers = {
+  probeIcs: async () => 1,
+  discoverCalDav: async () => { throw new Error('no CalDAV server in this test'); },
+  google: googleAuthorization(undefined),
+};
+
+// A public address given as an IP literal: no name to resolve on a machine without a network.
+const hook = 'https://93.184.216.34/calendar-hook';
+
+const eventBody = { summary: 'Taken', start: { dateTime: '2026-03-02T09:00:00Z' }, end: { dateTime: '2026-03-02T10:00:00Z' } };
+
+async function created(tenant: typeof a, url: string, payload: object): Promise<Record<string, unknown>> {
+  const res = await t.app.inject({ method: 'POST', url, headers: tenant.auth, payload });
+  assert.ok(res.statusCode === 200 || res.statusCode === 201, `${url}: ${res.body}`);
+  return res.json();
+}
+
+before(async () => {
+  t = await testApp({ providers });
+  a = await tenantWithKey(t, 'tenant a');
+  b = await tenantWithKey(t, 'tenant b');
+  ids.calendarOfA = (await created(a, '/calendar/v3/calendars', { summary: 'A private' })).id as string;
+  ids.eventOfA = (await created(a, `/calendar/v3/calendars/${ids.calendarOfA}/events`, {
+    summary: 'A weekly', start: { dateTime: '2026-03-02T10:00:00', timeZone: 'Europe/Berlin' }, end: { dateTime: '2026-03-02T11:00:00', timeZone: 'Europe/Berlin' },
+    recurrence: ['RRULE:FREQ=WEEKLY;COUNT=3'],
+  })).id as string;
+  const instances = await t.app.inject({ method: 'GET', url: `/calendar/v3/calendars/${ids.calendarOfA}/events/${ids.eventOfA}/instances`, headers: a.auth });
+  ids.instanceOfA = instances.json().items[1].id;
+  ids.accountOfA = ((await created(a, '/admin/v1/accounts', { provider: 'ics', url: 'https://example.org/a.ics' })).account as { id: string }).id;
+  ids.bindingOfA = (await created(a, '/admin/v1/bindings', { accountId: ids.accountOfA, remoteCalendarId: 'https://example.org/a.ics', calendarId: ids.calendarOfA })).id as string;
+  const channel = await created(a, `/calendar/v3/calendars/${ids.calendarOfA}/events/watch`, { id: 'a-channel', type: 'web_hook', address: hook });
+  ids.channelOfA = channel.id as string;
+  ids.resourceOfA = channel.resourceId as string;
+  ids.calendarOfB = (await created(b, '/calendar/v3/calendars', { summary: 'B own' })).id as string;
+  ids.eventOfB = (await created(b, `/calendar/v3/calendars/${ids.calendarOfB}/events`, {
+    summary: 'B own', start: { dateTime: '2026-03-02T14:00:00Z' }, end: { dateTime: '2026-03-02T15:00:00Z' },
+  })).id as string;
+  ids.accountOfB = ((await created(b, '/admin/v1/accounts', { provider: 'ics', url: 'https://example.org/b.ics' })).account as { id: string }).id;
+});
+after(async () => { await t.close(); });
+
+/** The app's routes as `METHOD /path`, read from Fastify's route tree (HEAD twins left out). */
+function registeredRoutes(app: FastifyInstance): string[] {
+  const routes: string[] = [];
+  const path: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    path.length = depth;
+    path.push(m[2]!);
+    for (const method of m[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push(`${method} ${path.join('')}`);
+  }
+  return routes.sort();
+}
+
+interface Call {
+  url: string;
+  payload?: object;
+}
+
+// Every route that names a calendar, event, account or binding, in its path or body, and
+// the calls tenant B makes with tenant A's ids (and with its own ids next to A's).
+const calls: Record<string, () => Call[]> = {
+  'GET /calendar/v3/calendars/:calendarId': () => [{ url: `/calendar/v3/calendars/${ids.calendarOfA}` }],
+  'PUT /calendar/v3/calendars/:calendarId': () => [{ url: `/calendar/v3/calendars/${ids.calendarOfA}`, payload: { summary: 'Taken' } }],
+  'PATCH /calendar/v3/calendars/:calendarId': () => [{ url: `/calendar/v3/calendars/${ids.calendarOfA}`, payload: { summary: 'Taken' } }],
+  'DELETE /calendar/v3/calendars/:calendarId': () => [{ url: `/calendar/v3/calendars/${ids.calendarOfA}` }],
+  'GET /calendar/v3/users/me/calendarList/:calendarId': () => [{ url: `/calendar/v3/users/me/calendarList/${ids.calendarOfA}` }],
+  'GET /calendar/v3/calendars/:calendarId/events': () => [{ url: `/calendar/v3/calendars/${ids.calendarOfA}/events?showDeleted=true` }],
+  'POST /calendar/v3/calendars/:calendarId/events': () => [{ url: `/calendar/v3/calendars/${ids.calendarOfA}/events`, payload: eventBody }],
+  'POST /calendar/v3/calendars/:calendarId/events/import': () => [
+    { url: `/calendar/v3/calendars/${ids.calendarOfA}/events/import`, payload: { ...eventBody, iCalUID: 'taken@example.org' } },
+  ],
+  'GET /calendar/v3/calendars/:calendarId/events/:eventId': () => eventCalls(),
+  'PUT /calendar/v3/calendars/:calendarId/events/:eventId': () => eventCalls(eventBody),
+  'PATCH /calendar/v3/calendars/:calendarId/events/:eventId': () => eventCalls({ summary: 'Taken' }),
+  'DELETE /calendar/v3/calendars/:calendarId/events/:eventId': () => eventCalls(),
+  'GET /calendar/v3/calendars/:calendarId/events/:eventId/instances': () => [
+    { url: `/calendar/v3/calendars/${ids.calendarOfA}/events/${ids.eventOfA}/instances` },
+    { url: `/calendar/v3/calendars/${ids.calendarOfB}/events/${ids.eventOfA}/instances` },
+  ],
+  'POST /calendar/v3/calendars/:calendarId/events/:eventId/move': () => [
+    { url: `/calendar/v3/calendars/${ids.calendarOfA}/events/${ids.eventOfA}/move?destination=${ids.calendarOfB}` },
+    { url: `/calendar/v3/calendars/${ids.calendarOfB}/events/${ids.eventOfA}/move?destination=${ids.calendarOfB}` },
+    // B's own event into A's calendar: the destination is not found either.
+    { url: `/calendar/v3/calendars/${ids.calendarOfB}/events/${ids.eventOfB}/move?destination=${ids.calendarOfA}` },
+  ],
+  'POST /calendar/v3/calendars/:calendarId/events/watch': () => [
+    { url: `/calendar/v3/calendars/${ids.calendarOfA}/events/watch`, payload: { id: 'b-channel', type: 'web_hook', address: hook } },
+  ],
+  'GET /calendar/v3/calendars/:calendarId/events/stream': () => [{ url: `/calendar/v3/calendars/${ids.calendarOfA}/events/stream?since=0` }],
+  'POST /calendar/v3/channels/stop': () => [{ url: '/calendar/v3/channels/stop', payload: { id: ids.channelOfA, resourceId: ids.resourceOfA } }],
+  'GET /admin/v1/accounts/:accountId/calendars': () => [{ url: `/admin/v1/accounts/${ids.accountOfA}/calendars` }],
+  'GET /admin/v1/bindings/:bindingId': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}` }],
+  'POST /admin/v1/bindings/:bindingId/sync': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/sync` }],
+  'POST /admin/v1/bindings': () => [
+    { url: '/admin/v1/bindings', payload: { accountId: ids.accountOfA, remoteCalendarId: 'https://example.org/a.ics', newCalendar: { summary: 'stolen feed' } } },
+    { url: '/admin/v1/bindings', payload: { accountId: ids.accountOfB, remoteCalendarId: 'https://example.org/b.ics', calendarId: ids.calendarOfA } },
+  ],
+};
+
+/** A's event (and an instance of it) in A's calendar, and in B's own calendar. */
+function eventCalls(payload?: object): Call[] {
+  return [
+    [ids.calendarOfA, ids.eventOfA], [ids.calendarOfA, ids.instanceOfA], [ids.calendarOfB, ids.eventOfA], [ids.calendarOfB, ids.instanceOfA],
+  ].map(([calendarId, eventId]) => ({ url: `/calendar/v3/calendars/${calendarId}/events/${eventId}`, ...(payload ? { payload } : {}) }));
+}
+
+// freeBusy names calendars in its body; an unknown one is an entry, not a 404 (Google's shape).
+const freeBusy = 'POST /calendar/v3/freeBusy';
+// A batch answers 200 and gives each request its own status.
+const batches = ['POST /batch', 'POST /batch/calendar/v3'];
+
+// Routes that name no id: lists and creates, which only ever see the caller's tenant
+// (access.db.test.ts checks the lists), and the probes.
+const withoutIds = [
+  'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json',
+  'GET /calendar/v3/users/me/calendarList', 'POST /calendar/v3/calendars',
+  'GET /admin/v1/accounts', 'POST /admin/v1/accounts', 'GET /admin/v1/bindings',
+  // Google's consent: the state is sealed for one tenant (google-connect.db.test.ts tries another's).
+  'POST /admin/v1/accounts/google/authorize', 'POST /admin/v1/accounts/google',
+  // Provider webhooks carry no key; a channel's token names its binding (google-push.db.test.ts).
+  'POST /webhooks/google',
+];
+
+test('every route of the app has a tenant-isolation case or names no id', () => {
+  const routes = registeredRoutes(t.app);
+  const covered = [...Object.keys(calls), freeBusy, ...batches, ...withoutIds].sort();
+  assert.deepEqual(routes.filter((r) => !covered.includes(r)), [], 'routes without a case: add one to `calls`');
+  assert.deepEqual(covered.filter((r) => !routes.includes(r)), [], 'cases for routes the app no longer has');
+});
+
+for (const [route, callsOf] of Object.entries(calls)) {
+  test(`${route} with tenant b's key on tenant a's ids is 404 and changes nothing`, async () => {
+    const method = route.split(' ')[0] as 'GET';
+    for (const call of callsOf()) {
+      const before = await snapshot(t.database.db);
+      const res = await t.app.inject({ method, url: call.url, headers: b.auth, ...(call.payload ? { payload: call.payload } : {}) });
+      assert.equal(res.statusCode, 404, `${method} ${call.url}: ${res.body}`);
+      assert.equal(res.json().error.errors[0].reason, 'notFound');
+      assert.deepEqual(await snapshot(t.database.db), before, `${method} ${call.url} changed something`);
+    }
+  });
+}
+
+test(`${freeBusy} with tenant b's key answers notFound for tenant a's calendar and shows only b's own busy time`, async () => {
+  const before = await snapshot(t.database.db);
+  const res = await t.app.inject({ method: 'POST', url: '/calendar/v3/freeBusy', headers: b.auth, payload: {
+    timeMin: '2026-03-01T00:00:00Z', timeMax: '2026-03-31T00:00:00Z', items: [{ id: ids.calendarOfA }, { id: 'primary' }],
+  } });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json().calendars, {
+    [ids.calendarOfA]: { errors: [{ domain: 'global', reason: 'notFound' }], busy: [] },
+    primary: { busy: [{ start: '2026-03-02T14:00:00Z', end: '2026-03-02T15:00:00Z' }] },
+  });
+  assert.deepEqual(await snapshot(t.database.db), before);
+});
+
+for (const route of batches) {
+  test(`${route} with tenant b's key answers 404 inside for every request on tenant a's ids and changes nothing`, async () => {
+    const requests = Object.entries(calls).filter(([r]) => r.includes('/calendar/v3/')).flatMap(([r, callsOf]) => callsOf().map((call, i) => ({
+      id: `${r}#${i}`, method: r.split(' ')[0], path: call.url, ...(call.payload ? { body: call.payload } : {}),
+    }))).filter((r) => !r.path.includes('/events/stream'));
+    for (let start = 0; start < requests.length; start += 50) {
+      const before = await snapshot(t.database.db);
+      const res = await t.app.inject({ method: 'POST', url: route.split(' ')[1]!, headers: b.auth, payload: { requests: requests.slice(start, start + 50) } });
+      assert.equal(res.statusCode, 200, res.body);
+      for (const answer of res.json().responses as Array<{ id: string; status: number }>) assert.equal(answer.status, 404, answer.id);
+      assert.deepEqual(await snapshot(t.database.db), before);
+    }
+  });
+}
+
+test('every route but the probes and provider webhooks refuses a request without a key', async () => {
+  // Webhooks authenticate with their channel's token instead (google-push.db.test.ts).
+  for (const route of registeredRoutes(t.app).filter((r) => !['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /webhooks/google'].includes(r))) {
+    const [method, path] = route.split(' ') as ['GET', string];
+    const res = await t.app.inject({ method, url: path.replace(/:(\w+)/g, (_, name: string) => `x${name}`), payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
+    assert.equal(res.statusCode, 401, route);
+  }
+});
+
+test("tenant a's data is still there and unchanged after every attempt", async () => {
+  const calendar = await t.app.inject({ method: 'GET', url: `/calendar/v3/calendars/${ids.calendarOfA}`, headers: a.auth });
+  assert.equal(calendar.json().summary, 'A private');
+  const event = await t.app.inject({ method: 'GET', url: `/calendar/v3/calendars/${ids.calendarOfA}/events/${ids.eventOfA}`, headers: a.auth });
+  assert.equal(event.json().summary, 'A weekly');
+  assert.equal(event.json().status, 'confirmed');
+});
