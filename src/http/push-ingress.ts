@@ -5,7 +5,7 @@
 // graphile-worker add_job of its own, the database's work per request.
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.ts';
-import { queueChannelStop, queuePushPasses } from '../store/outbox.ts';
+import { queueChannelStop, queuePassesSoon } from '../store/outbox.ts';
 import { confirmPushChannel, findBindingByResource, findChannel, type ChannelOwner } from '../store/push-channels.ts';
 
 export interface PushIngressOptions {
@@ -95,7 +95,7 @@ export class PushIngress {
     const passes = [...this.pending.values()];
     this.pending.clear();
     try {
-      await queuePushPasses(this.db, passes, this.options.debounceMs);
+      await queuePassesSoon(this.db, passes, this.options.debounceMs);
     } catch (error) {
       // Notifications are "not 100% reliable" anyway: the bindings' polls make up for these.
       this.fail(`queueing ${passes.length} push passes`, error);

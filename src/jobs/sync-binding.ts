@@ -2,7 +2,7 @@
 // key `pass:<binding>`: a burst of changes or webhooks collapses into one pending pass.
 import { syncBinding, type PassRequest } from '../engine/sync-pass.ts';
 import { nextPollSeconds } from '../engine/polling.ts';
-import { passJobKey, syncBindingTask } from '../store/outbox.ts';
+import { passJobKey, queuePassesSoon, syncBindingTask } from '../store/outbox.ts';
 import { pushHealthySql } from '../store/push-channels.ts';
 import type { PassTrigger } from '../store/passes.ts';
 import { defineTask, invalidPayload } from './registry.ts';
@@ -14,6 +14,9 @@ export interface SyncBindingPayload {
   confirmWipe?: boolean;
   confirmDeletions?: boolean;
 }
+
+/** How long a pass that found its binding busy waits before asking again. */
+export const busyRetryMs = 1000;
 
 const triggers: PassTrigger[] = ['poll', 'push', 'manual', 'resync', 'change'];
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,7 +36,14 @@ export const syncBindingJob = defineTask<SyncBindingPayload>({
     const result = await syncBinding(deps.engine, request);
     const log = deps.engine.logger.child({ tenantId: payload.tenantId, bindingId: payload.bindingId, passId: result.passId });
     log.info({ outcome: result.outcome, stats: result.stats, stop: result.stop?.kind, error: result.error }, 'pass finished');
-    if (result.outcome === 'busy' || result.outcome === 'paused') return;
+    if (result.outcome === 'paused') return;
+    if (result.outcome === 'busy') {
+      // Another pass of this binding holds the lease and may have read before the change
+      // this pass was queued for: ask again once it is likely done, or the change would
+      // wait for the next poll (hours away while push is healthy).
+      await queuePassesSoon(deps.db, [payload], busyRetryMs, payload.trigger === 'push' ? 'push' : 'change');
+      return;
+    }
     // Rate limited: the provider said when; otherwise poll adaptively.
     const { rows: [binding] } = await deps.db.query<{ poll_interval_seconds: number; previous: number | null; push_healthy: boolean }>(
       `select poll_interval_seconds, extract(epoch from next_poll_at - last_pass_started_at)::int as previous, ${pushHealthySql} as push_healthy

@@ -65,23 +65,24 @@ export async function queueWatchDelivery(db: Queryable, tenantId: string, calend
 }
 
 /**
- * Passes asked for by push notifications, several bindings in one statement, each to run
- * `delayMs` from now, or sooner if one already is due sooner. A pass already waiting to
+ * Passes asked for soon, several bindings in one statement, each to run `delayMs` from
+ * now, or sooner if one already is due sooner: passes asked for by push notifications,
+ * and a pass that found another pass of its binding running. A pass already waiting to
  * run by then is left as it is (it starts after the change it is asked for, so it reads
  * it): `replace` would push it back on every notification, for as long as they come, and
  * `preserve_run_at` would leave a binding's next poll (minutes away, under the same key)
  * where it is. A running pass is not waiting: graphile-worker gives its key to the new
  * job, which runs after it.
  */
-export async function queuePushPasses(db: Queryable, passes: Array<{ tenantId: string; bindingId: string }>, delayMs: number): Promise<void> {
+export async function queuePassesSoon(db: Queryable, passes: Array<{ tenantId: string; bindingId: string }>, delayMs: number, trigger: 'push' | 'change' = 'push'): Promise<void> {
   if (passes.length === 0) return;
   await db.query(
-    `select graphile_worker.add_job($2, json_build_object('tenantId', p.tenant_id, 'bindingId', p.binding_id, 'trigger', 'push'),
+    `select graphile_worker.add_job($2, json_build_object('tenantId', p.tenant_id, 'bindingId', p.binding_id, 'trigger', $4::text),
               run_at := now() + make_interval(secs => $3::double precision / 1000), job_key := 'pass:' || p.binding_id, job_key_mode := 'replace')
        from jsonb_to_recordset($1::jsonb) as p(tenant_id uuid, binding_id uuid)
       where not exists (select 1 from graphile_worker.jobs j
                          where j.key = 'pass:' || p.binding_id and j.locked_at is null and j.run_at <= now() + make_interval(secs => $3::double precision / 1000))`,
-    [JSON.stringify(passes.map((p) => ({ tenant_id: p.tenantId, binding_id: p.bindingId }))), syncBindingTask, delayMs]);
+    [JSON.stringify(passes.map((p) => ({ tenant_id: p.tenantId, binding_id: p.bindingId }))), syncBindingTask, delayMs, trigger]);
 }
 
 export const stopPushChannelTask = 'stop_push_channel';

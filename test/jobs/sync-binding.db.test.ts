@@ -3,10 +3,11 @@ import { after, before, test } from 'node:test';
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import pino from 'pino';
 import { enqueue } from '../../src/jobs/registry.ts';
-import { syncBindingJob } from '../../src/jobs/sync-binding.ts';
+import { busyRetryMs, syncBindingJob } from '../../src/jobs/sync-binding.ts';
 import { allTasks } from '../../src/jobs/tasks.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { graphileLogger } from '../../src/main/graphile-logger.ts';
+import { acquireLease, releaseLease } from '../../src/store/bindings.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { engineWorld } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
@@ -62,6 +63,35 @@ test('a calendar change made by one binding queues a debounced pass of the other
   assert.equal(await pendingPass(c.id), undefined, 'an import binding has nothing to receive');
   const again = await world.pass(a);
   assert.equal(again.stats.calendarWrites, 0);
+});
+
+test('a pass that finds another pass of its binding running asks again soon, so the change it was queued for is not left to the next poll', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('contended');
+  a.connector.userCreate('contended', single({ uid: 'while-busy' }));
+  // Another worker's pass holds the binding (it read before this change).
+  const ref = { tenantId: world.tenantId, bindingId: a.id };
+  assert.ok(await acquireLease(t.db, ref, 'other-worker:pass', 300));
+  await enqueue(utils, syncBindingJob, { tenantId: world.tenantId, bindingId: a.id, trigger: 'change' }, { jobKey: `pass:${a.id}` });
+  const runner = await startWorker({ db: t.db, concurrency: 2, workerName: 'w', engine: world.deps, tasks: allTasks, logger: graphileLogger(pino({ level: 'silent' })) });
+  try {
+    let retry: Awaited<ReturnType<typeof pendingPass>>;
+    for (let i = 0; i < 100; i++) {
+      retry = await pendingPass(a.id);
+      // The first job has run (and been refused) once its successor is the pending one.
+      if (retry && (await t.db.query('select 1 from graphile_worker.jobs where key is null and task_identifier = $1', ['sync_binding'])).rowCount === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(retry, 'a pass is pending again');
+    assert.equal(retry!.payload.trigger, 'change');
+    assert.ok(retry!.run_at.getTime() - Date.now() <= busyRetryMs + 500, 'it is due within about a second, not at the next poll');
+    assert.equal((await world.calendarSeries()).length, 0, 'nothing ran while the lease was held');
+    await releaseLease(t.db, ref, 'other-worker:pass');
+    for (let i = 0; i < 200 && (await world.calendarSeries()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await world.calendarSeries()).length, 1, 'the change arrived once the other pass was done');
+  } finally {
+    await runner.stop();
+  }
 });
 
 test('a job with a malformed payload is refused with the reason', () => {

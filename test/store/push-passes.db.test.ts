@@ -6,7 +6,7 @@ import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import { createAccount } from '../../src/store/accounts.ts';
 import { createBinding } from '../../src/store/bindings.ts';
 import { createCalendar } from '../../src/store/calendars.ts';
-import { queuePushPasses, syncBindingTask } from '../../src/store/outbox.ts';
+import { queuePassesSoon, syncBindingTask } from '../../src/store/outbox.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { createTenant } from '../../src/store/tenants.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -30,11 +30,11 @@ test('a push pass brings a far poll forward and never postpones one due sooner',
   const runAt = async () => Date.parse((await t.db.query(`select run_at from graphile_worker.jobs where key = $1`, [`pass:${binding.id}`])).rows[0].run_at);
   await utils.addJob(syncBindingTask, { tenantId, bindingId: binding.id, trigger: 'poll' }, { jobKey: `pass:${binding.id}`, runAt: new Date(Date.now() + 1_800_000) });
 
-  await queuePushPasses(t.db, [{ tenantId, bindingId: binding.id }], 500);
+  await queuePassesSoon(t.db, [{ tenantId, bindingId: binding.id }], 500);
   const first = await runAt();
   assert.ok(first < Date.now() + 2000, 'the poll half an hour away now runs after the debounce');
   await new Promise((r) => setTimeout(r, 200));
-  await queuePushPasses(t.db, [{ tenantId, bindingId: binding.id }, { tenantId, bindingId: binding.id }], 500);
+  await queuePassesSoon(t.db, [{ tenantId, bindingId: binding.id }, { tenantId, bindingId: binding.id }], 500);
   assert.equal(await runAt(), first, 'a pass already due within the debounce keeps its time');
   const { rows } = await t.db.query(`select 1 from graphile_worker.jobs where key = $1`, [`pass:${binding.id}`]);
   assert.equal(rows.length, 1, 'one pass per binding');
