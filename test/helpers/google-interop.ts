@@ -133,7 +133,9 @@ export async function runInteropScenario(s: Scenario): Promise<ScenarioResult> {
       if (rows.length >= bindings.length && rows.every((r) => r.outcome === 'ok' && r.stats.calendarWrites + r.stats.remoteWrites === 0)) return round;
       // Why the queue had not converged by itself, for the test's output.
       const names = new Map(bindings.map((b, i) => [b.id, ['google 1', 'google 2', 'radicale'][i]]));
-      console.log(`settling round ${round}:`, rows.map((r) => `${names.get(r.binding_id)} ${r.trigger} ${r.outcome} ${JSON.stringify(r.stats)}`));
+      const { rows: states } = await db.query<{ id: string; state: string; lease_owner: string | null }>('select id, state, lease_owner from bindings where id = any($1::uuid[])', [bindings.map((b) => b.id)]);
+      console.log(`settling round ${round}:`, rows.map((r) => `${names.get(r.binding_id)} ${r.trigger} ${r.outcome} ${JSON.stringify(r.stats)}`),
+        states.map((b) => `${names.get(b.id)} ${b.state}${b.lease_owner ? ' leased' : ''}`));
       assert.ok(round < 6, 'settled within 6 rounds');
     }
   };
