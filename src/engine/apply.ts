@@ -4,6 +4,7 @@
 // writes of a slice run a few at a time; their statuses and audit rows commit together
 // once they are answered. A failed remote write leaves the status as it was, so the next
 // pass retries from what it knows.
+import { randomUUID } from 'node:crypto';
 import { isConnectorError, type Connector, type ConnectorError, type WriteResult } from '../connectors/connector.ts';
 import type { Action } from '../core/plan.ts';
 import { withTransaction, type Db } from '../store/db.ts';
@@ -90,6 +91,11 @@ function writesCalendar(action: Action): action is Action & { eventId: string } 
  * calendar events, status-only skips, the calendar half of merges, conflicts and
  * quarantines. A merge with a remote write holds the remote's content as its base
  * until applyRemoteWrites stores the merged one. Deletes are applied after the writes.
+ *
+ * Statuses and audit rows go first: they need no calendar version, and reserving
+ * versions locks the calendar's row until commit (so versions commit in order, as sync
+ * tokens need), which makes two slices' transactions wait for each other from there on.
+ * New events get their ids here, so their statuses can name them before they exist.
  */
 export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], versions: Map<string, number>): Promise<void> {
   if (actions.length === 0) return;
@@ -101,41 +107,34 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
     }
 
     const seriesWrites: Array<{ action: Action; write: SeriesWrite }> = [];
+    const newIds = new Map<Action, string>();
     for (const action of actions) {
-      if (action.side === 'calendar' && (action.op === 'create' || action.op === 'update')) {
-        seriesWrites.push({ action, write: { eventId: action.op === 'update' ? action.eventId : null, series: action.series } });
+      if (action.side === 'calendar' && action.op === 'create') {
+        const eventId = randomUUID();
+        newIds.set(action, eventId);
+        seriesWrites.push({ action, write: { eventId, series: action.series } });
+      } else if (action.side === 'calendar' && action.op === 'update') {
+        seriesWrites.push({ action, write: { eventId: action.eventId, series: action.series } });
       } else if (action.op === 'merge' && action.writeCalendar) {
         seriesWrites.push({ action, write: { eventId: action.eventId, series: action.result.merged } });
       }
     }
-    const results = await writeSeriesBatch(tx, write, seriesWrites.map((w) => w.write)).catch((error: { code?: string }) => {
-      // Another binding created the same iCalUID meanwhile: plan again to link to it.
-      throw error.code === uniqueViolation ? new StaleSlice(null) : error;
-    });
-    const resultOf = new Map(seriesWrites.map((w, i) => [w.action, results[i]!]));
     const deletes = actions.filter((a): a is Action & { op: 'delete'; eventId: string } => a.side === 'calendar' && a.op === 'delete' && a.eventId !== null);
-    const deleted = await deleteSeriesBatch(tx, write, deletes.map((a) => a.eventId));
 
     const statuses = statusesOf(ctx);
     const operations: OperationRecord[] = [];
-    const versionsWritten = new Map<string, number>();
-    let calendarWasChanged = deleted.some((n) => n > 0);
     for (const action of actions) {
-      const result = resultOf.get(action);
-      if (result) {
-        if (result.version !== null) versionsWritten.set(result.eventId, result.version);
-        calendarWasChanged ||= result.changed > 0;
-      }
       switch (action.op) {
         case 'create':
         case 'update':
         case 'delete': {
           if (action.side !== 'calendar') break;
-          if (action.op === 'delete') statuses.delete(action.eventId);
-          else statuses.store(result!.eventId, action.remoteId!, action.etag, action.next);
+          const eventId = newIds.get(action) ?? action.eventId!;
+          if (action.op === 'delete') statuses.delete(eventId);
+          else statuses.store(eventId, action.remoteId!, action.etag, action.next);
           ctx.stats.calendarWrites++;
           // The content written is in event_history under this pass; the row names the event.
-          operations.push(operation(ctx, action, 'applied', action.op === 'delete' ? {} : { eventId: result!.eventId }));
+          operations.push(operation(ctx, action, 'applied', action.op === 'delete' ? {} : { eventId }));
           break;
         }
         case 'merge': {
@@ -174,6 +173,18 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
     }
     await statuses.flush(tx);
     await recordOperations(tx, ctx, ctx.passId, operations);
+
+    const results = await writeSeriesBatch(tx, write, seriesWrites.map((w) => w.write)).catch((error: { code?: string }) => {
+      // Another binding created the same iCalUID meanwhile: plan again to link to it.
+      throw error.code === uniqueViolation ? new StaleSlice(null) : error;
+    });
+    const deleted = await deleteSeriesBatch(tx, write, deletes.map((a) => a.eventId));
+    const versionsWritten = new Map<string, number>();
+    let calendarWasChanged = deleted.some((n) => n > 0);
+    for (const result of results) {
+      if (result.version !== null) versionsWritten.set(result.eventId, result.version);
+      calendarWasChanged ||= result.changed > 0;
+    }
     if (calendarWasChanged) await calendarChanged(tx, ctx.tenantId, ctx.calendarId, ctx.debounceMs, ctx.bindingId);
     return versionsWritten;
   });
