@@ -121,6 +121,8 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
     }
     const deletes = actions.filter((a): a is Action & { op: 'delete'; eventId: string } => a.side === 'calendar' && a.op === 'delete' && a.eventId !== null);
 
+    // Counted into the pass's stats once committed: a stale slice is planned again.
+    const counts = { calendarWrites: 0, skipped: 0, conflicts: 0, quarantined: 0 };
     const statuses = statusesOf(ctx);
     const operations: OperationRecord[] = [];
     for (const action of actions) {
@@ -132,27 +134,27 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
           const eventId = newIds.get(action) ?? action.eventId!;
           if (action.op === 'delete') statuses.delete(eventId);
           else statuses.store(eventId, action.remoteId!, action.etag, action.next);
-          ctx.stats.calendarWrites++;
+          counts.calendarWrites++;
           // The content written is in event_history under this pass; the row names the event.
           operations.push(operation(ctx, action, 'applied', action.op === 'delete' ? {} : { eventId }));
           break;
         }
         case 'merge': {
-          if (action.writeCalendar) ctx.stats.calendarWrites++;
+          if (action.writeCalendar) counts.calendarWrites++;
           // With a remote write still to make, the remote's content is the base until it lands.
           statuses.store(action.eventId, action.remoteId, action.etag, action.writeRemote ? action.remoteBase : action.next);
           operations.push(operation(ctx, action, 'applied', { after: { decisions: action.result.decisions } }));
           break;
         }
         case 'skip': {
-          ctx.stats.skipped++;
+          counts.skipped++;
           if (action.eventId && action.next) statuses.store(action.eventId, action.remoteId!, action.etag, action.next);
           else if (action.eventId && action.etag) statuses.seen(action.eventId, action.etag);
           operations.push(operation(ctx, action, 'skipped'));
           break;
         }
         case 'conflict': {
-          ctx.stats.conflicts++;
+          counts.conflicts++;
           for (const conflict of action.conflicts) {
             await recordConflict(tx, {
               tenantId: ctx.tenantId, bindingId: ctx.bindingId, eventId: action.eventId, passId: ctx.passId,
@@ -164,7 +166,7 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
           break;
         }
         case 'quarantine': {
-          ctx.stats.quarantined++;
+          counts.quarantined++;
           if (action.eventId) statuses.quarantine(action.eventId, action.error);
           operations.push(operation(ctx, action, 'applied', { error: action.error }));
           break;
@@ -186,9 +188,10 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
       calendarWasChanged ||= result.changed > 0;
     }
     if (calendarWasChanged) await calendarChanged(tx, ctx.tenantId, ctx.calendarId, ctx.debounceMs, ctx.bindingId);
-    return versionsWritten;
+    return { versionsWritten, counts };
   });
-  for (const [eventId, version] of written) ctx.seenAt.set(eventId, Math.max(ctx.seenAt.get(eventId) ?? 0, version));
+  for (const [key, n] of Object.entries(written.counts)) ctx.stats[key as keyof typeof written.counts] += n;
+  for (const [eventId, version] of written.versionsWritten) ctx.seenAt.set(eventId, Math.max(ctx.seenAt.get(eventId) ?? 0, version));
 }
 
 type RemoteCall = Exclude<Action, { op: 'skip' | 'conflict' | 'quarantine' }>;
