@@ -130,6 +130,14 @@ export interface Connector {
    * current etag. Deleting an item that is already gone succeeds, so a retry is safe.
    */
   delete(remoteCalendarId: string, remoteId: string, options: { ifMatch: string | null }): Promise<void>;
+
+  /**
+   * One item as the provider holds it now, or a deleted item when it is gone. Optional:
+   * a pass uses it after a write was refused by If-Match, to merge with what is there in
+   * the same pass instead of waiting for a listing (which may never show it, when a
+   * provider's listing lagged or skipped that version).
+   */
+  read?(remoteCalendarId: string, remoteId: string): Promise<RemoteItem>;
 }
 
 /** A push channel a provider made for one remote calendar (Google `events.watch`). */

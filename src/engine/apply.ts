@@ -43,6 +43,8 @@ export interface ApplyContext {
   seenAt: Map<string, number>;
   /** Remote writes kept in flight at once. */
   writeConcurrency: number;
+  /** Remote ids whose conditional write this pass was refused (412), to read again. */
+  refused: Set<string>;
   now(): Date;
 }
 
@@ -297,6 +299,7 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
         // would never explain, and recognise a replay of an older version as stale.
         const ifMatch = 'ifMatch' in action ? action.ifMatch : null;
         if (action.eventId && ifMatch && error.kind !== 'precondition-failed') statuses.seen(action.eventId, ifMatch, seenUpdatedAt(action));
+        if (error.kind === 'precondition-failed' && action.remoteId && !action.remoteId.startsWith('pending:')) ctx.refused.add(action.remoteId);
       }
       operations.push(operation(ctx, action, 'failed', { error: { kind: error.kind, message: error.message } }));
     }

@@ -77,6 +77,8 @@ function projectionOf(binding: Binding): Projection {
 // Enough for bursts of concurrent passes on one calendar; past it the pass fails and its
 // job is retried with backoff.
 const maxSliceAttempts = 5;
+/** Items refused by If-Match read again per pass (each is a request or two); more wait for the next pass. */
+const maxRereads = 100;
 
 class StopPass extends Error {
   constructor(readonly stop: SafetyStop) {
@@ -148,7 +150,7 @@ class Pass {
     this.ctx = {
       db: deps.db, tenantId: binding.tenantId, calendarId: binding.calendarId, bindingId: binding.id, passId,
       remoteCalendarId: binding.remoteCalendarId, connector, debounceMs: deps.debounceMs, stats, now: deps.now, seenAt: new Map(),
-      writeConcurrency: deps.writeConcurrency ?? 4,
+      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(),
     };
     this.policy = parsePolicy(binding.conflictPolicy);
     // Slices are planned with the brakes released: the wipe brake and the deletion
@@ -177,6 +179,7 @@ class Pass {
       }
       const cursor = await this.withSlices(() => this.pull(bound, async () => (await counts()).known));
       const versionSeen = await this.withSlices(() => this.pushCalendarChanges());
+      await this.withSlices(() => this.readRefused());
       if (this.heldDeletes.length > 0) {
         const { known, live } = await counts();
         const budget = deletionBudget(this.heldDeletes.length, Math.max(known, live), this.brakes());
@@ -273,6 +276,36 @@ class Pass {
       await this.planAndApply(absent.slice(start, start + this.sliceSize()), []);
     }
     this.progress('absent');
+  }
+
+  /**
+   * Items whose write this pass was refused by If-Match, read again where the connector
+   * can read one item, and planned with what the provider holds now: the other client's
+   * edit is merged in this pass rather than the next, and an item whose newer version no
+   * listing shows (a lagging or inconsistent provider) still converges. Once per pass,
+   * at most maxRereads items; a refusal whose re-read writes cleanly no longer counts as
+   * a failure of the pass. A re-read that fails leaves the refusals to the next pass.
+   */
+  private async readRefused(): Promise<void> {
+    const refused = [...this.ctx.refused].slice(0, maxRereads);
+    this.ctx.refused.clear();
+    if (refused.length === 0 || !this.connector.read) return;
+    const items: RemoteItem[] = [];
+    for (const remoteId of refused) {
+      try {
+        items.push(await this.connector.read(this.binding.remoteCalendarId, remoteId));
+      } catch (error) {
+        if (!isConnectorError(error) || error.kind === 'rate-limited' || error.kind === 'auth-revoked') throw error;
+        this.deps.logger.info({ bindingId: this.binding.id, remoteId, error: error.message }, 'reading a refused item failed; the next pass retries');
+        return;
+      }
+    }
+    const failed = this.ctx.stats.failed;
+    this.pulled += items.length;
+    this.ctx.stats.pulled = this.pulled;
+    await this.startSlice(items, []);
+    await this.drainSlices();
+    if (this.ctx.stats.failed === failed) this.ctx.stats.failed = Math.max(0, failed - refused.length);
   }
 
   /** Calendar changes after the binding's calendar version; returns the version reached. */

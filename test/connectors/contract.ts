@@ -73,6 +73,23 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     assert.equal(contentHash(item.series), contentHash(series));
   });
 
+  withWrites('read gives an item as a listing shows it, and a deleted item once it is gone', async ({ connector, remoteCalendarId }) => {
+    if (!connector.read) return assert.equal(connector.read, undefined, 'a connector without read leaves it out');
+    const series = weekly({ uid: 'contract-read' }, [instance('2026-03-09', { uid: 'contract-read', summary: 'Moved' })]);
+    const written = await connector.create(remoteCalendarId, series, { calsyncId: 'cs-read' });
+    const listed = latest((await listAll(connector, remoteCalendarId, null)).items).get(written.remoteId);
+    const read = await connector.read(remoteCalendarId, written.remoteId);
+    assert.ok(listed && !listed.deleted && !read.deleted);
+    assert.equal(read.remoteId, written.remoteId);
+    assert.equal(read.etag, listed.etag);
+    assert.equal(read.calsyncId, 'cs-read');
+    assert.equal(contentHash(read.series), contentHash(series));
+    await connector.delete(remoteCalendarId, written.remoteId, { ifMatch: read.etag });
+    const gone = await connector.read(remoteCalendarId, written.remoteId);
+    assert.equal(gone.deleted, true);
+    assert.equal(gone.remoteId, written.remoteId);
+  });
+
   withWrites('create is idempotent per calsync id', async ({ connector, remoteCalendarId }) => {
     const first = await connector.create(remoteCalendarId, single({ uid: 'contract-2' }), { calsyncId: 'cs-2' });
     const second = await connector.create(remoteCalendarId, single({ uid: 'contract-2' }), { calsyncId: 'cs-2' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ConnectorError } from '../../src/connectors/connector.ts';
+import { MemoryConnector } from '../../src/connectors/memory/index.ts';
 import { contentHash } from '../../src/core/hash.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -266,4 +267,73 @@ test('a write that failed keeps the version it was sent against, so an older rep
   const quiet = await world.pass(a);
   assert.equal(quiet.stats.calendarWrites + quiet.stats.remoteWrites + quiet.stats.failed, 0);
   assert.equal((await world.calendarSeries())[0]!.series.master!.summary, 'edited in the app');
+});
+
+test('a write refused by If-Match is read again and merged in the same pass; without read the merge waits for the next pass', async () => {
+  for (const canRead of [true, false]) {
+    const world = await engineWorld(t);
+    const name = canRead ? 'reread' : 'no-read';
+    const connector = new MemoryConnector();
+    // A connector that cannot read one item: the optional method is left out.
+    if (!canRead) Object.assign(connector, { read: undefined });
+    const a = await world.bind(name, {}, connector);
+    const remoteId = a.connector.userCreate(name, single({ uid: `race-${name}`, summary: 'Review' }));
+    await world.pass(a);
+    const { eventId, series } = (await world.calendarSeries())[0]!;
+    await world.appWrite(eventId, { ...series, master: { ...series.master!, summary: 'Review (moved)' } });
+    // Another client edits another field just before calsync's write lands.
+    a.connector.beforeConditionalWrite = (calendar, id) => {
+      const current = a.connector.liveItems(calendar).find((i) => i.remoteId === id)!;
+      a.connector.userUpdate(calendar, id, { ...current.series, master: { ...current.series.master!, location: 'Room 9' } });
+    };
+    const first = await world.pass(a);
+    const both = (s: { master: { summary: string; location: string } | null } | undefined) => [s?.master?.summary, s?.master?.location];
+    if (canRead) {
+      assert.equal(first.outcome, 'ok', 'the refusal was merged and written in the same pass');
+      assert.equal(first.stats.failed, 0);
+    } else {
+      assert.equal(first.outcome, 'partial');
+      assert.equal((await world.pass(a)).outcome, 'ok', 'the next pass lists the edit and merges it');
+    }
+    assert.deepEqual(both(a.connector.liveItems(name).find((i) => i.remoteId === remoteId)?.series), ['Review (moved)', 'Room 9']);
+    assert.deepEqual(both((await world.calendarSeries())[0]!.series), ['Review (moved)', 'Room 9']);
+    const quiet = await world.pass(a);
+    assert.equal(quiet.stats.calendarWrites + quiet.stats.remoteWrites + quiet.stats.failed, 0);
+  }
+});
+
+test('an edit no listing shows does not leave a write refused forever: the refused item is read and merged', async () => {
+  const world = await engineWorld(t);
+  const inner = new MemoryConnector();
+  const a = await world.bind('unlisted', {}, inner);
+  // A provider whose change listings leave out one item's changes (a lagging index).
+  const hidden = new Set<string>();
+  const lagging = {
+    capabilities: inner.capabilities,
+    listChanges: async (calendar: string, cursor: string | null, pageToken?: string) => {
+      const page = await inner.listChanges(calendar, cursor, pageToken);
+      return cursor === null ? page : { ...page, items: page.items.filter((i) => !hidden.has(i.remoteId)) };
+    },
+    create: inner.create.bind(inner), update: inner.update.bind(inner), delete: inner.delete.bind(inner), read: inner.read.bind(inner),
+  };
+  world.connectors.set(a.id, lagging as unknown as MemoryConnector);
+  const remoteId = inner.userCreate('unlisted', single({ uid: 'unlisted', summary: 'Retro' }));
+  await world.pass(a);
+  hidden.add(remoteId);
+  const current = inner.liveItems('unlisted')[0]!;
+  inner.userUpdate('unlisted', remoteId, { ...current.series, master: { ...current.series.master!, location: 'Room 4' } });
+  const { eventId, series } = (await world.calendarSeries())[0]!;
+  await world.appWrite(eventId, { ...series, master: { ...series.master!, summary: 'Retro (Friday)' } });
+  const pass = await world.pass(a);
+  assert.equal(pass.outcome, 'ok', JSON.stringify(pass.stats));
+  const master = inner.liveItems('unlisted')[0]!.series.master!;
+  assert.deepEqual([master.summary, master.location], ['Retro (Friday)', 'Room 4']);
+  assert.equal((await world.calendarSeries())[0]!.series.master!.location, 'Room 4');
+  // Without read, every pass would send the same stale etag and be refused again.
+  Object.assign(lagging, { read: undefined });
+  const latest = inner.liveItems('unlisted')[0]!;
+  inner.userUpdate('unlisted', remoteId, { ...latest.series, master: { ...latest.series.master!, description: 'Bring sticky notes' } });
+  const stored = (await world.calendarSeries())[0]!;
+  await world.appWrite(stored.eventId, { ...stored.series, master: { ...stored.series.master!, summary: 'Retro (Monday)' } });
+  for (let i = 0; i < 3; i++) assert.equal((await world.pass(a)).outcome, 'partial', 'refused again: nothing shows the newer version');
 });

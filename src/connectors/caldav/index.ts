@@ -9,7 +9,7 @@ import { boundedText, DavClient, propKey, type DavCredentials } from './client.t
 import { decodeCursor } from './cursor.ts';
 import { conditionsOf } from './errors.ts';
 import { etagChanges, fullListing, syncChanges, type ListingContext } from './listing.ts';
-import { hrefStamp, memberName, propertyStamp, renderResource, stampOf } from './map.ts';
+import { deletedItem, hrefStamp, itemFromResource, lastModified, memberName, propertyStamp, renderResource, stampOf } from './map.ts';
 import { ListingPages, type Listing } from './pages.ts';
 import { DAV } from './xml.ts';
 
@@ -118,6 +118,19 @@ export class CalDavConnector implements Connector {
     throw await this.client.failure(response, 'delete', url, remoteId, text);
   }
 
+  async read(remoteCalendarId: string, remoteId: string): Promise<RemoteItem> {
+    const url = this.itemUrl(remoteCalendarId, remoteId);
+    const response = await this.client.send('GET', url, { operation: 'read' });
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      return deletedItem(remoteId);
+    }
+    if (!response.ok) throw await this.client.failure(response, 'read', url, remoteId);
+    const text = await response.text();
+    const etag = response.headers.get('etag') ?? (await this.etagOf(url, 'read'));
+    return itemFromResource(remoteId, etag, text, lastModified(response.headers.get('last-modified')));
+  }
+
   /** Closes listings left open between pages. */
   async close(): Promise<void> {
     await this.pages.closeAll();
@@ -169,7 +182,7 @@ export class CalDavConnector implements Connector {
     return response.headers.get('etag') ?? this.etagOf(url, operation);
   }
 
-  private async etagOf(url: URL, operation: 'create' | 'update' | 'delete'): Promise<string> {
+  private async etagOf(url: URL, operation: 'create' | 'update' | 'delete' | 'read'): Promise<string> {
     const [self] = await this.client.propfind(url, 0, '<d:getetag/>');
     const etag = self?.props.get(propKey(DAV, 'getetag'))?.text.trim();
     if (!etag) throw new ConnectorError('transient', `CalDAV ${operation} ${url.href}: the server gives no etag`, { remoteId: url.pathname });

@@ -5,12 +5,12 @@ import type { calendar_v3 } from '@googleapis/calendar';
 import { calsyncIdOf, type GoogleEvent } from '../../core/google/index.ts';
 import type { CalsyncId, EventSeries } from '../../core/model.ts';
 import {
-  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type PushChannel, type PushSubscriptions, type WriteResult,
+  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type PushChannel, type PushSubscriptions, type RemoteItem, type WriteResult,
 } from '../connector.ts';
 import { GoogleClient, type GoogleClientOptions } from './client.ts';
 import { calsyncIdOfEventId, eventIdOf } from './ids.ts';
 import { changesPage, decodeCursor, fullListingPage, PAGE, type ListingContext } from './listing.ts';
-import { isSeriesEtag, seriesEtag, seriesResources, type SeriesResources } from './map.ts';
+import { isSeriesEtag, itemFromResources, seriesEtag, seriesResources, type SeriesResources } from './map.ts';
 import { FULL, HeldListings } from './pages.ts';
 import { stopChannel, watchCalendar } from './subscribe.ts';
 import { render, writeSeries, type WriteContext } from './writes.ts';
@@ -114,6 +114,12 @@ export class GoogleConnector implements Connector, PushSubscriptions {
     // gone, which a retry after a lost answer also hears; 404: never there.
     await this.client.call('delete', remoteId, (o) => this.client.api.events.delete(
       { calendarId: remoteCalendarId, eventId: remoteId, sendUpdates: 'none' }, { ...o, ...(etag ? { headers: { 'If-Match': etag } } : {}) }), [404, 410]);
+  }
+
+  /** events.get of the event (and, for a recurring one, its exceptions by iCalUID). */
+  async read(remoteCalendarId: string, remoteId: string): Promise<RemoteItem> {
+    const { resources, zone } = await this.readSeries(remoteCalendarId, remoteId, null, []);
+    return itemFromResources(remoteId, resources, zone);
   }
 
   watch(remoteCalendarId: string, channel: { id: string; token: string; address: string; ttlSeconds: number }): Promise<PushChannel> {

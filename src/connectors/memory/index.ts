@@ -140,6 +140,13 @@ export class MemoryConnector implements Connector {
     await this.write(calendar, () => this.store(calendar, { ...current, series: null }));
   }
 
+  async read(remoteCalendarId: string, remoteId: string): Promise<RemoteItem> {
+    this.rateLimited();
+    const current = this.calendar(remoteCalendarId).items.get(remoteId);
+    if (!current) return { remoteId, etag: null, deleted: true, series: null, calsyncId: null, updatedAt: null };
+    return structuredClone(toItem(current));
+  }
+
   // What a person does in the provider's own app: changes calsync did not make.
 
   userCreate(remoteCalendarId: string, series: EventSeries): string {
