@@ -4,6 +4,7 @@
 // normalised content hash differs from the base's, never just the etag.
 import { CoreError } from './errors.ts';
 import { hashNormal } from './hash.ts';
+import { isOlder, newest } from './instants.ts';
 import { baseAfterUnconfirmedWrite, mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
 import type { EventSeries } from './model.ts';
 import { normaliseSeries } from './normalise.ts';
@@ -490,21 +491,4 @@ function newestOccurrences(items: RemoteItem[]): RemoteItem[] {
     if (seen === undefined || !isOlder(item.updatedAt, seen.updatedAt)) byId.set(item.remoteId, item);
   }
   return [...byId.values()];
-}
-
-/**
- * Whether last-modified instant `a` is surely before `b`: compared as instants, since
- * providers write different fractions (Graph 7 digits, Google 3, CalDAV none). Unknown
- * or unreadable is never older.
- */
-function isOlder(a: string | null | undefined, b: string | null | undefined): boolean {
-  if (!a || !b) return false;
-  const [x, y] = [Date.parse(a), Date.parse(b)];
-  return Number.isFinite(x) && Number.isFinite(y) && x < y;
-}
-
-function newest(a: string | null | undefined, b: string | null | undefined): string | null {
-  if (!a) return b ?? null;
-  if (!b) return a;
-  return isOlder(a, b) ? b : a;
 }

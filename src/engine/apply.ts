@@ -6,6 +6,7 @@
 // pass retries from what it knows.
 import { randomUUID } from 'node:crypto';
 import { isConnectorError, type Connector, type ConnectorError, type WriteResult } from '../connectors/connector.ts';
+import { newest } from '../core/instants.ts';
 import type { Action } from '../core/plan.ts';
 import { withTransaction, type Db } from '../store/db.ts';
 import { deleteSeriesBatch, lockSeriesVersions, writeSeriesBatch, type SeriesWrite, type WriteContext } from '../store/event-writes.ts';
@@ -241,8 +242,7 @@ function seenUpdatedAt(action: RemoteCall): string | null {
 
 function withWrittenAt(next: Action['next'], updatedAt: string | null): Action['next'] {
   if (!next || next === 'drop' || updatedAt === null) return next;
-  const later = next.remoteUpdatedAt !== null && Date.parse(next.remoteUpdatedAt) > Date.parse(updatedAt);
-  return { ...next, remoteUpdatedAt: later ? next.remoteUpdatedAt : updatedAt };
+  return { ...next, remoteUpdatedAt: newest(updatedAt, next.remoteUpdatedAt) };
 }
 
 /**

@@ -2,6 +2,7 @@
 // made and written with a few set-based statements at the end: the last store or
 // delete of an event counts, a seen etag or a quarantine after a store amends it, and
 // either after a delete changes nothing (as the row-by-row statements would have).
+import { newest } from '../core/instants.ts';
 import type { NextStatus } from '../core/plan.ts';
 import type { BindingRef } from '../store/bindings.ts';
 import type { Queryable } from '../store/db.ts';
@@ -47,11 +48,8 @@ export class StatusChanges {
   seen(eventId: string, etag: string, remoteUpdatedAt: string | null = null): void {
     const change = this.changes.get(eventId) ?? {};
     if (change.deleted) return;
-    if (change.store) {
-      const kept = change.store.remoteUpdatedAt ?? null;
-      const later = remoteUpdatedAt !== null && (kept === null || Date.parse(remoteUpdatedAt) > Date.parse(kept));
-      change.store = { ...change.store, etag, remoteUpdatedAt: later ? remoteUpdatedAt : kept };
-    } else change.seen = { etag, remoteUpdatedAt };
+    if (change.store) change.store = { ...change.store, etag, remoteUpdatedAt: newest(change.store.remoteUpdatedAt, remoteUpdatedAt) };
+    else change.seen = { etag, remoteUpdatedAt };
     this.changes.set(eventId, change);
   }
 

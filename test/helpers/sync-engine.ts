@@ -5,6 +5,7 @@
 import { ConnectorError, isConnectorError, type RemoteItem } from '../../src/connectors/connector.ts';
 import type { MemoryConnector } from '../../src/connectors/memory/index.ts';
 import { hashNormal } from '../../src/core/hash.ts';
+import { newest } from '../../src/core/instants.ts';
 import type { EventSeries } from '../../src/core/model.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { plan, type Action, type CalendarEvent, type Direction, type PlanInput, type SyncStatus } from '../../src/core/plan.ts';
@@ -125,7 +126,7 @@ export class SyncHarness {
         if (current && kept && action.remoteId === current.remoteId) {
           current.etag = kept;
           const seenAt = action.op === 'merge' ? action.remoteBase?.remoteUpdatedAt : action.next && action.next !== 'drop' ? action.next.remoteUpdatedAt : null;
-          current.remoteUpdatedAt = [current.remoteUpdatedAt, seenAt].filter((at) => at != null).sort().at(-1) ?? null;
+          current.remoteUpdatedAt = newest(current.remoteUpdatedAt, seenAt);
         }
       }
     }
@@ -144,8 +145,8 @@ export class SyncHarness {
     const { connector, remoteCalendarId: cal, statuses } = binding;
     const setStatus = (eventId: string, remoteId: string, etag: string | null, next: Action['next'], pending = false, updatedAt: string | null = null) => {
       if (!next || next === 'drop') return;
-      // The newest of what the plan saw and what the write answered; ISO instants of one clock compare as strings.
-      const remoteUpdatedAt = [next.remoteUpdatedAt, updatedAt].filter((at) => at != null).sort().at(-1) ?? null;
+      // The newest of what the plan saw and what the write answered.
+      const remoteUpdatedAt = newest(next.remoteUpdatedAt, updatedAt);
       statuses.set(eventId, { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt, ...(pending ? { pending } : {}) });
     };
     // Recorded before a remote write, so that a lost answer is recognised when the
