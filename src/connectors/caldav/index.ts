@@ -10,7 +10,8 @@ import { decodeCursor } from './cursor.ts';
 import { conditionsOf } from './errors.ts';
 import { etagChanges, fullListing, syncChanges, type ListingContext } from './listing.ts';
 import { deletedItem, hrefStamp, itemFromResource, lastModified, memberName, propertyStamp, renderResource, stampOf } from './map.ts';
-import { ListingPages, type Listing } from './pages.ts';
+import type { ParkedListings } from '../parked-listings.ts';
+import { listingPages, type Listing } from './pages.ts';
 import { DAV } from './xml.ts';
 
 export { discoverCalendars, type DiscoveredCalendar, type Discovery } from './discover.ts';
@@ -40,7 +41,7 @@ export class CalDavConnector implements Connector {
   private readonly client: DavClient;
   private readonly serverUrl: URL;
   private readonly pageSize: number;
-  private readonly pages: ListingPages;
+  private readonly pages: ParkedListings<Listing>;
   private readonly options: CalDavConnectorOptions;
 
   constructor(options: CalDavConnectorOptions) {
@@ -48,7 +49,7 @@ export class CalDavConnector implements Connector {
     this.serverUrl = new URL(options.serverUrl);
     this.client = new DavClient(options);
     this.pageSize = options.pageSize ?? 100;
-    this.pages = new ListingPages(options.pageIdleMs ?? 120_000);
+    this.pages = listingPages(options.pageIdleMs ?? 120_000);
   }
 
   async listChanges(remoteCalendarId: string, cursor: string | null, pageToken?: string): Promise<ChangePage> {

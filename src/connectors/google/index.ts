@@ -9,9 +9,10 @@ import {
 } from '../connector.ts';
 import { GoogleClient, type GoogleClientOptions } from './client.ts';
 import { calsyncIdOfEventId, eventIdOf } from './ids.ts';
-import { changesPage, decodeCursor, fullListingPage, PAGE, type ListingContext } from './listing.ts';
+import { changesPage, decodeCursor, fullListingPage, PAGE, type HeldListing, type ListingContext } from './listing.ts';
 import { isSeriesEtag, itemFromResources, seriesEtag, seriesResources, type SeriesResources } from './map.ts';
-import { FULL, HeldListings } from './pages.ts';
+import type { ParkedListings } from '../parked-listings.ts';
+import { FULL, heldListings } from './pages.ts';
 import { stopChannel, watchCalendar } from './subscribe.ts';
 import { render, writeSeries, type WriteContext } from './writes.ts';
 
@@ -30,7 +31,7 @@ export class GoogleConnector implements Connector, PushSubscriptions {
   readonly capabilities: ConnectorCapabilities = { push: true, syncTokens: true, writable: true, conditionalWrites: true, windowed: false };
   readonly client: GoogleClient;
   private readonly pageSize: number;
-  private readonly held: HeldListings;
+  private readonly held: ParkedListings<HeldListing>;
   private readonly zones = new Map<string, string>();
   private readonly now: () => number;
 
@@ -38,7 +39,7 @@ export class GoogleConnector implements Connector, PushSubscriptions {
     this.client = new GoogleClient(options);
     this.now = options.now ?? Date.now;
     this.pageSize = options.pageSize ?? 250;
-    this.held = new HeldListings(options.pageIdleMs ?? 120_000);
+    this.held = heldListings(options.pageIdleMs ?? 120_000);
   }
 
   async listChanges(remoteCalendarId: string, cursor: string | null, pageToken?: string): Promise<ChangePage> {
@@ -132,7 +133,7 @@ export class GoogleConnector implements Connector, PushSubscriptions {
 
   /** Drops full listings left open between pages. */
   async close(): Promise<void> {
-    this.held.clear();
+    await this.held.closeAll();
   }
 
   /**
