@@ -74,7 +74,9 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
   });
 
   withWrites('read gives an item as a listing shows it, and a deleted item once it is gone', async ({ connector, remoteCalendarId }) => {
-    if (!connector.read) return assert.equal(connector.read, undefined, 'a connector without read leaves it out');
+    // Optional in the interface (a read-only feed has nothing to refuse), but a writable
+    // connector without it leaves a refused write to listings that may never show why.
+    assert.ok(connector.read, 'a writable connector reads one item');
     const series = weekly({ uid: 'contract-read' }, [instance('2026-03-09', { uid: 'contract-read', summary: 'Moved' })]);
     const written = await connector.create(remoteCalendarId, series, { calsyncId: 'cs-read' });
     const listed = latest((await listAll(connector, remoteCalendarId, null)).items).get(written.remoteId);
