@@ -31,8 +31,37 @@ export interface RemoteDeletedItem {
   updatedAt: string | null;
 }
 
+/**
+ * An item the provider holds that its connector could not read: iCalendar that does not
+ * parse, several UIDs in one CalDAV resource, a payload the map refuses. A pass
+ * quarantines it with its reason and goes on with its neighbours; in a complete listing
+ * it still counts as present, so its calendar copy (if any) is not deleted.
+ */
+export interface UnreadableItem {
+  remoteId: string;
+  etag: string | null;
+  /** Why it could not be read, in words an operator can act on. */
+  reason: string;
+  /** The payload as the provider sent it, cut to `maxUnreadableRaw` characters, or null. */
+  raw: string | null;
+  calsyncId: CalsyncId | null;
+  updatedAt: string | null;
+}
+
+/** How much of an unreadable item's payload is kept for the operator. */
+export const maxUnreadableRaw = 64 * 1024;
+
+export function unreadableItem(remoteId: string, reason: string, raw: string | null, extra: Partial<Pick<UnreadableItem, 'etag' | 'calsyncId' | 'updatedAt'>> = {}): UnreadableItem {
+  return {
+    remoteId, reason, raw: raw === null ? null : raw.slice(0, maxUnreadableRaw),
+    etag: extra.etag ?? null, calsyncId: extra.calsyncId ?? null, updatedAt: extra.updatedAt ?? null,
+  };
+}
+
 export interface ChangePage {
   items: RemoteItem[];
+  /** Items of this page that could not be read; absent means none. */
+  unreadable?: UnreadableItem[];
   /** Pass back to `listChanges` with the same cursor for the next page; null on the last. */
   nextPageToken: string | null;
   /** On the last page: the cursor to store after the pass has applied every page. */
