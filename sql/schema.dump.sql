@@ -65,6 +65,7 @@ table bindings (
   last_error jsonb,
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
+  stopped jsonb,
   constraint bindings_direction_check CHECK ((direction = ANY (ARRAY['two_way'::text, 'import'::text, 'export'::text]))),
   constraint bindings_poll_interval_seconds_check CHECK ((poll_interval_seconds > 0)),
   constraint bindings_state_check CHECK ((state = ANY (ARRAY['active'::text, 'paused'::text, 'error'::text]))),
@@ -155,6 +156,7 @@ table conflicts (
   constraint conflicts_pkey PRIMARY KEY (id)
 );
 CREATE INDEX conflicts_open ON conflicts USING btree (tenant_id, created_at) WHERE (state = 'open'::text);
+CREATE UNIQUE INDEX conflicts_open_fields ON conflicts USING btree (binding_id, event_id, fields) WHERE (state = 'open'::text);
 
 table event_history (
   id bigint not null generated always as identity,
@@ -244,6 +246,23 @@ table migrations (
   constraint migrations_pkey PRIMARY KEY (id)
 );
 
+table quarantined_items (
+  tenant_id uuid not null,
+  binding_id uuid not null,
+  remote_id text not null,
+  etag text,
+  calsync_id text,
+  reason text not null,
+  raw text,
+  first_seen_at timestamp with time zone not null default now(),
+  last_seen_at timestamp with time zone not null default now(),
+  retry_requested_at timestamp with time zone,
+  dismissed_at timestamp with time zone,
+  constraint quarantined_items_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
+  constraint quarantined_items_pkey PRIMARY KEY (binding_id, remote_id)
+);
+CREATE INDEX quarantined_items_open ON quarantined_items USING btree (tenant_id, binding_id) WHERE (dismissed_at IS NULL);
+
 table queue_probes (
   probe_id uuid not null,
   seq integer not null,
@@ -330,6 +349,7 @@ table sync_status (
   quarantined_at timestamp with time zone,
   quarantine_error jsonb,
   remote_updated_at timestamp with time zone,
+  sent jsonb,
   constraint sync_status_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
   constraint sync_status_pkey PRIMARY KEY (binding_id, remote_id),
   constraint sync_status_binding_id_event_id_key UNIQUE (binding_id, event_id)

@@ -12,7 +12,8 @@ import { withTransaction, type Db } from '../store/db.ts';
 import { deleteSeriesBatch, lockSeriesVersions, writeSeriesBatch, type SeriesWrite, type WriteContext } from '../store/event-writes.ts';
 import { calendarChanged } from '../store/outbox.ts';
 import { recordConflict, recordOperations, type OperationRecord } from '../store/passes.ts';
-import { upsertStatuses } from '../store/sync-status.ts';
+import { recordSent, upsertStatuses } from '../store/sync-status.ts';
+import type { Lease } from './lease.ts';
 import { StatusChanges } from './status-changes.ts';
 
 export interface PassStats {
@@ -46,6 +47,8 @@ export interface ApplyContext {
   writeConcurrency: number;
   /** Remote ids whose conditional write this pass was refused (412), to read again. */
   refused: Set<string>;
+  /** The binding's lease: every transaction of the pass is fenced by it. */
+  lease: Lease;
   now(): Date;
 }
 
@@ -103,6 +106,7 @@ function writesCalendar(action: Action): action is Action & { eventId: string } 
 export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], versions: Map<string, number>): Promise<void> {
   if (actions.length === 0) return;
   const written = await withTransaction(ctx.db, async (tx) => {
+    await ctx.lease.fence(tx);
     const write: WriteContext = { tenantId: ctx.tenantId, calendarId: ctx.calendarId, actor: `binding:${ctx.bindingId}`, passId: ctx.passId };
     const locked = actions.filter(writesCalendar).map((a) => a.eventId);
     for (const [eventId, version] of await lockSeriesVersions(tx, ctx.tenantId, ctx.calendarId, locked)) {
@@ -255,13 +259,26 @@ function withWrittenAt(next: Action['next'], updatedAt: string | null): Action['
 export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): Promise<void> {
   const calls = actions.filter(isRemoteCall);
   if (calls.length === 0) return;
-  await upsertStatuses(ctx.db, ctx, calls.flatMap((action) =>
+  // Before any call, in one fenced transaction: creates are recorded as pending (a lost
+  // answer is then adopted rather than duplicated), and updates record what they send
+  // (a lost answer is then recognised when the item comes back holding it).
+  const pending = calls.flatMap((action) =>
     action.op === 'create' && action.side === 'remote' && action.next && action.next !== 'drop'
       ? [{ eventId: action.eventId, remoteId: `pending:${action.eventId}`, etag: null, base: action.next.base, contentHash: action.next.contentHash, pending: true }]
-      : []));
+      : []);
+  const sent = calls.flatMap((action) =>
+    action.op !== 'create' && action.op !== 'delete' && action.eventId && action.next && action.next !== 'drop'
+      ? [{ eventId: action.eventId, sent: { base: action.next.base, contentHash: action.next.contentHash } }]
+      : []);
+  await withTransaction(ctx.db, async (tx) => {
+    await ctx.lease.fence(tx);
+    await upsertStatuses(tx, ctx, pending);
+    await recordSent(tx, ctx, sent);
+  });
   const outcomes: Outcome[] = [];
   let fatal: { error: unknown } | null = null;
-  await eachConcurrently(calls, ctx.writeConcurrency, () => fatal !== null, async (action) => {
+  // A pass that lost its lease starts no further call: another pass runs the binding.
+  await eachConcurrently(calls, ctx.writeConcurrency, () => fatal !== null || !ctx.lease.held, async (action) => {
     try {
       outcomes.push({ action, written: await call(ctx, action) });
     } catch (error) {
@@ -270,6 +287,7 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
     }
   });
   await withTransaction(ctx.db, async (tx) => {
+    await ctx.lease.fence(tx);
     const statuses = statusesOf(ctx);
     const operations: OperationRecord[] = [];
     for (const outcome of outcomes) {
@@ -299,6 +317,8 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
         // would never explain, and recognise a replay of an older version as stale.
         const ifMatch = 'ifMatch' in action ? action.ifMatch : null;
         if (action.eventId && ifMatch && error.kind !== 'precondition-failed') statuses.seen(action.eventId, ifMatch, seenUpdatedAt(action));
+        // A refusal means the write did not land: nothing sent is outstanding.
+        if (action.eventId && (error.kind === 'precondition-failed' || error.kind === 'not-found')) statuses.unsent(action.eventId);
         if (error.kind === 'precondition-failed' && action.remoteId && !action.remoteId.startsWith('pending:')) ctx.refused.add(action.remoteId);
       }
       operations.push(operation(ctx, action, 'failed', { error: { kind: error.kind, message: error.message } }));

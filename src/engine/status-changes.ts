@@ -6,7 +6,7 @@ import { newest } from '../core/instants.ts';
 import type { NextStatus } from '../core/plan.ts';
 import type { BindingRef } from '../store/bindings.ts';
 import type { Queryable } from '../store/db.ts';
-import { confirmPendingStatuses, deleteStatuses, quarantineStatus, setStatusEtags, upsertStatuses, type StatusWrite } from '../store/sync-status.ts';
+import { confirmPendingStatuses, deleteStatuses, quarantineStatus, recordSent, setStatusEtags, upsertStatuses, type StatusWrite } from '../store/sync-status.ts';
 
 interface Change {
   store?: StatusWrite;
@@ -15,6 +15,8 @@ interface Change {
   deleted?: boolean;
   seen?: { etag: string; remoteUpdatedAt: string | null };
   quarantine?: unknown;
+  /** A write was refused: what it sent is no longer outstanding. */
+  unsent?: boolean;
 }
 
 export class StatusChanges {
@@ -53,6 +55,12 @@ export class StatusChanges {
     this.changes.set(eventId, change);
   }
 
+  unsent(eventId: string): void {
+    const change = this.changes.get(eventId) ?? {};
+    if (change.deleted || change.store) return;
+    this.changes.set(eventId, { ...change, unsent: true });
+  }
+
   quarantine(eventId: string, error: unknown): void {
     const change = this.changes.get(eventId) ?? {};
     if (change.deleted) return;
@@ -66,6 +74,7 @@ export class StatusChanges {
     const unconfirmed = await confirmPendingStatuses(db, this.binding, all.flatMap(([, c]) => (c.store && c.confirm ? [c.store] : [])));
     await upsertStatuses(db, this.binding, all.flatMap(([eventId, c]) => (c.store && (!c.confirm || unconfirmed.has(eventId)) ? [c.store] : [])));
     await setStatusEtags(db, this.binding, all.flatMap(([eventId, c]) => (c.seen !== undefined ? [{ eventId, ...c.seen }] : [])));
+    await recordSent(db, this.binding, all.flatMap(([eventId, c]) => (c.unsent && !c.store ? [{ eventId, sent: null }] : [])));
     // Rare (a person must look at each): one statement per item.
     for (const [eventId, c] of all) if (c.quarantine !== undefined) await quarantineStatus(db, this.binding, eventId, c.quarantine);
   }

@@ -15,8 +15,9 @@ import { plan, type Action, type Direction } from '../core/plan.ts';
 import { parsePolicy, type MergePolicy } from '../core/policy.ts';
 import type { Projection } from '../core/projection.ts';
 import { defaultSafety, deletionBudget, wipeBrake, type SafetySettings, type SafetyStop } from '../core/safety.ts';
-import { acquireLease, getBinding, releaseLease, saveCalendarVersion, saveCursor, type Binding, type BindingRef } from '../store/bindings.ts';
-import type { Db } from '../store/db.ts';
+import { getBinding, saveCalendarVersion, saveCursor, type Binding, type BindingRef } from '../store/bindings.ts';
+import { Lease, LeaseLost } from './lease.ts';
+import { withTransaction, type Db } from '../store/db.ts';
 import { calendarVersion, changedSince, countLiveSeries, hasLiveEvents } from '../store/events.ts';
 import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
 import { setAccountState } from '../store/accounts.ts';
@@ -33,7 +34,7 @@ export interface EngineDeps {
   workerName: string;
   /** Debounce of passes queued on other bindings after a calendar change. */
   debounceMs: number;
-  /** How long a lease lasts; a pass renews it after every page. */
+  /** How long a lease lasts (default 60 s); a pass renews it every quarter of that. */
   leaseSeconds?: number;
   /** Items and events planned together (default 500: fewer, larger statements; a slice of 500 series holds a few MB). */
   sliceSize?: number;
@@ -57,7 +58,8 @@ export interface PassProgress {
   stats: PassStats;
 }
 
-export type PassOutcome = 'ok' | 'partial' | 'stopped' | 'failed' | 'busy' | 'paused';
+/** `lost`: another pass took the binding's lease over (this one stalled past it) and runs it now. */
+export type PassOutcome = 'ok' | 'partial' | 'stopped' | 'failed' | 'busy' | 'paused' | 'lost';
 
 export interface PassResult {
   outcome: PassOutcome;
@@ -95,18 +97,23 @@ export async function syncBinding(deps: EngineDeps, request: PassRequest): Promi
   const binding = await getBinding(db, request.tenantId, request.bindingId);
   const ref: BindingRef = { tenantId: binding.tenantId, bindingId: binding.id };
   if (binding.state !== 'active') return result('paused', { error: { kind: 'paused', message: binding.pausedReason ?? 'binding is paused' } });
-  const leaseSeconds = deps.leaseSeconds ?? 300;
   // Unique per pass, so two jobs of one binding in the same process exclude each other too.
-  const leaseOwner = `${deps.workerName}:${randomUUID()}`;
-  if (!(await acquireLease(db, ref, leaseOwner, leaseSeconds))) return result('busy');
+  const lease = await Lease.acquire(db, ref, `${deps.workerName}:${randomUUID()}`, deps.leaseSeconds ?? defaultLeaseSeconds);
+  if (!lease) return result('busy');
   const passId = await startPass(db, ref, request.trigger);
   try {
     const connector = await deps.connectorFor(binding);
-    const pass = new Pass(deps, binding, connector, passId, stats, request, leaseOwner);
+    const pass = new Pass(deps, binding, connector, passId, stats, request, lease);
     const outcome = await pass.run();
-    await finishPass(db, ref, passId, outcome.outcome === 'stopped' ? 'stopped' : outcome.outcome === 'partial' ? 'partial' : 'ok', { ...stats }, outcome.stop ? { code: outcome.stop.kind, message: outcome.stop.message } : null);
+    await finishPass(db, ref, passId, outcome.outcome, { ...stats }, outcome.stop ? { code: outcome.stop.kind, message: outcome.stop.message } : null,
+      outcome.stop ? { ...outcome.stop, passId, at: deps.now().toISOString() } : null);
     return { ...result(outcome.outcome, { passId, stop: outcome.stop }) };
   } catch (error) {
+    if (error instanceof LeaseLost) {
+      // Another pass runs the binding now; it records its own outcome on the binding.
+      await finishPass(db, ref, passId, 'failed', { ...stats }, { code: 'lease-lost', message: error.message });
+      return result('lost', { passId, error: { kind: 'lease-lost', message: error.message } });
+    }
     const kind = isConnectorError(error) ? error.kind : 'internal';
     const message = (error as Error).message;
     await finishPass(db, ref, passId, 'failed', { ...stats }, { code: kind, message });
@@ -121,9 +128,16 @@ export async function syncBinding(deps: EngineDeps, request: PassRequest): Promi
     if (isConnectorError(error, 'permanent')) return result('failed', { passId, error: { kind, message } });
     throw error;
   } finally {
-    await releaseLease(db, ref, leaseOwner);
+    await lease.release();
   }
 }
+
+/**
+ * A minute: a worker killed mid-pass holds its binding for at most this long. A live
+ * pass renews it every 15 s, so only a process stalled for a minute loses it, and its
+ * fenced writes then refuse to commit.
+ */
+export const defaultLeaseSeconds = 60;
 
 class Pass {
   private readonly ctx: ApplyContext;
@@ -145,12 +159,12 @@ class Pass {
     passId: string,
     stats: PassStats,
     private readonly request: PassRequest,
-    private readonly leaseOwner: string,
+    private readonly lease: Lease,
   ) {
     this.ctx = {
       db: deps.db, tenantId: binding.tenantId, calendarId: binding.calendarId, bindingId: binding.id, passId,
       remoteCalendarId: binding.remoteCalendarId, connector, debounceMs: deps.debounceMs, stats, now: deps.now, seenAt: new Map(),
-      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(),
+      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(), lease,
     };
     this.policy = parsePolicy(binding.conflictPolicy);
     // Slices are planned with the brakes released: the wipe brake and the deletion
@@ -189,15 +203,18 @@ class Pass {
       await this.applyDeletes();
       // Stored last: a crash before here replays the pull; a failed remote write keeps
       // the calendar version, so its change is planned again next pass.
-      if (!this.replayPull && cursor !== this.binding.cursor) await saveCursor(db, this.ctx, cursor);
-      if (this.ctx.stats.failed === 0 && versionSeen > this.binding.calendarVersion) await saveCalendarVersion(db, this.ctx, versionSeen);
+      if (!this.replayPull && cursor !== this.binding.cursor && !(await saveCursor(db, this.ctx, cursor, this.lease.owner))) this.lease.markLost();
+      if (this.ctx.stats.failed === 0 && versionSeen > this.binding.calendarVersion && !(await saveCalendarVersion(db, this.ctx, versionSeen, this.lease.owner))) this.lease.markLost();
       return { outcome: this.ctx.stats.failed > 0 ? 'partial' : 'ok', stop: null };
     } catch (error) {
       if (!(error instanceof StopPass)) throw error;
-      await recordOperations(db, this.ctx, this.ctx.passId, this.heldDeletes.map(({ action: a }) => ({
-        eventId: a.eventId, remoteId: a.remoteId, side: a.side, operation: 'delete' as const, rule: a.rule,
-        reason: `held: ${error.stop.message}`, status: 'skipped' as const, startedAt: this.deps.now(), finishedAt: null,
-      })));
+      await withTransaction(db, async (tx) => {
+        await this.lease.fence(tx);
+        await recordOperations(tx, this.ctx, this.ctx.passId, this.heldDeletes.map(({ action: a }) => ({
+          eventId: a.eventId, remoteId: a.remoteId, side: a.side, operation: 'delete' as const, rule: a.rule,
+          reason: `held: ${error.stop.message}`, status: 'skipped' as const, startedAt: this.deps.now(), finishedAt: null,
+        })));
+      });
       return { outcome: 'stopped', stop: error.stop };
     }
   }
@@ -237,10 +254,7 @@ class Pass {
       this.progress('pull');
       if (page.nextPageToken === null) break;
       this.throwSliceFailure();
-      if (!(await acquireLease(this.deps.db, this.ctx, this.leaseOwner, this.deps.leaseSeconds ?? 300))) {
-        // Another pass took over an expired lease: stop before writing anything more.
-        throw new Error(`lost the lease of binding ${this.binding.id}; another pass runs it`);
-      }
+      this.lease.check();
       page = await this.connector.listChanges(this.binding.remoteCalendarId, cursor, page.nextPageToken);
     }
     await this.drainSlices();

@@ -36,7 +36,8 @@ export const syncBindingJob = defineTask<SyncBindingPayload>({
     const result = await syncBinding(deps.engine, request);
     const log = deps.engine.logger.child({ tenantId: payload.tenantId, bindingId: payload.bindingId, passId: result.passId });
     log.info({ outcome: result.outcome, stats: result.stats, stop: result.stop?.kind, error: result.error }, 'pass finished');
-    if (result.outcome === 'paused') return;
+    // Paused: nothing to poll. Lost: the pass that took the lease over schedules the next poll.
+    if (result.outcome === 'paused' || result.outcome === 'lost') return;
     if (result.outcome === 'busy') {
       // Another pass of this binding holds the lease and may have read before the change
       // this pass was queued for: ask again once it is likely done, or the change would

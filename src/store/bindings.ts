@@ -141,14 +141,43 @@ export async function releaseLease(db: Queryable, binding: BindingRef, owner: st
     [binding.tenantId, binding.bindingId, owner]);
 }
 
-export async function saveCursor(db: Queryable, binding: BindingRef, cursor: string | null): Promise<void> {
-  await db.query('update bindings set cursor = $3, cursor_updated_at = now(), updated_at = now() where tenant_id = $1 and id = $2',
-    [binding.tenantId, binding.bindingId, cursor]);
+/** Extends a lease its holder still has; false once another owner took it. */
+export async function renewLease(db: Queryable, binding: BindingRef, owner: string, seconds: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update bindings set lease_expires_at = now() + make_interval(secs => $4)
+      where tenant_id = $1 and id = $2 and lease_owner = $3`,
+    [binding.tenantId, binding.bindingId, owner, seconds]);
+  return rowCount === 1;
 }
 
-export async function saveCalendarVersion(db: Queryable, binding: BindingRef, version: number): Promise<void> {
-  await db.query('update bindings set calendar_version = greatest(calendar_version, $3), updated_at = now() where tenant_id = $1 and id = $2',
-    [binding.tenantId, binding.bindingId, version]);
+/**
+ * Inside a transaction: whether `owner` holds the binding's unexpired lease, keeping it
+ * so until commit. The row lock (FOR SHARE) makes a takeover (an UPDATE of the lease)
+ * wait for this transaction, so nothing it writes can commit after another pass began.
+ */
+export async function holdsLease(tx: Queryable, binding: BindingRef, owner: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    `select 1 from bindings where tenant_id = $1 and id = $2 and lease_owner = $3 and lease_expires_at > now() for share`,
+    [binding.tenantId, binding.bindingId, owner]);
+  return rows.length === 1;
+}
+
+/** Stores the cursor while `owner` holds the lease; false (nothing written) otherwise. */
+export async function saveCursor(db: Queryable, binding: BindingRef, cursor: string | null, owner: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update bindings set cursor = $3, cursor_updated_at = now(), updated_at = now()
+      where tenant_id = $1 and id = $2 and lease_owner = $4 and lease_expires_at > now()`,
+    [binding.tenantId, binding.bindingId, cursor, owner]);
+  return rowCount === 1;
+}
+
+/** Raises the calendar version the binding has carried out, while `owner` holds the lease. */
+export async function saveCalendarVersion(db: Queryable, binding: BindingRef, version: number, owner: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update bindings set calendar_version = greatest(calendar_version, $3), updated_at = now()
+      where tenant_id = $1 and id = $2 and lease_owner = $4 and lease_expires_at > now()`,
+    [binding.tenantId, binding.bindingId, version, owner]);
+  return rowCount === 1;
 }
 
 /**

@@ -31,13 +31,19 @@ export async function startPass(db: Queryable, binding: BindingRef, trigger: Pas
   return row.id;
 }
 
-export async function finishPass(db: Queryable, binding: BindingRef, passId: string, outcome: PassOutcome, stats: Record<string, number>, error: { code: string; message: string } | null): Promise<void> {
+/**
+ * Records a pass's outcome, and on its binding while it is still the binding's last pass
+ * (a pass that lost its lease must not overwrite the state of the one that took over).
+ * `stopped`: what the brakes stopped, or null; a failed pass leaves the binding's as it was.
+ */
+export async function finishPass(db: Queryable, binding: BindingRef, passId: string, outcome: PassOutcome, stats: Record<string, number>, error: { code: string; message: string } | null, stopped: Record<string, unknown> | null = null): Promise<void> {
   await db.query(
     `with pass as (update sync_passes set finished_at = now(), outcome = $4, stats = $5, error = $6 where tenant_id = $1 and id = $3)
      update bindings set last_pass_finished_at = now(), last_pass_outcome = $4, last_error = $6,
-       last_success_at = case when $4 = 'ok' then now() else last_success_at end, updated_at = now()
-     where tenant_id = $1 and id = $2`,
-    [binding.tenantId, binding.bindingId, passId, outcome, JSON.stringify(stats), error ? JSON.stringify(error) : null]);
+       last_success_at = case when $4 = 'ok' then now() else last_success_at end, updated_at = now(),
+       stopped = case when $4 = 'failed' then stopped else $7::jsonb end
+     where tenant_id = $1 and id = $2 and last_pass_id = $3`,
+    [binding.tenantId, binding.bindingId, passId, outcome, JSON.stringify(stats), error ? JSON.stringify(error) : null, stopped ? JSON.stringify(stopped) : null]);
 }
 
 export async function recordOperations(db: Queryable, binding: BindingRef, passId: string, operations: OperationRecord[]): Promise<void> {

@@ -8,16 +8,17 @@ import type { Queryable } from './db.ts';
 
 interface StatusRow {
   event_id: string; remote_id: string; etag: string | null; content_hash: string; base: EventSeries;
-  pending: boolean; quarantined_at: Date | null; remote_updated_at: Date | null;
+  pending: boolean; quarantined_at: Date | null; remote_updated_at: Date | null; sent: SyncStatus['sent'] | null;
 }
 
-const columns = 'event_id, remote_id, etag, content_hash, base, pending, quarantined_at, remote_updated_at';
+const columns = 'event_id, remote_id, etag, content_hash, base, pending, quarantined_at, remote_updated_at, sent';
 
 function toStatus(row: StatusRow): SyncStatus {
   return {
     eventId: row.event_id, remoteId: row.remote_id, etag: row.etag, contentHash: row.content_hash, base: row.base,
     ...(row.remote_updated_at ? { remoteUpdatedAt: row.remote_updated_at.toISOString() } : {}),
     ...(row.pending ? { pending: true } : {}), ...(row.quarantined_at ? { quarantined: true } : {}),
+    ...(row.sent ? { sent: row.sent } : {}),
   };
 }
 
@@ -89,18 +90,20 @@ export async function upsertStatuses(db: Queryable, binding: BindingRef, statuse
     [binding.tenantId, binding.bindingId, rows.map((s) => s.eventId), rows.map((s) => s.remoteId)]);
   // One JSON document rather than an array per column: pg escapes every element of a
   // text[] parameter, which cost more than the insert itself at 200 bases of ~1 KB.
+  // A stored status is an answered state: what was sent before it is settled (sent = null).
   await db.query(
-    `insert into sync_status (tenant_id, binding_id, event_id, remote_id, remote_href, etag, content_hash, base, pending, quarantined_at, synced_at, remote_updated_at)
-     select $1, $2, u.event_id, u.remote_id, u.remote_href, u.etag, u.content_hash, u.base, u.pending, case when u.quarantined then now() end, now(), u.remote_updated_at
+    `insert into sync_status (tenant_id, binding_id, event_id, remote_id, remote_href, etag, content_hash, base, pending, quarantined_at, synced_at, remote_updated_at, sent)
+     select $1, $2, u.event_id, u.remote_id, u.remote_href, u.etag, u.content_hash, u.base, u.pending, case when u.quarantined then now() end, now(), u.remote_updated_at, u.sent
        from jsonb_to_recordset($3::jsonb)
-            as u(event_id uuid, remote_id text, remote_href text, etag text, content_hash text, base jsonb, pending boolean, quarantined boolean, remote_updated_at timestamptz)
+            as u(event_id uuid, remote_id text, remote_href text, etag text, content_hash text, base jsonb, pending boolean, quarantined boolean, remote_updated_at timestamptz, sent jsonb)
      on conflict (binding_id, remote_id) do update set event_id = excluded.event_id, etag = excluded.etag,
-       content_hash = excluded.content_hash, base = excluded.base, pending = excluded.pending,
+       content_hash = excluded.content_hash, base = excluded.base, pending = excluded.pending, sent = excluded.sent,
        remote_updated_at = greatest(sync_status.remote_updated_at, excluded.remote_updated_at),
        quarantined_at = case when excluded.quarantined_at is not null then coalesce(sync_status.quarantined_at, now()) end, synced_at = now()`,
     [binding.tenantId, binding.bindingId, JSON.stringify(rows.map((s) => ({
       event_id: s.eventId, remote_id: s.remoteId, remote_href: s.remoteHref ?? null, etag: s.etag, content_hash: s.contentHash,
       base: s.base, pending: s.pending ?? false, quarantined: s.quarantined ?? false, remote_updated_at: s.remoteUpdatedAt ?? null,
+      sent: s.sent ?? null,
     })))]);
 }
 
@@ -114,7 +117,7 @@ export async function confirmPendingStatuses(db: Queryable, binding: BindingRef,
   const left = new Set(confirmed.map((c) => c.eventId));
   if (confirmed.length === 0) return left;
   const { rows } = await db.query<{ event_id: string }>(
-    `update sync_status s set remote_id = u.remote_id, etag = u.etag, pending = false, synced_at = now(),
+    `update sync_status s set remote_id = u.remote_id, etag = u.etag, pending = false, sent = null, synced_at = now(),
             remote_updated_at = greatest(s.remote_updated_at, u.remote_updated_at)
        from jsonb_to_recordset($3::jsonb) as u(event_id uuid, remote_id text, etag text, remote_updated_at timestamptz)
       where s.tenant_id = $1 and s.binding_id = $2 and s.event_id = u.event_id and s.pending and s.remote_id = 'pending:' || u.event_id::text
@@ -140,6 +143,19 @@ export async function setStatusEtags(db: Queryable, binding: BindingRef, seen: A
        from unnest($3::uuid[], $4::text[], $5::timestamptz[]) as u(event_id, etag, remote_updated_at)
       where s.tenant_id = $1 and s.binding_id = $2 and s.event_id = u.event_id`,
     [binding.tenantId, binding.bindingId, seen.map((e) => e.eventId), seen.map((e) => e.etag), seen.map((e) => e.remoteUpdatedAt ?? null)]);
+}
+
+/**
+ * Records what remote writes are about to send (base and hash per event), before they
+ * are sent; `null` clears it (the write was refused, so nothing is outstanding).
+ */
+export async function recordSent(db: Queryable, binding: BindingRef, sent: Array<{ eventId: string; sent: SyncStatus['sent'] | null }>): Promise<void> {
+  if (sent.length === 0) return;
+  await db.query(
+    `update sync_status s set sent = u.sent
+       from jsonb_to_recordset($3::jsonb) as u(event_id uuid, sent jsonb)
+      where s.tenant_id = $1 and s.binding_id = $2 and s.event_id = u.event_id`,
+    [binding.tenantId, binding.bindingId, JSON.stringify(sent.map((e) => ({ event_id: e.eventId, sent: e.sent })))]);
 }
 
 export async function deleteStatuses(db: Queryable, binding: BindingRef, eventIds: string[]): Promise<void> {

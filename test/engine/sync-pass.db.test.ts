@@ -337,3 +337,22 @@ test('an edit no listing shows does not leave a write refused forever: the refus
   await world.appWrite(stored.eventId, { ...stored.series, master: { ...stored.series.master!, summary: 'Retro (Monday)' } });
   for (let i = 0; i < 3; i++) assert.equal((await world.pass(a)).outcome, 'partial', 'refused again: nothing shows the newer version');
 });
+
+test('a write whose answer was lost is recognised when it comes back: a later edit is pushed, not asked as a conflict', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('lost-answer', { conflictPolicy: { mode: 'manual' } });
+  const eventId = await world.appWrite(null, single({ uid: 'lost-1', summary: 'A' }));
+  await converge(world, [a]);
+  await world.appWrite(eventId, single({ uid: 'lost-1', summary: 'B' }));
+  // The update to B reaches the provider, but its answer is lost.
+  Object.assign(a.connector.faults, { failWrites: 1, failAfterApply: true });
+  const lost = await world.pass(a);
+  assert.equal(lost.stats.failed, 1);
+  assert.equal(a.connector.liveItems('lost-answer')[0]!.series.master!.summary, 'B');
+  await world.appWrite(eventId, single({ uid: 'lost-1', summary: 'C' }));
+  await converge(world, [a]);
+  const { rows } = await t.db.query('select count(*)::int as n from conflicts where binding_id = $1', [a.id]);
+  assert.equal(rows[0].n, 0, 'B was our own write: only the calendar changed since, so nothing is asked');
+  assert.equal(a.connector.liveItems('lost-answer')[0]!.series.master!.summary, 'C');
+  assert.equal((await world.calendarSeries())[0]!.series.master!.summary, 'C');
+});

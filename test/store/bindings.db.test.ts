@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createAccount, getAccount, readCredentials, setAccountState } from '../../src/store/accounts.ts';
-import { acquireLease, createBinding, getBinding, releaseLease, saveCalendarVersion, saveCursor } from '../../src/store/bindings.ts';
+import { acquireLease, createBinding, getBinding, releaseLease, renewLease, saveCalendarVersion, saveCursor } from '../../src/store/bindings.ts';
 import { createCalendar } from '../../src/store/calendars.ts';
 import { finishPass, recordConflict, recordOperations, startPass } from '../../src/store/passes.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
@@ -61,6 +61,12 @@ test('one lease holder at a time; an expired lease can be taken over', async () 
   assert.equal(await acquireLease(t.db, ref, 'worker-2', 60), true);
   await t.db.query(`update bindings set lease_expires_at = now() - interval '1 second' where id = $1`, [binding.id]);
   assert.equal(await acquireLease(t.db, ref, 'worker-3', 60), true, 'a dead holder\'s lease expires');
+  assert.equal(await renewLease(t.db, ref, 'worker-1', 60), false, 'the old holder cannot renew what another took');
+  assert.equal(await saveCursor(t.db, ref, 'from the old holder', 'worker-1'), false, 'nor store a cursor under it');
+  assert.equal(await saveCalendarVersion(t.db, ref, 7, 'worker-1'), false);
+  assert.equal(await saveCursor(t.db, ref, 'from the holder', 'worker-3'), true);
+  assert.equal((await getBinding(t.db, tenantId, binding.id)).cursor, 'from the holder');
+  assert.equal(await renewLease(t.db, ref, 'worker-3', 60), true);
   const results = await Promise.all(['a', 'b', 'c', 'd'].map((o) => acquireLease(t.db, ref, `racer-${o}`, 60)));
   assert.equal(results.filter(Boolean).length, 0, 'worker-3 still holds it');
 });
@@ -110,8 +116,8 @@ test('per-binding queries named with another tenant read nothing and change noth
   const statusesBefore = await t.db.query('select * from sync_status where binding_id = $1', [binding.id]);
 
   assert.equal(await acquireLease(t.db, theirs, 'intruder', 60), false);
-  await saveCursor(t.db, theirs, 'stolen');
-  await saveCalendarVersion(t.db, theirs, 99);
+  assert.equal(await saveCursor(t.db, theirs, 'stolen', 'intruder'), false);
+  assert.equal(await saveCalendarVersion(t.db, theirs, 99, 'intruder'), false);
   assert.deepEqual(await statusesByEventIds(t.db, theirs, [eventId]), []);
   assert.deepEqual(await statusesByRemoteIds(t.db, theirs, ['/cal/s.ics']), []);
   assert.equal(await countStatuses(t.db, theirs), 0);
