@@ -12,6 +12,7 @@ import { withTransaction, type Db } from '../store/db.ts';
 import { deleteSeriesBatch, lockSeriesVersions, writeSeriesBatch, type SeriesWrite, type WriteContext } from '../store/event-writes.ts';
 import { calendarChanged } from '../store/outbox.ts';
 import { recordConflict, recordOperations, type OperationRecord } from '../store/passes.ts';
+import { clearQuarantined, recordQuarantined, type QuarantineRecord } from '../store/quarantine.ts';
 import { recordSent, upsertStatuses } from '../store/sync-status.ts';
 import type { Lease } from './lease.ts';
 import { StatusChanges } from './status-changes.ts';
@@ -103,8 +104,8 @@ function writesCalendar(action: Action): action is Action & { eventId: string } 
  * tokens need), which makes two slices' transactions wait for each other from there on.
  * New events get their ids here, so their statuses can name them before they exist.
  */
-export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], versions: Map<string, number>): Promise<void> {
-  if (actions.length === 0) return;
+export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], versions: Map<string, number>, readable: string[] = []): Promise<void> {
+  if (actions.length === 0 && readable.length === 0) return;
   const written = await withTransaction(ctx.db, async (tx) => {
     await ctx.lease.fence(tx);
     const write: WriteContext = { tenantId: ctx.tenantId, calendarId: ctx.calendarId, actor: `binding:${ctx.bindingId}`, passId: ctx.passId };
@@ -132,6 +133,7 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
     const counts = { calendarWrites: 0, skipped: 0, conflicts: 0, quarantined: 0 };
     const statuses = statusesOf(ctx);
     const operations: OperationRecord[] = [];
+    const refused: QuarantineRecord[] = [];
     for (const action of actions) {
       switch (action.op) {
         case 'create':
@@ -174,12 +176,19 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
         }
         case 'quarantine': {
           counts.quarantined++;
-          if (action.eventId) statuses.quarantine(action.eventId, action.error);
+          // A remote item the planner refused is set aside by its remote id, and its next
+          // version is planned again; a malformed calendar event holds its status.
+          if (action.side === 'remote' && action.remoteId) refused.push({ remoteId: action.remoteId, etag: null, calsyncId: null, reason: action.reason, raw: null });
+          else if (action.eventId) statuses.quarantine(action.eventId, action.error);
           operations.push(operation(ctx, action, 'applied', { error: action.error }));
           break;
         }
       }
     }
+    // Items this slice took in are no longer quarantined; those it refused are.
+    const refusedIds = new Set(refused.map((r) => r.remoteId));
+    await clearQuarantined(tx, ctx, readable.filter((id) => !refusedIds.has(id)));
+    await recordQuarantined(tx, ctx, refused);
     await statuses.flush(tx);
     await recordOperations(tx, ctx, ctx.passId, operations);
 

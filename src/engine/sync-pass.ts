@@ -10,7 +10,7 @@
 // transaction is held open across provider calls.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { isConnectorError, type ChangePage, type Connector, type RemoteItem } from '../connectors/connector.ts';
+import { isConnectorError, unreadableItem, type ChangePage, type Connector, type RemoteItem, type UnreadableItem } from '../connectors/connector.ts';
 import { plan, type Action, type Direction } from '../core/plan.ts';
 import { parsePolicy, type MergePolicy } from '../core/policy.ts';
 import type { Projection } from '../core/projection.ts';
@@ -21,6 +21,7 @@ import { withTransaction, type Db } from '../store/db.ts';
 import { calendarVersion, changedSince, countLiveSeries, hasLiveEvents } from '../store/events.ts';
 import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
 import { setAccountState } from '../store/accounts.ts';
+import { hasQuarantined, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
 import { agreedEtags, countStatuses, hasStatuses, remoteIdsPage } from '../store/sync-status.ts';
 import { applyCalendarSide, applyRemoteWrites, emptyStats, isDelete, isRemoteWrite, StaleSlice, type ApplyContext, type PassStats } from './apply.ts';
 import { loadSlice } from './slice.ts';
@@ -148,6 +149,8 @@ class Pass {
   private readonly heldDeletes: Array<{ action: Action; versions: Map<string, number> }> = [];
   private pulled = 0;
   private replayPull = false;
+  /** The binding has quarantined items: items read fine are cleared from them. */
+  private hadQuarantine = false;
   /** Slices being applied; see startSlice. */
   private running: Array<{ keys: Set<string>; done: Promise<void> }> = [];
   private sliceFailure: { error: unknown } | null = null;
@@ -191,7 +194,13 @@ class Pass {
         const calendarWipe = wipeBrake('calendar', (await counts()).known, 0, this.brakes());
         if (calendarWipe) throw new StopPass(calendarWipe);
       }
-      const cursor = await this.withSlices(() => this.pull(bound, async () => (await counts()).known));
+      this.hadQuarantine = await hasQuarantined(db, this.ctx);
+      // Items an operator asked to read again: one at a time where the connector can
+      // read one, else by listing everything once.
+      const retries = this.hadQuarantine ? await retriesRequested(db, this.ctx, maxRereads) : [];
+      const relist = retries.length > 0 && !this.connector.read;
+      const cursor = await this.withSlices(() => this.pull(bound, async () => (await counts()).known, relist));
+      if (retries.length > 0 && this.connector.read) await this.withSlices(() => this.readItems(retries, 'retry'));
       const versionSeen = await this.withSlices(() => this.pushCalendarChanges());
       await this.withSlices(() => this.readRefused());
       if (this.heldDeletes.length > 0) {
@@ -224,8 +233,8 @@ class Pass {
   }
 
   /** Reads every page of changes; returns the cursor to store at the end. */
-  private async pull(bound: boolean, known: () => Promise<number>): Promise<string | null> {
-    let cursor = this.binding.cursor;
+  private async pull(bound: boolean, known: () => Promise<number>, relist: boolean): Promise<string | null> {
+    let cursor = relist ? null : this.binding.cursor;
     let page: ChangePage;
     try {
       page = await this.connector.listChanges(this.binding.remoteCalendarId, cursor);
@@ -239,13 +248,16 @@ class Pass {
     const complete = page.complete;
     // Only a listing of a binding with statuses can show deletions by leaving items out.
     const seen = complete && bound ? new Set<string>() : null;
-    if (complete && page.nextPageToken === null && bound && !page.items.some((i) => !i.deleted)) {
+    if (complete && page.nextPageToken === null && bound && !page.items.some((i) => !i.deleted) && !page.unreadable?.length) {
       // A side that had items and now lists none does not wipe its peers.
       const wipe = wipeBrake('remote', await known(), 0, this.brakes());
       if (wipe) throw new StopPass(wipe);
     }
     for (;;) {
       for (const item of page.items) seen?.add(item.remoteId);
+      // Unreadable items are present (their calendar copies stay) and set aside.
+      for (const item of page.unreadable ?? []) seen?.add(item.remoteId);
+      if (page.unreadable?.length) await this.quarantine(page.unreadable);
       this.pulled += page.items.length;
       this.ctx.stats.pulled = this.pulled;
       for (let start = 0; start < page.items.length; start += this.sliceSize()) {
@@ -298,28 +310,58 @@ class Pass {
    * edit is merged in this pass rather than the next, and an item whose newer version no
    * listing shows (a lagging or inconsistent provider) still converges. Once per pass,
    * at most maxRereads items; a refusal whose re-read writes cleanly no longer counts as
-   * a failure of the pass. A re-read that fails leaves the refusals to the next pass.
+   * a failure of the pass.
    */
   private async readRefused(): Promise<void> {
     const refused = [...this.ctx.refused].slice(0, maxRereads);
     this.ctx.refused.clear();
     if (refused.length === 0 || !this.connector.read) return;
+    const failed = this.ctx.stats.failed;
+    if (!(await this.readItems(refused, 'refused'))) return;
+    if (this.ctx.stats.failed === failed) this.ctx.stats.failed = Math.max(0, failed - refused.length);
+  }
+
+  /**
+   * Reads items one by one and plans them. An item that cannot be read is quarantined
+   * (again); any other failure leaves the rest to the next pass (false).
+   */
+  private async readItems(remoteIds: string[], why: 'refused' | 'retry'): Promise<boolean> {
     const items: RemoteItem[] = [];
-    for (const remoteId of refused) {
+    const unreadable: UnreadableItem[] = [];
+    for (const remoteId of remoteIds) {
       try {
-        items.push(await this.connector.read(this.binding.remoteCalendarId, remoteId));
+        items.push(await this.connector.read!(this.binding.remoteCalendarId, remoteId));
       } catch (error) {
         if (!isConnectorError(error) || error.kind === 'rate-limited' || error.kind === 'auth-revoked') throw error;
-        this.deps.logger.info({ bindingId: this.binding.id, remoteId, error: error.message }, 'reading a refused item failed; the next pass retries');
-        return;
+        if (error.kind === 'permanent') {
+          unreadable.push(unreadableItem(remoteId, error.message, null));
+          continue;
+        }
+        this.deps.logger.info({ bindingId: this.binding.id, remoteId, why, error: error.message }, 'reading an item failed; the next pass retries');
+        return false;
       }
     }
-    const failed = this.ctx.stats.failed;
+    await this.quarantine(unreadable);
     this.pulled += items.length;
     this.ctx.stats.pulled = this.pulled;
     await this.startSlice(items, []);
     await this.drainSlices();
-    if (this.ctx.stats.failed === failed) this.ctx.stats.failed = Math.max(0, failed - refused.length);
+    return true;
+  }
+
+  /** Sets unreadable items aside with their reason, in one fenced transaction. */
+  private async quarantine(items: UnreadableItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await withTransaction(this.deps.db, async (tx) => {
+      await this.lease.fence(tx);
+      await recordQuarantined(tx, this.ctx, items);
+      await recordOperations(tx, this.ctx, this.ctx.passId, items.map((item) => ({
+        eventId: null, remoteId: item.remoteId, side: 'remote' as const, operation: 'quarantine' as const, rule: 'unreadable',
+        reason: item.reason, status: 'applied' as const, startedAt: this.deps.now(), finishedAt: this.deps.now(),
+      })));
+    });
+    this.hadQuarantine = true;
+    this.ctx.stats.quarantined += items.length;
   }
 
   /** Calendar changes after the binding's calendar version; returns the version reached. */
@@ -397,7 +439,7 @@ class Pass {
       });
       const now = planned.actions.filter((a) => !isDelete(a));
       try {
-        await applyCalendarSide(this.ctx, now.filter((a) => !isRemoteWrite(a)), slice.versions);
+        await applyCalendarSide(this.ctx, now.filter((a) => !isRemoteWrite(a)), slice.versions, this.hadQuarantine ? items.map((i) => i.remoteId) : []);
       } catch (error) {
         if (!(error instanceof StaleSlice) || attempt >= maxSliceAttempts) throw error;
         this.deps.logger.debug({ bindingId: this.binding.id, attempt }, error.message);

@@ -4,6 +4,8 @@ import { ConnectorError } from '../../src/connectors/connector.ts';
 import { MemoryConnector } from '../../src/connectors/memory/index.ts';
 import { contentHash } from '../../src/core/hash.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
+import { getBinding } from '../../src/store/bindings.ts';
+import { listQuarantined } from '../../src/store/quarantine.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { engineWorld } from '../helpers/engine.ts';
 import { instance, single, weekly } from '../helpers/events.ts';
@@ -355,4 +357,54 @@ test('a write whose answer was lost is recognised when it comes back: a later ed
   assert.equal(rows[0].n, 0, 'B was our own write: only the calendar changed since, so nothing is asked');
   assert.equal(a.connector.liveItems('lost-answer')[0]!.series.master!.summary, 'C');
   assert.equal((await world.calendarSeries())[0]!.series.master!.summary, 'C');
+});
+
+test('an unreadable item is quarantined with its reason while its neighbours sync; it keeps its calendar copy and syncs once fixed', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('unreadable');
+  const ids = ['u-0', 'u-1', 'u-2'].map((uid) => a.connector.userCreate('unreadable', single({ uid, summary: uid })));
+  a.connector.corrupt('unreadable', ids[0]!, 'DTSTART:garbage is not a date');
+  const first = await world.pass(a);
+  assert.equal(first.outcome, 'ok');
+  assert.equal(first.stats.quarantined, 1);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid).sort(), ['u-1', 'u-2'], 'the neighbours synced');
+  const quarantined = await listQuarantined(t.db, world.tenantId, { bindingId: a.id });
+  assert.deepEqual(quarantined.map((q) => [q.remoteId, q.reason]), [[ids[0], 'DTSTART:garbage is not a date']]);
+  assert.match(quarantined[0]!.raw ?? '', /BEGIN:VCALENDAR/);
+  assert.notEqual((await getBinding(t.db, world.tenantId, a.id)).cursor, null, 'the cursor moved past it');
+
+  // A bound item that turns unreadable keeps its calendar copy, also through a full listing.
+  a.connector.corrupt('unreadable', ids[1]!);
+  a.connector.expireCursors('unreadable');
+  const full = await world.pass(a);
+  assert.equal(full.outcome, 'ok');
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid).sort(), ['u-1', 'u-2'], 'an unreadable item is not a deleted one');
+  assert.equal((await listQuarantined(t.db, world.tenantId, { bindingId: a.id })).length, 2);
+
+  // Fixed by a person: it syncs and leaves the quarantine.
+  a.connector.userUpdate('unreadable', ids[0]!, single({ uid: 'u-0', summary: 'fixed' }));
+  a.connector.userUpdate('unreadable', ids[1]!, single({ uid: 'u-1', summary: 'fixed too' }));
+  await converge(world, [a]);
+  const summaries = new Map((await world.calendarSeries()).map((s) => [s.series.uid, s.series.master!.summary]));
+  assert.deepEqual(Object.fromEntries(summaries), { 'u-0': 'fixed', 'u-1': 'fixed too', 'u-2': 'u-2' });
+  assert.deepEqual(await listQuarantined(t.db, world.tenantId, { bindingId: a.id }), []);
+});
+
+test('an operator\'s retry of a quarantined item reads it again in the next pass', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('retry');
+  const id = a.connector.userCreate('retry', single({ uid: 'r-0' }));
+  a.connector.corrupt('retry', id);
+  await world.pass(a);
+  const retry = () => t.db.query('update quarantined_items set retry_requested_at = now() where binding_id = $1', [a.id]);
+  await retry();
+  await world.pass(a);
+  const [still] = await listQuarantined(t.db, world.tenantId, { bindingId: a.id });
+  assert.equal(still?.retryRequestedAt, null, 'read again, still unreadable: the retry is spent');
+  // Readable now without a change the listing would show (a reader was fixed): the retry takes it in.
+  a.connector.readableAgain('retry', id);
+  await retry();
+  await world.pass(a);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['r-0']);
+  assert.deepEqual(await listQuarantined(t.db, world.tenantId, { bindingId: a.id }), []);
 });

@@ -5,7 +5,7 @@ import { CoreError } from '../../core/errors.ts';
 import type { CalsyncId, EventSeries } from '../../core/model.ts';
 import { normaliseSeries } from '../../core/normalise.ts';
 import {
-  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type WriteResult,
+  ConnectorError, unreadableItem, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type UnreadableItem, type WriteResult,
 } from '../connector.ts';
 import { seededRng, shuffle, type Rng } from './rng.ts';
 
@@ -29,6 +29,12 @@ export interface MemoryFaults {
 }
 
 export interface MemoryConnectorOptions {
+  /**
+   * Items calsync creates get ids derived from their calsync id (as CalDAV hrefs and
+   * Google's client-chosen ids are), so their deletions carry the stamp; false: ids the
+   * provider picks (Graph), whose deletions carry no stamp. Default true.
+   */
+  derivedIds?: boolean;
   /** Drives every fault; default seed 1. */
   rng?: Rng;
   /** The provider's clock for `updatedAt`; default a counter from 2026-01-01T00:00:00Z. */
@@ -43,7 +49,12 @@ interface Stored {
   series: EventSeries | null;
   calsyncId: CalsyncId | null;
   updatedAt: string;
+  /** Set while the item holds something no reader can read (see corrupt). */
+  unreadable?: string;
 }
+
+/** The prefix of ids derived from calsync ids; the stamp of a deletion is read back from it. */
+const derivedPrefix = 'mem-c-';
 
 interface RemoteCalendar {
   items: Map<string, Stored>;
@@ -67,10 +78,11 @@ export class MemoryConnector implements Connector {
    */
   beforeConditionalWrite: ((remoteCalendarId: string, remoteId: string) => void) | null = null;
   private readonly calendars = new Map<string, RemoteCalendar>();
-  private readonly pages = new Map<string, { items: RemoteItem[]; nextCursor: string }>();
+  private readonly pages = new Map<string, { items: Array<RemoteItem | UnreadableItem>; nextCursor: string }>();
   private readonly rng: Rng;
   private readonly clock: () => string;
   private readonly pageSize: number;
+  private readonly derivedIds: boolean;
   private counter = 0;
 
   constructor(options: MemoryConnectorOptions = {}) {
@@ -78,6 +90,7 @@ export class MemoryConnector implements Connector {
     let tick = 0;
     this.clock = options.clock ?? (() => new Date(Date.UTC(2026, 0, 1) + 1000 * tick++).toISOString());
     this.pageSize = options.pageSize ?? 50;
+    this.derivedIds = options.derivedIds ?? true;
     this.faults = { ...noFaults, ...options.faults };
   }
 
@@ -98,11 +111,14 @@ export class MemoryConnector implements Connector {
     const listing = this.pages.get(id!);
     const offset = Number(offsetText);
     if (!listing || !Number.isInteger(offset)) throw new ConnectorError('permanent', `unknown page token ${token}`);
-    const items = listing.items.slice(offset, offset + this.pageSize);
+    const page = listing.items.slice(offset, offset + this.pageSize);
     const last = offset + this.pageSize >= listing.items.length;
     if (last) this.pages.delete(id!);
+    const items = page.filter((i): i is RemoteItem => !('reason' in i));
+    const unreadable = page.filter((i): i is UnreadableItem => 'reason' in i);
     return {
       items: structuredClone(items),
+      ...(unreadable.length > 0 ? { unreadable: structuredClone(unreadable) } : {}),
       nextPageToken: last ? null : `${id}:${offset + this.pageSize}`,
       nextCursor: last ? listing.nextCursor : null,
       complete: cursor === null,
@@ -116,7 +132,7 @@ export class MemoryConnector implements Connector {
     const existing = [...calendar.items.values()].find((s) => s.series !== null && s.calsyncId === options.calsyncId);
     if (existing) return { remoteId: existing.remoteId, etag: existing.etag, updatedAt: existing.updatedAt };
     return this.write(calendar, () => {
-      const remoteId = `mem-${++this.counter}`;
+      const remoteId = this.derivedIds ? `${derivedPrefix}${options.calsyncId}` : `mem-${++this.counter}`;
       return this.store(calendar, { remoteId, etag: '', series, calsyncId: options.calsyncId, updatedAt: '' });
     });
   }
@@ -143,7 +159,8 @@ export class MemoryConnector implements Connector {
   async read(remoteCalendarId: string, remoteId: string): Promise<RemoteItem> {
     this.rateLimited();
     const current = this.calendar(remoteCalendarId).items.get(remoteId);
-    if (!current) return { remoteId, etag: null, deleted: true, series: null, calsyncId: null, updatedAt: null };
+    if (!current) return { remoteId, etag: null, deleted: true, series: null, calsyncId: stampOf(remoteId), updatedAt: null };
+    if (current.unreadable && current.series) throw new ConnectorError('permanent', `item ${remoteId} cannot be read: ${current.unreadable}`, { remoteId });
     return structuredClone(toItem(current));
   }
 
@@ -160,13 +177,34 @@ export class MemoryConnector implements Connector {
     const calendar = this.calendar(remoteCalendarId);
     const current = this.current(calendar, remoteId, null);
     if (!current) throw new ConnectorError('not-found', `no item ${remoteId}`, { remoteId });
-    this.store(calendar, { ...current, series });
+    const { unreadable: _, ...readable } = current;
+    this.store(calendar, { ...readable, series });
+  }
+
+  /**
+   * Another client saves something in the item that no reader can read (a VEVENT that
+   * does not parse): listings report it as unreadable and `read` refuses it, until a
+   * person saves it again (userUpdate).
+   */
+  corrupt(remoteCalendarId: string, remoteId: string, reason = 'DTSTART is not a date'): void {
+    const calendar = this.calendar(remoteCalendarId);
+    const current = this.current(calendar, remoteId, null);
+    if (current) this.store(calendar, { ...current, unreadable: reason });
   }
 
   userDelete(remoteCalendarId: string, remoteId: string): void {
     const calendar = this.calendar(remoteCalendarId);
     const current = this.current(calendar, remoteId, null);
     if (current) this.store(calendar, { ...current, series: null });
+  }
+
+  /**
+   * An unreadable item becomes readable without a new version of its own: what changed
+   * is the reader (a calsync that learnt to read it). Listings since do not show it.
+   */
+  readableAgain(remoteCalendarId: string, remoteId: string): void {
+    const current = this.calendar(remoteCalendarId).items.get(remoteId);
+    if (current) delete current.unreadable;
   }
 
   /** The server rewrites an item's etag without changing its content (CalDAV servers on reindex). */
@@ -202,19 +240,26 @@ export class MemoryConnector implements Connector {
     return Number(match[2]);
   }
 
-  private snapshot(calendar: RemoteCalendar, since: number | null): RemoteItem[] {
+  private snapshot(calendar: RemoteCalendar, since: number | null): Array<RemoteItem | UnreadableItem> {
     const ids = since === null
       ? [...calendar.items.values()].filter((s) => s.series !== null).map((s) => s.remoteId).sort()
       : [...new Set(calendar.log.slice(since))];
-    const items: RemoteItem[] = [];
+    const items: Array<RemoteItem | UnreadableItem> = [];
     for (const id of ids) {
-      const item = toItem(calendar.items.get(id)!);
+      const stored = calendar.items.get(id)!;
+      if (stored.unreadable && stored.series) {
+        items.push(unreadableItem(id, stored.unreadable, `BEGIN:VCALENDAR\r\n(unreadable ${id})\r\nEND:VCALENDAR\r\n`, { etag: stored.etag, calsyncId: stored.calsyncId, updatedAt: stored.updatedAt }));
+        continue;
+      }
+      const item = toItem(stored);
       items.push(item);
       if (this.rng() < this.faults.duplicateDelivery) items.push(item);
     }
     if (this.faults.reorder) shuffle(items, this.rng);
     if (this.faults.staleReplay > 0 && this.rng() < this.faults.staleReplay) {
       const replay = this.olderVersion(calendar);
+      // A replayed version that was unreadable reads as unreadable still.
+      if (replay?.unreadable) return items;
       if (replay) items.push(toItem(replay));
     }
     return items;
@@ -292,9 +337,15 @@ export class MemoryConnector implements Connector {
   }
 }
 
+/** The stamp a deletion carries: the calsync id its remote id was derived from, if any. */
+function stampOf(remoteId: string): CalsyncId | null {
+  return remoteId.startsWith(derivedPrefix) ? remoteId.slice(derivedPrefix.length) : null;
+}
+
 function toItem(stored: Stored): RemoteItem {
+  // Providers say only which item went, not whose stamp it bore (Google: only the id).
   return stored.series === null
-    ? { remoteId: stored.remoteId, etag: null, deleted: true, series: null, calsyncId: stored.calsyncId, updatedAt: stored.updatedAt }
+    ? { remoteId: stored.remoteId, etag: null, deleted: true, series: null, calsyncId: stampOf(stored.remoteId), updatedAt: stored.updatedAt }
     : { remoteId: stored.remoteId, etag: stored.etag, deleted: false, series: stored.series, calsyncId: stored.calsyncId, updatedAt: stored.updatedAt };
 }
 
