@@ -27,15 +27,21 @@ export class Lease {
   private timer: NodeJS.Timeout | null = null;
   private renewing: Promise<void> | null = null;
 
-  private constructor(private readonly db: Db, private readonly binding: BindingRef, readonly owner: string, private readonly seconds: number, takenAt: number) {
+  private constructor(
+    private readonly db: Db, private readonly binding: BindingRef, readonly owner: string, private readonly seconds: number,
+    private readonly clock: () => number, takenAt: number,
+  ) {
     this.validUntil = takenAt + seconds * 1000;
   }
 
-  /** Takes the binding's lease, or null when another live pass holds it. */
-  static async acquire(db: Db, binding: BindingRef, owner: string, seconds: number): Promise<Lease | null> {
-    const takenAt = performance.now();
+  /**
+   * Takes the binding's lease, or null when another live pass holds it. `clock` is a
+   * monotonic clock in milliseconds (performance.now; tests move it to stand for a stall).
+   */
+  static async acquire(db: Db, binding: BindingRef, owner: string, seconds: number, clock: () => number = () => performance.now()): Promise<Lease | null> {
+    const takenAt = clock();
     if (!(await acquireLease(db, binding, owner, seconds))) return null;
-    const lease = new Lease(db, binding, owner, seconds, takenAt);
+    const lease = new Lease(db, binding, owner, seconds, clock, takenAt);
     // A quarter of the lease: three heartbeats may fail (a busy database) before it lapses.
     lease.timer = setInterval(() => lease.renew(), (seconds * 1000) / 4);
     lease.timer.unref();
@@ -48,7 +54,7 @@ export class Lease {
   }
 
   get held(): boolean {
-    if (!this.lost && performance.now() >= this.validUntil) this.lost = true;
+    if (!this.lost && this.clock() >= this.validUntil) this.lost = true;
     return !this.lost;
   }
 
@@ -77,7 +83,7 @@ export class Lease {
 
   private renew(): void {
     if (!this.held || this.renewing) return;
-    const sentAt = performance.now();
+    const sentAt = this.clock();
     this.renewing = renewLease(this.db, this.binding, this.owner, this.seconds)
       .then((held) => {
         if (held) this.validUntil = sentAt + this.seconds * 1000;

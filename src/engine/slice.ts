@@ -44,7 +44,7 @@ export async function loadSlice(db: Queryable, scope: SliceScope, items: RemoteI
   }
   for (const tomb of [...(await getTombstones(db, tenantId, calendarId, ids)), ...(await getTombstonesByUid(db, tenantId, calendarId, uids))]) {
     if (!calendar.has(tomb.eventId)) {
-      calendar.set(tomb.eventId, { eventId: tomb.eventId, series: null, uid: tomb.uid, updatedAt: tomb.deletedAt });
+      calendar.set(tomb.eventId, { eventId: tomb.eventId, series: null, uid: tomb.uid, updatedAt: tomb.deletedAt, lastSeries: tomb.lastSeries });
       versions.set(tomb.eventId, tomb.version);
     }
   }

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isConnectorError, unreadableItem, type ChangePage, type Connector, type RemoteItem, type UnreadableItem } from '../connectors/connector.ts';
-import { plan, type Action, type Direction } from '../core/plan.ts';
+import { plan, type Action, type Direction, type PlanInput } from '../core/plan.ts';
 import { parsePolicy, type MergePolicy } from '../core/policy.ts';
 import type { Projection } from '../core/projection.ts';
 import { defaultSafety, deletionBudget, wipeBrake, type SafetySettings, type SafetyStop } from '../core/safety.ts';
@@ -41,6 +41,10 @@ export interface EngineDeps {
   sliceSize?: number;
   /** Remote writes a pass keeps in flight at once (default 4). */
   writeConcurrency?: number;
+  /** A monotonic clock in milliseconds for the lease (default performance.now). */
+  monotonicMs?: () => number;
+  /** Sees every slice's plan with the input it was made from (tests audit merges with it). */
+  observePlan?: (input: PlanInput, actions: Action[]) => void;
 }
 
 export interface PassRequest {
@@ -99,7 +103,7 @@ export async function syncBinding(deps: EngineDeps, request: PassRequest): Promi
   const ref: BindingRef = { tenantId: binding.tenantId, bindingId: binding.id };
   if (binding.state !== 'active') return result('paused', { error: { kind: 'paused', message: binding.pausedReason ?? 'binding is paused' } });
   // Unique per pass, so two jobs of one binding in the same process exclude each other too.
-  const lease = await Lease.acquire(db, ref, `${deps.workerName}:${randomUUID()}`, deps.leaseSeconds ?? defaultLeaseSeconds);
+  const lease = await Lease.acquire(db, ref, `${deps.workerName}:${randomUUID()}`, deps.leaseSeconds ?? defaultLeaseSeconds, deps.monotonicMs);
   if (!lease) return result('busy');
   const passId = await startPass(db, ref, request.trigger);
   try {
@@ -429,14 +433,16 @@ class Pass {
     // slice whose events changed before its calendar side committed is planned again.
     for (let attempt = 1; ; attempt++) {
       const slice = await loadSlice(this.deps.db, { tenantId: this.binding.tenantId, calendarId: this.binding.calendarId, bindingId: this.binding.id }, items, eventIds);
-      const planned = plan({
+      const input: PlanInput = {
         binding: { direction: this.direction, projection: this.projection },
         policy: this.policy,
         safety: this.safety,
         statuses: slice.statuses,
         calendar: slice.calendar,
         remote: { items, complete: false, window: null },
-      });
+      };
+      const planned = plan(input);
+      this.deps.observePlan?.(input, planned.actions);
       const now = planned.actions.filter((a) => !isDelete(a));
       try {
         await applyCalendarSide(this.ctx, now.filter((a) => !isRemoteWrite(a)), slice.versions, this.hadQuarantine ? items.map((i) => i.remoteId) : []);

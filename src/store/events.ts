@@ -21,6 +21,8 @@ export interface Tombstone {
   uid: string;
   deletedAt: string;
   version: number;
+  /** The series as it was when deleted: the rows tombstoned with it, last of all. */
+  lastSeries: EventSeries | null;
 }
 
 export interface EventRow {
@@ -149,14 +151,35 @@ export async function listSeriesPage(db: Queryable, tenantId: string, calendarId
   return groupSeries(rows);
 }
 
-/** Series deleted (every row tombstoned) among the given ids, with their UIDs. */
+/**
+ * Rows of deleted series (every row tombstoned): the rows deleted last, together, are
+ * the series as it was when deleted (overrides removed earlier are left out).
+ */
+async function tombstones(db: Queryable, tenantId: string, calendarId: string, where: string, keys: string[]): Promise<Tombstone[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await db.query<EventRow & { last_deleted_at: Date; series_version: string }>(
+    `with dead as (
+       select series_id as dead_series_id, max(deleted_at) as last_deleted_at, max(version) as series_version from events
+        where tenant_id = $1 and calendar_id = $2 and ${where}
+        group by series_id having bool_and(deleted_at is not null))
+     select ${selectColumns}, last_deleted_at, series_version
+       from events join dead on dead_series_id = series_id
+      where tenant_id = $1 and calendar_id = $2 and deleted_at = last_deleted_at
+      order by series_id, original_start nulls first`, [tenantId, calendarId, keys]);
+  const bySeries = new Map<string, typeof rows>();
+  for (const row of rows) bySeries.set(row.series_id, [...(bySeries.get(row.series_id) ?? []), row]);
+  return [...bySeries.values()].map((group) => {
+    const first = group[0]!;
+    return {
+      eventId: first.series_id, uid: first.ical_uid, deletedAt: first.last_deleted_at.toISOString(), version: Number(first.series_version),
+      lastSeries: toSeries(group).series,
+    };
+  });
+}
+
+/** Series deleted (every row tombstoned) among the given ids, with their UIDs and last content. */
 export async function getTombstones(db: Queryable, tenantId: string, calendarId: string, eventIds: string[]): Promise<Tombstone[]> {
-  if (eventIds.length === 0) return [];
-  const { rows } = await db.query<{ series_id: string; ical_uid: string; deleted_at: Date; version: string }>(
-    `select series_id, min(ical_uid) as ical_uid, max(deleted_at) as deleted_at, max(version) as version from events
-      where tenant_id = $1 and calendar_id = $2 and series_id = any($3::uuid[])
-      group by series_id having bool_and(deleted_at is not null)`, [tenantId, calendarId, eventIds]);
-  return rows.map((r) => ({ eventId: r.series_id, uid: r.ical_uid, deletedAt: r.deleted_at.toISOString(), version: Number(r.version) }));
+  return tombstones(db, tenantId, calendarId, 'series_id = any($3::uuid[])', eventIds);
 }
 
 /**
@@ -182,12 +205,7 @@ export async function changedSince(db: Queryable, tenantId: string, calendarId: 
 
 /** Tombstoned series of a calendar carrying any of the UIDs (a deleted meeting's copies must not revive it). */
 export async function getTombstonesByUid(db: Queryable, tenantId: string, calendarId: string, uids: string[]): Promise<Tombstone[]> {
-  if (uids.length === 0) return [];
-  const { rows } = await db.query<{ series_id: string; ical_uid: string; deleted_at: Date; version: string }>(
-    `select series_id, min(ical_uid) as ical_uid, max(deleted_at) as deleted_at, max(version) as version from events
-      where tenant_id = $1 and calendar_id = $2 and ical_uid = any($3::text[])
-      group by series_id having bool_and(deleted_at is not null)`, [tenantId, calendarId, uids]);
-  return rows.map((r) => ({ eventId: r.series_id, uid: r.ical_uid, deletedAt: r.deleted_at.toISOString(), version: Number(r.version) }));
+  return tombstones(db, tenantId, calendarId, 'ical_uid = any($3::text[])', uids);
 }
 
 /** Whether the calendar has any event not deleted: O(1), where counting series is O(events). */

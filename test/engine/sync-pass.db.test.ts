@@ -408,3 +408,26 @@ test('an operator\'s retry of a quarantined item reads it again in the next pass
   assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['r-0']);
   assert.deepEqual(await listQuarantined(t.db, world.tenantId, { bindingId: a.id }), []);
 });
+
+test('an edit that restores a deleted event merges onto its last content: what another binding brought in before the delete stays', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('restore-a');
+  const b = await world.bind('restore-b');
+  const eventId = await world.appWrite(null, single({ uid: 'restore-1', summary: 'Review', location: '' }));
+  // A second event, so that deleting the first is no wipe of the calendar.
+  await world.appWrite(null, single({ uid: 'restore-2', summary: 'Stays' }));
+  await converge(world, [a, b]);
+  const itemOf = (side: typeof a) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === 'restore-1')!;
+  const inB = itemOf(b);
+  b.connector.userUpdate('restore-b', inB.remoteId, { ...inB.series, master: { ...inB.series.master!, location: 'Room 7' } });
+  await world.pass(b);
+  await world.appDelete(eventId);
+  const inA = itemOf(a);
+  a.connector.userUpdate('restore-a', inA.remoteId, { ...inA.series, master: { ...inA.series.master!, summary: 'Review (moved)' } });
+  await world.pass(a);
+  const restored = (await world.calendarSeries()).find((s) => s.series.uid === 'restore-1');
+  assert.equal(restored?.series.master?.summary, 'Review (moved)', 'the edit won against the delete');
+  assert.equal(restored?.series.master?.location, 'Room 7', 'b\'s earlier change was not reverted by the restore');
+  await converge(world, [a, b]);
+  for (const side of [a, b]) assert.equal(itemOf(side).series.master!.location, 'Room 7');
+});

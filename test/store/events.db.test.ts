@@ -98,6 +98,7 @@ test('deleting a series leaves tombstones with its UID and a delete per row', as
   assert.deepEqual(await getSeries(t.db, ctx.tenantId, ctx.calendarId, [eventId]), []);
   const [tombstone] = await getTombstones(t.db, ctx.tenantId, ctx.calendarId, [eventId]);
   assert.equal(tombstone!.uid, 'to-delete');
+  assert.deepEqual(tombstone!.lastSeries, weekly({ uid: 'to-delete' }, [instance('2026-03-09', { uid: 'to-delete' })]), 'the content it had when deleted');
   assert.equal(await withTransaction(t.db, (c) => deleteSeries(c, ctx, eventId)), 0, 'deleting again is a no-op');
   const revived = await withTransaction(t.db, (c) => writeSeries(c, ctx, eventId, single({ uid: 'to-delete' })));
   assert.equal(revived.changed, 1, 'restoring writes the master; the override left out stays deleted');
