@@ -62,13 +62,18 @@ export function parseSafety(input: Partial<SafetySettings> | null | undefined): 
   return settings;
 }
 
-/** The wipe brake: `known` items were synced with `side`, which now lists none. */
+/**
+ * The wipe brake: `known` items both sides agreed on were synced with `side`, which now
+ * lists none. A side of at most `deleteAllowance` items may empty itself unasked: the
+ * deletion budget lets any pass delete that many, and a person deleting the last few
+ * events of a calendar must not stop its binding.
+ */
 export function wipeBrake(side: Side, known: number, listed: number, settings: SafetySettings): SafetyStop | null {
   oneOfArgument(side, SIDES, 'side');
   countArgument(known, 'known');
   countArgument(listed, 'listed');
   const safety = parseSafety(objectArgument(settings, 'safety'));
-  if (known === 0 || listed > 0 || safety.confirmWipe) return null;
+  if (known <= safety.deleteAllowance || listed > 0 || safety.confirmWipe) return null;
   return {
     kind: 'wipe', side, known,
     message: `the ${side} side had ${known} synced item(s) and now lists none; confirm to mirror the wipe`,

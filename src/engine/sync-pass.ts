@@ -41,6 +41,8 @@ export interface EngineDeps {
   sliceSize?: number;
   /** Remote writes a pass keeps in flight at once (default 4). */
   writeConcurrency?: number;
+  /** Slices a pass applies at once (default 2: one planned while the other writes; 1 makes a pass's steps one sequence). */
+  slicesInFlight?: number;
   /** A monotonic clock in milliseconds for the lease (default performance.now). */
   monotonicMs?: () => number;
   /** Sees every slice's plan with the input it was made from (tests audit merges with it). */
@@ -184,9 +186,10 @@ class Pass {
   async run(): Promise<{ outcome: 'ok' | 'partial' | 'stopped'; stop: SafetyStop | null }> {
     const { db } = this.deps;
     const { tenantId, calendarId } = this.binding;
-    // The brakes need the binding's status count and the calendar's series count, which
-    // cost O(calendar) to count: a pass with nothing to brake for only asks whether any
-    // exist. The deletion budget's counts are taken once deletions are held, after the pull.
+    // The brakes need the count of items both sides agreed on (creates still pending are
+    // not: a remote that never got them has not lost them) and the calendar's series
+    // count, which cost O(calendar) to count: a pass with nothing to brake for only asks
+    // whether any exist. The deletion budget's counts are taken once deletions are held.
     const bound = await hasStatuses(db, this.ctx);
     const anyLive = await hasLiveEvents(db, tenantId, calendarId);
     let counted: Promise<{ known: number; live: number }> | undefined;
@@ -209,6 +212,11 @@ class Pass {
       await this.withSlices(() => this.readRefused());
       if (this.heldDeletes.length > 0) {
         const { known, live } = await counts();
+        // Changes that delete every item the remote had are a wipe too (an ICS feed that
+        // suddenly serves an empty calendar lists each of its events as deleted).
+        const remoteDeletes = this.heldDeletes.filter(({ action }) => action.side === 'calendar').length;
+        const wipe = wipeBrake('remote', known, Math.max(0, known - remoteDeletes), this.brakes());
+        if (wipe) throw new StopPass(wipe);
         const budget = deletionBudget(this.heldDeletes.length, Math.max(known, live), this.brakes());
         if (budget) throw new StopPass(budget);
       }
@@ -233,7 +241,9 @@ class Pass {
   }
 
   private brakes(): SafetySettings {
-    return { ...defaultSafety, confirmWipe: this.request.confirmWipe ?? false, confirmDeletions: this.request.confirmDeletions ?? false };
+    // A confirmed wipe confirms the deletions it is made of.
+    const confirmWipe = this.request.confirmWipe ?? false;
+    return { ...defaultSafety, confirmWipe, confirmDeletions: confirmWipe || (this.request.confirmDeletions ?? false) };
   }
 
   /** Reads every page of changes; returns the cursor to store at the end. */
@@ -399,7 +409,7 @@ class Pass {
   private async startSlice(items: RemoteItem[], eventIds: string[]): Promise<void> {
     const keys = new Set([...items.map((i) => `r:${i.remoteId}`), ...eventIds.map((id) => `e:${id}`)]);
     for (const other of this.running) if ([...keys].some((k) => other.keys.has(k))) await other.done;
-    while (this.running.length >= 2) await Promise.race(this.running.map((r) => r.done));
+    while (this.running.length >= (this.deps.slicesInFlight ?? 2)) await Promise.race(this.running.map((r) => r.done));
     this.throwSliceFailure();
     const entry = { keys, done: Promise.resolve() };
     entry.done = this.planAndApply(items, eventIds).then(

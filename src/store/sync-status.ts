@@ -60,8 +60,9 @@ export async function hasStatuses(db: Queryable, binding: BindingRef): Promise<b
   return rows.length > 0;
 }
 
+/** Statuses both sides agreed on: creates still pending are not counted. */
 export async function countStatuses(db: Queryable, binding: BindingRef): Promise<number> {
-  const { rows: [row] } = await db.query<{ n: string }>('select count(*) as n from sync_status where tenant_id = $1 and binding_id = $2', [binding.tenantId, binding.bindingId]);
+  const { rows: [row] } = await db.query<{ n: string }>('select count(*) as n from sync_status where tenant_id = $1 and binding_id = $2 and not pending', [binding.tenantId, binding.bindingId]);
   return Number(row!.n);
 }
 

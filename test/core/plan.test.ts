@@ -198,7 +198,7 @@ test('busy-only shows only time and busy state, and takes nothing back', () => {
 });
 
 test('wipe brake: a complete listing of nothing stops the pass until confirmed', () => {
-  const input = { statuses: [status('E', 'R', S)], calendar: [cal('E', S)], complete: true };
+  const input = { statuses: [status('E', 'R', S)], calendar: [cal('E', S)], complete: true, safety: { ...defaultSafety, deleteAllowance: 0 } };
   const stopped = run(input);
   assert.equal(stopped.stop?.kind, 'wipe');
   assert.deepEqual(stopped.actions, []);
@@ -207,7 +207,7 @@ test('wipe brake: a complete listing of nothing stops the pass until confirmed',
 });
 
 test('wipe brake: a calendar that deleted every synced event stops the pass', () => {
-  const stopped = run({ statuses: [status('E', 'R', S)], calendar: [cal('E', null)] });
+  const stopped = run({ statuses: [status('E', 'R', S)], calendar: [cal('E', null)], safety: { ...defaultSafety, deleteAllowance: 0 } });
   assert.deepEqual([stopped.stop?.kind, stopped.stop?.kind === 'wipe' && stopped.stop.side], ['wipe', 'calendar']);
 });
 

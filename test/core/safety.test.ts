@@ -5,8 +5,10 @@ import { defaultSafety, deletionBudget, isOutsideWindow, parseSafety, tombstoneE
 import { single, weekly } from '../helpers/events.ts';
 
 test('the wipe brake stops only when a side that had items lists none', () => {
-  assert.equal(wipeBrake('remote', 3, 0, defaultSafety)?.kind, 'wipe');
-  assert.equal(wipeBrake('remote', 3, 1, defaultSafety), null);
+  assert.equal(wipeBrake('remote', 6, 0, defaultSafety)?.kind, 'wipe');
+  assert.equal(wipeBrake('remote', 6, 1, defaultSafety), null);
+  assert.equal(wipeBrake('remote', 5, 0, defaultSafety), null, 'a side of at most deleteAllowance items may empty itself');
+  assert.equal(wipeBrake('remote', 3, 0, { ...defaultSafety, deleteAllowance: 2 })?.kind, 'wipe');
   assert.equal(wipeBrake('remote', 0, 0, defaultSafety), null);
   assert.equal(wipeBrake('calendar', 3, 0, { ...defaultSafety, confirmWipe: true }), null);
 });

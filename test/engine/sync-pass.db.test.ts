@@ -92,17 +92,50 @@ test('an expired cursor leads to a comparing resync that writes nothing when not
 test('a remote that suddenly lists nothing does not wipe the calendar; the pass stops and asks', async () => {
   const world = await engineWorld(t);
   const a = await world.bind('wiped');
-  const ids = Array.from({ length: 4 }, (_, i) => a.connector.userCreate('wiped', single({ uid: `w-${i}` })));
+  const ids = Array.from({ length: 8 }, (_, i) => a.connector.userCreate('wiped', single({ uid: `w-${i}` })));
   await converge(world, [a]);
   for (const id of ids) a.connector.userDelete('wiped', id);
   a.connector.expireCursors('wiped');
   const stopped = await world.pass(a);
   assert.equal(stopped.outcome, 'stopped');
   assert.equal(stopped.stop?.kind, 'wipe');
-  assert.equal((await world.calendarSeries()).length, 4, 'nothing was deleted');
+  assert.equal((await world.calendarSeries()).length, 8, 'nothing was deleted');
   const confirmed = await world.pass(a, { confirmWipe: true, confirmDeletions: true });
   assert.equal(confirmed.outcome, 'ok');
   assert.equal((await world.calendarSeries()).length, 0);
+});
+
+test('changes that delete every item a remote had are a wipe too (a feed that suddenly serves an empty calendar); the stop is kept on the binding', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('emptied');
+  const ids = Array.from({ length: 8 }, (_, i) => a.connector.userCreate('emptied', single({ uid: `f-${i}` })));
+  await converge(world, [a]);
+  for (const id of ids) a.connector.userDelete('emptied', id);
+  const stopped = await world.pass(a);
+  assert.equal(stopped.outcome, 'stopped');
+  assert.deepEqual([stopped.stop?.kind, stopped.stop?.kind === 'wipe' && stopped.stop.side], ['wipe', 'remote']);
+  assert.equal((await world.calendarSeries()).length, 8);
+  const { rows: [binding] } = await t.db.query('select stopped from bindings where id = $1', [a.id]);
+  assert.equal(binding.stopped.kind, 'wipe');
+  assert.equal(binding.stopped.passId, stopped.passId);
+  const confirmed = await world.pass(a, { confirmWipe: true });
+  assert.equal(confirmed.outcome, 'ok');
+  assert.equal((await world.calendarSeries()).length, 0);
+  const { rows: [after] } = await t.db.query('select stopped from bindings where id = $1', [a.id]);
+  assert.equal(after.stopped, null, 'a pass that was not stopped clears it');
+});
+
+test('the wipe brake counts only items both sides agreed on: creates whose answers never came are sent again, not braked', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('pending');
+  for (let i = 0; i < 8; i++) await world.appWrite(null, single({ uid: `p-${i}` }));
+  Object.assign(a.connector.faults, { failWrites: 8, failAfterApply: false });
+  const failed = await world.pass(a);
+  assert.equal(failed.stats.failed, 8);
+  a.connector.expireCursors('pending');
+  const again = await world.pass(a);
+  assert.equal(again.outcome, 'ok', JSON.stringify(again.stop));
+  assert.equal(a.connector.liveItems('pending').length, 8);
 });
 
 test('deleting more than the budget in one pass is held for confirmation; the cursor stays so nothing is lost', async () => {
@@ -414,8 +447,6 @@ test('an edit that restores a deleted event merges onto its last content: what a
   const a = await world.bind('restore-a');
   const b = await world.bind('restore-b');
   const eventId = await world.appWrite(null, single({ uid: 'restore-1', summary: 'Review', location: '' }));
-  // A second event, so that deleting the first is no wipe of the calendar.
-  await world.appWrite(null, single({ uid: 'restore-2', summary: 'Stays' }));
   await converge(world, [a, b]);
   const itemOf = (side: typeof a) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === 'restore-1')!;
   const inB = itemOf(b);
@@ -425,7 +456,7 @@ test('an edit that restores a deleted event merges onto its last content: what a
   const inA = itemOf(a);
   a.connector.userUpdate('restore-a', inA.remoteId, { ...inA.series, master: { ...inA.series.master!, summary: 'Review (moved)' } });
   await world.pass(a);
-  const restored = (await world.calendarSeries()).find((s) => s.series.uid === 'restore-1');
+  const [restored] = await world.calendarSeries();
   assert.equal(restored?.series.master?.summary, 'Review (moved)', 'the edit won against the delete');
   assert.equal(restored?.series.master?.location, 'Room 7', 'b\'s earlier change was not reverted by the restore');
   await converge(world, [a, b]);
