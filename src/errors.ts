@@ -103,6 +103,7 @@ export const errorCatalogue = {
     status: 400, hint: 'Start the authorization again (POST /admin/v1/accounts/google/authorize) and complete it within 10 minutes with the state it returned.',
     cliHint: 'Open the printed URL in a browser on this machine, allow access, and finish before the command gives up; then run the command again.',
   },
+  CONFLICT_NOT_OPEN: { status: 409, hint: 'List open conflicts (GET /admin/v1/conflicts, `calsync conflicts list`) for what is still asked.' },
 
   // CLI.
   USAGE: { status: 400, hint: 'Run the command with --help to see its arguments.' },

@@ -5,7 +5,7 @@
 // attendees merge by email with the newest response; overrides merge by recurrence id.
 // Comparisons use normal forms; the merged event keeps each side's own presentation
 // (HTML body, extras) where that side's value was taken.
-import { objectArgument } from './arguments.ts';
+import { objectArgument, stringArgument } from './arguments.ts';
 import { CoreError } from './errors.ts';
 import { canonicalJson } from './hash.ts';
 import type { Attendee, CanonicalEvent, EventSeries, LocalDateTime } from './model.ts';
@@ -44,16 +44,30 @@ export interface MergeConflict {
 
 export interface MergeResult {
   /**
-   * The series both sides should hold. A field in `conflicts` keeps the calendar's
+   * The series the calendar should hold. A field in `conflicts` keeps the calendar's
    * value until a person resolves it; the remote's value is in the conflict.
    */
   merged: EventSeries;
+  /**
+   * The series the remote should hold: `merged`, but a field in `conflicts` keeps the
+   * remote's value, so neither side's value is overwritten before a person decides.
+   */
+  remote: EventSeries;
+  /**
+   * The base to store: `merged`, but a field in `conflicts` keeps the base's value, so
+   * both sides still differ from it there and the field stays asked about.
+   */
+  base: EventSeries;
   decisions: MergeDecision[];
   conflicts: MergeConflict[];
 }
 
+/** Whose value a field sent to a person keeps meanwhile. */
+type AskTakes = 'calendar' | 'remote' | 'base';
+
 interface Context {
   policy: MergePolicy;
+  askTakes: AskTakes;
   later: Side;
   laterReason: string;
   decisions: MergeDecision[];
@@ -89,10 +103,22 @@ export function mergeSeries(input: MergeInput): MergeResult {
   const base = input.base == null ? null : normaliseSeries(input.base);
   const calendar = normaliseSeries(input.calendar);
   const remote = normaliseSeries(input.remote);
-  const ctx: Context = { policy: parsePolicy(input.policy), decisions: [], conflicts: [], ...laterSide(input.calendarUpdatedAt, input.remoteUpdatedAt) };
+  const policy = parsePolicy(input.policy);
+  const later = laterSide(input.calendarUpdatedAt, input.remoteUpdatedAt);
+  const merge = (askTakes: AskTakes) => {
+    const ctx: Context = { policy, askTakes, decisions: [], conflicts: [], ...later };
+    return { series: mergeNormal(input, base, calendar, remote, ctx), ctx };
+  };
+  const { series: merged, ctx } = merge('calendar');
+  // Fields sent to a person keep each side's value, and the base's in the status: the
+  // same merge with the other side's, then the base's value taken for those fields.
+  const [forRemote, forBase] = ctx.conflicts.length === 0 ? [merged, merged] : [merge('remote').series, merge('base').series];
+  return { merged, remote: forRemote, base: forBase, decisions: ctx.decisions, conflicts: ctx.conflicts };
+}
+
+function mergeNormal(input: MergeInput, base: EventSeries | null, calendar: EventSeries, remote: EventSeries, ctx: Context): EventSeries {
   const actualCalendar = byRecurrenceId(input.calendar);
   const actualRemote = byRecurrenceId(input.remote);
-
   let master: CanonicalEvent | null;
   if (calendar.master && remote.master) {
     master = mergeEvent(base?.master ?? null, calendar.master, remote.master, ctx, '', actualCalendar.get(''), actualRemote.get(''));
@@ -109,11 +135,7 @@ export function mergeSeries(input: MergeInput): MergeResult {
   }
   const overrides = mergeOverrides(base, calendar, remote, ctx, actualCalendar, actualRemote);
   if (master?.recurrence) reconcileCancelledOverrides(master, overrides, base, calendar, ctx);
-  return {
-    merged: { uid: calendar.uid, master, overrides: [...overrides.values()].sort((a, b) => compare(a.recurrenceId!, b.recurrenceId!)) },
-    decisions: ctx.decisions,
-    conflicts: ctx.conflicts,
-  };
+  return { uid: calendar.uid, master, overrides: [...overrides.values()].sort((a, b) => compare(a.recurrenceId!, b.recurrenceId!)) };
 }
 
 /**
@@ -193,8 +215,9 @@ function decide(
   const fieldRule = ruleFor(ctx.policy, unit) === 'ask' && !hasBase ? 'latest' : ruleFor(ctx.policy, unit);
   if (fieldRule === 'ask') {
     ctx.conflicts.push({ field, base: hasBase ? base : null, calendar, remote });
-    ctx.decisions.push({ field, took: 'calendar', rule, reason: `${both}; a person decides, the calendar's value stands meanwhile`, lost: remote });
-    return { value: calendar, side: 'calendar' };
+    ctx.decisions.push({ field, took: 'calendar', rule, reason: `${both}; a person decides, each side keeps its value meanwhile` });
+    if (ctx.askTakes === 'remote') return { value: remote, side: 'remote' };
+    return ctx.askTakes === 'base' ? { value: base, side: 'calendar' } : { value: calendar, side: 'calendar' };
   }
   const side: Side = fieldRule === 'latest' ? ctx.later : fieldRule;
   const reason = fieldRule === 'latest' ? `${both}; ${ctx.laterReason}` : `${both}; the ${side} side is the authority`;
@@ -334,12 +357,27 @@ function reconcileCancelledOverrides(
     const edited: Side = calendar.overrides.some((o) => o.recurrenceId === rid) ? 'calendar' : 'remote';
     const outcome = editVsDeleteOutcome(ctx.policy, edited);
     const rule = `edit-vs-delete:${ctx.policy.editVsDelete}`;
-    if (outcome === 'delete') {
+    const baseOverride = base?.overrides.find((o) => o.recurrenceId === rid) ?? null;
+    if (outcome === 'ask') {
+      // A person decides; meanwhile each side keeps its own state of the instance, and
+      // the base keeps its (neither the edit nor the cancellation).
+      const edit = overrides.get(rid)!;
+      ctx.conflicts.push({ field, base: baseOverride, calendar: edited === 'calendar' ? edit : 'cancelled', remote: edited === 'remote' ? edit : 'cancelled' });
+      ctx.decisions.push({ field, took: 'merged', rule, reason: 'one side cancelled the instance another edited; a person decides, each side keeps its state meanwhile' });
+      if (ctx.askTakes === edited) {
+        recurrence.exdate = recurrence.exdate.filter((d) => d !== rid);
+      } else if (ctx.askTakes === 'base') {
+        recurrence.exdate = recurrence.exdate.filter((d) => d !== rid);
+        if (baseOverride) overrides.set(rid, baseOverride);
+        else overrides.delete(rid);
+      } else {
+        overrides.delete(rid);
+      }
+    } else if (outcome === 'delete') {
       overrides.delete(rid);
       ctx.decisions.push({ field, took: 'merged', rule, reason: 'one side cancelled the instance another edited; the cancellation wins' });
     } else {
       recurrence.exdate = recurrence.exdate.filter((d) => d !== rid);
-      if (outcome === 'ask') ctx.conflicts.push({ field, base: null, calendar: overrides.get(rid), remote: 'cancelled' });
       ctx.decisions.push({ field, took: 'merged', rule, reason: 'one side cancelled the instance another edited; the edit wins' });
     }
   }
@@ -392,4 +430,70 @@ function sameText(source: CanonicalEvent, text: unknown): boolean {
 
 function same(a: unknown, b: unknown): boolean {
   return a === b || canonicalJson(a ?? null) === canonicalJson(b ?? null);
+}
+
+/**
+ * Where a merge field lives: the event (master or the override of `rid`) and the rest
+ * of the field name (`summary`, `attendees[a@b].person`), or the whole instance.
+ */
+function locateField(series: EventSeries, field: string): { event: CanonicalEvent | null; rest: string | null; rid: string | null } {
+  const override = /^overrides\[([^\]]+)\](?:\.(.+))?$/.exec(field);
+  if (!override) return { event: series.master, rest: field, rid: null };
+  const rid = override[1]!;
+  return { event: series.overrides.find((o) => o.recurrenceId === rid) ?? null, rest: override[2] ?? null, rid };
+}
+
+/**
+ * The value of one merge field as merge decisions and conflicts name it (`time`,
+ * `overrides[2026-03-09T10:00:00].location`, `attendees[a@b].person`, `overrides[…]`
+ * for a whole instance: its override, or `cancelled`). Compared as normal forms.
+ */
+export function mergeFieldValue(seriesIn: EventSeries, field: string): unknown {
+  stringArgument(field, 'field');
+  const series = normaliseSeries(seriesIn);
+  const { event, rest, rid } = locateField(series, field);
+  if (rest === null) return series.master?.recurrence?.exdate.includes(rid!) ? 'cancelled' : event;
+  if (!event) return undefined;
+  const attendee = /^attendees\[(.+)\]\.person$/.exec(rest);
+  if (attendee) {
+    const a = event.attendees.find((x) => x.email === attendee[1]);
+    return a && { name: a.name, role: a.role };
+  }
+  const unit = UNITS.find((u) => u.field === rest);
+  if (!unit) throw new CoreError('INVALID_INPUT', `unknown merge field ${JSON.stringify(field)}`, 'field');
+  return unit.get(event);
+}
+
+/**
+ * A copy of the series with one merge field set to `value` (as mergeFieldValue reads
+ * it): how a person's decision on a conflict is written. Throws INVALID_INPUT when the
+ * field names an instance or attendee the series does not have, or the value does not
+ * fit the field (validateSeries then refuses the result).
+ */
+export function withMergeField(seriesIn: EventSeries, field: string, value: unknown): EventSeries {
+  stringArgument(field, 'field');
+  const series: EventSeries = structuredClone(seriesIn);
+  const { event, rest, rid } = locateField(series, field);
+  const missing = (what: string): never => { throw new CoreError('INVALID_INPUT', `the event has no ${what} for ${field}`, 'field'); };
+  if (rest === null) {
+    // A whole instance: cancelled, an override, or back to what the rule makes (null).
+    const recurrence = series.master?.recurrence ?? missing('recurring master');
+    series.overrides = series.overrides.filter((o) => o.recurrenceId !== rid);
+    recurrence.exdate = recurrence.exdate.filter((d) => d !== rid);
+    if (value === 'cancelled') recurrence.exdate.push(rid!);
+    else if (value !== null && value !== undefined) series.overrides.push({ ...(value as CanonicalEvent), recurrenceId: rid });
+    return series;
+  }
+  if (!event) return missing(rid === null ? 'master' : `instance ${rid}`);
+  const attendee = /^attendees\[(.+)\]\.person$/.exec(rest);
+  if (attendee) {
+    const a = event.attendees.find((x) => normaliseEmail(x.email) === attendee[1]) ?? missing(`attendee ${attendee[1]}`);
+    const person = objectArgument(value, 'value');
+    a.name = person.name as string | null;
+    a.role = person.role as Attendee['role'];
+    return series;
+  }
+  const unit = UNITS.find((u) => u.field === rest) ?? missing(`field ${rest}`);
+  unit.set(event, structuredClone(value));
+  return series;
 }

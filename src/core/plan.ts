@@ -159,7 +159,8 @@ class Planner {
     let status = stored;
     if (status.quarantined) {
       // A person is deciding an edit against a delete on this item: neither side is touched.
-      this.skip('remote', status.eventId, status.remoteId, 'quarantined', 'awaiting a person', null, null);
+      // The etag seen is kept, so the item is written against it once the person decided.
+      this.skip('remote', status.eventId, status.remoteId, 'quarantined', 'awaiting a person', item.deleted ? null : item.etag, null);
       return;
     }
     const cal = this.calendar.get(status.eventId);
@@ -304,15 +305,20 @@ class Planner {
   }
 
   private mergeAction(eventId: string, item: RemoteItem & { deleted: false }, result: MergeResult, calHash: string | null, remote: Hashed, rule: string, reason: string): void {
-    const remoteSeries = project(result.merged, this.input.binding.projection);
-    const normal = normaliseSeries(remoteSeries);
-    const mergedHash = hashNormal(normal);
+    const projection = this.input.binding.projection;
+    const calendarHash = hashNormal(normaliseSeries(project(result.merged, projection)));
+    const remoteSeries = project(result.remote, projection);
+    const remoteHash = hashNormal(normaliseSeries(remoteSeries));
+    // Fields sent to a person keep the base's value in the status (result.base), so they
+    // stay asked about; without such fields both sides hold the merge and it is the base.
+    const base = normaliseSeries(project(result.base, projection));
     // Both sides changed: the merge result goes wherever it differs.
     this.push({
       op: 'merge', side: 'calendar', eventId, remoteId: item.remoteId, result, remoteSeries,
-      writeCalendar: mergedHash !== calHash, writeRemote: mergedHash !== remote.hash, ifMatch: item.etag, etag: item.etag,
+      writeCalendar: calendarHash !== calHash,
+      writeRemote: remoteHash !== remote.hash, ifMatch: item.etag, etag: item.etag,
       remoteBase: { base: remote.normal, contentHash: remote.hash, remoteUpdatedAt: remote.updatedAt },
-      rule, reason, next: next(normal, mergedHash, remote.updatedAt),
+      rule, reason, next: next(base, hashNormal(base), remote.updatedAt),
     });
     if (result.conflicts.length > 0) {
       // Same-field changes the policy sends to a person; the merge above still applies.

@@ -12,6 +12,7 @@ import { withTransaction, type Db } from '../store/db.ts';
 import { deleteSeriesBatch, lockSeriesVersions, writeSeriesBatch, type SeriesWrite, type WriteContext } from '../store/event-writes.ts';
 import { calendarChanged } from '../store/outbox.ts';
 import { recordConflict, recordOperations, type OperationRecord } from '../store/passes.ts';
+import { settleConflicts } from '../store/conflicts.ts';
 import { clearQuarantined, recordQuarantined, type QuarantineRecord } from '../store/quarantine.ts';
 import { recordSent, upsertStatuses } from '../store/sync-status.ts';
 import type { Lease } from './lease.ts';
@@ -50,6 +51,8 @@ export interface ApplyContext {
   refused: Set<string>;
   /** The binding's lease: every transaction of the pass is fenced by it. */
   lease: Lease;
+  /** The binding has open conflicts: events the sides came to agree on settle theirs. */
+  openConflicts: boolean;
   now(): Date;
 }
 
@@ -164,6 +167,7 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
         }
         case 'conflict': {
           counts.conflicts++;
+          ctx.openConflicts = true;
           for (const conflict of action.conflicts) {
             await recordConflict(tx, {
               tenantId: ctx.tenantId, bindingId: ctx.bindingId, eventId: action.eventId, passId: ctx.passId,
@@ -185,6 +189,7 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
         }
       }
     }
+    if (ctx.openConflicts) await settleConflicts(tx, ctx, settledConflicts(actions));
     // Items this slice took in are no longer quarantined; those it refused are.
     const refusedIds = new Set(refused.map((r) => r.remoteId));
     await clearQuarantined(tx, ctx, readable.filter((id) => !refusedIds.has(id)));
@@ -208,6 +213,23 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
   });
   for (const [key, n] of Object.entries(written.counts)) ctx.stats[key as keyof typeof written.counts] += n;
   for (const [eventId, version] of written.versionsWritten) ctx.seenAt.set(eventId, Math.max(ctx.seenAt.get(eventId) ?? 0, version));
+}
+
+/**
+ * Per event, the fields still asked about after its actions: a merge asks about its
+ * conflicts' fields; an item whose sides agree again (an echo, the same change on both,
+ * a one-sided change, a delete) asks about none. Other actions say nothing of it.
+ */
+function settledConflicts(actions: Action[]): Array<{ eventId: string; asked: string[] }> {
+  const settled: Array<{ eventId: string; asked: string[] }> = [];
+  for (const action of actions) {
+    if (!action.eventId) continue;
+    if (action.op === 'merge') settled.push({ eventId: action.eventId, asked: action.result.conflicts.map((c) => c.field) });
+    else if (action.op === 'update' || action.op === 'delete' || (action.op === 'skip' && (action.rule === 'echo' || action.rule === 'both-same'))) {
+      settled.push({ eventId: action.eventId, asked: [] });
+    }
+  }
+  return settled;
 }
 
 type RemoteCall = Exclude<Action, { op: 'skip' | 'conflict' | 'quarantine' }>;

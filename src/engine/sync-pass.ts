@@ -21,6 +21,7 @@ import { withTransaction, type Db } from '../store/db.ts';
 import { calendarVersion, changedSince, countLiveSeries, hasLiveEvents } from '../store/events.ts';
 import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
 import { setAccountState } from '../store/accounts.ts';
+import { hasOpenConflicts } from '../store/conflicts.ts';
 import { hasQuarantined, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
 import { agreedEtags, countStatuses, hasStatuses, remoteIdsPage } from '../store/sync-status.ts';
 import { applyCalendarSide, applyRemoteWrites, emptyStats, isDelete, isRemoteWrite, StaleSlice, type ApplyContext, type PassStats } from './apply.ts';
@@ -173,7 +174,7 @@ class Pass {
     this.ctx = {
       db: deps.db, tenantId: binding.tenantId, calendarId: binding.calendarId, bindingId: binding.id, passId,
       remoteCalendarId: binding.remoteCalendarId, connector, debounceMs: deps.debounceMs, stats, now: deps.now, seenAt: new Map(),
-      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(), lease,
+      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(), lease, openConflicts: false,
     };
     this.policy = parsePolicy(binding.conflictPolicy);
     // Slices are planned with the brakes released: the wipe brake and the deletion
@@ -202,6 +203,7 @@ class Pass {
         if (calendarWipe) throw new StopPass(calendarWipe);
       }
       this.hadQuarantine = await hasQuarantined(db, this.ctx);
+      this.ctx.openConflicts = await hasOpenConflicts(db, this.ctx);
       // Items an operator asked to read again: one at a time where the connector can
       // read one, else by listing everything once.
       const retries = this.hadQuarantine ? await retriesRequested(db, this.ctx, maxRereads) : [];
@@ -222,6 +224,14 @@ class Pass {
       }
       this.progress('deletions');
       await this.applyDeletes();
+      // A delete refused by If-Match (the item changed since it was planned) is read
+      // again and planned with what the provider holds now; one that still stands goes
+      // now, or the refusal would repeat on every pass (no listing shows that change again).
+      if (this.ctx.refused.size > 0) {
+        this.heldDeletes.length = 0;
+        await this.withSlices(() => this.readRefused());
+        await this.applyDeletes();
+      }
       // Stored last: a crash before here replays the pull; a failed remote write keeps
       // the calendar version, so its change is planned again next pass.
       if (!this.replayPull && cursor !== this.binding.cursor && !(await saveCursor(db, this.ctx, cursor, this.lease.owner))) this.lease.markLost();

@@ -340,3 +340,29 @@ export async function lockSeriesVersions(db: Queryable, tenantId: string, calend
   for (const row of rows) versions.set(row.series_id, Number(row.version));
   return versions;
 }
+
+/**
+ * Gives a series' master (or first) row a new version without changing its content:
+ * the change log then names it again, so every binding's next pass plans it (after a
+ * person's decision moved a binding's base) and apps syncing see it. A deleted series'
+ * last tombstone is touched as a deletion. Returns the version, or null when the series
+ * has no row.
+ */
+export async function touchSeries(db: Queryable, ctx: WriteContext, eventId: string): Promise<number | null> {
+  const { rows: [row] } = await db.query<{ id: string; deleted: boolean }>(
+    `select id, deleted_at is not null as deleted from events where tenant_id = $1 and calendar_id = $2 and series_id = $3
+      order by deleted_at desc nulls first, original_start nulls first, id limit 1 for update`, [ctx.tenantId, ctx.calendarId, eventId]);
+  if (!row) return null;
+  const version = await reserveVersions(db, ctx, 1);
+  await db.query(`update events set version = $3::bigint, etag = '"' || $3::text || '"', updated_at = now() where tenant_id = $1 and id = $2`, [ctx.tenantId, row.id, version]);
+  const operation = row.deleted ? 'delete' : 'update';
+  await db.query(
+    `insert into change_log (tenant_id, calendar_id, version, event_id, operation) values ($1, $2, $3, $4, $5)`,
+    [ctx.tenantId, ctx.calendarId, version, row.id, operation]);
+  await db.query(
+    `insert into event_history (tenant_id, event_id, calendar_id, version, operation, content, actor, pass_id)
+     select $1, $2, $3, $4, $5, case when $5 = 'delete' then 'null'::jsonb else coalesce((select content from event_history h
+              where h.tenant_id = $1 and h.event_id = $2 order by version desc limit 1), 'null'::jsonb) end, $6, $7`,
+    [ctx.tenantId, row.id, ctx.calendarId, version, operation, ctx.actor, ctx.passId ?? null]);
+  return version;
+}

@@ -60,11 +60,18 @@ export async function recordOperations(db: Queryable, binding: BindingRef, passI
     })))]);
 }
 
+/**
+ * Records a conflict a pass sent to a person, once: while one is open for the same
+ * binding, event and fields, it is brought up to date (the sides may have moved).
+ */
 export async function recordConflict(db: Queryable, conflict: {
   tenantId: string; bindingId: string; eventId: string; passId: string; fields: string[]; base: unknown; ours: unknown; theirs: unknown;
 }): Promise<string> {
   const { rows: [row] } = await db.query<{ id: string }>(
-    `insert into conflicts (tenant_id, binding_id, event_id, pass_id, fields, base, ours, theirs) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+    `insert into conflicts (tenant_id, binding_id, event_id, pass_id, fields, base, ours, theirs) values ($1, $2, $3, $4, $5, $6, $7, $8)
+     on conflict (binding_id, event_id, fields) where state = 'open'
+       do update set pass_id = excluded.pass_id, base = excluded.base, ours = excluded.ours, theirs = excluded.theirs
+     returning id`,
     [conflict.tenantId, conflict.bindingId, conflict.eventId, conflict.passId, conflict.fields, JSON.stringify(conflict.base),
       JSON.stringify(conflict.ours), JSON.stringify(conflict.theirs)]);
   return row!.id;

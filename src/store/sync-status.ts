@@ -159,6 +159,17 @@ export async function recordSent(db: Queryable, binding: BindingRef, sent: Array
     [binding.tenantId, binding.bindingId, JSON.stringify(sent.map((e) => ({ event_id: e.eventId, sent: e.sent })))]);
 }
 
+/**
+ * Sets the base a person's decision agreed on, and lifts the status's hold: the next
+ * pass plans the item against it.
+ */
+export async function setStatusBase(db: Queryable, binding: BindingRef, eventId: string, base: EventSeries, contentHash: string): Promise<void> {
+  await db.query(
+    `update sync_status set base = $4, content_hash = $5, sent = null, quarantined_at = null, quarantine_error = null
+      where tenant_id = $1 and binding_id = $2 and event_id = $3`,
+    [binding.tenantId, binding.bindingId, eventId, JSON.stringify(base), contentHash]);
+}
+
 export async function deleteStatuses(db: Queryable, binding: BindingRef, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return;
   await db.query('delete from sync_status where tenant_id = $1 and binding_id = $2 and event_id = any($3::uuid[])', [binding.tenantId, binding.bindingId, eventIds]);

@@ -462,3 +462,17 @@ test('an edit that restores a deleted event merges onto its last content: what a
   await converge(world, [a, b]);
   for (const side of [a, b]) assert.equal(itemOf(side).series.master!.location, 'Room 7');
 });
+
+test('a delete refused by If-Match is read again and carried out in the same pass', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('refused-delete');
+  const eventId = await world.appWrite(null, single({ uid: 'rd-1' }));
+  await world.appWrite(null, single({ uid: 'rd-2' }));
+  await converge(world, [a]);
+  await world.appDelete(eventId);
+  // The server rewrites the item's etag (a reindex) between the pass's listing and its delete.
+  a.connector.beforeConditionalWrite = (cal, remoteId) => a.connector.touch(cal, remoteId);
+  const pass = await world.pass(a);
+  assert.equal(pass.outcome, 'ok', JSON.stringify(pass.stats));
+  assert.deepEqual(a.connector.liveItems('refused-delete').map((i) => i.series.uid), ['rd-2']);
+});
