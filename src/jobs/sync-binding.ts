@@ -1,11 +1,12 @@
 // One sync pass of one binding, then the next poll. Passes of a binding share the job
 // key `pass:<binding>`: a burst of changes or webhooks collapses into one pending pass.
-import { syncBinding, type PassRequest } from '../engine/sync-pass.ts';
+import type { JobHelpers } from 'graphile-worker';
+import { syncBinding, type PassRequest, type PassResult } from '../engine/sync-pass.ts';
 import { nextPollSeconds } from '../engine/polling.ts';
 import { passJobKey, queuePassesSoon, syncBindingTask } from '../store/outbox.ts';
 import { pushHealthySql } from '../store/push-channels.ts';
 import type { PassTrigger } from '../store/passes.ts';
-import { defineTask, invalidPayload } from './registry.ts';
+import { defineTask, invalidPayload, type TaskDeps } from './registry.ts';
 
 export interface SyncBindingPayload {
   tenantId: string;
@@ -32,33 +33,42 @@ export const syncBindingJob = defineTask<SyncBindingPayload>({
     return { tenantId: p.tenantId, bindingId: p.bindingId, trigger, confirmWipe: p.confirmWipe === true, confirmDeletions: p.confirmDeletions === true };
   },
   async run(payload, deps, helpers) {
-    const request: PassRequest = { ...payload };
-    const result = await syncBinding(deps.engine, request);
-    const log = deps.engine.logger.child({ tenantId: payload.tenantId, bindingId: payload.bindingId, passId: result.passId });
-    log.info({ outcome: result.outcome, stats: result.stats, stop: result.stop?.kind, error: result.error }, 'pass finished');
-    // Paused: nothing to poll. Lost: the pass that took the lease over schedules the next poll.
-    if (result.outcome === 'paused' || result.outcome === 'lost') return;
-    if (result.outcome === 'busy') {
-      // Another pass of this binding holds the lease and may have read before the change
-      // this pass was queued for: ask again once it is likely done, or the change would
-      // wait for the next poll (hours away while push is healthy).
-      await queuePassesSoon(deps.db, [payload], busyRetryMs, payload.trigger === 'push' ? 'push' : 'change');
-      return;
-    }
-    // Rate limited: the provider said when; otherwise poll adaptively.
-    const { rows: [binding] } = await deps.db.query<{ poll_interval_seconds: number; previous: number | null; push_healthy: boolean }>(
-      `select poll_interval_seconds, extract(epoch from next_poll_at - last_pass_started_at)::int as previous, ${pushHealthySql} as push_healthy
-         from bindings where id = $1 and state = 'active'`, [payload.bindingId]);
-    if (!binding) return;
-    const changed = result.stats.calendarWrites + result.stats.remoteWrites > 0;
-    const seconds = result.retryAfterSeconds ?? nextPollSeconds({
-      baseSeconds: binding.poll_interval_seconds, previousSeconds: binding.previous, changed, random: Math.random(), pushHealthy: binding.push_healthy,
-    });
-    const runAt = new Date(deps.engine.now().getTime() + seconds * 1000);
-    await deps.db.query('update bindings set next_poll_at = $2 where id = $1', [payload.bindingId, runAt]);
-    // preserve_run_at: a sooner pass already queued (a change, a webhook) keeps its time.
-    await helpers.addJob(syncBindingTask, { tenantId: payload.tenantId, bindingId: payload.bindingId, trigger: 'poll' }, {
-      runAt, jobKey: passJobKey(payload.bindingId), jobKeyMode: 'preserve_run_at',
-    });
+    await runSyncBinding(payload, deps, helpers);
   },
 });
+
+/**
+ * One pass and what follows it: the next poll, or a retry soon when the binding was
+ * busy. Returns the pass's result.
+ */
+export async function runSyncBinding(payload: SyncBindingPayload, deps: TaskDeps, helpers: Pick<JobHelpers, 'addJob'>): Promise<PassResult> {
+  const request: PassRequest = { ...payload };
+  const result = await syncBinding(deps.engine, request);
+  const log = deps.engine.logger.child({ tenantId: payload.tenantId, bindingId: payload.bindingId, passId: result.passId });
+  log.info({ outcome: result.outcome, stats: result.stats, stop: result.stop?.kind, error: result.error }, 'pass finished');
+  // Paused: nothing to poll. Lost: the pass that took the lease over schedules the next poll.
+  if (result.outcome === 'paused' || result.outcome === 'lost') return result;
+  if (result.outcome === 'busy') {
+    // Another pass of this binding holds the lease and may have read before the change
+    // this pass was queued for: ask again once it is likely done, or the change would
+    // wait for the next poll (hours away while push is healthy).
+    await queuePassesSoon(deps.db, [payload], busyRetryMs, payload.trigger === 'push' ? 'push' : 'change');
+    return result;
+  }
+  // Rate limited: the provider said when; otherwise poll adaptively.
+  const { rows: [binding] } = await deps.db.query<{ poll_interval_seconds: number; previous: number | null; push_healthy: boolean }>(
+    `select poll_interval_seconds, extract(epoch from next_poll_at - last_pass_started_at)::int as previous, ${pushHealthySql} as push_healthy
+       from bindings where tenant_id = $1 and id = $2 and state = 'active'`, [payload.tenantId, payload.bindingId]);
+  if (!binding) return result;
+  const changed = result.stats.calendarWrites + result.stats.remoteWrites > 0;
+  const seconds = result.retryAfterSeconds ?? nextPollSeconds({
+    baseSeconds: binding.poll_interval_seconds, previousSeconds: binding.previous, changed, random: Math.random(), pushHealthy: binding.push_healthy,
+  });
+  const runAt = new Date(deps.engine.now().getTime() + seconds * 1000);
+  await deps.db.query('update bindings set next_poll_at = $3 where tenant_id = $1 and id = $2', [payload.tenantId, payload.bindingId, runAt]);
+  // preserve_run_at: a sooner pass already queued (a change, a webhook) keeps its time.
+  await helpers.addJob(syncBindingTask, { tenantId: payload.tenantId, bindingId: payload.bindingId, trigger: 'poll' }, {
+    runAt, jobKey: passJobKey(payload.bindingId), jobKeyMode: 'preserve_run_at',
+  });
+  return result;
+}

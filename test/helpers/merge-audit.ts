@@ -9,7 +9,6 @@ import type { CanonicalEvent, EventSeries } from '../../src/core/model.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import type { Action, PlanInput } from '../../src/core/plan.ts';
 import type { FieldRule, MergeField } from '../../src/core/policy.ts';
-import type { PassReport } from './sync-engine.ts';
 
 type MergeAction = Extract<Action, { op: 'merge' }>;
 
@@ -21,10 +20,16 @@ interface MergeInputs {
   remoteAt: string | null;
 }
 
-/** Every merge of a pass, audited against the rule the policy sets per unit; the number of values merges dropped. */
-export function auditMerges(report: PassReport, ruleOf: (unit: MergeField) => FieldRule): number {
+/** One plan of a pass: the binding, what the planner was given and the actions it made. */
+export interface PlannedSlice {
+  binding: string;
+  input: PlanInput;
+  actions: Action[];
+}
+
+/** Every merge of a plan, audited against the rule the policy sets per unit; the number of values merges dropped. */
+export function auditMerges(report: PlannedSlice, ruleOf: (unit: MergeField) => FieldRule): number {
   const { input, actions } = report;
-  if (input === null) return 0;
   let dropped = 0;
   actions.forEach((action, i) => {
     if (action.op !== 'merge') return;

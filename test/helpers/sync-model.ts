@@ -1,15 +1,14 @@
-// The user side of the sync model (test/core/sync-machine.model.test.ts): the edits a
+// The user side of the sync model (test/engine/sync-machine.db.test.ts): the edits a
 // person makes to a series on one side, and the journal of what each side set, by
 // which the end state is judged.
 import type { Attendee, CanonicalEvent, EventSeries } from '../../src/core/model.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { instance } from './events.ts';
 
-export const SIDES = ['calendar', 'b1', 'b2'] as const;
-/** b3 mirrors the calendar as busy blocks (export, busy-only); people only read it. */
-export const ALL_BINDINGS = ['b1', 'b2', 'b3'] as const;
-export type BindingName = (typeof ALL_BINDINGS)[number];
-export type SideName = (typeof SIDES)[number];
+/** A binding's name in the model (`b1`…); a busy-only binding is only read by people. */
+export type BindingName = string;
+/** Where a person edits: the calendar (through the app API) or a two-way binding's remote. */
+export type SideName = 'calendar' | BindingName;
 export const FIELDS = ['summary', 'location', 'description', 'time', 'recurrence', 'attendee-add', 'attendee-respond'] as const;
 const RESPONSES: Attendee['response'][] = ['accepted', 'declined', 'tentative'];
 /** Instances of the weekly series the model creates (FREQ=WEEKLY;COUNT=6 from 2026-03-02 10:00). */
@@ -39,6 +38,8 @@ export class Journal {
    * since, and the planner re-creates rather than lose the event (plan.ts, pending).
    */
   readonly unknowable = new Set<string>();
+  /** `uid key` of fields (and `uid (deleted)` of items) a person decided as a conflict: what they chose stands. */
+  readonly decided = new Set<string>();
 
   touch(uid: string, key: string, who: SideName, value: unknown): void {
     const keys = this.touched.get(uid) ?? new Map();
@@ -76,8 +77,10 @@ export class SeriesEditor {
         j.touch(uid, field, side, value);
         return true;
       case 'time': {
-        const hour = String(7 + n).padStart(2, '0');
-        const time = { start: { local: `2026-03-02T${hour}:00:00`, tz: 'Europe/Berlin' }, end: { local: `2026-03-02T${hour}:45:00`, tz: 'Europe/Berlin' } };
+        // All-day events move by days, timed ones by hours in their own zone (or floating).
+        const time = master.allDay
+          ? { start: { local: `2026-03-${String(2 + n).padStart(2, '0')}`, tz: null }, end: { local: `2026-03-${String(3 + n).padStart(2, '0')}`, tz: null } }
+          : { start: { local: `${master.start.local.slice(0, 10)}T${String(7 + n).padStart(2, '0')}:00:00`, tz: master.start.tz }, end: { local: `${master.start.local.slice(0, 10)}T${String(7 + n).padStart(2, '0')}:45:00`, tz: master.start.tz } };
         Object.assign(master, time);
         j.touch(uid, 'time', side, time);
         return true;
