@@ -8,8 +8,10 @@ import { CoreError } from '../errors.ts';
 import type { CanonicalEvent, EventSeries, EventTime, LocalDateTime } from '../model.ts';
 import { isIanaZone } from '../timezones.ts';
 import { isLocalDateTime, validateSeries } from '../validate.ts';
+import { vtimezoneRules, type VtimezoneRules } from './custom-zone.ts';
+import { icalExtras, type IcalExtras } from './extras.ts';
 import { contradicts, explicitRule } from './recur-rules.ts';
-import { addDays, instantToLocal, isoInstant, localToInstant } from './zoned.ts';
+import { addDays, fieldsAsUtc, formatLocal, instantToLocal, isoInstant, localToInstant, parseLocal, utcFields } from './zoned.ts';
 
 export interface Instance {
   /** The instance's original start in the master's start terms (the override key); null for a single event. */
@@ -75,6 +77,24 @@ function localInstant(local: LocalDateTime, tz: string | null, defaultZone: stri
 }
 
 /**
+ * The rules of the custom VTIMEZONE a time was written in (extras.ical.timezone), when
+ * they place it: a UTC time converted from it, or a floating time kept under it.
+ */
+function keptRules(time: EventTime, kept: IcalExtras['timezone'], allDay: boolean): VtimezoneRules | null {
+  if (allDay || kept === undefined || (time.tz !== null && time.tz !== 'UTC')) return null;
+  return vtimezoneRules(kept.vtimezone);
+}
+
+/** Milliseconds of an event time, through the custom VTIMEZONE it came with if any. */
+function timeInstant(time: EventTime, kept: IcalExtras['timezone'], allDay: boolean, defaultZone: string): number {
+  const rules = keptRules(time, kept, allDay);
+  if (rules !== null && time.tz === null) return rules.toInstant(time.local);
+  return localInstant(time.local, time.tz, defaultZone);
+}
+
+const utcLocal = (ms: number): LocalDateTime => formatLocal(utcFields(ms));
+
+/**
  * The instant of an event time as a UTC ISO string. All-day dates start at midnight
  * and floating times are read in `defaultZone`, the zone the calendar is shown in.
  */
@@ -93,27 +113,53 @@ interface Occurrence {
 
 const toLocal = (t: InstanceType<typeof ICAL.Time>): LocalDateTime => t.toString();
 
+/**
+ * The wall clock a master recurs in: its zone's, the calendar's for floating times, or
+ * its custom VTIMEZONE's. For a custom zone the model's times are UTC (`converted`), so
+ * recurrence ids, RDATEs and EXDATEs are UTC times while the rule runs in the VTIMEZONE's
+ * wall clock, as the producing client expands it.
+ */
+interface Clock {
+  at(wallClock: LocalDateTime): number;
+  wallClock(ms: number): LocalDateTime;
+  converted: boolean;
+}
+
+function masterClock(master: CanonicalEvent, defaultZone: string): Clock {
+  const rules = keptRules(master.start, icalExtras(master).timezone, master.allDay);
+  if (rules !== null) {
+    return { at: (l) => rules.toInstant(l), wallClock: (ms) => rules.toLocal(ms), converted: master.start.tz === 'UTC' };
+  }
+  const zone = master.start.tz ?? defaultZone;
+  return { at: (l) => localInstant(l, zone, defaultZone), wallClock: (ms) => instantToLocal(ms, zone), converted: false };
+}
+
 function occurrences(master: CanonicalEvent, to: number, options: Required<ExpandOptions>): { list: Occurrence[]; truncated: boolean } {
   const recurrence = master.recurrence!;
-  const zone = master.start.tz;
-  const at = (local: LocalDateTime): number => localInstant(local, zone, options.defaultZone);
-  const duration = master.allDay
-    ? null
-    : localInstant(master.end.local, master.end.tz, options.defaultZone) - at(master.start.local);
+  const clock = masterClock(master, options.defaultZone);
+  // Recurrence ids, RDATEs and EXDATEs are in the master's terms: UTC for a converted zone.
+  const at = (id: LocalDateTime): number => (clock.converted ? fieldsAsUtc(parseLocal(id)) : clock.at(id));
+  const idOf = (wallClock: LocalDateTime): LocalDateTime => (clock.converted ? utcLocal(clock.at(wallClock)) : wallClock);
+  const startAt = timeInstant(master.start, icalExtras(master).timezone, master.allDay, options.defaultZone);
+  const endAt = timeInstant(master.end, icalExtras(master).endTimezone ?? (master.end.tz === null ? icalExtras(master).timezone : undefined), master.allDay, options.defaultZone);
+  const duration = master.allDay ? null : endAt - startAt;
   const days = master.allDay ? Math.round((Date.parse(`${master.end.local}T00:00:00Z`) - Date.parse(`${master.start.local}T00:00:00Z`)) / 86_400_000) : 0;
-  const occurrence = (local: LocalDateTime): Occurrence => ({
-    recurrenceId: local,
-    start: at(local),
-    end: duration === null ? at(addDays(local, days)) : at(local) + duration,
-  });
+  const periods = icalExtras(master).periods ?? {};
+  const occurrence = (id: LocalDateTime): Occurrence => {
+    const start = at(id);
+    const period = periods[id];
+    const end = period !== undefined ? start + period * 1000 : duration === null ? at(addDays(id, days)) : start + duration;
+    return { recurrenceId: id, start, end };
+  };
 
-  const dtstart = master.allDay ? ICAL.Time.fromDateString(master.start.local) : ICAL.Time.fromDateTimeString(master.start.local);
+  const wallStart = clock.converted ? clock.wallClock(startAt) : master.start.local;
+  const dtstart = master.allDay ? ICAL.Time.fromDateString(master.start.local) : ICAL.Time.fromDateTimeString(wallStart);
   const found = new Map<LocalDateTime, Occurrence>();
   let truncated = false;
   for (const rule of recurrence.rrule) {
     let recur: InstanceType<typeof ICAL.Recur>;
     try {
-      recur = explicitRule(localUntil(rule, zone ?? options.defaultZone, master.allDay), master.start.local);
+      recur = explicitRule(localUntil(rule, clock, master.allDay), wallStart);
     } catch (e) {
       throw new CoreError('INVALID_RECURRENCE', `cannot expand RRULE "${rule}": ${String(e)}`, 'recurrence.rrule');
     }
@@ -126,7 +172,7 @@ function occurrences(master: CanonicalEvent, to: number, options: Required<Expan
       const next = iterator.next();
       if (!next) break;
       if (contradicts(recur, next)) continue;
-      const o = occurrence(toLocal(next));
+      const o = occurrence(idOf(toLocal(next)));
       if (o.start >= to) break;
       found.set(o.recurrenceId, o);
     }
@@ -140,10 +186,10 @@ function occurrences(master: CanonicalEvent, to: number, options: Required<Expan
  * RFC 5545: with a zoned DTSTART, UNTIL is a UTC time. ical.js iterates wall-clock
  * times here, so UNTIL is moved into the same wall clock before iterating.
  */
-function localUntil(rule: string, zone: string, allDay: boolean): string {
+function localUntil(rule: string, clock: Clock, allDay: boolean): string {
   return rule.replace(/UNTIL=(\d{8})T(\d{6})Z/i, (_, date: string, time: string) => {
     const utc = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}Z`;
-    const local = instantToLocal(Date.parse(utc), zone);
+    const local = clock.wallClock(Date.parse(utc));
     const basic = local.replace(/[-:]/g, '');
     return `UNTIL=${allDay ? basic.slice(0, 8) : basic}`;
   });
@@ -179,10 +225,13 @@ export function expandSeries(series: EventSeries, options: ExpandOptions): Expan
   const instance = (recurrenceId: LocalDateTime | null, start: number, end: number, event: CanonicalEvent): void => {
     if (overlaps(start, end, from, to)) found.push({ recurrenceId, start: isoInstant(start), end: isoInstant(end), event });
   };
-  const placed = (e: CanonicalEvent): [number, number] => [
-    localInstant(e.start.local, e.start.tz, opts.defaultZone),
-    localInstant(e.end.local, e.end.tz, opts.defaultZone),
-  ];
+  const placed = (e: CanonicalEvent): [number, number] => {
+    const x = icalExtras(e);
+    return [
+      timeInstant(e.start, x.timezone, e.allDay, opts.defaultZone),
+      timeInstant(e.end, x.endTimezone ?? (e.end.tz === null ? x.timezone : undefined), e.allDay, opts.defaultZone),
+    ];
+  };
 
   if (master !== null && master.status !== 'cancelled') {
     if (master.recurrence === null) {

@@ -19,8 +19,25 @@ export interface IcalExtras {
   alarms?: Record<string, string[][]>;
   /** Parameters the model does not cover, keyed `ATTENDEE:<email>`, `ORGANIZER`, `CONFERENCE`… */
   params?: Record<string, Params>;
-  /** A custom VTIMEZONE no IANA zone matches: times stay local (tz null) under this TZID. */
+  /**
+   * The TZID DTSTART was written under when no IANA zone stands for it, with its
+   * VTIMEZONE; a master's RECURRENCE-IDs, RDATEs and EXDATEs are written in it too.
+   * - A custom VTIMEZONE no IANA zone matches: start.tz is `UTC` and the times are its
+   *   exact instants; render writes them back in the VTIMEZONE's wall clock, expand
+   *   follows its rules.
+   * - A TZID nobody can read (no usable VTIMEZONE, no known name; `vtimezone` may be
+   *   empty), and custom zones as earlier versions of calsync kept them: start.tz is
+   *   null and the local times are as written.
+   */
   timezone?: { tzid: string; vtimezone: string };
+  /** The same for DTEND, which may be written in another zone than DTSTART. */
+  endTimezone?: { tzid: string; vtimezone: string };
+  /**
+   * RDATE;VALUE=PERIOD instances: their length in seconds, by the RDATE (in the
+   * master's start terms, as in recurrence.rdate). Render writes them back as periods,
+   * expand gives them this length instead of the master's.
+   */
+  periods?: Record<string, number>;
   /**
    * The DTSTAMP, CREATED and LAST-MODIFIED lines as they came. They travel with the
    * content they describe: render writes them back instead of stamping the render time,

@@ -46,7 +46,7 @@ export function parseCalendar(input: string | Uint8Array): ParsedCalendar {
     result.properties.push(...root.properties.filter((p) => !REWRITTEN_CALENDAR_PROPS.has(p.name)).map((p) => p.text));
     const texts = vtimezones(root);
     for (const [tzid, text] of texts.exact) if (!source.vtimezones.has(tzid)) source.vtimezones.set(tzid, text);
-    const zones = new Zones(texts.trimmed);
+    const zones = new Zones(texts.trimmed, calendarZone(root), 'floating', firstYears(root));
     for (const c of root.components) {
       if (c.name === 'VTIMEZONE') continue;
       if (c.name !== 'VEVENT') {
@@ -68,6 +68,32 @@ interface Source {
   properties: string[];
   /** VTIMEZONE text by TZID exactly as written, the first of each. */
   vtimezones: Map<string, string>;
+}
+
+const TZID_PARAM = /;TZID=("[^"]*"|[^;:]*)/i;
+
+/** The earliest year of a date-time written in each TZID (trimmed), over every VEVENT. */
+function firstYears(calendar: RawComponent): Map<string, number> {
+  const years = new Map<string, number>();
+  for (const c of calendar.components) {
+    if (c.name !== 'VEVENT') continue;
+    for (const p of c.properties) {
+      const tzid = TZID_PARAM.exec(p.text.slice(0, p.text.length - rawValue(p.text).length));
+      if (tzid === null) continue;
+      const name = tzid[1]!.replace(/^"(.*)"$/, '$1').trim();
+      for (const m of rawValue(p.text).matchAll(/(?:^|[,/])(\d{4})\d{4}T/g)) {
+        const year = Number(m[1]);
+        if (year < (years.get(name) ?? Infinity)) years.set(name, year);
+      }
+    }
+  }
+  return years;
+}
+
+/** X-WR-TIMEZONE (Google, Apple, Outlook exports): the zone the calendar is shown in. */
+function calendarZone(calendar: RawComponent): string | null {
+  const line = calendar.properties.find((p) => p.name === 'X-WR-TIMEZONE');
+  return line === undefined ? null : unescapeText(rawValue(line.text)).trim() || null;
 }
 
 /**
@@ -113,8 +139,8 @@ function withSource(series: ParsedSeries, source: Source): ParsedSeries {
 }
 
 function termsOf(read: ReadEvent): Terms {
-  const { allDay, start } = read.event;
-  return { allDay, tz: start.tz, custom: read.custom, timeOfDay: start.local.slice(11) || '00:00:00' };
+  const { start } = read;
+  return { allDay: start.isDate, tz: start.tz, zone: start.zone, rules: start.rules, timeOfDay: start.written.slice(11) || '00:00:00' };
 }
 
 function toSeries(uid: string, group: ReadEvent[]): ParsedSeries {
@@ -144,7 +170,16 @@ function toSeries(uid: string, group: ReadEvent[]): ParsedSeries {
 
 function finish(read: ReadEvent, recurrenceId: ReadEvent['recurrenceId'], terms: Terms): CanonicalEvent {
   const { event } = read;
-  const hasRecurrence = read.rrule.length > 0 || read.rdate.length > 0 || read.exdate.length > 0;
+  const isOverride = recurrenceId !== null;
+  const hasRecurrence = !isOverride && (read.rrule.length > 0 || read.rdate.length > 0 || read.periods.length > 0 || read.exdate.length > 0);
+  const periods = Object.fromEntries(read.periods.map((p) => [inTerms(p.start, terms), p.seconds]));
+  const kept: IcalExtras = { ...icalExtras(event) };
+  // An override is one instance: RRULE, RDATE and EXDATE there (copies of the master's,
+  // from clients that copy every property) are kept as text, as ical.js and libical
+  // ignore them.
+  if (isOverride && read.recurrenceLines.length > 0) kept.properties = [...(kept.properties ?? []), ...read.recurrenceLines];
+  if (hasRecurrence && read.periods.length > 0) kept.periods = periods;
+  const extras = Object.keys(kept).length > 0 ? { ...event.extras, ical: kept } : event.extras;
   return {
     uid: event.uid,
     recurrenceId: recurrenceId === null ? null : inTerms(recurrenceId, terms),
@@ -160,7 +195,7 @@ function finish(read: ReadEvent, recurrenceId: ReadEvent['recurrenceId'], terms:
     recurrence: hasRecurrence
       ? {
           rrule: read.rrule,
-          rdate: read.rdate.map((t) => inTerms(t, terms)),
+          rdate: [...new Set([...read.rdate.map((t) => inTerms(t, terms)), ...Object.keys(periods)])],
           exdate: read.exdate.map((t) => inTerms(t, terms)),
         }
       : null,
@@ -172,6 +207,6 @@ function finish(read: ReadEvent, recurrenceId: ReadEvent['recurrenceId'], terms:
     reminders: event.reminders,
     categories: event.categories,
     color: event.color,
-    extras: event.extras,
+    extras,
   };
 }

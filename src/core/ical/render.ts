@@ -11,8 +11,9 @@ import { alarmLines } from './alarms.ts';
 import { conferenceProvider, icalExtras, reminderKey, type IcalExtras } from './extras.ts';
 import { contentLine, escapeText, fold, type Params } from './lines.ts';
 import { CALSYNC_ID, NO_REMINDERS, PROVIDER_PARAM, RESPONDED_PARAM } from './vevent.ts';
+import { vtimezoneRules } from './custom-zone.ts';
 import { vtimezoneFor } from './vtimezone.ts';
-import { addDays } from './zoned.ts';
+import { addDays, fieldsAsUtc, parseLocal } from './zoned.ts';
 
 export interface RenderOptions {
   /**
@@ -41,16 +42,49 @@ const basic = (local: LocalDateTime): string => local.replace(/[-:]/g, '');
 
 interface Zone {
   tz: string | null;
-  custom: IcalExtras['timezone'] | undefined;
+  /** The TZID the source wrote the time under, when no IANA zone stands for it (extras.ts). */
+  kept: IcalExtras['timezone'] | undefined;
+}
+
+/**
+ * The zone and values a property is written in: a custom zone's UTC times back in its
+ * own wall clock under its TZID; a kept TZID nobody could read with its times as they
+ * came; else the time's own zone.
+ */
+function written(values: LocalDateTime[], zone: Zone): { params: Params; values: string[] } {
+  const rules = zone.tz === 'UTC' && zone.kept !== undefined ? vtimezoneRules(zone.kept.vtimezone) : null;
+  if (rules !== null) {
+    return { params: { tzid: zone.kept!.tzid }, values: values.map((v) => basic(rules.toLocal(fieldsAsUtc(parseLocal(v))))) };
+  }
+  if (zone.tz === 'UTC') return { params: {}, values: values.map((v) => `${basic(v)}Z`) };
+  const tzid = zone.tz ?? zone.kept?.tzid;
+  return { params: tzid === undefined ? {} : { tzid }, values: values.map(basic) };
 }
 
 /** A DATE / DATE-TIME property with one or more values in one zone. */
 function timeLine(name: string, values: LocalDateTime[], zone: Zone): string {
   const isDate = !values[0]!.includes('T');
   if (isDate) return contentLine(name, { value: 'DATE' }, values.map(basic).join(','));
-  if (zone.tz === 'UTC') return contentLine(name, {}, values.map((v) => `${basic(v)}Z`).join(','));
-  const tzid = zone.tz ?? zone.custom?.tzid;
-  return contentLine(name, tzid === undefined ? {} : { tzid }, values.map(basic).join(','));
+  const w = written(values, zone);
+  return contentLine(name, w.params, w.values.join(','));
+}
+
+/** RDATE;VALUE=PERIOD: each start with its length as a duration (RFC 5545 §3.3.9). */
+function periodLine(starts: LocalDateTime[], seconds: Record<string, number>, zone: Zone): string {
+  const w = written(starts, zone);
+  const values = w.values.map((v, i) => `${v}/${durationText(seconds[starts[i]!]!)}`);
+  return contentLine('RDATE', { value: 'PERIOD', ...w.params }, values.join(','));
+}
+
+function durationText(total: number): string {
+  const days = Math.floor(total / 86_400);
+  const rest = total % 86_400;
+  const time = [[Math.floor(rest / 3600), 'H'], [Math.floor((rest % 3600) / 60), 'M'], [rest % 60, 'S']]
+    .filter(([n]) => n !== 0)
+    .map(([n, unit]) => `${n}${unit}`)
+    .join('');
+  if (days === 0 && time === '') return 'PT0S';
+  return `P${days > 0 ? `${days}D` : ''}${time === '' ? '' : `T${time}`}`;
 }
 
 function textLine(name: string, value: string, params: Params = {}): string {
@@ -74,8 +108,7 @@ function isImpliedEnd(e: CanonicalEvent): boolean {
 function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOptions, dtstamp: string): string[] {
   const x = icalExtras(e);
   const params = x.params ?? {};
-  const zone = (tz: string | null): Zone => ({ tz, custom: x.timezone });
-  const termsZone: Zone = { tz: terms.start.tz, custom: icalExtras(terms).timezone };
+  const termsZone: Zone = { tz: terms.start.tz, kept: icalExtras(terms).timezone };
   // A default the source left out stays out while the value is still that default.
   const omitted = (name: string, isDefault: boolean): boolean => isDefault && (x.omitted ?? []).includes(name);
   const stamps = x.stamps ?? [];
@@ -84,11 +117,15 @@ function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOpt
   lines.push(...stamps);
   if (options.calsyncId) lines.push(textLine(CALSYNC_ID, options.calsyncId));
   if (e.recurrenceId !== null) lines.push(timeLine('RECURRENCE-ID', [e.recurrenceId], termsZone));
-  lines.push(timeLine('DTSTART', [e.start.local], zone(e.start.tz)));
-  if (!omitted('DTEND', isImpliedEnd(e))) lines.push(timeLine('DTEND', [e.end.local], zone(e.end.tz)));
+  lines.push(timeLine('DTSTART', [e.start.local], { tz: e.start.tz, kept: x.timezone }));
+  if (!omitted('DTEND', isImpliedEnd(e))) lines.push(timeLine('DTEND', [e.end.local], { tz: e.end.tz, kept: endZone(e) }));
   if (e.recurrence !== null) {
     lines.push(...e.recurrence.rrule.map((r) => `RRULE:${r}`));
-    if (e.recurrence.rdate.length > 0) lines.push(timeLine('RDATE', e.recurrence.rdate, termsZone));
+    const periods = x.periods ?? {};
+    const timed = e.recurrence.rdate.filter((d) => periods[d] !== undefined && d.includes('T'));
+    const plain = e.recurrence.rdate.filter((d) => !timed.includes(d));
+    if (plain.length > 0) lines.push(timeLine('RDATE', plain, termsZone));
+    if (timed.length > 0) lines.push(periodLine(timed, periods, termsZone));
     if (e.recurrence.exdate.length > 0) lines.push(timeLine('EXDATE', e.recurrence.exdate, termsZone));
   }
   if (!omitted('SEQUENCE', e.sequence === 0)) lines.push(`SEQUENCE:${e.sequence}`);
@@ -142,6 +179,12 @@ function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOpt
   return ['BEGIN:VEVENT', ...lines, 'END:VEVENT'];
 }
 
+/** The TZID DTEND was written under (before endTimezone existed, DTSTART's served both). */
+function endZone(e: CanonicalEvent): IcalExtras['timezone'] {
+  const x = icalExtras(e);
+  return x.endTimezone ?? (e.end.tz === null ? x.timezone : undefined);
+}
+
 /**
  * The VTIMEZONEs a series needs: for IANA zones the source's VTIMEZONE under the same
  * TZID when one was kept, else generated; verbatim for custom ones.
@@ -159,8 +202,11 @@ function timezoneLines(events: CanonicalEvent[]): string[] {
       const year = Number(t.local.slice(0, 4));
       years.set(t.tz, Math.min(year, years.get(t.tz) ?? year));
     }
-    const tz = icalExtras(e).timezone;
-    if (tz !== undefined && !e.allDay && e.start.tz === null) custom.set(tz.tzid, tz.vtimezone);
+    if (e.allDay) continue;
+    const used: [string | null, IcalExtras['timezone']][] = [[e.start.tz, icalExtras(e).timezone], [e.end.tz, endZone(e)]];
+    for (const [tz, kept] of used) {
+      if (kept !== undefined && kept.vtimezone !== '' && (tz === null || tz === 'UTC')) custom.set(kept.tzid, kept.vtimezone);
+    }
   }
   return [
     ...[...years].flatMap(([tz, year]) => kept.get(tz)?.split('\r\n') ?? vtimezoneFor(tz, year)),

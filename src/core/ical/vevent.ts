@@ -8,7 +8,7 @@ import { checkRrule } from '../validate.ts';
 import { readAlarm } from './alarms.ts';
 import { conferenceProvider, reminderKey, type IcalExtras } from './extras.ts';
 import { componentText, splitTextValues, unescapeText, type ContentLine, type Params, type RawComponent } from './lines.ts';
-import { rawValue, readTimes, type CustomZone, type IcalTime, type Zones } from './times.ts';
+import { rawValue, readPeriods, readTimes, type IcalTime, type Period, type Zones } from './times.ts';
 import { addDays, instantToLocal, localToInstant } from './zoned.ts';
 
 /** What the VEVENT holds beyond the model, gathered while reading it. */
@@ -19,10 +19,17 @@ export interface ReadEvent {
   calsyncId: string | null;
   recurrenceId: IcalTime | null;
   rdate: IcalTime[];
+  /** RDATE;VALUE=PERIOD values: instances with a length of their own. */
+  periods: Period[];
   exdate: IcalTime[];
   rrule: string[];
-  /** Start terms: the zone of DTSTART (null when floating or custom). */
-  custom: CustomZone | null;
+  /**
+   * RRULE, RDATE and EXDATE as written: an override cannot carry a recurrence of its
+   * own, so some clients' copies of the master's lines in overrides are kept as text.
+   */
+  recurrenceLines: string[];
+  /** The master's start terms: DTSTART as read. */
+  start: IcalTime;
   /** Everything but recurrenceId and recurrence, which need the master. */
   event: Omit<CanonicalEvent, 'recurrenceId' | 'recurrence'>;
 }
@@ -122,7 +129,9 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   };
   const rrule: string[] = [];
   const rdate: IcalTime[] = [];
+  const periods: Period[] = [];
   const exdate: IcalTime[] = [];
+  const recurrenceLines: string[] = [];
   const attendees: Attendee[] = [];
   const categories: string[] = [];
   const fallbacks: ContentLine[] = [];
@@ -163,20 +172,26 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
         else keep(l);
         break;
       case 'RRULE': {
-        const rule = rawValue(l.text).trim();
+        recurrenceLines.push(l.text);
+        // Google has written rules with a trailing semicolon (libical accepts them since
+        // 2015), and calendarlabs.com exports an empty `RRULE:` on single events: no rule.
+        const rule = rawValue(l.text).trim().replace(/;+$/, '');
+        if (rule === '') break;
         const problem = checkRrule(rule);
         if (problem !== null) invalid(`bad RRULE: ${problem}`, l.line);
         rrule.push(rule);
         break;
       }
       case 'EXDATE':
+        recurrenceLines.push(l.text);
         exdate.push(...readTimes(l, decode(l).params, zones));
         break;
       case 'RDATE': {
+        recurrenceLines.push(l.text);
         const { params } = decode(l);
-        // RDATE;VALUE=PERIOD gives each instance its own length, which the model has no
-        // place for: kept as a line.
-        if (param(params, 'value')?.toUpperCase() === 'PERIOD') keep(l);
+        // RDATE;VALUE=PERIOD (Lotus Notes writes a series as periods): each instance has
+        // its own length, kept in extras.ical.periods.
+        if (param(params, 'value')?.toUpperCase() === 'PERIOD') periods.push(...readPeriods(l, params, zones));
         else rdate.push(...readTimes(l, params, zones));
         break;
       }
@@ -215,8 +230,8 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   const startTime = readTime(startLine, zones);
   const allDay = startTime.isDate;
   const start: EventTime = { local: startTime.local, tz: startTime.tz };
-  const end = readEnd(single, startTime, zones, extras);
-  const custom = startTime.custom;
+  const endTime = readEnd(single, startTime, zones, extras);
+  const end: EventTime = { local: endTime.local, tz: endTime.tz };
 
   const sequenceLine = single.get('SEQUENCE');
   const sequence = sequenceLine === undefined ? '0' : rawValue(sequenceLine.text).trim();
@@ -264,7 +279,8 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   const ical: IcalExtras = Object.fromEntries(
     Object.entries(extras).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)),
   );
-  if (custom !== null) ical.timezone = custom;
+  if (startTime.zone !== null) ical.timezone = startTime.zone;
+  if (endTime.zone !== null) ical.endTimezone = endTime.zone;
   const omitted = WRITTEN_BY_DEFAULT.filter((name) => !single.has(name));
   if (!single.has('DTEND') && !single.has('DURATION')) omitted.push('DTEND');
   if (omitted.length > 0) ical.omitted = omitted;
@@ -280,9 +296,11 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
     calsyncId,
     recurrenceId: recurrenceIdLine === undefined ? null : readTime(recurrenceIdLine, zones),
     rdate,
+    periods,
     exdate,
     rrule,
-    custom,
+    recurrenceLines,
+    start: startTime,
     event,
   };
 }
@@ -293,13 +311,19 @@ function readTime(l: ContentLine, zones: Zones): IcalTime {
   return times[0]!;
 }
 
-/** DTEND, else DTSTART + DURATION, else one day (dates) or DTSTART itself (RFC 5545 §3.6.1). */
+/**
+ * DTEND, else DTSTART + DURATION, else one day (dates) or DTSTART itself (RFC 5545
+ * §3.6.1). A DTEND in another zone than DTSTART keeps its own zone. A DTEND floating
+ * where DTSTART is zoned, or zoned where it is floating (RFC 5545 leaves the pair
+ * undefined), is read as its wall clock in DTSTART's terms: the start decides whether
+ * the event floats.
+ */
 function readEnd(
   single: Map<string, ContentLine>,
   start: IcalTime,
   zones: Zones,
   extras: Collected,
-): EventTime {
+): Pick<IcalTime, 'local' | 'tz' | 'zone'> {
   const endLine = single.get('DTEND');
   const durationLine = single.get('DURATION');
   if (endLine !== undefined) {
@@ -307,10 +331,11 @@ function readEnd(
     if (durationLine !== undefined) extras.properties.push(durationLine.text);
     const end = readTime(endLine, zones);
     if (end.isDate !== start.isDate) invalid('DTEND and DTSTART must both be dates or both date-times', endLine.line);
-    return { local: end.local, tz: end.tz };
+    if ((end.tz === null) === (start.tz === null)) return end;
+    return { ...wallClockIn(start, end.written), zone: null };
   }
   if (durationLine === undefined) {
-    return start.isDate ? { local: addDays(start.local, 1), tz: null } : { local: start.local, tz: start.tz };
+    return start.isDate ? { local: addDays(start.local, 1), tz: null, zone: null } : { local: start.local, tz: start.tz, zone: start.zone };
   }
   let duration: InstanceType<typeof ICAL.Duration>;
   try {
@@ -325,11 +350,17 @@ function readEnd(
   const exact = ((duration.hours * 60 + duration.minutes) * 60 + duration.seconds) * 1000;
   if (start.isDate) {
     if (exact !== 0) invalid('an all-day DURATION must be whole days', durationLine.line);
-    return { local: addDays(start.local, days), tz: null };
+    return { local: addDays(start.local, days), tz: null, zone: null };
   }
-  const day = addDays(start.local, days);
-  if (start.tz === null) return { local: addDays(day, exact / 86_400_000), tz: null };
-  return { local: instantToLocal(localToInstant(day, start.tz) + exact, start.tz), tz: start.tz };
+  const day = wallClockIn(start, addDays(start.written, days));
+  if (day.tz === null) return { local: addDays(day.local, exact / 86_400_000), tz: null, zone: start.zone };
+  return { local: instantToLocal(localToInstant(day.local, day.tz) + exact, day.tz), tz: day.tz, zone: start.zone };
+}
+
+/** A wall-clock time in the terms of `start`: its zone, its custom zone (in UTC), or floating. */
+function wallClockIn(start: IcalTime, wallClock: string): EventTime {
+  if (start.rules !== null) return { local: instantToLocal(start.rules.toInstant(wallClock), 'UTC'), tz: 'UTC' };
+  return { local: wallClock, tz: start.tz };
 }
 
 function readOrganizer(l: ContentLine | undefined, extras: Collected): Person | null {

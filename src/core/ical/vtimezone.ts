@@ -1,77 +1,80 @@
-// VTIMEZONE ⇄ IANA zone. Parsing: a custom VTIMEZONE whose TZID names no IANA or
-// Windows zone (Outlook's "Customized Time Zone", exports that use display names) is
-// matched to the IANA zone with the same offsets. Rendering: a VTIMEZONE is generated
-// for an IANA zone from Intl.
-import ICAL from 'ical.js';
+// VTIMEZONE ⇄ IANA zone. Parsing: a VTIMEZONE is matched to the IANA zone with the
+// same offsets where it describes them (its TZID may name a zone, an abbreviation, a
+// Windows or display name, or nothing known). Rendering: a VTIMEZONE is generated for
+// an IANA zone from Intl.
 import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
 import type { LocalDateTime } from '../model.ts';
-import { ianaFromTzid, isIanaZone } from '../timezones.ts';
+import { fixedOffsetZone, ianaFromTzid, isIanaZone, type TzidContext } from '../timezones.ts';
+import { ABBREVIATIONS } from './tz-abbreviations.ts';
+import { vtimezoneRules } from './custom-zone.ts';
 import { fieldsAsUtc, formatLocal, offsetSeconds, utcFields, type Fields } from './zoned.ts';
 
 const DAY = 86_400_000;
 
 /**
- * Candidate zones in order of preference: zones whose city the TZID names ("(UTC+01:00)
- * Amsterdam, Berlin…" → Europe/Amsterdam), then each Windows zone's main IANA zone
- * (many zones share rules, and the Windows one is what Outlook meant), then every zone.
+ * Candidate zones in order of preference: the zone the TZID names (an IANA, Windows,
+ * display name or abbreviation), the other zones its abbreviation may mean, zones whose
+ * city the TZID names ("Melbourne office" → Australia/Melbourne), the Etc zone of a
+ * constant offset, each Windows zone's main IANA zone (many zones share rules, and the
+ * Windows one is what Outlook meant), then every zone.
  */
-function candidates(tzid: string): string[] {
+function candidates(tzid: string, fixed: number | null, year: number, context: TzidContext): string[] {
   const all = Intl.supportedValuesOf('timeZone');
+  const named = ianaFromTzid(tzid, context);
+  const abbreviated = (ABBREVIATIONS[tzid.trim().toUpperCase()] ?? []).map(([zone]) => zone);
   const words = tzid.split(/[^A-Za-z_]+/).filter((w) => w.length > 2);
-  const named = words.flatMap((w) => all.filter((z) => z.split('/').pop()?.toLowerCase() === w.toLowerCase()));
+  const cities = words.flatMap((w) => all.filter((z) => z.split('/').pop()?.toLowerCase() === w.toLowerCase()));
+  const constant = fixed === null ? null : fixedOffsetZone(fixed / 60, year);
   const golden = Object.values(WINDOWS_TO_IANA_MAP)
     .filter((e) => e.territory === '001')
     .map((e) => e.iana[0] as string)
     .filter(isIanaZone);
-  return [...new Set([...named, ...golden, ...all])];
+  const listed = [named, ...abbreviated, ...cities, constant, ...golden, ...all].filter((z): z is string => z !== null);
+  return [...new Set(listed)];
 }
 
-/**
- * The years the observances of a VTIMEZONE start in, or null when one lacks DTSTART,
- * TZOFFSETFROM or TZOFFSETTO (ical.js would then answer offset 0 everywhere, which
- * matches UTC). Such a VTIMEZONE matches nothing; the event keeps its local times.
- */
-function observanceStarts(vtimezone: string): number[] | null {
-  const observances = vtimezone.split(/\r\nBEGIN:(?:STANDARD|DAYLIGHT)\r\n/i).slice(1);
-  if (observances.length === 0) return null;
-  const years: number[] = [];
-  for (const o of observances) {
-    const dtstart = /^DTSTART(?:;[^:\r\n]*)?:(\d{4})\d{4}T\d{6}\r?$/im.exec(o);
-    if (dtstart === null || !/^TZOFFSETFROM[;:]/im.test(o) || !/^TZOFFSETTO[;:]/im.test(o)) return null;
-    years.push(Number(dtstart[1]));
-  }
-  return years;
-}
+const matches = new Map<string, string | null>();
 
 /**
  * The IANA zone whose UTC offset equals the VTIMEZONE's at local noon of every day of
- * `year` and the next (730 samples: transitions happen at night, so a matching zone
- * changes offset on the same dates). Null when no zone matches.
+ * `year` and the next that the VTIMEZONE describes (up to 730 samples: transitions
+ * happen at night, so a matching zone changes offset on the same dates). Only the
+ * days it describes count: a VTIMEZONE with the transitions near its event only says
+ * nothing of the years after. The zone the TZID names needs to agree through `year`
+ * only: generated VTIMEZONEs (calsync's own, Google's) repeat one year's rules, and a
+ * zone whose rules changed the year after is still the zone meant. Null when no zone
+ * matches, or the VTIMEZONE is unreadable.
  */
-export function matchVtimezone(vtimezone: string, tzid: string, year: number): string | null {
-  const onsets = observanceStarts(vtimezone);
-  if (onsets === null) return null;
-  // ical.js gives times before the first observance no offset at all.
-  const first = Math.max(year, Math.min(...onsets));
+export function matchVtimezone(vtimezone: string, tzid: string, year: number, context: TzidContext = {}): string | null {
+  const key = `${tzid}\n${year}\n${context.at ?? ''}\n${context.hint ?? ''}\n${vtimezone}`;
+  if (matches.has(key)) return matches.get(key)!;
+  const found = match(vtimezone, tzid, year, context);
+  if (matches.size >= 1_000) matches.clear();
+  matches.set(key, found);
+  return found;
+}
+
+function match(vtimezone: string, tzid: string, year: number, context: TzidContext): string | null {
+  const rules = vtimezoneRules(vtimezone);
+  if (rules === null) return null;
   const samples: { at: number; offset: number }[] = [];
   const start = new Date(0);
-  start.setUTCFullYear(first, 0, 1);
-  try {
-    const zone = new ICAL.Timezone({ component: ICAL.Component.fromString(vtimezone), tzid });
-    for (let day = 0; day < 730; day++) {
-      const noon = { ...utcFields(start.getTime() + day * DAY), hour: 12 };
-      const offset = zone.utcOffset(ICAL.Time.fromData(noon));
-      if (!Number.isFinite(offset)) return null;
-      samples.push({ at: fieldsAsUtc(noon) - offset * 1000, offset });
-    }
-  } catch {
-    return null;
+  start.setUTCFullYear(year, 0, 1);
+  for (let day = 0; day < 730; day++) {
+    const noon = start.getTime() + day * DAY + 12 * 3_600_000;
+    const at = noon - rules.offsetAt(noon) * 1000;
+    if (rules.describes(at)) samples.push({ at, offset: rules.offsetAt(at) });
   }
-  // Two samples per half year first: most candidates fail these, few need all 730.
+  if (samples.length === 0) return null;
+  const named = ianaFromTzid(tzid, context);
+  const yearEnd = Date.UTC(year + 1, 0, 1) + 14 * 3_600_000;
+  const firstYear = samples.filter((s) => s.at < yearEnd);
+  // Two samples per half year first: most candidates fail these, few need all of them.
   const quick = samples.filter((_, i) => i % 182 === 15);
-  for (const candidate of candidates(tzid)) {
+  for (const candidate of candidates(tzid, rules.fixed, year, context)) {
     const fits = (s: { at: number; offset: number }): boolean => offsetSeconds(s.at, candidate) === s.offset;
-    if (quick.every(fits) && samples.every(fits)) return ianaFromTzid(candidate) ?? candidate;
+    const needed = candidate === named ? firstYear : samples;
+    if (needed.filter((_, i) => i % 182 === 15).every(fits) && needed.every(fits)) return ianaFromTzid(candidate) ?? candidate;
   }
   return null;
 }
