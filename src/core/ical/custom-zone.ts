@@ -37,11 +37,14 @@ const WEEKDAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
  */
 function simpleOnsets(o: Observance, lastYear: number): number[] | null {
   const parts = o.rule!.parts as Record<string, unknown[] | undefined>;
-  const names = Object.keys(parts).filter((k) => parts[k] !== undefined && (parts[k] as unknown[]).length > 0);
+  const start = parseLocal(o.start);
+  // Lotus Notes spells the onset's time out again (BYHOUR=2;BYMINUTE=0).
+  const sameTime = (name: string, value: number): boolean => parts[name] === undefined || (parts[name]!.length === 1 && Number(parts[name]![0]) === value);
+  const names = Object.keys(parts).filter((k) => parts[k] !== undefined && !['BYHOUR', 'BYMINUTE', 'BYSECOND'].includes(k));
   const month = parts.BYMONTH?.length === 1 ? Number(parts.BYMONTH[0]) : null;
   const byday = parts.BYDAY?.length === 1 ? /^([+-]?[1-5])(SU|MO|TU|WE|TH|FR|SA)$/.exec(String(parts.BYDAY[0])) : null;
   if (month === null || byday === null || names.some((n) => n !== 'BYMONTH' && n !== 'BYDAY') || o.rule!.count || o.rule!.interval !== 1) return null;
-  const start = parseLocal(o.start);
+  if (!sameTime('BYHOUR', start.hour) || !sameTime('BYMINUTE', start.minute) || !sameTime('BYSECOND', start.second)) return null;
   const until = o.rule!.until === null || o.rule!.until === undefined ? Infinity : o.rule!.until.toUnixTime() * 1000;
   const nth = Number(byday[1]);
   const weekday = WEEKDAYS.indexOf(byday[2]!);

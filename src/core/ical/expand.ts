@@ -177,6 +177,9 @@ function occurrences(master: CanonicalEvent, to: number, options: Required<Expan
       found.set(o.recurrenceId, o);
     }
   }
+  // DTSTART is the first instance of every recurrence set (RFC 5545 §3.8.5.3); the rule
+  // iterator yields it, a set of RDATEs alone (Lotus Notes) does not.
+  if (recurrence.rrule.length === 0) found.set(master.start.local, occurrence(master.start.local));
   for (const local of recurrence.rdate) found.set(local, occurrence(local));
   for (const local of recurrence.exdate) found.delete(local);
   return { list: [...found.values()], truncated };

@@ -191,7 +191,8 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
         const { params } = decode(l);
         // RDATE;VALUE=PERIOD (Lotus Notes writes a series as periods): each instance has
         // its own length, kept in extras.ical.periods.
-        if (param(params, 'value')?.toUpperCase() === 'PERIOD') periods.push(...readPeriods(l, params, zones));
+        // ical.js moves VALUE out of the parameters, so it is read from the line.
+        if (/^RDATE(;[^:]*)?;VALUE=PERIOD[;:]/i.test(l.text)) periods.push(...readPeriods(l, params, zones));
         else rdate.push(...readTimes(l, params, zones));
         break;
       }
