@@ -144,12 +144,9 @@ function occurrences(master: CanonicalEvent, to: number, options: Required<Expan
   const endAt = timeInstant(master.end, icalExtras(master).endTimezone ?? (master.end.tz === null ? icalExtras(master).timezone : undefined), master.allDay, options.defaultZone);
   const duration = master.allDay ? null : endAt - startAt;
   const days = master.allDay ? Math.round((Date.parse(`${master.end.local}T00:00:00Z`) - Date.parse(`${master.start.local}T00:00:00Z`)) / 86_400_000) : 0;
-  const periods = icalExtras(master).periods ?? {};
   const occurrence = (id: LocalDateTime): Occurrence => {
     const start = at(id);
-    const period = periods[id];
-    const end = period !== undefined ? start + period * 1000 : duration === null ? at(addDays(id, days)) : start + duration;
-    return { recurrenceId: id, start, end };
+    return { recurrenceId: id, start, end: duration === null ? at(addDays(id, days)) : start + duration };
   };
 
   const wallStart = clock.converted ? clock.wallClock(startAt) : master.start.local;

@@ -33,12 +33,6 @@ export interface IcalExtras {
   /** The same for DTEND, which may be written in another zone than DTSTART. */
   endTimezone?: { tzid: string; vtimezone: string };
   /**
-   * RDATE;VALUE=PERIOD instances: their length in seconds, by the RDATE (in the
-   * master's start terms, as in recurrence.rdate). Render writes them back as periods,
-   * expand gives them this length instead of the master's.
-   */
-  periods?: Record<string, number>;
-  /**
    * The DTSTAMP, CREATED and LAST-MODIFIED lines as they came. They travel with the
    * content they describe: render writes them back instead of stamping the render time,
    * so copying an item from A to B copies A's stamps (an unchanged event keeps its

@@ -9,6 +9,7 @@ import { icalExtras, type IcalExtras } from './extras.ts';
 import { components, componentText, unescapeText, type RawComponent } from './lines.ts';
 import { inTerms, rawValue, Zones, type Terms } from './times.ts';
 import { readVevent, type ReadEvent } from './vevent.ts';
+import { fieldsAsUtc, instantToLocal, localToInstant, parseLocal } from './zoned.ts';
 
 export interface ParsedSeries extends EventSeries {
   /** The X-CALSYNC-ID calsync stamped on the item, from the master (else the first override). */
@@ -150,12 +151,13 @@ function toSeries(uid: string, group: ReadEvent[]): ParsedSeries {
   const overrideReads = group.filter((r) => r.recurrenceId !== null);
 
   const master = masterRead === null ? null : finish(masterRead, null, termsOf(masterRead));
+  const periodOverrides = master === null ? [] : periodInstances(masterRead!, master, overrideReads.map((r) => inTerms(r.recurrenceId!, termsOf(masterRead!))));
   // Without a master, a recurrence id is read in the override's own zone, as a date
   // when written as one; render writes orphans the same way.
   const overrides = overrideReads.map((r) =>
     finish(r, r.recurrenceId, masterRead !== null ? termsOf(masterRead) : { ...termsOf(r), allDay: r.recurrenceId!.isDate }),
   );
-  const series: EventSeries = { uid, master, overrides };
+  const series: EventSeries = { uid, master, overrides: [...overrides, ...periodOverrides] };
   try {
     validateSeries(series);
   } catch (e) {
@@ -168,18 +170,43 @@ function toSeries(uid: string, group: ReadEvent[]): ParsedSeries {
   return { ...series, calsyncId };
 }
 
+/**
+ * RDATE;VALUE=PERIOD (Lotus Notes writes a series so) gives an instance a length of its
+ * own: such an instance becomes an override of the master with that end, which every
+ * provider and client reads (Radicale refuses PERIOD values). One the source overrides
+ * anyway keeps its override.
+ */
+function periodInstances(read: ReadEvent, master: CanonicalEvent, overridden: string[]): CanonicalEvent[] {
+  const terms = termsOf(read);
+  const masterLength = instantOf(master.end) - instantOf(master.start);
+  return read.periods.flatMap((p) => {
+    const id = inTerms(p.start, terms);
+    const start = { local: id, tz: master.start.tz };
+    if (master.allDay || overridden.includes(id) || p.seconds * 1000 === masterLength) return [];
+    const end = master.start.tz === null
+      ? { local: utcLocal(instantOf(start) + p.seconds * 1000), tz: null }
+      : { local: instantToLocal(instantOf(start) + p.seconds * 1000, master.start.tz), tz: master.start.tz };
+    // The series-level extras stay on the master.
+    const { calendar: _c, vtimezones: _v, ...ical } = icalExtras(master);
+    const extras = Object.keys(ical).length > 0 ? { ...master.extras, ical } : {};
+    return [{ ...master, recurrenceId: id, start, end, recurrence: null, extras }];
+  });
+}
+
+/** Milliseconds of a model time; floating times as if UTC (only differences are used). */
+function instantOf(t: { local: string; tz: string | null }): number {
+  return t.tz === null ? fieldsAsUtc(parseLocal(t.local)) : localToInstant(t.local, t.tz);
+}
+
+const utcLocal = (ms: number): string => instantToLocal(ms, 'UTC');
+
 function finish(read: ReadEvent, recurrenceId: ReadEvent['recurrenceId'], terms: Terms): CanonicalEvent {
   const { event } = read;
+  // An override is one instance: RRULE, RDATE and EXDATE there (copies of the master's,
+  // from clients that copy every property) are ignored, as ical.js and libical ignore
+  // them, and not written back (Radicale refuses an override that carries an RRULE).
   const isOverride = recurrenceId !== null;
   const hasRecurrence = !isOverride && (read.rrule.length > 0 || read.rdate.length > 0 || read.periods.length > 0 || read.exdate.length > 0);
-  const periods = Object.fromEntries(read.periods.map((p) => [inTerms(p.start, terms), p.seconds]));
-  const kept: IcalExtras = { ...icalExtras(event) };
-  // An override is one instance: RRULE, RDATE and EXDATE there (copies of the master's,
-  // from clients that copy every property) are kept as text, as ical.js and libical
-  // ignore them.
-  if (isOverride && read.recurrenceLines.length > 0) kept.properties = [...(kept.properties ?? []), ...read.recurrenceLines];
-  if (hasRecurrence && read.periods.length > 0) kept.periods = periods;
-  const extras = Object.keys(kept).length > 0 ? { ...event.extras, ical: kept } : event.extras;
   return {
     uid: event.uid,
     recurrenceId: recurrenceId === null ? null : inTerms(recurrenceId, terms),
@@ -195,7 +222,7 @@ function finish(read: ReadEvent, recurrenceId: ReadEvent['recurrenceId'], terms:
     recurrence: hasRecurrence
       ? {
           rrule: read.rrule,
-          rdate: [...new Set([...read.rdate.map((t) => inTerms(t, terms)), ...Object.keys(periods)])],
+          rdate: [...new Set([...read.rdate, ...read.periods.map((p) => p.start)].map((t) => inTerms(t, terms)))],
           exdate: read.exdate.map((t) => inTerms(t, terms)),
         }
       : null,
@@ -207,6 +234,6 @@ function finish(read: ReadEvent, recurrenceId: ReadEvent['recurrenceId'], terms:
     reminders: event.reminders,
     categories: event.categories,
     color: event.color,
-    extras,
+    extras: event.extras,
   };
 }

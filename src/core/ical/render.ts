@@ -69,23 +69,6 @@ function timeLine(name: string, values: LocalDateTime[], zone: Zone): string {
   return contentLine(name, w.params, w.values.join(','));
 }
 
-/** RDATE;VALUE=PERIOD: each start with its length as a duration (RFC 5545 §3.3.9). */
-function periodLine(starts: LocalDateTime[], seconds: Record<string, number>, zone: Zone): string {
-  const w = written(starts, zone);
-  const values = w.values.map((v, i) => `${v}/${durationText(seconds[starts[i]!]!)}`);
-  return contentLine('RDATE', { value: 'PERIOD', ...w.params }, values.join(','));
-}
-
-function durationText(total: number): string {
-  const days = Math.floor(total / 86_400);
-  const rest = total % 86_400;
-  const time = [[Math.floor(rest / 3600), 'H'], [Math.floor((rest % 3600) / 60), 'M'], [rest % 60, 'S']]
-    .filter(([n]) => n !== 0)
-    .map(([n, unit]) => `${n}${unit}`)
-    .join('');
-  if (days === 0 && time === '') return 'PT0S';
-  return `P${days > 0 ? `${days}D` : ''}${time === '' ? '' : `T${time}`}`;
-}
 
 function textLine(name: string, value: string, params: Params = {}): string {
   return contentLine(name, params, escapeText(value));
@@ -121,11 +104,7 @@ function eventLines(e: CanonicalEvent, terms: CanonicalEvent, options: RenderOpt
   if (!omitted('DTEND', isImpliedEnd(e))) lines.push(timeLine('DTEND', [e.end.local], { tz: e.end.tz, kept: endZone(e) }));
   if (e.recurrence !== null) {
     lines.push(...e.recurrence.rrule.map((r) => `RRULE:${r}`));
-    const periods = x.periods ?? {};
-    const timed = e.recurrence.rdate.filter((d) => periods[d] !== undefined && d.includes('T'));
-    const plain = e.recurrence.rdate.filter((d) => !timed.includes(d));
-    if (plain.length > 0) lines.push(timeLine('RDATE', plain, termsZone));
-    if (timed.length > 0) lines.push(periodLine(timed, periods, termsZone));
+    if (e.recurrence.rdate.length > 0) lines.push(timeLine('RDATE', e.recurrence.rdate, termsZone));
     if (e.recurrence.exdate.length > 0) lines.push(timeLine('EXDATE', e.recurrence.exdate, termsZone));
   }
   if (!omitted('SEQUENCE', e.sequence === 0)) lines.push(`SEQUENCE:${e.sequence}`);

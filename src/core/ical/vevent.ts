@@ -23,11 +23,6 @@ export interface ReadEvent {
   periods: Period[];
   exdate: IcalTime[];
   rrule: string[];
-  /**
-   * RRULE, RDATE and EXDATE as written: an override cannot carry a recurrence of its
-   * own, so some clients' copies of the master's lines in overrides are kept as text.
-   */
-  recurrenceLines: string[];
   /** The master's start terms: DTSTART as read. */
   start: IcalTime;
   /** Everything but recurrenceId and recurrence, which need the master. */
@@ -131,7 +126,6 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
   const rdate: IcalTime[] = [];
   const periods: Period[] = [];
   const exdate: IcalTime[] = [];
-  const recurrenceLines: string[] = [];
   const attendees: Attendee[] = [];
   const categories: string[] = [];
   const fallbacks: ContentLine[] = [];
@@ -172,7 +166,6 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
         else keep(l);
         break;
       case 'RRULE': {
-        recurrenceLines.push(l.text);
         // Google has written rules with a trailing semicolon (libical accepts them since
         // 2015), and calendarlabs.com exports an empty `RRULE:` on single events: no rule.
         const rule = rawValue(l.text).trim().replace(/;+$/, '');
@@ -183,14 +176,12 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
         break;
       }
       case 'EXDATE':
-        recurrenceLines.push(l.text);
         exdate.push(...readTimes(l, decode(l).params, zones));
         break;
       case 'RDATE': {
-        recurrenceLines.push(l.text);
         const { params } = decode(l);
         // RDATE;VALUE=PERIOD (Lotus Notes writes a series as periods): each instance has
-        // its own length, kept in extras.ical.periods.
+        // its own length (parse.ts).
         // ical.js moves VALUE out of the parameters, so it is read from the line.
         if (/^RDATE(;[^:]*)?;VALUE=PERIOD[;:]/i.test(l.text)) periods.push(...readPeriods(l, params, zones));
         else rdate.push(...readTimes(l, params, zones));
@@ -300,7 +291,6 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
     periods,
     exdate,
     rrule,
-    recurrenceLines,
     start: startTime,
     event,
   };
