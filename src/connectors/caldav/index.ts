@@ -3,13 +3,13 @@
 // path. README.md lists what each server does differently.
 import type { CalsyncId, EventSeries } from '../../core/model.ts';
 import {
-  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type WriteResult,
+  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type UnreadableItem, type WriteResult,
 } from '../connector.ts';
 import { boundedText, DavClient, propKey, type DavCredentials } from './client.ts';
 import { decodeCursor } from './cursor.ts';
 import { conditionsOf } from './errors.ts';
 import { etagChanges, fullListing, syncChanges, type ListingContext } from './listing.ts';
-import { deletedItem, hrefStamp, itemFromResource, lastModified, memberName, propertyStamp, renderResource, stampOf } from './map.ts';
+import { deletedItem, hrefStamp, isUnreadable, itemFromResource, lastModified, memberName, propertyStamp, renderResource, stampOf } from './map.ts';
 import type { ParkedListings } from '../parked-listings.ts';
 import { listingPages, type Listing } from './pages.ts';
 import { DAV } from './xml.ts';
@@ -58,17 +58,21 @@ export class CalDavConnector implements Connector {
       throw new ConnectorError('transient', `page token ${pageToken} is unknown or was idle too long; list again from the stored cursor`);
     }
     const items: RemoteItem[] = [];
+    const unreadable: UnreadableItem[] = [];
+    const page = (nextPageToken: string | null, nextCursor: string | null): ChangePage =>
+      ({ items, ...(unreadable.length > 0 ? { unreadable } : {}), nextPageToken, nextCursor, complete: cursor === null });
     try {
-      while (items.length < this.pageSize) {
+      while (items.length + unreadable.length < this.pageSize) {
         const next = await listing.next();
-        if (next.done) return { items, nextPageToken: null, nextCursor: next.value, complete: cursor === null };
-        items.push(next.value);
+        if (next.done) return page(null, next.value);
+        if (isUnreadable(next.value)) unreadable.push(next.value);
+        else items.push(next.value);
       }
     } catch (error) {
       await listing.return('').catch(() => undefined);
       throw error;
     }
-    return { items, nextPageToken: this.pages.park(listing), nextCursor: null, complete: cursor === null };
+    return page(this.pages.park(listing), null);
   }
 
   async create(remoteCalendarId: string, series: EventSeries, options: { calsyncId: CalsyncId }): Promise<WriteResult> {

@@ -9,11 +9,11 @@
 // because Xandikos 0.2.8 resolves every multiget href by scanning the collection
 // (5,000 hrefs take minutes, a calendar-query about a second). DAV:limit is never
 // sent: Xandikos truncates under it without the 507 marker.
-import { ConnectorError, type RemoteItem } from '../connector.ts';
+import { ConnectorError, type RemoteItem, type UnreadableItem } from '../connector.ts';
 import { propKey, type DavClient, type DavResponse } from './client.ts';
 import { encodeCursor, etagDigest, type Cursor } from './cursor.ts';
 import { garbage } from './errors.ts';
-import { deletedItem, itemFromResource, lastModified } from './map.ts';
+import { deletedItem, isUnreadable, lastModified, readResource } from './map.ts';
 import type { Listing } from './pages.ts';
 import { afterReport, firstProbe, observe, unchanged, type Observation, type Probe } from './probe.ts';
 import { CALDAV, CALSERVER, DAV, descendant, escapeXml, type MultistatusTail } from './xml.ts';
@@ -89,16 +89,24 @@ function syncCollectionBody(token: string, props: string): string {
   return `<d:sync-collection ${NAMESPACES}><d:sync-token>${escapeXml(token)}</d:sync-token><d:sync-level>1</d:sync-level><d:prop>${props}</d:prop></d:sync-collection>`;
 }
 
-/** The item a listed member holds, or null when the answer left its body out. */
-function itemOf(r: DavResponse): RemoteItem | null {
+type Listed = RemoteItem | UnreadableItem;
+
+/** What a listed member holds, or null when the answer left its body out. */
+function itemOf(r: DavResponse): Listed | null {
   const etag = etagOf(r);
   const data = text(r, CALDAV, 'calendar-data');
   if (etag === null || data === null || data.trim() === '') return null;
-  return itemFromResource(r.path, etag, data, lastModified(text(r, DAV, 'getlastmodified')));
+  return readResource(r.path, etag, data, lastModified(text(r, DAV, 'getlastmodified')));
+}
+
+/** The etag a member listed as `entry` has, unreadable ones included; null when it is gone. */
+function presentEtag(entry: Listed): string | null {
+  if (isUnreadable(entry)) return entry.etag;
+  return entry.deleted ? null : entry.etag;
 }
 
 /** calendar-multiget in batches; a member gone meanwhile comes back deleted. */
-async function* multiget(ctx: ListingContext, paths: string[]): AsyncGenerator<RemoteItem, void, undefined> {
+async function* multiget(ctx: ListingContext, paths: string[]): AsyncGenerator<Listed, void, undefined> {
   for (let i = 0; i < paths.length; i += ctx.batchSize) {
     const batch = paths.slice(i, i + ctx.batchSize);
     const hrefs = batch.map((p) => `<d:href>${escapeXml(p)}</d:href>`).join('');
@@ -118,7 +126,7 @@ async function* multiget(ctx: ListingContext, paths: string[]): AsyncGenerator<R
 }
 
 /** Bodies of members a listing named without them (see the top of this file). */
-async function* fetchBodies(ctx: ListingContext, paths: string[]): AsyncGenerator<RemoteItem, void, undefined> {
+async function* fetchBodies(ctx: ListingContext, paths: string[]): AsyncGenerator<Listed, void, undefined> {
   if (paths.length <= ctx.batchSize) {
     yield* multiget(ctx, paths);
     return;
@@ -141,6 +149,11 @@ export async function* fullListing(ctx: ListingContext): Listing {
   const state = await collectionState(ctx);
   const sync = ctx.useSyncCollection && state.supportsSync && state.syncToken !== null;
   const etags = new Map<string, string>();
+  // An unreadable member is kept too: it is compared like any other and reported again when it changes.
+  const remember = (item: Listed) => {
+    const etag = presentEtag(item);
+    if (!sync && etag !== null) etags.set(item.remoteId, etagDigest(etag));
+  };
   const withoutData: string[] = [];
   for await (const r of calendarQuery(ctx, ITEM_PROPS)) {
     if (r.status !== 200 || sameHref(r.path, ctx.collection.pathname)) continue;
@@ -149,16 +162,23 @@ export async function* fullListing(ctx: ListingContext): Listing {
       withoutData.push(r.path);
       continue;
     }
-    if (!sync && !item.deleted) etags.set(item.remoteId, etagDigest(item.etag));
+    remember(item);
     yield item;
   }
   for await (const item of multiget(ctx, withoutData)) {
-    if (!sync && !item.deleted) etags.set(item.remoteId, etagDigest(item.etag));
+    remember(item);
     yield item;
   }
   const cursor: Cursor = sync ? { kind: 'sync', token: state.syncToken!, probe: firstProbe(state.reading) } : { kind: 'etags', ctag: state.ctag, etags };
   return encodeCursor(cursor);
 }
+
+/**
+ * A server that truncates a sync-collection answer marks the collection with 507 and
+ * gives a token to continue from (RFC 6578 §3.6); the listing asks again at once, this
+ * many times at most, and leaves the rest to the next pass through its cursor.
+ */
+export const MAX_CONTINUATIONS = 50;
 
 /**
  * RFC 6578: members changed since `token`, removed ones as 404 responses. With a probe,
@@ -168,21 +188,26 @@ export async function* fullListing(ctx: ListingContext): Listing {
 export async function* syncChanges(ctx: ListingContext, token: string, probe: Probe | null): Listing {
   const now = probe === null ? null : await reading(ctx);
   if (probe !== null && now !== null && unchanged(probe, now)) return encodeCursor({ kind: 'sync', token, probe });
-  const report = reportChanges(ctx, token);
+  let from = token;
   let changes = 0;
-  try {
-    for (;;) {
-      const next = await report.next();
-      if (next.done) return encodeCursor({ kind: 'sync', token: next.value, probe: now === null ? null : afterReport(probe, now, changes > 0) });
-      changes++;
-      yield next.value;
-    }
-  } finally {
-    await report.return('');
+  for (let continuations = 0; ; continuations++) {
+    const tail = yield* reportChanges(ctx, from);
+    changes += tail.changes;
+    const stuck = tail.syncToken === from;
+    from = tail.syncToken;
+    if (!tail.truncated || stuck || continuations === MAX_CONTINUATIONS) break;
   }
+  return encodeCursor({ kind: 'sync', token: from, probe: now === null ? null : afterReport(probe, now, changes > 0) });
 }
 
-async function* reportChanges(ctx: ListingContext, token: string): AsyncGenerator<RemoteItem, string, undefined> {
+interface ReportTail {
+  syncToken: string;
+  /** The server cut the answer short (507 on the collection). */
+  truncated: boolean;
+  changes: number;
+}
+
+async function* reportChanges(ctx: ListingContext, token: string): AsyncGenerator<Listed, ReportTail, undefined> {
   const response = await ctx.client.report(ctx.collection, 0, syncCollectionBody(token, ITEM_PROPS));
   if (response.status !== 207) {
     const failure = await ctx.client.failure(response, 'read', ctx.collection);
@@ -191,6 +216,8 @@ async function* reportChanges(ctx: ListingContext, token: string): AsyncGenerato
   const withoutData: string[] = [];
   const stream = ctx.client.responses(response, ctx.collection);
   let tail: MultistatusTail;
+  let truncated = false;
+  let changes = 0;
   try {
     for (;;) {
       const next = await stream.next();
@@ -199,7 +226,11 @@ async function* reportChanges(ctx: ListingContext, token: string): AsyncGenerato
         break;
       }
       const r = next.value;
-      if (sameHref(r.path, ctx.collection.pathname)) continue;
+      if (sameHref(r.path, ctx.collection.pathname)) {
+        truncated ||= r.status === 507;
+        continue;
+      }
+      changes++;
       if (r.status === 404) {
         yield deletedItem(r.path);
         continue;
@@ -213,7 +244,7 @@ async function* reportChanges(ctx: ListingContext, token: string): AsyncGenerato
   }
   if (tail.syncToken === null) throw garbage('read', ctx.collection.href, 'sync-collection answer without a sync-token');
   yield* fetchBodies(ctx, withoutData);
-  return tail.syncToken;
+  return { syncToken: tail.syncToken, truncated, changes };
 }
 
 /**
@@ -246,8 +277,9 @@ export async function* etagChanges(ctx: ListingContext, cursor: string, previous
   for (const path of previous.etags.keys()) if (!current.has(path)) yield deletedItem(path);
   const changed = [...current].filter(([path, etag]) => etag === '' || previous.etags.get(path) !== etag).map(([path]) => path);
   for await (const item of fetchBodies(ctx, changed)) {
-    if (item.deleted) current.delete(item.remoteId);
-    else current.set(item.remoteId, etagDigest(item.etag));
+    const etag = presentEtag(item);
+    if (etag === null) current.delete(item.remoteId);
+    else current.set(item.remoteId, etagDigest(etag));
     yield item;
   }
   return encodeCursor({ kind: 'etags', ctag: state.ctag, etags: current });

@@ -4,32 +4,43 @@ import { createHash } from 'node:crypto';
 import { CoreError } from '../../core/errors.ts';
 import { parseCalendar, renderCalendar } from '../../core/ical/index.ts';
 import type { CalsyncId, EventSeries } from '../../core/model.ts';
-import { ConnectorError, type RemoteDeletedItem, type RemoteItem } from '../connector.ts';
+import {
+  ConnectorError, unreadableItem, type RemoteDeletedItem, type RemoteItem, type UnreadableItem,
+} from '../connector.ts';
 
+/** A member that is gone, stamped by its href: a create whose answer was lost is known by it. */
 export function deletedItem(remoteId: string): RemoteDeletedItem {
-  return { remoteId, etag: null, deleted: true, series: null, calsyncId: null, updatedAt: null };
+  return { remoteId, etag: null, deleted: true, series: null, calsyncId: hrefStamp(remoteId), updatedAt: null };
 }
 
 /**
- * The item a resource holds. A resource without a VEVENT (a VTODO sharing the
- * collection) holds no event, so it reads as deleted: calsync never knew it, or it no
- * longer is an event. Text the iCalendar layer refuses, or several UIDs in one
- * resource, is `permanent` with the href, so a person can fix that one resource.
+ * What a resource holds. A resource without a VEVENT (a VTODO sharing the collection)
+ * holds no event, so it reads as deleted: calsync never knew it, or it no longer is an
+ * event. Text the iCalendar layer refuses, or several UIDs in one resource, is
+ * unreadable, with the reason naming the href, so a person can fix that one resource.
  */
-export function itemFromResource(remoteId: string, etag: string, calendarData: string, updatedAt: string | null): RemoteItem {
+export function readResource(remoteId: string, etag: string, calendarData: string, updatedAt: string | null): RemoteItem | UnreadableItem {
+  const unreadable = (reason: string) => unreadableItem(remoteId, reason, calendarData, { etag, calsyncId: hrefStamp(remoteId), updatedAt });
   let parsed;
   try {
     parsed = parseCalendar(calendarData);
   } catch (error) {
-    if (error instanceof CoreError) throw new ConnectorError('permanent', `CalDAV resource ${remoteId} is not usable iCalendar: ${error.message}`, { remoteId, cause: error });
+    if (error instanceof CoreError) return unreadable(`CalDAV resource ${remoteId} is not usable iCalendar: ${error.message}`);
     throw error;
   }
   if (parsed.series.length === 0) return deletedItem(remoteId);
-  if (parsed.series.length > 1) {
-    throw new ConnectorError('permanent', `CalDAV resource ${remoteId} holds ${parsed.series.length} UIDs; RFC 4791 allows one`, { remoteId });
-  }
+  if (parsed.series.length > 1) return unreadable(`CalDAV resource ${remoteId} holds ${parsed.series.length} UIDs; RFC 4791 allows one`);
   const { calsyncId, ...series } = parsed.series[0]!;
   return { remoteId, etag, deleted: false, series, calsyncId: calsyncId ?? hrefStamp(remoteId), updatedAt };
+}
+
+export const isUnreadable = (entry: RemoteItem | UnreadableItem): entry is UnreadableItem => 'reason' in entry;
+
+/** The item a resource holds; an unreadable one is `permanent` with its href. */
+export function itemFromResource(remoteId: string, etag: string, calendarData: string, updatedAt: string | null): RemoteItem {
+  const entry = readResource(remoteId, etag, calendarData, updatedAt);
+  if (isUnreadable(entry)) throw new ConnectorError('permanent', entry.reason, { remoteId });
+  return entry;
 }
 
 /** calsync event ids are lower-case UUIDs (randomUUID); so are the members it creates. */
