@@ -10,6 +10,7 @@ import { createCalDavConnector, type CalDavConnectorOptions } from '../../src/co
 import { MAX_CONTINUATIONS } from '../../src/connectors/caldav/listing.ts';
 import { isConnectorError, type ConnectorErrorKind } from '../../src/connectors/connector.ts';
 import { renderCalendar } from '../../src/core/ical/index.ts';
+import type { EventSeries } from '../../src/core/model.ts';
 import { single } from '../helpers/events.ts';
 import { listAll } from './contract.ts';
 
@@ -112,15 +113,51 @@ test('caldav faults: auth, rate limits and server errors on writes', async () =>
   await assert.rejects(connect().delete('/cal/', '/cal/a.ics', { ifMatch: '"1"' }), failsAs('transient'));
 });
 
-test('caldav faults: a PUT answered without an ETag is followed by one PROPFIND for it', async () => {
-  const methods: string[] = [];
-  handler = (req, _body, res) => {
+/**
+ * A server that answers PUT without an ETag (RFC 9110 §9.3.4: it stored something else
+ * than what was sent) and holds `held` afterwards, as calendar-multiget, PROPFIND and
+ * GET show it; `held` null: the member is gone.
+ */
+function etaglessPuts(held: () => { etag: string; text: string } | null, methods: string[]): Handler {
+  return (req, _body, res) => {
     methods.push(req.method!);
-    if (req.method === 'PUT') res.writeHead(201).end();
-    else res.writeHead(207, { 'content-type': 'application/xml' }).end(`${OPEN}<d:response><d:href>/cal/cs-1.ics</d:href><d:propstat><d:prop><d:getetag>"rewritten"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`);
+    const now = held();
+    if (req.method === 'PUT') return res.writeHead(201).end();
+    if (req.method === 'GET') return now === null ? res.writeHead(404).end() : res.writeHead(200, { 'content-type': 'text/calendar' }).end(now.text);
+    const member = now === null ? gone('/cal/cs-1.ics') : rawMember('/cal/cs-1.ics', now.etag, req.method === 'REPORT' ? now.text : null);
+    multistatus(res, member);
   };
+}
+
+/** What a server that rewrites content stores of `series`: its own PRODID and a new DTSTAMP. */
+const rewritten = (series: EventSeries) => renderCalendar(series, { dtstamp: '2026-02-02T02:02:02Z', calsyncId: 'cs-1' }).replace('PRODID:-//calsync//calsync//EN', 'PRODID:-//other//server//EN');
+
+test('caldav faults: a PUT answered without an ETag answers the etag read with the content, when it is what was PUT', async () => {
+  const methods: string[] = [];
+  handler = etaglessPuts(() => ({ etag: '"rewritten"', text: rewritten(single()) }), methods);
   assert.deepEqual(await connect().create('/cal/', single(), { calsyncId: 'cs-1' }), { remoteId: '/cal/cs-1.ics', etag: '"rewritten"' });
-  assert.deepEqual(methods, ['PUT', 'PROPFIND']);
+  assert.deepEqual(methods, ['PUT', 'REPORT'], 'one calendar-multiget: etag and content of one version');
+  methods.length = 0;
+  const updated = await connect().update('/cal/', '/cal/cs-1.ics', single({ summary: 'Renamed' }), { ifMatch: '"rewritten"' });
+  assert.equal(updated.etag, '', 'the server holds the earlier content: not the etag of this write');
+});
+
+test('caldav faults: a PUT answered without an ETag answers no etag when another client wrote after it, or the member is gone', async () => {
+  handler = etaglessPuts(() => ({ etag: '"theirs"', text: rewritten(single({ summary: 'Their edit' })) }), []);
+  assert.deepEqual(await connect().create('/cal/', single(), { calsyncId: 'cs-1' }), { remoteId: '/cal/cs-1.ics', etag: '' });
+  handler = etaglessPuts(() => null, []);
+  assert.deepEqual(await connect().create('/cal/', single(), { calsyncId: 'cs-1' }), { remoteId: '/cal/cs-1.ics', etag: '' });
+});
+
+test('caldav faults: a GET answered without an ETag reads etag and content together by calendar-multiget', async () => {
+  const methods: string[] = [];
+  let version = 0;
+  // Each request sees a newer version: the GET's body and a later etag never pair up.
+  handler = etaglessPuts(() => ({ etag: `"v${++version}"`, text: rewritten(single({ summary: `Version ${version}` })) }), methods);
+  const item = await connect().read('/cal/', '/cal/cs-1.ics');
+  assert.ok(!item.deleted);
+  assert.deepEqual([item.etag, item.series.master?.summary], ['"v2"', 'Version 2']);
+  assert.deepEqual(methods, ['GET', 'REPORT']);
 });
 
 const UNTERMINATED = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:bad\r\n';

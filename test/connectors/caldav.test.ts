@@ -339,6 +339,32 @@ for (const kind of ['radicale', 'xandikos'] as ServerKind[]) {
       assert.equal((await rawRequest(server, 'GET', created.remoteId)).status, 404, 'nothing was written');
     });
 
+    test('without an ETag in the PUT answer, the etag read afterwards is answered only while the member holds what was PUT', async () => {
+      const cal = await makeCalendar(server);
+      let meanwhile: (() => Promise<unknown>) | null = null;
+      // The server's PUT answers without their ETag header, as a server that rewrites content must (RFC 9110 §9.3.4).
+      const etagless: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (init?.method !== 'PUT' || !response.ok) return response;
+        await meanwhile?.();
+        meanwhile = null;
+        const headers = new Headers(response.headers);
+        headers.delete('etag');
+        return new Response(response.status === 204 ? null : response.body, { status: response.status, headers });
+      };
+      const connector = connect({ fetch: etagless });
+      const id = '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+      const created = await connector.create(cal, single({ uid: 'etagless' }), { calsyncId: id });
+      assert.equal(created.etag, latest((await listAll(connector, cal, null)).items).get(created.remoteId)?.etag);
+
+      meanwhile = () => rawRequest(server, 'PUT', created.remoteId, otherClientEvent('etagless', 'Their edit'));
+      const updated = await connector.update(cal, created.remoteId, single({ uid: 'etagless', summary: 'Mine' }), { ifMatch: created.etag });
+      assert.equal(updated.etag, '', 'the etag read belongs to their write, not to this one');
+      const now = latest((await listAll(connector, cal, null)).items).get(created.remoteId);
+      assert.ok(now && !now.deleted && now.series.master?.summary === 'Their edit');
+      assert.notEqual(now.etag, updated.etag, 'the next listing shows it as changed');
+    });
+
     test('a bench workload item copied by calsync has the same canonical content as the source on the server', async () => {
       const connector = connect();
       const source = await makeCalendar(server);

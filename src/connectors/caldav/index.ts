@@ -5,14 +5,14 @@ import type { CalsyncId, EventSeries } from '../../core/model.ts';
 import {
   ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type UnreadableItem, type WriteResult,
 } from '../connector.ts';
-import { boundedText, DavClient, propKey, type DavCredentials } from './client.ts';
+import { boundedText, DavClient, type DavCredentials } from './client.ts';
 import { decodeCursor } from './cursor.ts';
 import { conditionsOf } from './errors.ts';
 import { etagChanges, fullListing, syncChanges, type ListingContext } from './listing.ts';
 import { deletedItem, hrefStamp, isUnreadable, itemFromResource, lastModified, memberName, propertyStamp, renderResource, stampOf } from './map.ts';
 import type { ParkedListings } from '../parked-listings.ts';
+import { readMember, verifiedEtag, type MemberText } from './member.ts';
 import { listingPages, type Listing } from './pages.ts';
-import { DAV } from './xml.ts';
 
 export { discoverCalendars, type DiscoveredCalendar, type Discovery } from './discover.ts';
 
@@ -80,9 +80,9 @@ export class CalDavConnector implements Connector {
     const remoteId = url.pathname;
     const body = renderResource(series, propertyStamp(options.calsyncId, remoteId), this.dtstamp());
     const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-none-match': '*' }, body, operation: 'create' });
-    if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, url, 'create') };
+    if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, remoteCalendarId, url, body) };
     const text = await boundedText(response);
-    if (response.status === 412 && conditionsOf(text).length === 0) return this.adopt(url, options.calsyncId);
+    if (response.status === 412 && conditionsOf(text).length === 0) return this.adopt(remoteCalendarId, url, options.calsyncId);
     throw await this.client.failure(response, 'create', url, remoteId, text);
   }
 
@@ -91,13 +91,14 @@ export class CalDavConnector implements Connector {
     if (options.ifMatch !== null && hrefStamp(remoteId) !== null) {
       // The href carries the stamp and If-Match guards the rest: no read first. A 412
       // also answers a resource deleted meanwhile; the next listing shows which.
-      const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-match': options.ifMatch }, body: renderResource(series, null, this.dtstamp()), operation: 'update' });
-      if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, url, 'update') };
+      const body = renderResource(series, null, this.dtstamp());
+      const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-match': options.ifMatch }, body, operation: 'update' });
+      if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, remoteCalendarId, url, body) };
       throw await this.client.failure(response, 'update', url, remoteId);
     }
     // The stamp is kept from what the server holds (an X-CALSYNC-ID the href does not
     // carry): update's arguments do not carry it.
-    const current = await this.get(url, 'update');
+    const current = await this.get(remoteCalendarId, url, 'update');
     if (current === null) throw new ConnectorError('not-found', `no CalDAV resource ${remoteId}`, { remoteId });
     if (options.ifMatch !== null && options.ifMatch !== current.etag) {
       throw new ConnectorError('precondition-failed', `etag of ${remoteId} is ${current.etag}, not ${options.ifMatch}`, { remoteId });
@@ -105,7 +106,7 @@ export class CalDavConnector implements Connector {
     const body = renderResource(series, propertyStamp(stampOf(current.text, remoteId), remoteId), this.dtstamp());
     // Without ifMatch the etag just read guards the stamp; Radicale refuses `If-Match: *` on PUT.
     const response = await this.client.send('PUT', url, { headers: { ...ICS, 'if-match': options.ifMatch ?? current.etag }, body, operation: 'update' });
-    if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, url, 'update') };
+    if (response.ok && response.status !== 207) return { remoteId, etag: await this.etagAfterWrite(response, remoteCalendarId, url, body) };
     throw await this.client.failure(response, 'update', url, remoteId);
   }
 
@@ -119,21 +120,15 @@ export class CalDavConnector implements Connector {
     }
     const text = await boundedText(response);
     // RFC 9110 §13.1.1 lets If-Match fail on a resource that is gone: then it is deleted.
-    if (response.status === 412 && (await this.get(url, 'delete')) === null) return;
+    if (response.status === 412 && (await this.get(remoteCalendarId, url, 'delete')) === null) return;
     throw await this.client.failure(response, 'delete', url, remoteId, text);
   }
 
   async read(remoteCalendarId: string, remoteId: string): Promise<RemoteItem> {
     const url = this.itemUrl(remoteCalendarId, remoteId);
-    const response = await this.client.send('GET', url, { operation: 'read' });
-    if (response.status === 404 || response.status === 410) {
-      await response.body?.cancel();
-      return deletedItem(remoteId);
-    }
-    if (!response.ok) throw await this.client.failure(response, 'read', url, remoteId);
-    const text = await response.text();
-    const etag = response.headers.get('etag') ?? (await this.etagOf(url, 'read'));
-    return itemFromResource(remoteId, etag, text, lastModified(response.headers.get('last-modified')));
+    const current = await this.get(remoteCalendarId, url, 'read');
+    if (current === null) return deletedItem(remoteId);
+    return itemFromResource(remoteId, current.etag, current.text, current.lastModified);
   }
 
   /** Closes listings left open between pages. */
@@ -158,40 +153,41 @@ export class CalDavConnector implements Connector {
    * A 412 on create: the deterministic href exists. Ours (same stamp: the href's, unless
    * an X-CALSYNC-ID says otherwise) is the item created before.
    */
-  private async adopt(url: URL, calsyncId: CalsyncId): Promise<WriteResult> {
+  private async adopt(remoteCalendarId: string, url: URL, calsyncId: CalsyncId): Promise<WriteResult> {
     const remoteId = url.pathname;
-    const current = await this.get(url, 'create');
+    const current = await this.get(remoteCalendarId, url, 'create');
     if (current === null) throw new ConnectorError('transient', `create of ${remoteId} was refused as existing, then nothing was there`, { remoteId });
     if (stampOf(current.text, remoteId) === calsyncId) return { remoteId, etag: current.etag };
     throw new ConnectorError('precondition-failed', `${remoteId} exists without the stamp ${calsyncId}`, { remoteId });
   }
 
-  private async get(url: URL, operation: 'create' | 'update' | 'delete'): Promise<{ etag: string; text: string } | null> {
+  /**
+   * The member by GET; when the answer has no ETag, by calendar-multiget instead, so its
+   * etag and text are of one version (member.ts).
+   */
+  private async get(remoteCalendarId: string, url: URL, operation: 'create' | 'update' | 'delete' | 'read'): Promise<(MemberText & { lastModified: string | null }) | null> {
     const response = await this.client.send('GET', url, { operation });
     if (response.status === 404 || response.status === 410) {
       await response.body?.cancel();
       return null;
     }
     if (!response.ok) throw await this.client.failure(response, operation, url, url.pathname);
-    const text = await response.text();
-    return { etag: response.headers.get('etag') ?? (await this.etagOf(url, operation)), text };
+    const etag = response.headers.get('etag');
+    const modified = lastModified(response.headers.get('last-modified'));
+    if (etag !== null) return { etag, text: await response.text(), lastModified: modified };
+    await response.body?.cancel();
+    const member = await readMember(this.client, this.collectionUrl(remoteCalendarId), url);
+    return member === null ? null : { ...member, lastModified: null };
   }
 
   /**
    * Radicale 3.1 and Xandikos 0.2.8 answer PUT with the ETag of what they stored after
-   * rewriting it; a server that leaves it out is asked once (the etag may then already
-   * belong to a later write, which the next pull shows as a change).
+   * rewriting it; for a server that leaves it out, member.ts reads it and checks that it
+   * is the etag of what was PUT.
    */
-  private async etagAfterWrite(response: Response, url: URL, operation: 'create' | 'update'): Promise<string> {
+  private async etagAfterWrite(response: Response, remoteCalendarId: string, url: URL, body: string): Promise<string> {
     await response.body?.cancel();
-    return response.headers.get('etag') ?? this.etagOf(url, operation);
-  }
-
-  private async etagOf(url: URL, operation: 'create' | 'update' | 'delete' | 'read'): Promise<string> {
-    const [self] = await this.client.propfind(url, 0, '<d:getetag/>');
-    const etag = self?.props.get(propKey(DAV, 'getetag'))?.text.trim();
-    if (!etag) throw new ConnectorError('transient', `CalDAV ${operation} ${url.href}: the server gives no etag`, { remoteId: url.pathname });
-    return etag;
+    return response.headers.get('etag') ?? verifiedEtag(this.client, this.collectionUrl(remoteCalendarId), url, body);
   }
 
   private collectionUrl(remoteCalendarId: string): URL {
