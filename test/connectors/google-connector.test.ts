@@ -65,6 +65,55 @@ test('deleted events, single and recurring, come as deleted items; organizer sel
   assert.equal(changes.size, 2, 'the series\' exceptions are no items of their own');
 });
 
+// Google cuts private property values at 1,024 characters without a word
+// (guides/extended-properties): a calsync value cut so is no longer JSON.
+const cutCategories = { private: { calsyncCategories: '["Planning","Bud' } };
+
+test('an event the core cannot read is listed as unreadable with its reason and resources; its neighbours are listed, the cursor moves', async () => {
+  const cal = newCalendar();
+  const { connector } = emulatorConnector(emulator, { pageSize: 2 });
+  const lone = emulator.app.emulator.insertEvent(cal, { summary: 'Lunch', start: { dateTime: '2026-03-03T12:00:00+01:00' }, end: { dateTime: '2026-03-03T13:00:00+01:00' } });
+  const bad = emulator.app.emulator.insertEvent(cal, { summary: 'Cut', start: { dateTime: '2026-03-04T12:00:00+01:00' }, end: { dateTime: '2026-03-04T13:00:00+01:00' }, extendedProperties: cutCategories });
+  const series = emulator.app.emulator.insertEvent(cal, standup);
+  const badException = emulator.app.emulator.editEvent(cal, `${series.id}_20260309T083000Z`, { summary: 'Moved', extendedProperties: cutCategories });
+  const pages = [];
+  let page = await connector.listChanges(cal, null);
+  for (pages.push(page); page.nextPageToken; pages.push(page)) page = await connector.listChanges(cal, null, page.nextPageToken);
+  assert.deepEqual(pages.flatMap((p) => p.items.map((i) => i.remoteId)), [lone.id]);
+  const unreadable = new Map(pages.flatMap((p) => p.unreadable ?? []).map((u) => [u.remoteId, u]));
+  assert.deepEqual([...unreadable.keys()].sort(), [bad.id, series.id].sort(), 'a series with one bad exception is one unreadable item');
+  const single = unreadable.get(bad.id!)!;
+  assert.equal(single.etag, bad.etag);
+  assert.equal(single.reason, `Google event ${bad.id} cannot be read: calsync private property is not JSON (at [0].extendedProperties.private.calsyncCategories)`);
+  assert.deepEqual(JSON.parse(single.raw!).map((r: { id: string }) => r.id), [bad.id]);
+  assert.deepEqual(JSON.parse(unreadable.get(series.id!)!.raw!).map((r: { id: string }) => r.id), [series.id, badException.id], 'the series\' resources, master first');
+  const cursor = pages.at(-1)!.nextCursor;
+  assert.ok(cursor, 'the listing ends with a cursor');
+
+  await assert.rejects(connector.read(cal, bad.id!), (e: unknown) => isConnectorError(e, 'permanent') && e.remoteId === bad.id);
+  emulator.app.emulator.editEvent(cal, bad.id!, { summary: 'Cut again' });
+  emulator.app.emulator.editEvent(cal, lone.id!, { summary: 'Lunch (late)' });
+  const changes = await connector.listChanges(cal, cursor);
+  assert.deepEqual(changes.items.map((i) => i.remoteId), [lone.id]);
+  assert.deepEqual(changes.unreadable?.map((u) => u.remoteId), [bad.id]);
+});
+
+test('deleted events carry the stamp their id was derived from', async () => {
+  const cal = newCalendar();
+  const { connector } = emulatorConnector(emulator);
+  const uuid = 'c0ffee00-1234-4abc-8def-0123456789ab';
+  const mine = await connector.create(cal, single({ uid: 'stamped' }), { calsyncId: uuid });
+  const other = await connector.create(cal, weekly({ uid: 'stamped-2' }), { calsyncId: 'not-a-uuid' });
+  const foreign = emulator.app.emulator.insertEvent(cal, { summary: 'Theirs', start: { dateTime: '2026-03-03T12:00:00+01:00' }, end: { dateTime: '2026-03-03T13:00:00+01:00' } });
+  const { cursor } = await listAll(connector, cal, null);
+  for (const id of [mine.remoteId, other.remoteId, foreign.id!]) emulator.app.emulator.deleteEvent(cal, id);
+  const changes = new Map((await listAll(connector, cal, cursor)).items.map((i) => [i.remoteId, i]));
+  assert.deepEqual([mine.remoteId, other.remoteId, foreign.id!].map((id) => [changes.get(id)?.deleted, changes.get(id)?.calsyncId]),
+    [[true, uuid], [true, 'not-a-uuid'], [true, null]]);
+  const read = await connector.read(cal, mine.remoteId);
+  assert.deepEqual([read.deleted, read.calsyncId], [true, uuid]);
+});
+
 test('a series written whole: exceptions, a cancelled instance, an exception dropped again; every write with sendUpdates=none', async () => {
   const cal = newCalendar();
   const { connector } = emulatorConnector(emulator);

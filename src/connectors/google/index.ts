@@ -52,8 +52,8 @@ export class GoogleConnector implements Connector, PushSubscriptions {
         state = pageToken.startsWith(FULL) ? this.held.take(pageToken) : null;
         if (state === null) throw new ConnectorError('transient', `page token ${pageToken} is unknown or was idle too long; list again from the stored cursor`);
       }
-      const { items, next, cursor: nextCursor } = await fullListingPage(ctx, state);
-      return { items, nextPageToken: next ? this.held.park(next) : null, nextCursor, complete: true };
+      const { next, cursor: nextCursor, ...entries } = await fullListingPage(ctx, state);
+      return { ...entries, nextPageToken: next ? this.held.park(next) : null, nextCursor, complete: true };
     }
     const syncToken = decodeCursor(cursor);
     if (syncToken === null) throw new ConnectorError('cursor-expired', `cursor "${cursor.slice(0, 40)}" was not written by the Google connector; list in full`);

@@ -11,9 +11,9 @@
 //   guide), so Google's page token is the connector's, and no state is kept.
 import type { calendar_v3 } from '@googleapis/calendar';
 import type { GoogleEvent } from '../../core/google/index.ts';
-import { ConnectorError, type ChangePage, type RemoteItem } from '../connector.ts';
+import { ConnectorError, type ChangePage, type RemoteItem, type UnreadableItem } from '../connector.ts';
 import type { GoogleClient } from './client.ts';
-import { deletedItem, isRecurring, itemFromResources, seriesIdOf, seriesResources, type SeriesResources } from './map.ts';
+import { deletedItem, isRecurring, isUnreadable, readResources, seriesIdOf, seriesResources, type SeriesResources } from './map.ts';
 
 export interface ListingContext {
   client: GoogleClient;
@@ -53,27 +53,43 @@ function zoneOf(data: calendar_v3.Schema$Events): string {
   return data.timeZone;
 }
 
+/** A page's items, events the core cannot read apart (ChangePage.unreadable). */
+class PageItems {
+  readonly items: RemoteItem[] = [];
+  readonly unreadable: UnreadableItem[] = [];
+
+  add(entry: RemoteItem | UnreadableItem): void {
+    if (isUnreadable(entry)) this.unreadable.push(entry);
+    else this.items.push(entry);
+  }
+
+  /** `items`, and `unreadable` when there are any. */
+  fields(): Pick<ChangePage, 'items' | 'unreadable'> {
+    return { items: this.items, ...(this.unreadable.length > 0 ? { unreadable: this.unreadable } : {}) };
+  }
+}
+
 /**
  * One page of a full listing; `state` null starts one. `next` is the state to park
  * between pages; after the last page it is null and `cursor` is set.
  */
-export async function fullListingPage(ctx: ListingContext, state: HeldListing | null): Promise<{ items: RemoteItem[]; next: HeldListing | null; cursor: string | null }> {
+export async function fullListingPage(ctx: ListingContext, state: HeldListing | null): Promise<Pick<ChangePage, 'items' | 'unreadable'> & { next: HeldListing | null; cursor: string | null }> {
   const data = await listPage(ctx, state ? { pageToken: state.pageToken } : {});
   const zone = zoneOf(data);
   const held = state?.held ?? new Map<string, GoogleEvent[]>();
-  const items: RemoteItem[] = [];
+  const page = new PageItems();
   for (const r of (data.items ?? []) as GoogleEvent[]) {
     if (isRecurring(r)) {
       const id = seriesIdOf(r);
       held.set(id, [...(held.get(id) ?? []), r]);
     } else if (r.status !== 'cancelled') {
-      items.push(itemFromResources(r.id!, { master: r, exceptions: [] }, zone));
+      page.add(readResources(r.id!, { master: r, exceptions: [] }, zone));
     }
   }
-  if (data.nextPageToken) return { items, next: { pageToken: data.nextPageToken, held }, cursor: null };
+  if (data.nextPageToken) return { ...page.fields(), next: { pageToken: data.nextPageToken, held }, cursor: null };
   if (!data.nextSyncToken) throw new ConnectorError('transient', 'Google events.list: the last page has no nextSyncToken');
-  for (const [id, resources] of held) items.push(itemFromResources(id, seriesResources(id, resources), zone));
-  return { items, next: null, cursor: encodeCursor(data.nextSyncToken) };
+  for (const [id, resources] of held) page.add(readResources(id, seriesResources(id, resources), zone));
+  return { ...page.fields(), next: null, cursor: encodeCursor(data.nextSyncToken) };
 }
 
 export type SeriesReader = (seriesId: string, uidHint: string | null, known: GoogleEvent[]) => Promise<{ resources: SeriesResources; zone: string }>;
@@ -84,14 +100,14 @@ export async function changesPage(ctx: ListingContext, syncToken: string, pageTo
   const zone = zoneOf(data);
   const groups = new Map<string, GoogleEvent[]>();
   for (const r of (data.items ?? []) as GoogleEvent[]) groups.set(seriesIdOf(r), [...(groups.get(seriesIdOf(r)) ?? []), r]);
-  const items: RemoteItem[] = [];
+  const page = new PageItems();
   const whole: Array<[string, GoogleEvent[]]> = [];
   for (const [id, group] of groups) {
     const master = group.find((r) => r.id === id && r.recurringEventId === undefined);
     // "Deleted events are only guaranteed to have the id field populated": a deleted
     // single event, or a deleted recurring one (its exceptions go with it).
-    if (master?.status === 'cancelled') items.push(deletedItem(id));
-    else if (master && !isRecurring(master)) items.push(itemFromResources(id, { master, exceptions: [] }, zone));
+    if (master?.status === 'cancelled') page.add(deletedItem(id));
+    else if (master && !isRecurring(master)) page.add(readResources(id, { master, exceptions: [] }, zone));
     else whole.push([id, group]);
   }
   // Series are read a few at a time: each is one or two requests.
@@ -99,13 +115,13 @@ export async function changesPage(ctx: ListingContext, syncToken: string, pageTo
     const read = await Promise.all(whole.slice(start, start + 4).map(async ([id, group]) => {
       const uid = group.find((r) => typeof r.iCalUID === 'string' && r.iCalUID !== '')?.iCalUID ?? null;
       const series = await readSeries(id, uid, group);
-      return itemFromResources(id, series.resources, series.zone);
+      return readResources(id, series.resources, series.zone);
     }));
-    items.push(...read);
+    for (const entry of read) page.add(entry);
   }
-  if (data.nextPageToken) return { items, nextPageToken: `${PAGE}${data.nextPageToken}`, nextCursor: null, complete: false };
+  if (data.nextPageToken) return { ...page.fields(), nextPageToken: `${PAGE}${data.nextPageToken}`, nextCursor: null, complete: false };
   if (!data.nextSyncToken) throw new ConnectorError('transient', 'Google events.list: the last page has no nextSyncToken');
-  return { items, nextPageToken: null, nextCursor: encodeCursor(data.nextSyncToken), complete: false };
+  return { ...page.fields(), nextPageToken: null, nextCursor: encodeCursor(data.nextSyncToken), complete: false };
 }
 
 /** Page tokens of change listings are Google's own, marked so a stale full-listing token is told apart. */

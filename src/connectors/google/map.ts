@@ -15,11 +15,19 @@
 //   a series becomes a single event; one that lingers describes nothing).
 import { createHash } from 'node:crypto';
 import { CoreError } from '../../core/errors.ts';
-import { seriesFromGoogle, type GoogleEvent } from '../../core/google/index.ts';
-import { ConnectorError, type RemoteDeletedItem, type RemoteItem } from '../connector.ts';
+import { calsyncIdOf, seriesFromGoogle, type GoogleEvent } from '../../core/google/index.ts';
+import {
+  ConnectorError, unreadableItem, type RemoteDeletedItem, type RemoteItem, type UnreadableItem,
+} from '../connector.ts';
+import { calsyncIdOfEventId } from './ids.ts';
 
+/**
+ * A deleted event, stamped by its id: "deleted events are only guaranteed to have the id
+ * field populated", and the id of an event calsync created is derived from its calsync
+ * id (ids.ts), so a create whose answer was lost is known by it once deleted.
+ */
 export function deletedItem(remoteId: string): RemoteDeletedItem {
-  return { remoteId, etag: null, deleted: true, series: null, calsyncId: null, updatedAt: null };
+  return { remoteId, etag: null, deleted: true, series: null, calsyncId: calsyncIdOfEventId(remoteId), updatedAt: null };
 }
 
 /** The id of the series a resource belongs to: its master's, or its own. */
@@ -92,26 +100,45 @@ export function seriesUpdatedAt(resources: GoogleEvent[]): string | null {
 }
 
 /**
- * The item series `seriesId` is, from its resources: deleted when its master is
- * cancelled, or when it has no master and no live exception; else the series mapped
- * by src/core/google. Content the core refuses is `permanent`, naming the event, so a
- * person can fix that one event.
+ * What series `seriesId` is, from its resources: deleted when its master is cancelled,
+ * or when it has no master and no live exception; else the series mapped by
+ * src/core/google. Content the core refuses is unreadable, with the reason naming the
+ * event and the field, so a person can fix that one event.
  */
-export function itemFromResources(seriesId: string, resources: SeriesResources, calendarTimeZone: string): RemoteItem {
+export function readResources(seriesId: string, resources: SeriesResources, calendarTimeZone: string): RemoteItem | UnreadableItem {
   const { master, exceptions } = resources;
   if (master?.status === 'cancelled') return deletedItem(seriesId);
   // Cancelled instances of a master nobody can see say nothing.
   const used = master === null ? exceptions.filter((r) => r.status !== 'cancelled') : exceptions;
   if (master === null && used.length === 0) return deletedItem(seriesId);
   const all = [...(master ? [master] : []), ...used];
+  const etag = seriesEtag({ master, exceptions: used });
   try {
     const uid = master === null ? used.find((r) => r.iCalUID)?.iCalUID : undefined;
     const { calsyncId, ...series } = seriesFromGoogle(all.map(prepared), { calendarTimeZone, ...(uid ? { uid } : {}) });
-    return { remoteId: seriesId, etag: seriesEtag({ master, exceptions: used }), deleted: false, series, calsyncId, updatedAt: seriesUpdatedAt(all) };
+    return { remoteId: seriesId, etag, deleted: false, series, calsyncId, updatedAt: seriesUpdatedAt(all) };
   } catch (error) {
-    if (error instanceof CoreError) {
-      throw new ConnectorError('permanent', `Google event ${seriesId} cannot be read: ${error.message}${error.path ? ` (at ${error.path})` : ''}`, { remoteId: seriesId, cause: error });
-    }
-    throw error;
+    if (!(error instanceof CoreError)) throw error;
+    return unreadableItem(seriesId, `Google event ${seriesId} cannot be read: ${error.message}`, JSON.stringify(all), {
+      etag, calsyncId: stampOf(master) ?? calsyncIdOfEventId(seriesId), updatedAt: seriesUpdatedAt(all),
+    });
   }
+}
+
+/** The stamp in a resource's private properties, where it can be read at all. */
+function stampOf(master: GoogleEvent | null): string | null {
+  try {
+    return master === null ? null : calsyncIdOf(master);
+  } catch {
+    return null;
+  }
+}
+
+export const isUnreadable = (entry: RemoteItem | UnreadableItem): entry is UnreadableItem => 'reason' in entry;
+
+/** The item series `seriesId` is; an unreadable one is `permanent`, naming the event. */
+export function itemFromResources(seriesId: string, resources: SeriesResources, calendarTimeZone: string): RemoteItem {
+  const entry = readResources(seriesId, resources, calendarTimeZone);
+  if (isUnreadable(entry)) throw new ConnectorError('permanent', entry.reason, { remoteId: seriesId });
+  return entry;
 }
