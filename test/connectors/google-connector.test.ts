@@ -7,6 +7,7 @@ import { isConnectorError, type RemoteItem, type RemoteLiveItem } from '../../sr
 import { contentHash } from '../../src/core/hash.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { instance, single, weekly } from '../helpers/events.ts';
+import { eventIdOf } from '../../src/connectors/google/index.ts';
 import { emulatorConnector, listeningEmulator, type ListeningEmulator } from '../helpers/google-connector.ts';
 import { listAll } from './contract.ts';
 
@@ -153,6 +154,63 @@ test('a create whose answer was lost is adopted on retry, not duplicated; a dele
   assert.equal(again.remoteId, retried.remoteId, 'Google keeps deleted ids: the same event comes back');
   assert.equal(live((await listAll(connector, cal, null)).items, again.remoteId).series.master!.summary, 'Back');
   emulator.app.emulator.clearFaults();
+});
+
+const INSTANCE_ROUTE = '/calendar/v3/calendars/:calendarId/events/:eventId';
+/** A series with two moved instances and two cancelled ones: a create is the master, two PUTs and two DELETEs. */
+const halfWritable = (uid: string) => weekly({ uid }, [
+  instance('2026-03-09', { uid, summary: 'Moved', start: { local: '2026-03-09T14:00:00', tz: 'Europe/Berlin' }, end: { local: '2026-03-09T15:00:00', tz: 'Europe/Berlin' } }),
+  instance('2026-03-16', { uid, status: 'cancelled' }),
+  instance('2026-03-23', { uid, summary: 'Renamed' }),
+  instance('2026-03-30', { uid, status: 'cancelled' }),
+]);
+
+/** The series as listed now holds exactly `series`, under the etag the create answered; the calendar holds nothing else. */
+async function holdsWhole(connector: ReturnType<typeof emulatorConnector>['connector'], cal: string, written: { remoteId: string; etag: string }, series: ReturnType<typeof halfWritable>) {
+  const listed = (await listAll(connector, cal, null)).items;
+  assert.deepEqual(listed.map((i) => i.remoteId), [written.remoteId]);
+  const item = live(listed, written.remoteId);
+  assert.equal(contentHash(item.series), contentHash(series), 'every moved and cancelled instance is there');
+  assert.equal(item.etag, written.etag, 'the create answers the series as written');
+}
+
+test('a series create whose answer to one instance write was lost is completed by the client\'s retry, not refused by its own write', async () => {
+  for (const method of ['PUT', 'DELETE']) {
+    const cal = newCalendar();
+    const { connector } = emulatorConnector(emulator);
+    const series = halfWritable(`lost-${method}`);
+    emulator.app.emulator.setFaults({ script: [{ kind: 'lostWrite', method, route: INSTANCE_ROUTE }] });
+    const written = await connector.create(cal, series, { calsyncId: 'a1b2c3d4-0000-4000-8000-00000000000' + (method === 'PUT' ? '1' : '2') });
+    emulator.app.emulator.clearFaults();
+    await holdsWhole(connector, cal, written, series);
+    const writes = emulator.app.emulator.writes().filter((w) => w.calendarId === cal);
+    assert.deepEqual(writes.filter((w) => w.eventId === written.remoteId).map((w) => w.method), ['insert'], `${method}: the master is inserted once and never written again`);
+  }
+});
+
+test('a series create cut short by a lost answer is completed by the retried create; nothing is deleted', async () => {
+  const cal = newCalendar();
+  const calsyncId = 'a1b2c3d4-0000-4000-8000-000000000003';
+  const series = halfWritable('cut-short');
+  const { connector: once } = emulatorConnector(emulator, { maxAttempts: 1 });
+  emulator.app.emulator.setFaults({ script: [{ kind: 'lostWrite', method: 'PUT', route: INSTANCE_ROUTE }] });
+  await assert.rejects(once.create(cal, series, { calsyncId }), (e: unknown) => isConnectorError(e, 'transient'));
+  emulator.app.emulator.clearFaults();
+  const half = live((await listAll(once, cal, null)).items, eventIdOf(calsyncId));
+  assert.equal(half.series.overrides.length, 1, 'one moved instance landed; the rest of the series is missing');
+
+  // Someone edits the instance that landed: the retried create writes it with If-Match,
+  // the answer to that write is lost too, and the client's retry meets a 412.
+  emulator.app.emulator.editEvent(cal, `${eventIdOf(calsyncId)}_20260309T090000Z`, { location: 'Somewhere else' });
+  emulator.app.emulator.setFaults({ script: [{ kind: 'lostWrite', method: 'PUT', route: INSTANCE_ROUTE }] });
+  const { connector } = emulatorConnector(emulator);
+  const written = await connector.create(cal, series, { calsyncId });
+  emulator.app.emulator.clearFaults();
+  await holdsWhole(connector, cal, written, series);
+  const writes = emulator.app.emulator.writes().filter((w) => w.calendarId === cal && w.method !== 'anotherClient');
+  assert.ok(!writes.some((w) => w.method === 'delete' && w.eventId === written.remoteId), 'the series was never deleted');
+  assert.deepEqual(writes.filter((w) => w.method === 'delete').map((w) => w.eventId).sort(), [`${written.remoteId}_20260316T090000Z`, `${written.remoteId}_20260330T080000Z`],
+    'only the cancelled instances were deleted');
 });
 
 test('5xx is retried with backoff, 429 waits its Retry-After, 403 rate limits back off from 1 s, quotaExceeded stops for an hour', async () => {

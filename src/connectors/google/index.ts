@@ -5,7 +5,7 @@ import type { calendar_v3 } from '@googleapis/calendar';
 import { calsyncIdOf, type GoogleEvent } from '../../core/google/index.ts';
 import type { CalsyncId, EventSeries } from '../../core/model.ts';
 import {
-  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type PushChannel, type PushSubscriptions, type RemoteItem, type WriteResult,
+  ConnectorError, isConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type PushChannel, type PushSubscriptions, type RemoteItem, type WriteResult,
 } from '../connector.ts';
 import { GoogleClient, type GoogleClientOptions } from './client.ts';
 import { calsyncIdOfEventId, eventIdOf } from './ids.ts';
@@ -74,10 +74,12 @@ export class GoogleConnector implements Connector, PushSubscriptions {
       ? this.client.api.events.import({ calendarId: remoteCalendarId, requestBody: master as calendar_v3.Schema$Event }, o)
       : this.client.api.events.insert({ calendarId: remoteCalendarId, sendUpdates: 'none', requestBody: master as calendar_v3.Schema$Event }, o)), [409]);
     // 409 duplicate: the id exists, deleted events included: an earlier attempt landed.
-    if (!answer.ok) return this.adopt(ctx, id, series, options.calsyncId);
+    if (!answer.ok) return this.complete(ctx, id, series, options.calsyncId, null);
     const inserted = answer.data as GoogleEvent;
     if (series.overrides.length === 0) return { remoteId: inserted.id!, etag: inserted.etag!, updatedAt: inserted.updated ?? null };
-    return writeSeries(ctx, inserted.id!, series, { master: inserted, exceptions: [] }, options.calsyncId);
+    // An insert makes a new event; an import may have replaced one with the same iCalUID,
+    // exceptions included, so that series is read.
+    return this.complete(ctx, inserted.id!, series, options.calsyncId, imported ? null : { master: inserted, exceptions: [] });
   }
 
   async update(remoteCalendarId: string, remoteId: string, series: EventSeries, options: { ifMatch: string | null }): Promise<WriteResult> {
@@ -191,20 +193,45 @@ export class GoogleConnector implements Connector, PushSubscriptions {
   }
 
   /**
-   * A 409 on create: the id exists (deleted events keep theirs). Ours (our stamp) is the
-   * item an earlier attempt created: it is brought to `series` (restored when deleted
-   * since, completed when an exception failed) and returned.
+   * Brings the series a create started to `series` and answers it as written: after an
+   * insert (`known`: what the insert answered), or after a 409 duplicate (an earlier
+   * attempt landed, perhaps only in part: read, and if it carries our stamp, restored
+   * when it was deleted meanwhile and completed from `series`). A series is several
+   * requests; when the answer to one was lost, the client's retry of it meets its own
+   * write as a 412: the series is read again and the rest written, never left half
+   * written for a pass to adopt (a missing instance would then read as deleted). A
+   * foreign event with the id is `precondition-failed`.
    */
-  private async adopt(ctx: WriteContext, id: string, series: EventSeries, calsyncId: CalsyncId): Promise<WriteResult> {
-    const current = await this.readSeries(ctx.calendarId, id, series.uid, []);
+  private async complete(ctx: WriteContext, id: string, series: EventSeries, calsyncId: CalsyncId, known: SeriesResources | null): Promise<WriteResult> {
+    let current = known;
+    for (let round = 1; ; round++) {
+      current ??= await this.ownSeries(ctx, id, series.uid, calsyncId);
+      try {
+        return await writeSeries(ctx, id, series, current, calsyncId);
+      } catch (error) {
+        if (!isConnectorError(error, 'precondition-failed')) throw error;
+        if (round === CREATE_ROUNDS) {
+          throw new ConnectorError('transient', `Google event ${id} kept changing while its create was completed; the create is retried`, { remoteId: id, cause: error });
+        }
+        current = null;
+      }
+    }
+  }
+
+  /** The series at `id`, refused as `precondition-failed` when it exists without our stamp. */
+  private async ownSeries(ctx: WriteContext, id: string, uid: string, calsyncId: CalsyncId): Promise<SeriesResources> {
+    const current = await this.readSeries(ctx.calendarId, id, uid, []);
     const master = current.resources.master;
     if (master === null) throw new ConnectorError('transient', `create of ${id} was refused as a duplicate, then nothing was there`, { remoteId: id });
     if (master.status !== 'cancelled' && calsyncIdOf(master) !== calsyncId) {
       throw new ConnectorError('precondition-failed', `Google event ${id} exists without the stamp ${calsyncId}`, { remoteId: id });
     }
-    return writeSeries(ctx, id, series, current.resources, calsyncId);
+    return current.resources;
   }
 }
+
+/** Reads and writes of one create before it gives up as `transient` (each round after a 412). */
+const CREATE_ROUNDS = 3;
 
 export function createGoogleConnector(options: GoogleConnectorOptions): GoogleConnector {
   return new GoogleConnector(options);

@@ -80,6 +80,20 @@ function plainInstance(seriesId: string, master: GoogleEvent, exception: GoogleE
 }
 
 /**
+ * The series' master as it reads once this write has cancelled its instances: the
+ * instances it deletes are exdates then, so a master that differs only by them (every
+ * series create with cancelled instances: the master is inserted first) is not written
+ * again.
+ */
+function afterCancellations(now: CurrentEvents, desired: EventSeries, cancelled: Set<string>): CanonicalEvent {
+  const master = now.normalMaster!;
+  if (master.recurrence === null) return master;
+  const byInstance = [...desired.overrides.map((o) => o.recurrenceId!), ...now.byRecurrence.keys()].filter((x) => cancelled.has(x));
+  const exdate = [...new Set([...master.recurrence.exdate, ...byInstance])].sort();
+  return { ...master, recurrence: { ...master.recurrence, exdate } };
+}
+
+/**
  * Makes series `seriesId` hold `desired`, given what it holds now (`current`, read just
  * before, or the master just inserted). Returns the series' new etag.
  */
@@ -94,7 +108,12 @@ export async function writeSeries(ctx: WriteContext, seriesId: string, desired: 
   let masterWritten = false;
 
   const put = async (id: string, body: GoogleEvent, before: GoogleEvent | undefined): Promise<void> => {
-    const answer = await client.call('update', id, (o) => client.api.events.update({ calendarId, eventId: id, sendUpdates: 'none', requestBody: withSequence(body, before) }, { ...o, ...ifMatch(before?.etag) }));
+    const answer = await client.call('update', id, (o) => client.api.events.update({ calendarId, eventId: id, sendUpdates: 'none', requestBody: withSequence(body, before) }, { ...o, ...ifMatch(before?.etag) }), [400]);
+    // A sequence below Google's: the resource changed since `before` (a retry after a
+    // lost answer meets its own write so when it moved the instance), as with a 412.
+    if (!answer.ok && /sequence/i.test(answer.error.message)) {
+      throw new ConnectorError('precondition-failed', `Google event ${id} changed since it was read (${answer.error.message})`, { remoteId: id, cause: answer.error });
+    }
     if (!answer.ok) throw answer.error;
     state.set(id.toLowerCase(), answer.data as GoogleEvent);
   };
@@ -107,7 +126,7 @@ export async function writeSeries(ctx: WriteContext, seriesId: string, desired: 
 
   const normal = normaliseSeries(desired);
   const cancelled = new Set([...(normal.master?.recurrence?.exdate ?? []), ...desired.overrides.filter((o) => o.status === 'cancelled').map((o) => o.recurrenceId!)]);
-  if (masterResource && (now.normalMaster === null || hashNormal(normal.master!) !== hashNormal(now.normalMaster))) {
+  if (masterResource && (now.normalMaster === null || hashNormal(normal.master!) !== hashNormal(afterCancellations(now, desired, cancelled)))) {
     await put(seriesId, masterResource, current.master ?? undefined);
     masterWritten = true;
   }
