@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { isConnectorError, type RemoteItem } from '../../src/connectors/connector.ts';
+import { isConnectorError, type Connector, type RemoteItem, type UnreadableItem } from '../../src/connectors/connector.ts';
 import { createUrlGuard } from '../../src/connectors/http-guard.ts';
 import { createIcsConnector, type IcsConnectorOptions } from '../../src/connectors/ics/index.ts';
 import { contentHash } from '../../src/core/hash.ts';
@@ -69,6 +69,19 @@ async function withServer(initial: string, body: (server: FeedServer) => Promise
 }
 
 const byRemoteId = (items: RemoteItem[]) => new Map(items.map((i) => [i.remoteId, i]));
+
+/** listAll, with the unreadable items of every page. */
+async function listAllPages(connector: Connector, url: string, cursor: string | null) {
+  const items: RemoteItem[] = [];
+  const unreadable: UnreadableItem[] = [];
+  let page = await connector.listChanges(url, cursor);
+  for (;;) {
+    items.push(...page.items);
+    unreadable.push(...(page.unreadable ?? []));
+    if (page.nextPageToken === null) return { items, unreadable, cursor: page.nextCursor!, complete: page.complete };
+    page = await connector.listChanges(url, cursor, page.nextPageToken);
+  }
+}
 const outlookUid = '040000008200E00074C5B7101A82E00800000000C0FFEE';
 
 registerConnectorContract('ics', async () => {
@@ -220,11 +233,56 @@ test('ics: a server answering garbage fails as permanent, naming the line', () =
   await assert.rejects(connectorFor().listChanges(server.url, null), (e: unknown) =>
     isConnectorError(e, 'permanent') && /^http:\/\/127\.0\.0\.1:\d+\/… is not a valid iCalendar feed \(the server sent an HTML page\): .*at line 1\)$/.test(e.message));
 
-  const broken = initialFeed.replace('DTSTART:20260310T160000Z', 'DTSTART:2026-03-10 16:00');
-  const line = broken.split('\r\n').indexOf('DTSTART:2026-03-10 16:00') + 1;
-  server.answer((_request, response) => response.writeHead(200).end(broken));
-  await assert.rejects(connectorFor().listChanges(server.url, null), (e: unknown) => isConnectorError(e, 'permanent') && e.message.endsWith(`(at line ${line})`));
+  const unclosed = initialFeed.replace('END:VEVENT\r\nBEGIN:VEVENT\r\nUID:release-window', 'BEGIN:VEVENT\r\nUID:release-window');
+  server.answer((_request, response) => response.writeHead(200).end(unclosed));
+  await assert.rejects(connectorFor().listChanges(server.url, null), (e: unknown) => isConnectorError(e, 'permanent') && /is not a valid iCalendar feed: END:VCALENDAR closes BEGIN:VEVENT/.test(e.message),
+    'components that do not nest cannot be cut into VEVENTs: the feed as a whole is unreadable');
 }));
+
+const brokenOverride = initialFeed.replace('DTSTART;TZID=Europe/Berlin:20260331T140000', 'DTSTART;TZID=Europe/Berlin:2026-03-31 14:00');
+const withoutUid = brokenOverride.replace('END:VCALENDAR', 'BEGIN:VEVENT\r\nDTSTAMP:20260301T080000Z\r\nDTSTART:20260311T100000Z\r\nSUMMARY:Nobody\r\nEND:VEVENT\r\nEND:VCALENDAR');
+
+test('ics: one VEVENT that does not parse makes its UID unreadable; the rest of the feed is read as it would be without it', () => withServer(withoutUid, async (server) => {
+  const listing = await listAllPages(connectorFor({ pageSize: 2 }), server.url, null);
+  assert.deepEqual(listing.items.map((i) => i.remoteId).sort(), [`uid:${outlookUid}`, 'uid:company-holiday@example.org', 'uid:release-window@example.org']);
+  server.publish(initialFeed);
+  const whole = byRemoteId((await listAll(connectorFor(), server.url, null)).items);
+  for (const item of listing.items) assert.equal(item.etag, whole.get(item.remoteId)?.etag, `${item.remoteId} reads the same as in the whole feed`);
+
+  const [team, nobody] = listing.unreadable;
+  const line = withoutUid.split('\r\n').indexOf('DTSTART;TZID=Europe/Berlin:2026-03-31 14:00') + 1;
+  assert.equal(team!.remoteId, 'uid:team-sync@example.org', 'the master and its override are one item');
+  assert.match(team!.reason, new RegExp(`^UID team-sync@example.org cannot be read: .*\\(at line ${line}\\)$`));
+  assert.equal((team!.raw!.match(/BEGIN:VEVENT/g) ?? []).length, 2);
+  assert.match(team!.etag!, /^[0-9a-f]{64}$/);
+  assert.match(nobody!.remoteId, /^vevent-without-uid:[0-9a-f]{16}$/);
+  assert.match(nobody!.reason, /^a VEVENT without UID cannot be read: VEVENT without UID/);
+  assert.equal(listing.complete, true);
+}));
+
+test('ics: an unreadable UID counts as present in the cursor; it is reported again only when it changes, and as deleted once it leaves', () => withServer(brokenOverride, async (server) => {
+  const connector = connectorFor();
+  const first = await listAllPages(connector, server.url, null);
+  assert.deepEqual(first.unreadable.map((u) => u.remoteId), ['uid:team-sync@example.org']);
+  server.publish(brokenOverride.replaceAll('DTSTAMP:20260301T080000Z', 'DTSTAMP:20260302T080000Z'));
+  const restamped = await listAllPages(connector, server.url, first.cursor);
+  assert.deepEqual([restamped.items, restamped.unreadable], [[], []], 'a new DTSTAMP alone is no change');
+
+  server.publish(initialFeed);
+  const mended = await listAllPages(connector, server.url, restamped.cursor);
+  assert.deepEqual([mended.items.map((i) => [i.remoteId, i.deleted]), mended.unreadable], [[['uid:team-sync@example.org', false]], []]);
+
+  server.publish(brokenOverride);
+  const brokenAgain = await listAllPages(connector, server.url, mended.cursor);
+  assert.deepEqual([brokenAgain.items, brokenAgain.unreadable.map((u) => u.remoteId)], [[], ['uid:team-sync@example.org']], 'not a deletion');
+
+  const seriesStart = brokenOverride.indexOf('BEGIN:VEVENT\r\nUID:team-sync');
+  const seriesEnd = brokenOverride.indexOf('BEGIN:VEVENT\r\nUID:040000008200E00074C5B7101A82E00800000000C0FFEE');
+  server.publish(brokenOverride.slice(0, seriesStart) + brokenOverride.slice(seriesEnd));
+  const removed = await listAllPages(connector, server.url, brokenAgain.cursor);
+  assert.deepEqual(removed.items.map((i) => [i.remoteId, i.deleted]), [['uid:team-sync@example.org', true]]);
+}));
+
 
 test('ics: answers are classified: auth, gone, rate limits, server errors, timeouts, refused connections', () => withServer(initialFeed, async (server) => {
   const connector = connectorFor({ now: () => Date.UTC(2026, 2, 1, 12, 0, 0) });

@@ -6,11 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { CoreError } from '../../core/errors.ts';
 import { parseCalendar } from '../../core/ical/index.ts';
 import type { CalsyncId, EventSeries } from '../../core/model.ts';
-import { ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type WriteResult } from '../connector.ts';
+import {
+  ConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type RemoteItem, type UnreadableItem, type WriteResult,
+} from '../connector.ts';
 import { createUrlGuard, guardedFetch, type FetchLike, type UrlGuard } from '../http-guard.ts';
 import { IcsClient, type FeedValidators } from './client.ts';
 import { describeFeed, unreadableFeed } from './errors.ts';
-import { changesSince, cursorOf, decodeCursor, encodeCursor, feedItems, listingDigest, type FeedCursor } from './map.ts';
+import { changesSince, cursorOf, decodeCursor, encodeCursor, feedItems, listingDigest, readParts, type FeedCursor, type FeedRead } from './map.ts';
+import { splitFeed } from './split.ts';
 
 export interface IcsConnectorOptions {
   /** The raw fetch; every request goes through guardedFetch with `guard`. */
@@ -28,7 +31,8 @@ export interface IcsConnectorOptions {
 }
 
 interface Listing {
-  items: RemoteItem[];
+  /** Items, then unreadable UIDs; pages cut this one sequence. */
+  entries: (RemoteItem | UnreadableItem)[];
   complete: boolean;
   nextCursor: string;
   digest: string;
@@ -87,31 +91,29 @@ export class IcsConnector implements Connector {
   private async fetchListing(url: string, feed: string, previous: FeedCursor | null, validators: FeedValidators | null): Promise<Listing | null> {
     const response = await this.client.get(url, feed, validators);
     if (!response.modified) return null;
-    let items;
-    try {
-      items = feedItems(parseCalendar(response.body));
-    } catch (error) {
-      if (error instanceof CoreError) throw unreadableFeed(error, feed, response.contentType);
-      throw error;
-    }
+    const read = readFeed(response.body, feed, response.contentType);
+    const { items, unreadable } = previous === null ? read : changesSince(read, previous);
     return {
-      items: previous === null ? items : changesSince(items, previous),
+      entries: [...items, ...unreadable],
       complete: previous === null,
-      nextCursor: encodeCursor(cursorOf(items, response.validators)),
-      digest: listingDigest(items),
+      nextCursor: encodeCursor(cursorOf(read, response.validators)),
+      digest: listingDigest(read),
     };
   }
 
   private page(listing: Listing, id: string, offset: number): ChangePage {
     const end = offset + this.pageSize;
-    const last = end >= listing.items.length;
+    const last = end >= listing.entries.length;
     if (last) this.listings.delete(id);
     else if (!this.listings.has(id)) {
       this.listings.set(id, listing);
       if (this.listings.size > HELD_LISTINGS) this.listings.delete(this.listings.keys().next().value!);
     }
+    const entries = listing.entries.slice(offset, end);
+    const unreadable = entries.filter((e): e is UnreadableItem => 'reason' in e);
     return {
-      items: listing.items.slice(offset, end),
+      items: entries.filter((e): e is RemoteItem => !('reason' in e)),
+      ...(unreadable.length > 0 ? { unreadable } : {}),
       nextPageToken: last ? null : `${id}.${end}.${listing.digest}`,
       nextCursor: last ? listing.nextCursor : null,
       complete: listing.complete,
@@ -131,6 +133,22 @@ export class IcsConnector implements Connector {
       throw new ConnectorError('transient', `${feed} changed while its pages were read; list again from the stored cursor`);
     }
     return this.page(listing, id, Number(offsetText));
+  }
+}
+
+/**
+ * The feed's series. A feed that does not parse as a whole is read UID by UID
+ * (split.ts), so one broken VEVENT is one unreadable item; one that cannot even be cut
+ * into VEVENTs (an HTML page, an unclosed component) is unreadable as a whole.
+ */
+function readFeed(body: Uint8Array, feed: string, contentType: string | null): FeedRead {
+  try {
+    return { items: feedItems(parseCalendar(body)), unreadable: [] };
+  } catch (error) {
+    if (!(error instanceof CoreError)) throw error;
+    const parts = splitFeed(body);
+    if (parts === null) throw unreadableFeed(error, feed, contentType);
+    return readParts(parts);
   }
 }
 
