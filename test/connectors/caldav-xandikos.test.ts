@@ -1,7 +1,7 @@
 // The connector contract against a real Xandikos (Debian package), one calendar per test.
 import { after, before, test } from 'node:test';
 import { createCalDavConnector } from '../../src/connectors/caldav/index.ts';
-import { makeCalendar, missingServer, startCalDavServer, type CalDavServer } from '../helpers/caldav-servers.ts';
+import { makeCalendar, missingServer, otherClientCalendar, rawRequest, startCalDavServer, type CalDavServer } from '../helpers/caldav-servers.ts';
 import { registerConnectorContract } from './contract.ts';
 
 const missing = missingServer('xandikos');
@@ -23,6 +23,13 @@ if (missing !== null) {
       connector,
       remoteCalendarId,
       // Xandikos tokens are git trees it keeps forever; caldav.test.ts covers its unknown tokens.
+      plantUnreadable: async (readable) => {
+        for (const series of readable) await connector.create(remoteCalendarId, series, { calsyncId: `cs-${series.uid}` });
+        // The server stores an event that ends before it starts; calsync's model refuses it.
+        const href = `${remoteCalendarId}ends-before-it-starts.ics`;
+        await rawRequest(server, 'PUT', href, otherClientCalendar(['BEGIN:VEVENT', 'UID:backwards', 'DTSTAMP:20260101T000000Z', 'DTSTART:20260302T090000Z', 'DTEND:20260302T080000Z', 'END:VEVENT']));
+        return href;
+      },
       close: () => connector.close(),
     };
   });

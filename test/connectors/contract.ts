@@ -3,8 +3,9 @@
 // for a fresh, empty remote calendar; only documented interface behaviour is asserted.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isConnectorError, type Connector, type RemoteItem } from '../../src/connectors/connector.ts';
+import { isConnectorError, type Connector, type RemoteItem, type UnreadableItem } from '../../src/connectors/connector.ts';
 import { contentHash } from '../../src/core/hash.ts';
+import type { EventSeries } from '../../src/core/model.ts';
 import { single, weekly, instance } from '../helpers/events.ts';
 
 export interface ContractSubject {
@@ -12,6 +13,12 @@ export interface ContractSubject {
   remoteCalendarId: string;
   /** Invalidates every cursor handed out so far, where the test can cause that. */
   expireCursors?: () => Promise<void>;
+  /**
+   * Puts `readable` into the remote calendar and, as another client would, one item
+   * the connector cannot read (content the provider holds but calsync's model refuses);
+   * returns that item's remote id.
+   */
+  plantUnreadable?: (readable: EventSeries[]) => Promise<string>;
   close?: () => Promise<void>;
 }
 
@@ -32,6 +39,21 @@ export async function listAll(connector: Connector, calendarId: string, cursor: 
   throw new Error('listing did not end after 1000 pages');
 }
 
+/** listAll, with every page's unreadable items. */
+export async function listWithUnreadable(connector: Connector, calendarId: string, cursor: string | null): Promise<{ items: RemoteItem[]; unreadable: UnreadableItem[]; cursor: string; complete: boolean }> {
+  const items: RemoteItem[] = [];
+  const unreadable: UnreadableItem[] = [];
+  let pageToken: string | undefined;
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await connector.listChanges(calendarId, cursor, pageToken);
+    items.push(...page.items);
+    unreadable.push(...(page.unreadable ?? []));
+    if (page.nextPageToken === null) return { items, unreadable, cursor: page.nextCursor!, complete: page.complete };
+    pageToken = page.nextPageToken;
+  }
+  throw new Error('listing did not end after 1000 pages');
+}
+
 /** The last state of each remote id, as the contract tells callers to read listings. */
 function latest(items: RemoteItem[]): Map<string, RemoteItem> {
   return new Map(items.map((item) => [item.remoteId, item]));
@@ -40,6 +62,8 @@ function latest(items: RemoteItem[]): Map<string, RemoteItem> {
 export interface ContractOptions {
   /** The connector cannot write (ICS feeds): tests that need writes are skipped, refusals are tested. */
   readOnly?: boolean;
+  /** Cases this run cannot pass yet, with the reason. */
+  skip?: Partial<Record<'unreadable', string>>;
 }
 
 export function registerConnectorContract(name: string, factory: () => Promise<ContractSubject>, options: ContractOptions = {}): void {
@@ -157,6 +181,37 @@ export function registerConnectorContract(name: string, factory: () => Promise<C
     for (let i = 0; i < 120; i++) ids.add((await connector.create(remoteCalendarId, single({ uid: `contract-7-${i}` }), { calsyncId: `cs-7-${i}` })).remoteId);
     const listed = new Set((await listAll(connector, remoteCalendarId, null)).items.filter((i) => !i.deleted).map((i) => i.remoteId));
     assert.deepEqual(listed, ids);
+  });
+
+  run('an item the connector cannot read is listed as unreadable; its neighbours are listed and the cursor moves', async ({ connector, remoteCalendarId, plantUnreadable }) => {
+    assert.ok(plantUnreadable, 'the subject can put an unreadable item into its calendar');
+    const readable = [single({ uid: 'contract-u1' }), weekly({ uid: 'contract-u2' }, [instance('2026-03-09', { uid: 'contract-u2', summary: 'Moved' })])];
+    const remoteId = await plantUnreadable(readable);
+    const listing = await listWithUnreadable(connector, remoteCalendarId, null);
+    assert.equal(listing.complete, true);
+    assert.ok(listing.cursor, 'the listing ends with a cursor');
+    assert.deepEqual(listing.unreadable.map((u) => u.remoteId), [remoteId]);
+    const [unreadable] = listing.unreadable;
+    assert.ok(unreadable!.reason.length > 0 && unreadable!.raw !== null && unreadable!.raw.length > 0, 'with a reason and the payload');
+    const live = [...latest(listing.items).values()].filter((i) => !i.deleted);
+    assert.ok(!live.some((i) => i.remoteId === remoteId), 'not also listed as an item');
+    assert.deepEqual(live.map((i) => contentHash(i.series)).sort(), readable.map((r) => contentHash(r)).sort(), 'the neighbours are listed, whole');
+    const quiet = await listWithUnreadable(connector, remoteCalendarId, listing.cursor);
+    assert.deepEqual([quiet.items, quiet.unreadable], [[], []], 'the cursor moved past it');
+    if (connector.read) {
+      await assert.rejects(connector.read(remoteCalendarId, remoteId), (e: unknown) => isConnectorError(e, 'permanent') && e.remoteId === remoteId);
+    }
+  }, options.skip?.unreadable ?? false);
+
+  withWrites('a deleted item calsync created carries its stamp', async ({ connector, remoteCalendarId }) => {
+    // A UUID, as the engine's ids are: providers that derive the remote id from it give it back from the id alone.
+    const calsyncId = '6f1d2c3b-4a59-4687-9a1b-2c3d4e5f6a7b';
+    const created = await connector.create(remoteCalendarId, single({ uid: 'contract-stamp' }), { calsyncId });
+    const { cursor } = await listAll(connector, remoteCalendarId, null);
+    await connector.delete(remoteCalendarId, created.remoteId, { ifMatch: null });
+    const deleted = latest((await listAll(connector, remoteCalendarId, cursor)).items).get(created.remoteId);
+    assert.ok(deleted?.deleted, 'the deletion is listed');
+    assert.equal(deleted.calsyncId, calsyncId);
   });
 
   withSubject('an expired cursor fails with cursor-expired', async (subject) => {

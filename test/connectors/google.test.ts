@@ -31,6 +31,15 @@ registerConnectorContract('google', async () => {
     connector,
     remoteCalendarId: calendar.id as string,
     expireCursors: async () => app.emulator.expireSyncTokens(),
+    plantUnreadable: async (readable) => {
+      for (const series of readable) await connector.create(calendar.id as string, series, { calsyncId: `cs-${series.uid}` });
+      // Google cuts private property values at 1,024 characters: a calsync value cut so is no JSON.
+      const cut = app.emulator.insertEvent(calendar.id as string, {
+        summary: 'Cut', start: { dateTime: '2026-03-04T12:00:00+01:00' }, end: { dateTime: '2026-03-04T13:00:00+01:00' },
+        extendedProperties: { private: { calsyncCategories: '["Planning","Bud' } },
+      });
+      return cut.id!;
+    },
     close: () => connector.close(),
   };
 });

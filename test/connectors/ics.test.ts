@@ -8,6 +8,8 @@ import { isConnectorError, type Connector, type RemoteItem, type UnreadableItem 
 import { createUrlGuard } from '../../src/connectors/http-guard.ts';
 import { createIcsConnector, type IcsConnectorOptions } from '../../src/connectors/ics/index.ts';
 import { contentHash } from '../../src/core/hash.ts';
+import { renderCalendar } from '../../src/core/ical/index.ts';
+import type { EventSeries } from '../../src/core/model.ts';
 import { listAll, registerConnectorContract } from './contract.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ics/${name}`, import.meta.url), 'utf8');
@@ -84,9 +86,27 @@ async function listAllPages(connector: Connector, url: string, cursor: string | 
 }
 const outlookUid = '040000008200E00074C5B7101A82E00800000000C0FFEE';
 
+/** A feed of `series`, as calsync renders each, plus `extra` lines before its end. */
+function feedOf(series: EventSeries[], extra: string[] = []): string {
+  const bodies = series.map((s) => {
+    const text = renderCalendar(s, { dtstamp: '2026-03-01T08:00:00Z' });
+    return text.slice(text.search(/BEGIN:(VTIMEZONE|VEVENT)/), text.lastIndexOf('END:VCALENDAR'));
+  });
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', ...bodies.map((b) => b.replace(/\r\n$/, '')), ...extra, 'END:VCALENDAR', ''].join('\r\n');
+}
+
 registerConnectorContract('ics', async () => {
   const server = await startFeedServer(emptyFeed);
-  return { connector: connectorFor(), remoteCalendarId: server.url, close: server.close };
+  return {
+    connector: connectorFor(),
+    remoteCalendarId: server.url,
+    plantUnreadable: async (readable) => {
+      // An event that ends before it starts: calsync's model refuses it.
+      server.publish(feedOf(readable, ['BEGIN:VEVENT', 'UID:backwards@example.org', 'DTSTAMP:20260301T080000Z', 'DTSTART:20260302T090000Z', 'DTEND:20260302T080000Z', 'END:VEVENT']));
+      return 'uid:backwards@example.org';
+    },
+    close: server.close,
+  };
 }, { readOnly: true });
 
 test('ics: the first listing returns every series, mapped, completely', () => withServer(initialFeed, async (server) => {

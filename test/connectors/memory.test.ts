@@ -9,7 +9,7 @@ registerConnectorContract('memory', async () => {
   const connector = new MemoryConnector({ pageSize: 7 });
   connector.addCalendar('cal');
   return { connector, remoteCalendarId: 'cal', expireCursors: async () => connector.expireCursors('cal') };
-});
+}, { skip: { unreadable: 'the memory connector cannot hold an item it cannot read yet' } });
 
 function fresh(faults: ConstructorParameters<typeof MemoryConnector>[0] = {}) {
   const connector = new MemoryConnector({ rng: seededRng(7), ...faults });
