@@ -198,9 +198,10 @@ export class GoogleConnector implements Connector, PushSubscriptions {
    * attempt landed, perhaps only in part: read, and if it carries our stamp, restored
    * when it was deleted meanwhile and completed from `series`). A series is several
    * requests; when the answer to one was lost, the client's retry of it meets its own
-   * write as a 412: the series is read again and the rest written, never left half
-   * written for a pass to adopt (a missing instance would then read as deleted). A
-   * foreign event with the id is `precondition-failed`.
+   * write (a 412, or a sequence below Google's: writes.ts): the series is read again
+   * and the rest written, never left half written for a pass to adopt (a missing
+   * instance would then read as deleted). A foreign event with the id is
+   * `precondition-failed`.
    */
   private async complete(ctx: WriteContext, id: string, series: EventSeries, calsyncId: CalsyncId, known: SeriesResources | null): Promise<WriteResult> {
     let current = known;
