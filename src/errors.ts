@@ -64,6 +64,10 @@ export const errorCatalogue = {
     status: 410, hint: 'Drop the sync token and list the calendar again without one (a full sync); keep the nextSyncToken of its last page.',
     google: { domain: 'calendar', reason: 'fullSyncRequired', locationType: 'parameter', location: 'syncToken' },
   },
+  SYNC_TOKEN_WITH_RESTRICTIONS: {
+    status: 400, hint: 'Send a sync token without iCalUID, orderBy, q, timeMin, timeMax, updatedMin, extended-property filters or showDeleted=false: an incremental listing repeats the full one it continues, which had none of them.',
+    google: { domain: 'calendar', reason: 'syncTokenWithRequestRestrictions' },
+  },
   UPDATED_MIN_TOO_OLD: {
     status: 410, hint: 'Deletions older than updatedMin are no longer kept: list the calendar in full instead.',
     google: { domain: 'calendar', reason: 'updatedMinTooLongAgo', locationType: 'parameter', location: 'updatedMin' },

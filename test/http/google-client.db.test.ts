@@ -136,7 +136,9 @@ test('a weekly series: instances, an instance moved, one cancelled, singleEvents
 
 test('bad requests get Google-shaped 400s and change nothing', async () => {
   const before = await listAll({ maxResults: 2500 });
-  assert.deepEqual(await googleFailure(client.events.list({ calendarId, syncToken: before.nextSyncToken, timeMin: '2026-01-01T00:00:00Z' })), { code: 400, reason: 'invalid' });
+  for (const filter of [{ timeMin: '2026-01-01T00:00:00Z' }, { privateExtendedProperty: ['kind=visit'] }, { sharedExtendedProperty: ['room=1'] }, { q: 'x' }, { showDeleted: false }]) {
+    assert.deepEqual(await googleFailure(client.events.list({ calendarId, syncToken: before.nextSyncToken, ...filter })), { code: 400, reason: 'syncTokenWithRequestRestrictions' }, JSON.stringify(filter));
+  }
   assert.deepEqual(await googleFailure(client.events.list({ calendarId, orderBy: 'startTime' })), { code: 400, reason: 'invalid' });
   assert.deepEqual(await googleFailure(client.events.list({ calendarId, pageToken: 'not-a-token' })), { code: 400, reason: 'invalid' });
   assert.deepEqual(await googleFailure(client.events.list({ calendarId, syncToken: 'garbage' })), { code: 410, reason: 'fullSyncRequired' });
