@@ -44,7 +44,7 @@ export function instanceResource(master: AppEvent, instance: Instance, overrides
     end: { ...master.event.end, local: shiftLocal(master.event, instance.recurrenceId, true) },
   };
   return eventToGoogle(event, {
-    id: instanceApiId(seriesApiId, instance.recurrenceId), etag: master.etag, created: master.created.toISOString(),
+    id: instanceApiId(seriesApiId, event, master.event, context.calendarTimeZone), etag: master.etag, created: master.created.toISOString(),
     updated: master.updated.toISOString(), calendarTimeZone: context.calendarTimeZone, recurringEventId: seriesApiId, master: master.event,
   });
 }

@@ -2,20 +2,19 @@
 // reads up to the calendar version it started at: that version is the nextSyncToken of
 // its last page (only the last page has one), and a later page reads the same snapshot.
 import type { FastifyInstance } from 'fastify';
-import { expandSeries, type Instance } from '../core/ical/index.ts';
 import { CalsyncError } from '../errors.ts';
 import type { Calendar } from '../store/calendars.ts';
 import type { Db } from '../store/db.ts';
-import { seriesApiIdOf } from '../store/event-writes.ts';
 import {
-  appEventByApiId, appSeriesRows, calendarVersions, keyOf, listAppEvents, type AppEvent, type AppEventQuery,
+  appSeriesRows, calendarVersions, keyOf, listAppEvents, type AppEvent, type AppEventQuery,
 } from '../store/app-events.ts';
 import { calendarOf } from './calendar-scope.ts';
 import { instanceResource, resourceOf, type ResourceContext } from './event-resources.ts';
 import { readListParams, type ListParams } from './list-params.ts';
 import { decodePageToken, decodeSyncToken, encodePageToken, encodeSyncToken, queryDigest } from './tokens.ts';
 import { tenantOf } from './auth.ts';
-import { listInstances, seriesOf, type SeriesRows } from './series-instances.ts';
+import { eventTarget } from './events-targets.ts';
+import { listInstances, seriesOf } from './series-instances.ts';
 
 export interface EventReadDeps {
   db: Db;
@@ -75,18 +74,12 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
 
   app.get<{ Params: { calendarId: string; eventId: string } }>('/calendar/v3/calendars/:calendarId/events/:eventId', async (request) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
-    const tenantId = tenantOf(request);
     const context: ResourceContext = { calendarTimeZone: calendar.timeZone };
-    const row = await appEventByApiId(deps.db, tenantId, calendar.id, request.params.eventId);
-    if (row) {
-      const master = row.kind === 'override' ? await appEventByApiId(deps.db, tenantId, calendar.id, seriesApiIdOf(row.apiId)) : null;
-      return resourceOf(row, master?.event ?? null, context);
-    }
-    // An instance the master generates has no row of its own until it is changed.
-    const series = await seriesOf(deps.db, tenantId, calendar, seriesApiIdOf(request.params.eventId));
-    const instance = series && findInstance(series, request.params.eventId, calendar.timeZone);
-    if (!series || !instance) throw new CalsyncError('NOT_FOUND', `event ${request.params.eventId} not found`, { eventId: request.params.eventId });
-    return instanceResource(series.master!, instance, series.overrides, context);
+    const target = await eventTarget(deps.db, tenantOf(request), calendar, request.params.eventId);
+    if (!target) throw new CalsyncError('NOT_FOUND', `event ${request.params.eventId} not found`, { eventId: request.params.eventId });
+    const { series, row, instance } = target;
+    if (row) return resourceOf(row, row.kind === 'override' ? series.master?.event ?? null : null, context);
+    return instanceResource(series.master!, instance!, series.overrides, context);
   });
 
   app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId/instances', async (request) => {
@@ -117,20 +110,4 @@ async function mastersOf(db: Db, tenantId: string, calendarId: string, events: A
     if (master) masters.set(e.seriesId, master);
   }
   return masters;
-}
-
-/** The generated instance an instance id names, if the series has one at that start. */
-function findInstance(series: SeriesRows, instanceId: string, calendarTimeZone: string): Instance | null {
-  const master = series.master;
-  if (!master || master.kind !== 'master' || master.deleted) return null;
-  const suffix = instanceId.slice(seriesApiIdOf(instanceId).length + 1);
-  const local = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2}))?$/.exec(suffix);
-  if (!local) return null;
-  const recurrenceId = local[4] ? `${local[1]}-${local[2]}-${local[3]}T${local[4]}:${local[5]}:${local[6]}` : `${local[1]}-${local[2]}-${local[3]}`;
-  // Expand a day around the instance: it exists when the rule generates that start.
-  const day = Date.parse(`${recurrenceId.slice(0, 10)}T00:00:00Z`);
-  const { instances } = expandSeries({ uid: master.event.uid, master: master.event, overrides: [] }, {
-    from: new Date(day - 2 * 86_400_000).toISOString(), to: new Date(day + 3 * 86_400_000).toISOString(), defaultZone: calendarTimeZone,
-  });
-  return instances.find((i) => i.recurrenceId === recurrenceId) ?? null;
 }

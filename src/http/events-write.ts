@@ -12,28 +12,19 @@ import { appTransaction, deleteAppSeries, writeAppSeries, type AppScope, type Ap
 import { CalsyncError } from '../errors.ts';
 import type { Calendar } from '../store/calendars.ts';
 import type { DbClient } from '../store/db.ts';
-import { apiIdOf, instanceApiId, seriesApiIdOf } from '../store/event-writes.ts';
+import { apiIdOf } from '../store/event-writes.ts';
 import { appEventByApiId, appEventsByUid } from '../store/app-events.ts';
 import { tenantOf } from './auth.ts';
 import { calendarOf } from './calendar-scope.ts';
 import { eventOfBody, instanceResource, resourceOf, type MasterTerms } from './event-resources.ts';
-import { seriesOf, type SeriesRows } from './series-instances.ts';
-import { expandSeries } from '../core/ical/index.ts';
+import { eventTarget, type EventTarget } from './events-targets.ts';
+import { seriesRows, type SeriesRows } from './series-instances.ts';
 import type { GoogleEvent } from '../core/google/index.ts';
 
 type Params = { calendarId: string; eventId: string };
 
-/** A write's target: a stored row, or an instance its master generates (no row yet). */
-interface Target {
-  series: SeriesRows;
-  /** The master or single row, or the exception row, the id names. */
-  row: AppEvent | null;
-  /** Set when the id names an instance (an exception row or a generated instance). */
-  recurrenceId: string | null;
-  etag: string;
-}
-
-type AppEvent = NonNullable<SeriesRows['master']>;
+/** A write's target (events-targets.ts) and the etag If-Match is checked against. */
+type Target = EventTarget & { etag: string };
 
 function badBody(error: unknown): never {
   if (error instanceof CoreError) {
@@ -53,42 +44,17 @@ function checkIfMatch(request: FastifyRequest, etag: string): void {
   if (!wanted.includes(etag)) throw new CalsyncError('PRECONDITION_FAILED', 'Precondition Failed');
 }
 
-/** Parses an instance suffix (`20260302T100000` or `20260302`) back to a recurrence id. */
-function recurrenceIdOf(apiId: string): string | null {
-  const suffix = apiId.slice(seriesApiIdOf(apiId).length + 1);
-  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2}))?$/.exec(suffix);
-  if (!m) return null;
-  return m[4] ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}` : `${m[1]}-${m[2]}-${m[3]}`;
-}
-
 async function targetOf(db: DbClient, tenantId: string, calendar: Calendar, eventId: string): Promise<Target> {
-  const series = await seriesOf(db, tenantId, calendar, eventId);
-  if (!series) notFound(eventId);
-  const row = series.rows.find((r) => r.apiId === eventId) ?? null;
-  if (row) return { series, row, recurrenceId: row.kind === 'override' ? row.event.recurrenceId : null, etag: row.etag };
-  // An instance the master generates: it must be one the rule produces.
-  const recurrenceId = recurrenceIdOf(eventId);
-  const master = series.master;
-  if (!recurrenceId || !master || master.kind !== 'master' || master.deleted) notFound(eventId);
-  const day = Date.parse(`${recurrenceId.slice(0, 10)}T00:00:00Z`);
-  const { instances } = expandSeries({ uid: master.event.uid, master: master.event, overrides: [] }, {
-    from: new Date(day - 2 * 86_400_000).toISOString(), to: new Date(day + 3 * 86_400_000).toISOString(), defaultZone: calendar.timeZone,
-  });
-  if (!instances.some((i) => i.recurrenceId === recurrenceId)) notFound(eventId);
-  return { series, row: null, recurrenceId, etag: master.etag };
+  const target = await eventTarget(db, tenantId, calendar, eventId);
+  if (!target) notFound(eventId);
+  return { ...target, etag: target.row?.etag ?? target.series.master!.etag };
 }
 
 /** The resource of a target as Google shows it now (the base a patch applies to). */
 function currentResource(target: Target, calendar: Calendar): GoogleEvent {
   const context = { calendarTimeZone: calendar.timeZone };
   if (target.row) return resourceOf(target.row, target.series.master?.event ?? null, context);
-  const master = target.series.master!;
-  const [instance] = expandSeries({ uid: master.event.uid, master: master.event, overrides: [] }, {
-    from: new Date(Date.parse(`${target.recurrenceId!.slice(0, 10)}T00:00:00Z`) - 2 * 86_400_000).toISOString(),
-    to: new Date(Date.parse(`${target.recurrenceId!.slice(0, 10)}T00:00:00Z`) + 3 * 86_400_000).toISOString(),
-    defaultZone: calendar.timeZone,
-  }).instances.filter((i) => i.recurrenceId === target.recurrenceId);
-  return instanceResource(master, instance!, new Map(), context);
+  return instanceResource(target.series.master!, target.instance!, new Map(), context);
 }
 
 /** JSON merge: objects merge field by field, arrays and other values replace, null removes. */
@@ -134,8 +100,13 @@ function seriesAfter(target: Target, body: Record<string, unknown>, calendar: Ca
 
 async function respond(tx: DbClient, tenantId: string, calendar: Calendar, apiId: string): Promise<GoogleEvent> {
   const row = await appEventByApiId(tx, tenantId, calendar.id, apiId);
-  const master = row?.kind === 'override' ? await appEventByApiId(tx, tenantId, calendar.id, seriesApiIdOf(apiId)) : null;
-  return resourceOf(row!, master?.event ?? null, { calendarTimeZone: calendar.timeZone });
+  return resourceOf(row!, null, { calendarTimeZone: calendar.timeZone });
+}
+
+/** An instance after a write: its exception row, whatever form of its id the request used. */
+async function respondInstance(tx: DbClient, tenantId: string, calendar: Calendar, seriesId: string, recurrenceId: string): Promise<GoogleEvent> {
+  const series = (await seriesRows(tx, tenantId, calendar.id, seriesId))!;
+  return resourceOf(series.overrides.get(recurrenceId)!, series.master?.event ?? null, { calendarTimeZone: calendar.timeZone });
 }
 
 function objectBody(request: FastifyRequest): Record<string, unknown> {
@@ -199,9 +170,12 @@ export function eventWriteRoutes(app: FastifyInstance, deps: AppWriteDeps): void
       checkIfMatch(request, target.etag);
       const full = patch ? merged(currentResource(target, calendar) as Record<string, unknown>, body) : body;
       const series = seriesAfter(target, full, calendar);
-      const written = await writeAppSeries(tx, scope, { eventId: target.series.rows[0]!.seriesId, series });
-      const id = target.recurrenceId ? instanceApiId(seriesApiIdOf(request.params.eventId), target.recurrenceId) : request.params.eventId;
-      return { result: await respond(tx, scope.tenantId, calendar, id), changed: written.changed > 0 ? [scope] : [] };
+      const seriesId = target.series.rows[0]!.seriesId;
+      const written = await writeAppSeries(tx, scope, { eventId: seriesId, series });
+      const result = target.recurrenceId !== null
+        ? await respondInstance(tx, scope.tenantId, calendar, seriesId, target.recurrenceId)
+        : await respond(tx, scope.tenantId, calendar, request.params.eventId);
+      return { result, changed: written.changed > 0 ? [scope] : [] };
     });
   };
   app.put<{ Params: Params }>('/calendar/v3/calendars/:calendarId/events/:eventId', (request) => replace(request, false));

@@ -38,11 +38,15 @@ function group(rows: AppEvent[]): Map<string, SeriesRows> {
   return bySeries;
 }
 
+/** Every row of a series, deleted ones too; null when it has none. */
+export async function seriesRows(db: Queryable, tenantId: string, calendarId: string, seriesId: string): Promise<SeriesRows | null> {
+  return group(await appRowsOfSeries(db, tenantId, calendarId, [seriesId])).get(seriesId) ?? null;
+}
+
 /** The series whose master (or single) row has this api id, or whose row it is. */
 export async function seriesOf(db: Queryable, tenantId: string, calendar: Calendar, apiId: string): Promise<SeriesRows | null> {
   const row = await appEventByApiId(db, tenantId, calendar.id, seriesApiIdOf(apiId));
-  if (!row) return null;
-  return group(await appRowsOfSeries(db, tenantId, calendar.id, [row.seriesId])).get(row.seriesId) ?? null;
+  return row ? seriesRows(db, tenantId, calendar.id, row.seriesId) : null;
 }
 
 /** The live content of a series, for expansion. */

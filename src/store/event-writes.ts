@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { CalsyncError } from '../errors.ts';
 import { contentHash } from '../core/hash.ts';
+import { instanceId, originalStartTime } from '../core/google/index.ts';
 import { eventTimeInstant } from '../core/ical/index.ts';
 import { eventKind, type CanonicalEvent, type EventSeries } from '../core/model.ts';
 import { validateSeries } from '../core/validate.ts';
@@ -218,9 +219,16 @@ export function seriesApiIdOf(apiId: string): string {
   return cut < 0 ? apiId : apiId.slice(0, cut);
 }
 
-/** An override's api id: the series id, "_" and the original start in basic format. */
-export function instanceApiId(seriesApiId: string, recurrenceId: string): string {
-  return `${seriesApiId}_${recurrenceId.replace(/[-:]/g, '')}`;
+/**
+ * The api id of an instance (an override's, or one its master generates): the series id,
+ * "_" and the original start as Google writes it in instance ids (core/google/ids.ts),
+ * `…_20260302T090000Z` (UTC) for a timed series, `…_20260302` for an all-day one. The
+ * recurrence id is in `master`'s start terms; without a master, in the override's own.
+ */
+export function instanceApiId(
+  seriesApiId: string, override: Pick<CanonicalEvent, 'recurrenceId' | 'start'>, master: Pick<CanonicalEvent, 'allDay' | 'start'> | null, calendarZone: string,
+): string {
+  return instanceId(seriesApiId, originalStartTime(override, master, calendarZone), calendarZone);
 }
 
 /** Splits writes so no series appears twice in one part; parts keep the input order. */
@@ -266,7 +274,7 @@ export async function writeSeriesBatch(db: Queryable, ctx: WriteContext, writes:
         current.delete(key(event.recurrenceId));
         if (row && row.deleted_at === null && row.content_hash === values.hash && row.kind === values.kind) continue;
         const rowId = row?.id ?? (values.kind === 'override' ? randomUUID() : seriesId);
-        const rowApiId = row?.api_id ?? (values.kind === 'override' ? instanceApiId(seriesApiId, event.recurrenceId!) : seriesApiId);
+        const rowApiId = row?.api_id ?? (values.kind === 'override' ? instanceApiId(seriesApiId, event, series.master, zone) : seriesApiId);
         rows.push({ op: row && row.deleted_at === null ? 'update' : 'create', rowId, seriesId, apiId: rowApiId, values } as Omit<RowChange, 'version'>);
       }
       for (const gone of current.values()) if (gone.deleted_at === null) rows.push({ op: 'delete', rowId: gone.id, seriesId });
