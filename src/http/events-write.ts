@@ -171,7 +171,7 @@ export function eventWriteRoutes(app: FastifyInstance, deps: AppWriteDeps): void
       const full = patch ? merged(currentResource(target, calendar) as Record<string, unknown>, body) : body;
       const series = seriesAfter(target, full, calendar);
       const seriesId = target.series.rows[0]!.seriesId;
-      const written = await writeAppSeries(tx, scope, { eventId: seriesId, series });
+      const written = await writeAppSeries(tx, scope, { eventId: seriesId, series, writeExtras: true });
       const result = target.recurrenceId !== null
         ? await respondInstance(tx, scope.tenantId, calendar, seriesId, target.recurrenceId)
         : await respond(tx, scope.tenantId, calendar, request.params.eventId);
@@ -219,7 +219,7 @@ export function eventWriteRoutes(app: FastifyInstance, deps: AppWriteDeps): void
       if (existing) {
         // The same iCalUID again replaces the event rather than adding a second copy.
         const target = await targetOf(tx, scope.tenantId, calendar, existing.apiId);
-        const written = await writeAppSeries(tx, scope, { eventId: existing.seriesId, series: seriesAfter(target, body, calendar) });
+        const written = await writeAppSeries(tx, scope, { eventId: existing.seriesId, series: seriesAfter(target, body, calendar), writeExtras: true });
         return { result: await respond(tx, scope.tenantId, calendar, existing.apiId), changed: written.changed > 0 ? [scope] : [] };
       }
       const seriesId = crypto.randomUUID();

@@ -5,6 +5,7 @@
 // the history), so a pass writes a slice of 200 series in about as many
 // round trips as one series used to take.
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { CalsyncError } from '../errors.ts';
 import { contentHash } from '../core/hash.ts';
 import { instanceId, originalStartTime } from '../core/google/index.ts';
@@ -27,6 +28,13 @@ export interface SeriesWrite {
   series: EventSeries;
   /** The id apps see for a new series (an id an app chose on insert); default: apiIdOf(series id). */
   apiId?: string;
+  /**
+   * Rows whose extras changed are written even when their content did not. An app's
+   * write states the whole Google resource, and some of its members (extendedProperties,
+   * colorId) live only in extras, which hashing leaves out; a provider's reads keep the
+   * default, so extras that differ between providers never make a change.
+   */
+  writeExtras?: boolean;
 }
 
 export interface SeriesWritten {
@@ -54,6 +62,7 @@ interface ExistingRow {
   content_hash: string;
   deleted_at: Date | null;
   kind: string;
+  extras: CanonicalEvent['extras'] | null;
 }
 
 type RowChange =
@@ -126,9 +135,10 @@ async function reserveVersions(db: Queryable, ctx: WriteContext, count: number):
   return Number(row.version) - count + 1;
 }
 
-async function existingRows(db: Queryable, ctx: WriteContext, seriesIds: string[]): Promise<Map<string, ExistingRow[]>> {
+/** The rows of the series, locked; their extras only when a write compares them (a pass's writes never do). */
+async function existingRows(db: Queryable, ctx: WriteContext, seriesIds: string[], withExtras: boolean): Promise<Map<string, ExistingRow[]>> {
   const { rows } = await db.query<ExistingRow>(
-    `select id, series_id, api_id, original_start, content_hash, deleted_at, kind from events
+    `select id, series_id, api_id, original_start, content_hash, deleted_at, kind, ${withExtras ? 'extras' : 'null as extras'} from events
       where tenant_id = $1 and calendar_id = $2 and series_id = any($3::uuid[]) order by id for update`,
     [ctx.tenantId, ctx.calendarId, seriesIds]);
   const bySeries = new Map<string, ExistingRow[]>();
@@ -256,12 +266,12 @@ function partsWithDistinctSeries<T extends { seriesId: string }>(writes: T[]): T
  */
 export async function writeSeriesBatch(db: Queryable, ctx: WriteContext, writes: SeriesWrite[]): Promise<SeriesWritten[]> {
   if (writes.length === 0) return [];
-  const prepared = writes.map((w) => ({ seriesId: w.eventId ?? randomUUID(), series: validateSeries(w.series), apiId: w.apiId }));
+  const prepared = writes.map((w) => ({ seriesId: w.eventId ?? randomUUID(), series: validateSeries(w.series), apiId: w.apiId, writeExtras: w.writeExtras ?? false }));
   const zone = await calendarZone(db, ctx);
   const results: SeriesWritten[] = [];
   for (const part of partsWithDistinctSeries(prepared)) {
-    const existing = await existingRows(db, ctx, part.map((p) => p.seriesId));
-    const planned: Array<{ seriesId: string; rows: Array<Omit<RowChange, 'version'>> }> = part.map(({ seriesId, series, apiId }) => {
+    const existing = await existingRows(db, ctx, part.map((p) => p.seriesId), part.some((p) => p.writeExtras));
+    const planned: Array<{ seriesId: string; rows: Array<Omit<RowChange, 'version'>> }> = part.map(({ seriesId, series, apiId, writeExtras }) => {
       const key = (recurrenceId: string | null): string => recurrenceId ?? '';
       const rowsBefore = existing.get(seriesId) ?? [];
       const current = new Map(rowsBefore.map((r) => [key(r.original_start), r]));
@@ -272,7 +282,8 @@ export async function writeSeriesBatch(db: Queryable, ctx: WriteContext, writes:
         const values = rowValues(event, zone);
         const row = current.get(key(event.recurrenceId));
         current.delete(key(event.recurrenceId));
-        if (row && row.deleted_at === null && row.content_hash === values.hash && row.kind === values.kind) continue;
+        if (row && row.deleted_at === null && row.content_hash === values.hash && row.kind === values.kind
+          && (!writeExtras || isDeepStrictEqual(row.extras, JSON.parse(JSON.stringify(event.extras))))) continue;
         const rowId = row?.id ?? (values.kind === 'override' ? randomUUID() : seriesId);
         const rowApiId = row?.api_id ?? (values.kind === 'override' ? instanceApiId(seriesApiId, event, series.master, zone) : seriesApiId);
         rows.push({ op: row && row.deleted_at === null ? 'update' : 'create', rowId, seriesId, apiId: rowApiId, values } as Omit<RowChange, 'version'>);
