@@ -33,3 +33,8 @@ update events e
    set api_id = i.series_api_id || '_' || to_char(i.instant at time zone 'UTC', 'YYYYMMDD"T"HH24MISS"Z"')
   from instants i
  where e.id = i.id;
+
+-- events.list's privateExtendedProperty / sharedExtendedProperty filters ask whether an
+-- event's Google extendedProperties (kept in extras, src/core/google/extras.ts) contain
+-- `{"private": {name: value}}`: without an index that reads every event of the calendar.
+create index events_extended_properties on events using gin ((extras -> 'google' -> 'fields' -> 'extendedProperties') jsonb_path_ops);

@@ -232,6 +232,7 @@ table events (
 CREATE INDEX events_calendar_updated ON events USING btree (calendar_id, updated_at);
 CREATE INDEX events_calendar_version ON events USING btree (calendar_id, version);
 CREATE INDEX events_endless ON events USING btree (calendar_id, start_at) WHERE ((deleted_at IS NULL) AND (kind = 'master'::text) AND (series_until_at IS NULL));
+CREATE INDEX events_extended_properties ON events USING gin (((((extras -> 'google'::text) -> 'fields'::text) -> 'extendedProperties'::text)) jsonb_path_ops);
 CREATE INDEX events_range ON events USING gist (calendar_id, tstzrange(start_at, COALESCE(series_until_at, end_at), '[]'::text)) WHERE (deleted_at IS NULL);
 CREATE INDEX events_series ON events USING btree (series_id);
 CREATE INDEX events_tombstones ON events USING btree (calendar_id, deleted_at) WHERE (deleted_at IS NOT NULL);

@@ -63,6 +63,7 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
       since, upTo, showDeleted: params.showDeleted, order, after: page?.after ?? [], limit: params.maxResults,
       ...(params.iCalUID !== null ? { iCalUID: params.iCalUID } : {}),
       ...(params.q !== null ? { terms: params.q.split(/\s+/).filter(Boolean) } : {}),
+      ...(params.properties.length > 0 ? { properties: params.properties } : {}),
       ...(params.updatedMin !== null ? { updatedMin: params.updatedMin } : {}),
       ...(params.timeMin !== null ? { timeMin: params.timeMin } : {}),
       ...(params.timeMax !== null ? { timeMax: params.timeMax } : {}),

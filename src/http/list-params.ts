@@ -4,6 +4,7 @@
 // refuses next to a syncToken refused the same way. Bad values are 400 naming the
 // parameter; unknown parameters are ignored, as Google's are.
 import { CalsyncError } from '../errors.ts';
+import type { PropertyFilter } from '../store/app-events.ts';
 
 export interface ListParams {
   maxResults: number;
@@ -17,8 +18,8 @@ export interface ListParams {
   updatedMin: string | null;
   iCalUID: string | null;
   q: string | null;
-  privateExtendedProperty: string[];
-  sharedExtendedProperty: string[];
+  /** privateExtendedProperty and sharedExtendedProperty, in that order. */
+  properties: PropertyFilter[];
   timeZone: string | null;
 }
 
@@ -48,6 +49,15 @@ function one(query: Query, name: string): string | null {
 function many(query: Query, name: string): string[] {
   const value = query[name];
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** `propertyName=value` constraints (the value may hold `=` itself, or be empty). */
+function properties(query: Query, name: string, scope: PropertyFilter['scope']): PropertyFilter[] {
+  return many(query, name).map((constraint) => {
+    const at = constraint.indexOf('=');
+    if (at <= 0) invalid(name, `${name} must be propertyName=value, not ${JSON.stringify(constraint)}`);
+    return { scope, name: constraint.slice(0, at), value: constraint.slice(at + 1) };
+  });
 }
 
 function flag(query: Query, name: string, fallback: boolean): boolean {
@@ -103,8 +113,7 @@ export function readListParams(query: Query): ListParams {
     updatedMin: instantParam(one(query, 'updatedMin'), 'updatedMin'),
     iCalUID: one(query, 'iCalUID'),
     q: one(query, 'q'),
-    privateExtendedProperty: many(query, 'privateExtendedProperty'),
-    sharedExtendedProperty: many(query, 'sharedExtendedProperty'),
+    properties: [...properties(query, 'privateExtendedProperty', 'private'), ...properties(query, 'sharedExtendedProperty', 'shared')],
     timeZone: one(query, 'timeZone'),
   };
 }

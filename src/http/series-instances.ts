@@ -3,14 +3,14 @@
 // their instances ordered by start. Without timeMax the window ends two years from now,
 // and a series gives at most 2,500 instances, so an endless rule lists a bounded page set.
 import { expandSeries } from '../core/ical/index.ts';
-import type { EventSeries } from '../core/model.ts';
+import type { CanonicalEvent, EventSeries } from '../core/model.ts';
 import { CalsyncError } from '../errors.ts';
 import type { Calendar } from '../store/calendars.ts';
 import type { Queryable } from '../store/db.ts';
-import { appRowsOfSeries, seriesIdsFor, type AppEvent } from '../store/app-events.ts';
+import { appRowsOfSeries, seriesIdsFor, type AppEvent, type PropertyFilter } from '../store/app-events.ts';
 import { appEventByApiId } from '../store/app-events.ts';
 import { seriesApiIdOf } from '../store/event-writes.ts';
-import type { GoogleEvent } from '../core/google/index.ts';
+import { googleExtras, type GoogleEvent } from '../core/google/index.ts';
 import { instanceResource, resourceOf, type ResourceContext } from './event-resources.ts';
 import type { ListParams } from './list-params.ts';
 
@@ -57,6 +57,13 @@ function liveSeries(series: SeriesRows): EventSeries | null {
   return { uid: (master ?? overrides[0]!).uid, master, overrides };
 }
 
+/** Whether the event's extendedProperties meet every constraint (as the SQL filter in app-events.ts). */
+function hasProperties(event: CanonicalEvent, filters: PropertyFilter[]): boolean {
+  if (filters.length === 0) return true;
+  const extended = googleExtras(event).fields?.extendedProperties as Partial<Record<PropertyFilter['scope'], Record<string, string>>> | undefined;
+  return filters.every((f) => extended?.[f.scope]?.[f.name] === f.value);
+}
+
 function matches(resource: GoogleEvent, terms: string[]): boolean {
   if (terms.length === 0) return true;
   const text = JSON.stringify([resource.summary, resource.description, resource.location, resource.organizer, resource.attendees]).toLowerCase();
@@ -80,7 +87,9 @@ export async function listInstances(
   if (only) {
     all = [only];
   } else {
-    const ids = await seriesIdsFor(db, tenantId, calendar.id, { since: page.since, upTo: page.upTo, timeMin: from, timeMax: to, iCalUID: params.iCalUID, limit: seriesPerListing + 1 });
+    const ids = await seriesIdsFor(db, tenantId, calendar.id, {
+      since: page.since, upTo: page.upTo, timeMin: from, timeMax: to, iCalUID: params.iCalUID, properties: params.properties, limit: seriesPerListing + 1,
+    });
     if (ids.length > seriesPerListing) {
       throw new CalsyncError('INVALID_REQUEST', `more than ${seriesPerListing} series fall in this window: narrow timeMin and timeMax`, { parameter: 'timeMax' });
     }
@@ -88,21 +97,26 @@ export async function listInstances(
   }
   const terms = params.q?.split(/\s+/).filter(Boolean) ?? [];
   const found: Array<{ start: string; resource: GoogleEvent }> = [];
+  // An instance has the properties of the row it shows: its exception's, else its master's.
+  const add = (event: CanonicalEvent, start: string, resource: () => GoogleEvent): void => {
+    if (hasProperties(event, params.properties)) found.push({ start, resource: resource() });
+  };
   for (const series of all) {
     const live = liveSeries(series);
     if (live === null) {
       // Deleted series show as their cancelled rows, where deletions are asked for.
-      if (params.showDeleted && series.master) found.push({ start: series.master.startAt, resource: resourceOf(series.master, null, context) });
+      const master = series.master;
+      if (params.showDeleted && master) add(master.event, master.startAt, () => resourceOf(master, null, context));
       continue;
     }
     if (params.updatedMin !== null && !series.rows.some((r) => r.updated.toISOString() >= params.updatedMin!)) continue;
     const { instances } = expandSeries(live, { from, to, defaultZone: calendar.timeZone, limit: instancesPerSeries });
     for (const instance of instances) {
-      found.push({ start: instance.start, resource: instanceResource(series.master ?? series.rows[0]!, instance, series.overrides, context) });
+      add(instance.event, instance.start, () => instanceResource(series.master ?? series.rows[0]!, instance, series.overrides, context));
     }
     if (params.showDeleted) {
       for (const override of series.overrides.values()) {
-        if (override.deleted || override.event.status === 'cancelled') found.push({ start: override.startAt, resource: resourceOf(override, series.master?.event ?? null, context) });
+        if (override.deleted || override.event.status === 'cancelled') add(override.event, override.startAt, () => resourceOf(override, series.master?.event ?? null, context));
       }
     }
   }

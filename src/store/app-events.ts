@@ -63,6 +63,22 @@ export async function appEventsByUid(db: Queryable, tenantId: string, calendarId
   return rows.map(toAppEvent);
 }
 
+/** One `propertyName=value` constraint of events.list (privateExtendedProperty, sharedExtendedProperty). */
+export interface PropertyFilter {
+  scope: 'private' | 'shared';
+  name: string;
+  value: string;
+}
+
+// Where an event keeps the extendedProperties of its Google resource (core/google/extras.ts),
+// calsync's own private keys aside; indexed (GIN, migration 000008) for containment.
+const extendedProperties = "(extras -> 'google' -> 'fields' -> 'extendedProperties')";
+
+/** One containment condition per constraint: all must hold, so two values for one name match nothing. */
+function propertyConditions(filters: PropertyFilter[], param: (value: unknown) => string): string[] {
+  return filters.map((f) => `${extendedProperties} @> ${param(JSON.stringify({ [f.scope]: { [f.name]: f.value } }))}::jsonb`);
+}
+
 export interface AppEventQuery {
   /** Only rows changed after this version (a sync token's). */
   since: number | null;
@@ -72,6 +88,8 @@ export interface AppEventQuery {
   iCalUID?: string;
   /** Every term must appear in the summary, description, location, organizer or attendees. */
   terms?: string[];
+  /** Every constraint must hold. */
+  properties?: PropertyFilter[];
   /** Rows modified at or after this instant. */
   updatedMin?: string;
   /** Events ending after timeMin and starting before timeMax (Google's exclusive bounds). */
@@ -104,6 +122,7 @@ export async function listAppEvents(db: Queryable, tenantId: string, calendarId:
     where.push(`(summary ilike ${like} or description ilike ${like} or location ilike ${like}
       or coalesce(organizer::text, '') ilike ${like} or attendees::text ilike ${like})`);
   }
+  where.push(...propertyConditions(query.properties ?? [], param));
   let order: string;
   if (query.order === 'updated') {
     if (query.after.length === 2) where.push(`(updated_at, version) > (${param(query.after[0])}::timestamptz, ${param(query.after[1])}::bigint)`);
@@ -140,27 +159,28 @@ export async function appRowsOfSeries(db: Queryable, tenantId: string, calendarI
 
 /**
  * The series with a row changed in (since, upTo], or (without `since`) with a live row
- * that may have an instance in [timeMin, timeMax); at most `limit`, in series id order.
+ * that may have an instance in [timeMin, timeMax); with `properties`, a row that also
+ * meets them (its instances are checked one by one afterwards). At most `limit`, in
+ * series id order.
  */
 export async function seriesIdsFor(db: Queryable, tenantId: string, calendarId: string, query: {
-  since: number | null; upTo: number; timeMin: string; timeMax: string; iCalUID: string | null; limit: number;
+  since: number | null; upTo: number; timeMin: string; timeMax: string; iCalUID: string | null; properties: PropertyFilter[]; limit: number;
 }): Promise<string[]> {
   const params: unknown[] = [tenantId, calendarId, query.upTo];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
   const where = ['tenant_id = $1', 'calendar_id = $2', 'version <= $3'];
   if (query.since !== null) {
-    params.push(query.since);
-    where.push(`version > $${params.length}`);
+    where.push(`version > ${param(query.since)}`);
   } else {
-    params.push(query.timeMax, query.timeMin);
-    where.push('deleted_at is null', `start_at < $${params.length - 1}::timestamptz`,
-      `(case when kind = 'master' then coalesce(series_until_at, 'infinity') else end_at end) > $${params.length}::timestamptz`);
+    where.push('deleted_at is null', `start_at < ${param(query.timeMax)}::timestamptz`,
+      `(case when kind = 'master' then coalesce(series_until_at, 'infinity') else end_at end) > ${param(query.timeMin)}::timestamptz`);
   }
-  if (query.iCalUID !== null) {
-    params.push(query.iCalUID);
-    where.push(`ical_uid = $${params.length}`);
-  }
-  params.push(query.limit);
+  if (query.iCalUID !== null) where.push(`ical_uid = ${param(query.iCalUID)}`);
+  where.push(...propertyConditions(query.properties, param));
   const { rows } = await db.query<{ series_id: string }>(
-    `select distinct series_id from events where ${where.join(' and ')} order by series_id limit $${params.length}`, params);
+    `select distinct series_id from events where ${where.join(' and ')} order by series_id limit ${param(query.limit)}`, params);
   return rows.map((r) => r.series_id);
 }

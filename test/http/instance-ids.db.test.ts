@@ -145,7 +145,8 @@ test('migration 000008 gives stored exceptions Google\'s ids, also across daylig
   await t.database.db.query(
     "update events set api_id = split_part(api_id, '_', 1) || '_' || regexp_replace(original_start, '[-:]', '', 'g') where id = any($1::uuid[])",
     [rows.map((r) => r.id)]);
-  await t.database.db.query(fs.readFileSync(path.join(migrationsDir, '000008_app_api_ids_filters.sql'), 'utf8'));
+  const migration = fs.readFileSync(path.join(migrationsDir, '000008_app_api_ids_filters.sql'), 'utf8');
+  await t.database.db.query(migration.replace(/--.*$/gm, '').split(';').find((statement) => statement.includes('update events'))!);
   const { rows: migrated } = await t.database.db.query<{ id: string; api_id: string }>('select id, api_id from events where id = any($1::uuid[])', [rows.map((r) => r.id)]);
   assert.deepEqual(new Map(migrated.map((r) => [r.id, r.api_id])), expected, 'migrated to the same ids');
   const moved = (await client.events.get({ calendarId, eventId: `${dst}_20261025T023000` })).data;
