@@ -3,7 +3,7 @@
 import type { Instance } from '../core/ical/index.ts';
 import { CoreError } from '../core/errors.ts';
 import type { CanonicalEvent } from '../core/model.ts';
-import { EVENT_MEMBERS, eventFromGoogle, eventToGoogle, type GoogleEvent } from '../core/google/index.ts';
+import { EVENT_MEMBERS, eventFromGoogle, eventToGoogle, renderInstant, type GoogleEvent, type GoogleEventDateTime } from '../core/google/index.ts';
 import { instanceApiId, seriesApiIdOf } from '../store/event-writes.ts';
 import type { AppEvent } from '../store/app-events.ts';
 
@@ -59,6 +59,24 @@ function shiftLocal(master: CanonicalEvent, recurrenceId: string, end = false): 
 
 function asDateTime(local: string): string {
   return local.length === 10 ? `${local}T00:00:00` : local;
+}
+
+const TIMES = ['start', 'end', 'originalStartTime'] as const;
+
+/**
+ * A resource as answered for the request's `timeZone`: every `dateTime` with an offset
+ * written in that zone's wall clock and offset, the same instant (the calendar's zone
+ * otherwise, times.ts). Dates, `timeZone` members and a wall clock a DST gap skips
+ * (written without an offset) stay as they are.
+ */
+export function inResponseZone(resource: GoogleEvent, zone: string | null): GoogleEvent {
+  if (zone === null) return resource;
+  const written = (time: GoogleEventDateTime): GoogleEventDateTime =>
+    time.dateTime !== undefined && time.dateTime !== null && /(Z|[+-]\d{2}:\d{2})$/.test(time.dateTime)
+      ? { ...time, dateTime: renderInstant(Date.parse(time.dateTime), zone) } : time;
+  return Object.fromEntries(Object.entries(resource).map(([key, value]) => [
+    key, (TIMES as readonly string[]).includes(key) && value ? written(value as GoogleEventDateTime) : value,
+  ])) as GoogleEvent;
 }
 
 // The members of Google's Event resource (events reference). The Google mapping keeps

@@ -1,7 +1,9 @@
 // events.list, events.get and events.instances in Google Calendar v3 shapes. A listing
 // reads up to the calendar version it started at: that version is the nextSyncToken of
 // its last page (only the last page has one), and a later page reads the same snapshot.
+// All three write times in the zone of their `timeZone` parameter, if one is given.
 import type { FastifyInstance } from 'fastify';
+import type { GoogleEvent } from '../core/google/index.ts';
 import { CalsyncError } from '../errors.ts';
 import type { Calendar } from '../store/calendars.ts';
 import type { Db } from '../store/db.ts';
@@ -9,8 +11,8 @@ import {
   appSeriesRows, calendarVersions, keyOf, listAppEvents, type AppEvent, type AppEventQuery,
 } from '../store/app-events.ts';
 import { calendarOf } from './calendar-scope.ts';
-import { instanceResource, resourceOf, type ResourceContext } from './event-resources.ts';
-import { readListParams, type ListParams } from './list-params.ts';
+import { inResponseZone, instanceResource, resourceOf, type ResourceContext } from './event-resources.ts';
+import { readListParams, responseZone, type ListParams } from './list-params.ts';
 import { decodePageToken, decodeSyncToken, encodePageToken, encodeSyncToken, queryDigest } from './tokens.ts';
 import { tenantOf } from './auth.ts';
 import { eventTarget } from './events-targets.ts';
@@ -25,11 +27,12 @@ export interface EventReadDeps {
 
 type Query = Record<string, string | string[] | undefined>;
 
-function listEnvelope(calendar: Calendar, items: object[], next: { nextPageToken?: string; nextSyncToken?: string }): object {
+/** A page of events; `timeZone` stays the calendar's ("The time zone of the calendar"), the items are written in `zone`. */
+function listEnvelope(calendar: Calendar, items: GoogleEvent[], next: { nextPageToken?: string; nextSyncToken?: string }, zone: string | null): object {
   return {
     kind: 'calendar#events', etag: calendar.etag, summary: calendar.summary, description: calendar.description,
     updated: calendar.updatedAt.toISOString(), timeZone: calendar.timeZone, accessRole: 'owner', defaultReminders: [],
-    ...next, items,
+    ...next, items: items.map((item) => inResponseZone(item, zone)),
   };
 }
 
@@ -56,7 +59,7 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
 
     if (params.singleEvents) {
       const listed = await listInstances(deps.db, tenantId, calendar, params, { since, upTo, after: page?.after ?? [] }, deps.now());
-      return listEnvelope(calendar, listed.items, listed.after ? more(listed.after) : last());
+      return listEnvelope(calendar, listed.items, listed.after ? more(listed.after) : last(), params.timeZone);
     }
     const order: AppEventQuery['order'] = params.orderBy === 'updated' ? 'updated' : 'version';
     const { events, more: hasMore } = await listAppEvents(deps.db, tenantId, calendar.id, {
@@ -70,20 +73,24 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     });
     const masters = await mastersOf(deps.db, tenantId, calendar.id, events);
     const items = events.map((e) => resourceOf(e, masters.get(e.seriesId)?.event ?? null, context));
-    return listEnvelope(calendar, items, hasMore ? more(keyOf(events.at(-1)!, order)) : last());
+    return listEnvelope(calendar, items, hasMore ? more(keyOf(events.at(-1)!, order)) : last(), params.timeZone);
   });
 
-  app.get<{ Params: { calendarId: string; eventId: string } }>('/calendar/v3/calendars/:calendarId/events/:eventId', async (request) => {
+  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId', async (request) => {
+    const zone = responseZone(request.query);
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const context: ResourceContext = { calendarTimeZone: calendar.timeZone };
     const target = await eventTarget(deps.db, tenantOf(request), calendar, request.params.eventId);
     if (!target) throw new CalsyncError('NOT_FOUND', `event ${request.params.eventId} not found`, { eventId: request.params.eventId });
     const { series, row, instance } = target;
-    if (row) return resourceOf(row, row.kind === 'override' ? series.master?.event ?? null : null, context);
-    return instanceResource(series.master!, instance!, series.overrides, context);
+    const resource = row
+      ? resourceOf(row, row.kind === 'override' ? series.master?.event ?? null : null, context)
+      : instanceResource(series.master!, instance!, series.overrides, context);
+    return inResponseZone(resource, zone);
   });
 
   app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId/instances', async (request) => {
+    const zone = responseZone(request.query);
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const tenantId = tenantOf(request);
     const series = await seriesOf(deps.db, tenantId, calendar, request.params.eventId);
@@ -95,7 +102,7 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     const page = params.pageToken === null ? null : decodePageToken(calendar.id, params.pageToken, `${digest}:${request.params.eventId}`);
     const listed = await listInstances(deps.db, tenantId, calendar, params, { since: null, upTo: Number.MAX_SAFE_INTEGER, after: page?.after ?? [] }, deps.now(), series);
     return {
-      ...(listEnvelope(calendar, listed.items, {}) as object),
+      ...(listEnvelope(calendar, listed.items, {}, zone) as object),
       ...(listed.after ? { nextPageToken: encodePageToken(calendar.id, { query: `${digest}:${request.params.eventId}`, upTo: 0, since: null, after: listed.after }) } : {}),
     };
   });

@@ -1,8 +1,10 @@
 // The query parameters of events.list, read and checked as Google reads them
 // (developers.google.com/calendar/api/v3/reference/events/list): maxResults 1-2500
-// (default 250), orderBy startTime only with singleEvents, and the parameters Google
-// refuses next to a syncToken refused the same way. Bad values are 400 naming the
+// (default 250), orderBy startTime only with singleEvents, extended-property filters as
+// `name=value`, timeZone an IANA name, and the parameters Google refuses next to a
+// syncToken refused the same way. Bad values are 400 naming the
 // parameter; unknown parameters are ignored, as Google's are.
+import { isIanaZone } from '../core/timezones.ts';
 import { CalsyncError } from '../errors.ts';
 import type { PropertyFilter } from '../store/app-events.ts';
 
@@ -68,6 +70,16 @@ function flag(query: Query, name: string, fallback: boolean): boolean {
   return invalid(name, `${name} must be true or false, not ${JSON.stringify(value)}`);
 }
 
+/**
+ * The `timeZone` parameter of events.list, get and instances ("Time zone used in the
+ * response. … The default is the time zone of the calendar."): an IANA name, or null.
+ */
+export function responseZone(query: Query): string | null {
+  const zone = one(query, 'timeZone');
+  if (zone !== null && !isIanaZone(zone)) invalid('timeZone', `timeZone ${JSON.stringify(zone)} is not an IANA time zone name such as Europe/Berlin`);
+  return zone;
+}
+
 /** An RFC 3339 timestamp with an offset (Google refuses one without), as an ISO instant. */
 export function instantParam(value: string | null, name: string): string | null {
   if (value === null) return null;
@@ -114,6 +126,6 @@ export function readListParams(query: Query): ListParams {
     iCalUID: one(query, 'iCalUID'),
     q: one(query, 'q'),
     properties: [...properties(query, 'privateExtendedProperty', 'private'), ...properties(query, 'sharedExtendedProperty', 'shared')],
-    timeZone: one(query, 'timeZone'),
+    timeZone: responseZone(query),
   };
 }
