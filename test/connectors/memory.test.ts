@@ -8,8 +8,16 @@ import { listAll, registerConnectorContract } from './contract.ts';
 registerConnectorContract('memory', async () => {
   const connector = new MemoryConnector({ pageSize: 7 });
   connector.addCalendar('cal');
-  return { connector, remoteCalendarId: 'cal', expireCursors: async () => connector.expireCursors('cal') };
-}, { skip: { unreadable: 'the memory connector cannot hold an item it cannot read yet' } });
+  return {
+    connector, remoteCalendarId: 'cal', expireCursors: async () => connector.expireCursors('cal'),
+    plantUnreadable: async (readable) => {
+      for (const series of readable) connector.userCreate('cal', series);
+      const remoteId = connector.userCreate('cal', single({ uid: 'contract-unreadable' }));
+      connector.corrupt('cal', remoteId, 'DTEND is before DTSTART');
+      return remoteId;
+    },
+  };
+});
 
 function fresh(faults: ConstructorParameters<typeof MemoryConnector>[0] = {}) {
   const connector = new MemoryConnector({ rng: seededRng(7), ...faults });
