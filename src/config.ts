@@ -29,6 +29,10 @@ export interface Config {
   writeConcurrency: number;
   /** Seconds a CalDAV server may take to start answering a request, discovery included. */
   caldavTimeoutSeconds: number;
+  /** How long a pass's lease on its binding lasts; a worker killed mid-pass holds it this long. */
+  leaseSeconds: number;
+  /** How often the sweep queues passes of bindings no job will reach (a killed worker's). */
+  sweepSeconds: number;
   /** How long deletions are kept for sync tokens; an older token gets 410. */
   tombstoneDays: number;
   /** Requests one API key may make per second, on average, in this process. */
@@ -144,6 +148,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     debounceMs: integer(env, 'CALSYNC_DEBOUNCE_MS', 500, 0, 600_000),
     writeConcurrency: integer(env, 'CALSYNC_WRITE_CONCURRENCY', 4, 1, 64),
     caldavTimeoutSeconds: integer(env, 'CALSYNC_CALDAV_TIMEOUT_SECONDS', 60, 1, 3600),
+    leaseSeconds: integer(env, 'CALSYNC_LEASE_SECONDS', 60, 4, 3600),
+    sweepSeconds: integer(env, 'CALSYNC_SWEEP_SECONDS', 60, 1, 86_400),
     tombstoneDays: integer(env, 'CALSYNC_TOMBSTONE_DAYS', 30, 1, 3650),
     rateLimitPerSecond: integer(env, 'CALSYNC_RATE_LIMIT_PER_SECOND', 50, 1, 1_000_000),
     rateLimitBurst: integer(env, 'CALSYNC_RATE_LIMIT_BURST', 100, 1, 1_000_000),

@@ -21,7 +21,7 @@ export function createMetrics(options: { db?: Queryable; processMetrics?: boolea
     // shared queue; scrape one process per database, or use max() across them.
     new client.Gauge({
       name: 'calsync_queue_jobs',
-      help: 'Jobs in the queue by state (pending, running, retrying, dead).',
+      help: 'Jobs in the queue by state (pending: due now; scheduled: waiting for their time; running, retrying, dead).',
       labelNames: ['state'],
       registers: [registry],
       async collect() {

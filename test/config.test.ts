@@ -27,7 +27,7 @@ test('every variable is read', () => {
   assert.deepEqual(config, {
     databaseUrl: 'postgresql://u@db/x', dataDir: '/srv/data', host: '0.0.0.0', port: 9000, logLevel: 'debug', secretKey: 'k',
     previousSecretKeys: ['a', 'b'], workerConcurrency: 3, embeddedPostgresPort: 6543, bodyLimitBytes: 2048,
-    allowPrivateUrls: true, allowedUrlHosts: ['dav.lan', '10.0.0.5'], allowHttpWebhooks: true, debounceMs: 250, writeConcurrency: 2, caldavTimeoutSeconds: 600, tombstoneDays: 7,
+    allowPrivateUrls: true, allowedUrlHosts: ['dav.lan', '10.0.0.5'], allowHttpWebhooks: true, debounceMs: 250, writeConcurrency: 2, caldavTimeoutSeconds: 600, leaseSeconds: 60, sweepSeconds: 60, tombstoneDays: 7,
     rateLimitPerSecond: 20, rateLimitBurst: 40,
     google: { clientId: 'cid', clientSecret: 'cs', apiUrl: 'http://127.0.0.1:8095/', oauthUrl: 'http://127.0.0.1:8095' },
     webhookUrl: 'https://calsync.example.com',

@@ -32,7 +32,7 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
       if (options.json) return output.out(json(status));
       output.out(`database  ${status.database.embedded ? 'embedded ' : ''}Postgres ${status.database.serverVersion} at ${status.database.url}`);
       const q = status.queue;
-      output.out(`queue     ${q.pending} pending, ${q.running} running, ${q.retrying} retrying, ${q.dead} dead`);
+      output.out(`queue     ${q.pending} pending, ${q.scheduled} scheduled, ${q.running} running, ${q.retrying} retrying, ${q.dead} dead`);
       output.out('\nDead jobs (replay with `calsync jobs retry ID`):');
       output.out(table(status.deadJobs.map((j) => ({ ...j, lastError: j.lastError?.split('\n')[0] })), ['id', 'task', 'attempts', 'updatedAt', 'lastError']));
       if (status.accounts.length > 0) {

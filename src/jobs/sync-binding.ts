@@ -1,8 +1,9 @@
 // One sync pass of one binding, then the next poll. Passes of a binding share the job
 // key `pass:<binding>`: a burst of changes or webhooks collapses into one pending pass.
-import type { JobHelpers } from 'graphile-worker';
+import type { Job, JobHelpers } from 'graphile-worker';
 import { syncBinding, type PassRequest, type PassResult } from '../engine/sync-pass.ts';
 import { nextPollSeconds } from '../engine/polling.ts';
+import { pauseBinding } from '../store/bindings.ts';
 import { passJobKey, queuePassesSoon, syncBindingTask } from '../store/outbox.ts';
 import { pushHealthySql } from '../store/push-channels.ts';
 import type { PassTrigger } from '../store/passes.ts';
@@ -41,9 +42,21 @@ export const syncBindingJob = defineTask<SyncBindingPayload>({
  * One pass and what follows it: the next poll, or a retry soon when the binding was
  * busy. Returns the pass's result.
  */
-export async function runSyncBinding(payload: SyncBindingPayload, deps: TaskDeps, helpers: Pick<JobHelpers, 'addJob'>): Promise<PassResult> {
+export async function runSyncBinding(payload: SyncBindingPayload, deps: TaskDeps, helpers: Pick<JobHelpers, 'addJob'> & { job?: Pick<Job, 'attempts' | 'max_attempts'> }): Promise<PassResult> {
   const request: PassRequest = { ...payload };
-  const result = await syncBinding(deps.engine, request);
+  let result: PassResult;
+  try {
+    result = await syncBinding(deps.engine, request);
+  } catch (error) {
+    // The last attempt failed too: the binding is paused with the reason, where a person
+    // sees it, instead of left without a pass and without a word.
+    const job = helpers.job;
+    if (!job || job.attempts < job.max_attempts) throw error;
+    const reason = `failing: ${(error as Error).message} (${job.attempts} attempts); fix the cause, then resume the binding`;
+    await pauseBinding(deps.db, payload, reason);
+    deps.engine.logger.error({ tenantId: payload.tenantId, bindingId: payload.bindingId, error: (error as Error).message }, 'binding paused after its last attempt failed');
+    throw error;
+  }
   const log = deps.engine.logger.child({ tenantId: payload.tenantId, bindingId: payload.bindingId, passId: result.passId });
   log.info({ outcome: result.outcome, stats: result.stats, stop: result.stop?.kind, error: result.error }, 'pass finished');
   // Paused: nothing to poll. Lost: the pass that took the lease over schedules the next poll.

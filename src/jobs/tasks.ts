@@ -4,6 +4,7 @@ import { deliverWatchJob } from './deliver-watch.ts';
 import { queueProbe } from './queue-probe.ts';
 import { renewPushChannelsJob } from './renew-push-channels.ts';
 import { stopPushChannelJob } from './stop-push-channel.ts';
+import { sweepBindingsJob } from './sweep-bindings.ts';
 import type { TaskDefinition } from './registry.ts';
 import { syncBindingJob } from './sync-binding.ts';
 
@@ -14,4 +15,5 @@ export const allTasks: Array<TaskDefinition<never>> = [
   deliverWatchJob as TaskDefinition<never>,
   renewPushChannelsJob as TaskDefinition<never>,
   stopPushChannelJob as TaskDefinition<never>,
+  sweepBindingsJob as TaskDefinition<never>,
 ];

@@ -5,6 +5,7 @@ import type { PushSettings } from '../engine/push-channels.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import type { WatchDeliveryDeps } from './deliver-watch.ts';
 import { buildTaskList, type TaskDefinition } from './registry.ts';
+import { sweepBindingsTask, sweepJobKey } from './sweep-bindings.ts';
 
 export interface WorkerOptions {
   db: Db;
@@ -17,6 +18,8 @@ export interface WorkerOptions {
   logger: Logger;
   /** How long deletions are kept for sync tokens (default 30 days). */
   tombstoneMs?: number;
+  /** How often the sweep looks for bindings no pass will reach (default 60 s). */
+  sweepSeconds?: number;
   onDone?: (task: string, outcome: 'ok' | 'error') => void;
 }
 
@@ -36,10 +39,11 @@ function cronItemsOf(tasks: Array<TaskDefinition<never>>): ParsedCronItem[] {
 export async function startWorker(options: WorkerOptions): Promise<Runner> {
   const deps = {
     db: options.db, workerName: options.workerName, engine: options.engine, tombstoneMs: options.tombstoneMs ?? 30 * 86_400_000,
+    sweepSeconds: options.sweepSeconds ?? 60,
     ...(options.delivery ? { delivery: options.delivery } : {}),
     ...(options.push ? { push: options.push } : {}),
   };
-  return run({
+  const runner = await run({
     pgPool: options.db,
     concurrency: options.concurrency,
     noHandleSignals: true,
@@ -59,4 +63,9 @@ export async function startWorker(options: WorkerOptions): Promise<Runner> {
       },
     },
   });
+  // A sweep at start-up: bindings a killed worker left behind are polled again now.
+  if (options.tasks.some((task) => task.name === sweepBindingsTask)) {
+    await runner.addJob(sweepBindingsTask, {}, { jobKey: sweepJobKey, jobKeyMode: 'replace', maxAttempts: 3 });
+  }
+  return runner;
 }

@@ -98,7 +98,7 @@ const deps: CliDeps = {
     const secrets = await loadSecrets(runtime);
     return {
       db: runtime.db, logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2), now: () => new Date(),
-      workerName: processName, debounceMs: config.debounceMs, writeConcurrency: config.writeConcurrency,
+      workerName: processName, debounceMs: config.debounceMs, writeConcurrency: config.writeConcurrency, leaseSeconds: config.leaseSeconds,
       connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
     };
   },

@@ -49,7 +49,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
     const secrets = await loadSecrets(runtime);
     abort?.throwIfAborted();
     const engine: EngineDeps = {
-      db: runtime.db, logger, now: () => new Date(), workerName, debounceMs: config.debounceMs, writeConcurrency: config.writeConcurrency,
+      db: runtime.db, logger, now: () => new Date(), workerName, debounceMs: config.debounceMs, writeConcurrency: config.writeConcurrency, leaseSeconds: config.leaseSeconds,
       connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
     };
     const metrics = createMetrics({ db: runtime.db });
@@ -88,7 +88,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
       abort?.throwIfAborted();
       runner = await startWorker({
         db: runtime.db, concurrency: config.workerConcurrency, workerName, engine, tasks: allTasks, logger: graphileLogger(logger),
-        tombstoneMs: config.tombstoneDays * 86_400_000,
+        tombstoneMs: config.tombstoneDays * 86_400_000, sweepSeconds: config.sweepSeconds,
         delivery: {
           fetch: globalThis.fetch, secrets, now: () => new Date(),
           webhooks: { guard: urlGuard(config), allowHttp: config.allowHttpWebhooks },

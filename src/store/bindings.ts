@@ -181,6 +181,18 @@ export async function saveCalendarVersion(db: Queryable, binding: BindingRef, ve
 }
 
 /**
+ * Pauses an active binding with a reason a person can act on (shown by `calsync status`
+ * and the admin API), and wakes its calendar's event streams. False when it was not active.
+ */
+export async function pauseBinding(db: Queryable, binding: BindingRef, reason: string): Promise<boolean> {
+  const { rows } = await db.query<{ calendar_id: string }>(
+    `update bindings set state = 'paused', paused_reason = $3, updated_at = now() where tenant_id = $1 and id = $2 and state = 'active'
+     returning calendar_id`, [binding.tenantId, binding.bindingId, reason]);
+  if (rows[0]) await db.query(`select pg_notify('calsync_calendar', json_build_object('tenantId', $1::uuid, 'calendarId', $2::uuid)::text)`, [binding.tenantId, rows[0].calendar_id]);
+  return rows.length === 1;
+}
+
+/**
  * Releases every lease a process holds (lease owners are `<process name>:<pass id>`),
  * across tenants: a command that is interrupted lets its bindings be synced again at
  * once instead of after the lease expires.

@@ -94,3 +94,25 @@ export async function queueChannelStop(db: Queryable, binding: { tenantId: strin
               job_key := 'stop-channel:' || $4, job_key_mode := 'preserve_run_at', max_attempts := 5)`,
     [stopPushChannelTask, binding.tenantId, binding.bindingId, channel.id, channel.resourceId]);
 }
+
+/**
+ * Queues a pass, now, of every active binding no pass will otherwise reach: one whose
+ * next poll is due or whose last pass died holding the lease (its lease lapsed), and for
+ * which no job is waiting to run. A job a killed worker held stays locked for hours in
+ * graphile-worker; `replace` then makes a new job beside it. Across tenants, as the
+ * queue is: only the sweep job calls it. Returns the bindings queued.
+ */
+export async function queueForgottenPasses(db: Queryable): Promise<Array<{ tenantId: string; bindingId: string }>> {
+  const { rows } = await db.query<{ tenant_id: string; id: string }>(
+    `with forgotten as (
+       select b.tenant_id, b.id from bindings b
+        where b.state = 'active'
+          and (b.next_poll_at <= now() or (b.lease_owner is not null and b.lease_expires_at < now()))
+          and not (b.lease_owner is not null and b.lease_expires_at >= now())
+          and not exists (select 1 from graphile_worker.jobs j where j.key = 'pass:' || b.id and j.locked_at is null)
+        order by b.next_poll_at nulls first limit 1000)
+     select f.tenant_id, f.id, graphile_worker.add_job($1, json_build_object('tenantId', f.tenant_id, 'bindingId', f.id, 'trigger', 'poll'),
+              job_key := 'pass:' || f.id, job_key_mode := 'replace')
+       from forgotten f`, [syncBindingTask]);
+  return rows.map((r) => ({ tenantId: r.tenant_id, bindingId: r.id }));
+}

@@ -3,7 +3,10 @@
 import type { Queryable } from './db.ts';
 
 export interface QueueCounts {
+  /** Due to run now, waiting for a worker: the backlog. */
   pending: number;
+  /** Waiting for their time (the next polls, the next sweep). */
+  scheduled: number;
   running: number;
   retrying: number;
   dead: number;
@@ -20,12 +23,13 @@ export interface DeadJob {
 
 export async function queueCounts(db: Queryable): Promise<QueueCounts> {
   const { rows: [row] } = await db.query<Record<keyof QueueCounts, string>>(
-    `select count(*) filter (where locked_at is null and attempts = 0) as pending,
+    `select count(*) filter (where locked_at is null and attempts = 0 and run_at <= now()) as pending,
+            count(*) filter (where locked_at is null and attempts = 0 and run_at > now()) as scheduled,
             count(*) filter (where locked_at is not null) as running,
             count(*) filter (where locked_at is null and attempts > 0 and attempts < max_attempts) as retrying,
             count(*) filter (where attempts >= max_attempts and locked_at is null) as dead
        from graphile_worker.jobs`);
-  return { pending: Number(row!.pending), running: Number(row!.running), retrying: Number(row!.retrying), dead: Number(row!.dead) };
+  return { pending: Number(row!.pending), scheduled: Number(row!.scheduled), running: Number(row!.running), retrying: Number(row!.retrying), dead: Number(row!.dead) };
 }
 
 export async function deadJobs(db: Queryable, limit = 50): Promise<DeadJob[]> {

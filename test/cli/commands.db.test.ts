@@ -82,7 +82,7 @@ test('status shows the database, the queue and dead jobs', async () => {
   assert.deepEqual(status.bindings, []);
 
   const text = await runCalsync(['status'], env);
-  assert.match(text.stdout, /queue\s+0 pending, 0 running, 0 retrying, 1 dead/);
+  assert.match(text.stdout, /queue\s+0 pending, 0 scheduled, 0 running, 0 retrying, 1 dead/);
   assert.match(text.stdout, /queue_probe/);
 
   const retried = await runCalsync(['jobs', 'retry', status.deadJobs[0].id, '--json'], env);

@@ -264,6 +264,6 @@ export class ModelWorld {
 
 /** The job handler's run, as a worker calls it; its next poll is not queued (the model decides when passes run). */
 async function runJob(engine: EngineDeps, db: Db, payload: SyncBindingPayload): Promise<PassResult> {
-  const deps: TaskDeps = { db, workerName: 'model', engine, tombstoneMs: 30 * 86_400_000 };
+  const deps: TaskDeps = { db, workerName: 'model', engine, tombstoneMs: 30 * 86_400_000, sweepSeconds: 60 };
   return runSyncBinding(payload, deps, { addJob: async () => ({}) as never });
 }

@@ -40,7 +40,7 @@ before(async () => {
     webhooks: { guard: urlGuard({ allowPrivateUrls: true, allowedUrlHosts: [] }), allowHttp: true },
     onDelivery: (state, outcome) => metrics.watchDeliveries.inc({ state, outcome }),
   };
-  taskDeps = { db: t.database.db, workerName: 'test', engine: idleEngine(t.database.db), tombstoneMs: 30 * 86_400_000, delivery };
+  taskDeps = { db: t.database.db, workerName: 'test', engine: idleEngine(t.database.db), tombstoneMs: 30 * 86_400_000, sweepSeconds: 60, delivery };
 });
 after(async () => {
   await receiver.close();
