@@ -9,7 +9,7 @@ import { baseAfterUnconfirmedWrite, mergeSeries, type MergeConflict, type MergeR
 import type { EventSeries } from './model.ts';
 import { normaliseSeries } from './normalise.ts';
 import { editVsDeleteOutcome, parsePolicy, type Side } from './policy.ts';
-import { project } from './projection.ts';
+import { isBusyCopyUid, project } from './projection.ts';
 import { deletionBudget, isOutsideWindow, parseSafety, wipeBrake, type SafetyStop } from './safety.ts';
 import type { RemoteItem } from '../connectors/connector.ts';
 import { checkPlanInput, type Action, type CalendarEvent, type NextStatus, type Plan, type PlanInput, type SyncStatus } from './plan-types.ts';
@@ -128,6 +128,12 @@ class Planner {
       }
       this.handled.add(sameUid.event.eventId);
       this.link(sameUid, item, remote, 'match/ical-uid');
+      return;
+    }
+    if (isBusyCopyUid(uid)) {
+      // A busy block calsync mirrored from some calendar: importing it would mirror the
+      // mirror back (two calendars mirroring busy time into each other would loop).
+      this.skip('remote', null, item.remoteId, 'match/busy-copy', 'a busy copy calsync made is never imported as a new event', null, null);
       return;
     }
     if (this.deletedUids.has(uid)) {

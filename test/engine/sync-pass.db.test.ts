@@ -476,3 +476,28 @@ test('a delete refused by If-Match is read again and carried out in the same pas
   assert.equal(pass.outcome, 'ok', JSON.stringify(pass.stats));
   assert.deepEqual(a.connector.liveItems('refused-delete').map((i) => i.series.uid), ['rd-2']);
 });
+
+test('two calendars mirroring busy time into each other\'s remotes never loop: a busy copy has a UID of its own and is never imported', async () => {
+  const x = await engineWorld(t);
+  const y = await engineWorld(t);
+  const xRemote = new MemoryConnector();
+  const yRemote = new MemoryConnector();
+  const xFull = await x.bind('x-remote', {}, xRemote);
+  const xBusyIntoY = await x.bind('y-remote', { direction: 'export', projection: { mode: 'busy-only' } }, yRemote);
+  const yFull = await y.bind('y-remote', {}, yRemote);
+  const yBusyIntoX = await y.bind('x-remote', { direction: 'export', projection: { mode: 'busy-only' } }, xRemote);
+  await x.appWrite(null, single({ uid: 'dentist@x', summary: 'Dentist' }));
+  for (let round = 0; round < 4; round++) {
+    for (const [world, binding] of [[x, xFull], [x, xBusyIntoY], [y, yFull], [y, yBusyIntoX]] as const) {
+      const pass = await world.pass(binding);
+      assert.equal(pass.outcome, 'ok', JSON.stringify(pass.error ?? pass.stop));
+    }
+  }
+  assert.deepEqual((await x.calendarSeries()).map((s) => s.series.master!.summary), ['Dentist']);
+  assert.deepEqual((await y.calendarSeries()).map((s) => s.series.master!.summary), [], 'the busy block stays a mirror');
+  const blocks = yRemote.liveItems('y-remote');
+  assert.equal(blocks.length, 1);
+  assert.equal(blocks[0]!.series.master!.summary, 'Busy');
+  assert.notEqual(blocks[0]!.series.uid, 'dentist@x', 'the copy does not carry the meeting\'s UID');
+  assert.deepEqual(xRemote.liveItems('x-remote').map((i) => i.series.uid), ['dentist@x']);
+});
