@@ -154,9 +154,9 @@ export async function makeCalendar(server: CalDavServer, displayName = 'Test cal
   return collection;
 }
 
-/** What another CalDAV client does: a plain PUT, DELETE or GET, unconditional. */
-export async function rawRequest(server: CalDavServer, method: 'PUT' | 'DELETE' | 'GET', href: string, body?: string): Promise<{ status: number; etag: string | null; text: string }> {
-  const headers: Record<string, string> = { authorization: basic(server) };
+/** What another CalDAV client does: a plain PUT, DELETE or GET, unconditional unless `extraHeaders` say (If-Match). */
+export async function rawRequest(server: CalDavServer, method: 'PUT' | 'DELETE' | 'GET', href: string, body?: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; etag: string | null; text: string }> {
+  const headers: Record<string, string> = { ...extraHeaders, authorization: basic(server) };
   if (body !== undefined) headers['content-type'] = 'text/calendar; charset=utf-8';
   const response = await fetch(new URL(href, server.url), { method, headers, body });
   return { status: response.status, etag: response.headers.get('etag'), text: await response.text() };
