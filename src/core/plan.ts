@@ -77,6 +77,15 @@ class Planner {
 
   private remoteItem(item: RemoteItem): void {
     const status = this.statusByRemote.get(item.remoteId);
+    const window = this.input.remote.window;
+    if (window && (item.deleted ? status !== undefined && isOutsideWindow(status.base, window) : isOutsideWindow(item.series, window))) {
+      // Outside the binding's sync window an item is absent, not deleted or new: a
+      // windowed listing reports items leaving the window as removed (Graph's
+      // calendarView delta), and what lies outside is not this binding's to mirror.
+      this.skip('remote', status?.eventId ?? null, item.remoteId, 'window', 'outside the sync window', null, null);
+      if (status) this.handled.add(status.eventId);
+      return;
+    }
     if (status && !item.deleted && isOlder(item.updatedAt, status.remoteUpdatedAt)) {
       // An older version than one this binding already saw or wrote (a lagging replica, a
       // replayed notification): as if not listed, so it cannot undo the newer edits.
@@ -389,6 +398,9 @@ class Planner {
       if (series === null) return;
       // New in the calendar, but this binding only imports: the remote does not get it.
       if (!this.canWriteRemote) return;
+      // New in the calendar but outside the binding's sync window: not this binding's to mirror.
+      const window = this.input.remote.window;
+      if (window && isOutsideWindow(series, window)) return;
       // New in the calendar: the remote gets it.
       this.createRemote(eventId, series, null, 'new/calendar', 'a new calendar event');
       return;

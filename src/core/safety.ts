@@ -147,6 +147,25 @@ function dayOf(local: LocalDateTime, shiftDays: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * A binding's sync window on `today` (a date): its stored form is absolute dates
+ * (`{start, end}`) or days around today (`{pastDays, futureDays}`, a window that moves).
+ * Null (no window) for null. Throws INVALID_INPUT for anything else.
+ */
+export function resolveWindow(spec: unknown, today: LocalDateTime): SyncWindow | null {
+  if (spec == null) return null;
+  const w = objectArgument(spec, 'syncWindow');
+  if ('pastDays' in w || 'futureDays' in w) {
+    for (const key of ['pastDays', 'futureDays'] as const) {
+      if (!Number.isInteger(w[key]) || (w[key] as number) < 0 || (w[key] as number) > 36_500) {
+        throw new CoreError('INVALID_INPUT', `${key} must be a whole number of days from 0 to 36500`, `syncWindow.${key}`);
+      }
+    }
+    return { start: dayOf(today, -(w.pastDays as number)), end: dayOf(today, w.futureDays as number) };
+  }
+  return checkWindow(w, 'syncWindow');
+}
+
 /** Whether a tombstone deleted at `deletedAt` may be purged at `now` (ISO instants). */
 export function tombstoneExpired(deletedAt: string, now: string, settings: SafetySettings = defaultSafety): boolean {
   const { tombstoneDays } = parseSafety(objectArgument(settings, 'safety'));

@@ -14,7 +14,7 @@ import { isConnectorError, unreadableItem, type ChangePage, type Connector, type
 import { plan, type Action, type Direction, type PlanInput } from '../core/plan.ts';
 import { parsePolicy, type MergePolicy } from '../core/policy.ts';
 import type { Projection } from '../core/projection.ts';
-import { defaultSafety, deletionBudget, wipeBrake, type SafetySettings, type SafetyStop } from '../core/safety.ts';
+import { defaultSafety, deletionBudget, resolveWindow, wipeBrake, type SafetySettings, type SafetyStop, type SyncWindow } from '../core/safety.ts';
 import { getBinding, saveCalendarVersion, saveCursor, type Binding, type BindingRef } from '../store/bindings.ts';
 import { Lease, LeaseLost } from './lease.ts';
 import { withTransaction, type Db } from '../store/db.ts';
@@ -87,6 +87,8 @@ function projectionOf(binding: Binding): Projection {
 // Enough for bursts of concurrent passes on one calendar; past it the pass fails and its
 // job is retried with backoff.
 const maxSliceAttempts = 5;
+/** The window of a binding to a windowed provider that names none: a year back, two ahead. */
+const defaultWindow = { pastDays: 365, futureDays: 730 };
 /** Items refused by If-Match read again per pass (each is a request or two); more wait for the next pass. */
 const maxRereads = 100;
 
@@ -153,6 +155,8 @@ class Pass {
   private readonly safety: SafetySettings;
   private readonly direction: Direction;
   private readonly projection: Projection;
+  /** The binding's sync window for this pass: outside it items are absent, not deleted or new. */
+  private readonly window: SyncWindow | null;
   private readonly heldDeletes: Array<{ action: Action; versions: Map<string, number> }> = [];
   private pulled = 0;
   private replayPull = false;
@@ -182,6 +186,9 @@ class Pass {
     this.safety = { ...defaultSafety, confirmWipe: true, confirmDeletions: true };
     this.direction = binding.direction;
     this.projection = projectionOf(binding);
+    // A connector whose listings cover only a window (Graph's calendarView delta) gets one
+    // even when the binding names none: outside it, listings say nothing.
+    this.window = resolveWindow(binding.syncWindow ?? (connector.capabilities.windowed ? defaultWindow : null), deps.now().toISOString().slice(0, 10));
   }
 
   async run(): Promise<{ outcome: 'ok' | 'partial' | 'stopped'; stop: SafetyStop | null }> {
@@ -459,7 +466,7 @@ class Pass {
         safety: this.safety,
         statuses: slice.statuses,
         calendar: slice.calendar,
-        remote: { items, complete: false, window: null },
+        remote: { items, complete: false, window: this.window },
       };
       const planned = plan(input);
       this.deps.observePlan?.(input, planned.actions);

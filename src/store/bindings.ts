@@ -75,6 +75,8 @@ export interface BindingInput {
   direction?: Direction;
   projection?: unknown;
   conflictPolicy?: unknown;
+  /** `{start, end}` dates or `{pastDays, futureDays}` (src/core/safety.ts resolveWindow); none by default. */
+  syncWindow?: unknown;
   pollIntervalSeconds?: number;
 }
 
@@ -101,12 +103,13 @@ function toBinding(row: BindingRow): Binding {
 export async function createBinding(db: Queryable, tenantId: string, input: BindingInput): Promise<Binding> {
   const { rows: [row] } = await db.query<BindingRow>(
     `insert into bindings (tenant_id, calendar_id, account_id, remote_calendar_id, remote_name, direction, projection,
-       conflict_policy, poll_interval_seconds, next_poll_at)
-     values ($1, $2, $3, $4, $5, $6, coalesce($7::jsonb, '{"mode": "full"}'), coalesce($8::jsonb, '{"default": "latest"}'), $9, now())
+       conflict_policy, poll_interval_seconds, next_poll_at, sync_window)
+     values ($1, $2, $3, $4, $5, $6, coalesce($7::jsonb, '{"mode": "full"}'), coalesce($8::jsonb, '{"default": "latest"}'), $9, now(), $10::jsonb)
      returning ${bindingColumns}`,
     [tenantId, input.calendarId, input.accountId, input.remoteCalendarId, input.remoteName ?? '', input.direction ?? 'two_way',
       input.projection === undefined ? null : JSON.stringify(input.projection),
-      input.conflictPolicy === undefined ? null : JSON.stringify(input.conflictPolicy), input.pollIntervalSeconds ?? 300]);
+      input.conflictPolicy === undefined ? null : JSON.stringify(input.conflictPolicy), input.pollIntervalSeconds ?? 300,
+      input.syncWindow == null ? null : JSON.stringify(input.syncWindow)]);
   return toBinding(row!);
 }
 

@@ -501,3 +501,28 @@ test('two calendars mirroring busy time into each other\'s remotes never loop: a
   assert.notEqual(blocks[0]!.series.uid, 'dentist@x', 'the copy does not carry the meeting\'s UID');
   assert.deepEqual(xRemote.liveItems('x-remote').map((i) => i.series.uid), ['dentist@x']);
 });
+
+test('outside a binding\'s sync window an item is absent: its removal deletes nothing, and the calendar sends nothing there', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('windowed', { syncWindow: { start: '2026-03-01', end: '2026-03-31' } });
+  const at = (uid: string, day: string) => single({ uid, start: { local: `${day}T10:00:00`, tz: 'Europe/Berlin' }, end: { local: `${day}T11:00:00`, tz: 'Europe/Berlin' } });
+  await world.appWrite(null, at('inside', '2026-03-10'));
+  await world.appWrite(null, at('outside', '2026-05-04'));
+  await converge(world, [a]);
+  assert.deepEqual(a.connector.liveItems('windowed').map((i) => i.series.uid), ['inside'], 'nothing is sent outside the window');
+
+  // Items the remote lists outside the window are not taken in, and their removal (a
+  // windowed listing reports an item that left its window as removed) deletes nothing.
+  const far = a.connector.userCreate('windowed', at('far-away', '2026-07-01'));
+  await converge(world, [a]);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid).sort(), ['inside', 'outside']);
+  // The calendar's event moves out of the window; the remote then reports it removed.
+  const inside = (await world.calendarSeries()).find((s) => s.series.uid === 'inside')!;
+  await world.appWrite(inside.eventId, at('inside', '2026-06-15'));
+  await converge(world, [a]);
+  const moved = a.connector.liveItems('windowed').find((i) => i.series.uid === 'inside')!;
+  a.connector.userDelete('windowed', moved.remoteId);
+  a.connector.userDelete('windowed', far);
+  await converge(world, [a]);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid).sort(), ['inside', 'outside'], 'absent, not deleted');
+});
