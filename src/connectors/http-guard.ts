@@ -4,12 +4,15 @@
 // unless the operator allows it. Ranges follow the IANA special-purpose registries
 // (RFC 6890 and its updates).
 //
-// The guard resolves the host, then fetch resolves it again: a DNS answer that changes
-// in between (rebinding with a short TTL) slips past. Pinning the checked address needs
-// an HTTP agent with its own `lookup`, which Node's built-in fetch does not take.
+// `check` refuses a URL before any request, with a message that names the address.
+// What a name resolves to may change between that check and the connection (DNS
+// rebinding with a short TTL), so the connection itself resolves through
+// `connectLookup`, which checks every address again and hands the socket only checked
+// ones: pinned-fetch.ts gives it to undici's fetch as its dispatcher's lookup.
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { ConnectorError } from './connector.ts';
+import { RequestFailure, requestFailureOf } from './request-failures.ts';
 
 export type AddressKind =
   | 'unspecified' | 'loopback' | 'private' | 'shared' | 'link-local'
@@ -114,8 +117,13 @@ export interface UrlGuardOptions {
 }
 
 export interface UrlGuard {
-  /** The parsed URL when it may be fetched; else a `permanent` ConnectorError. */
+  /** The parsed URL when it may be fetched; else a `permanent` RequestFailure saying why not. */
   check(url: string | URL): Promise<URL>;
+  /**
+   * A `lookup` for net.connect and tls.connect: resolves the host, refuses it unless
+   * every address passes (as `check` does), and gives the socket only those addresses.
+   */
+  connectLookup: LookupFunction;
 }
 
 const defaultLookup: Lookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
@@ -125,38 +133,62 @@ export function redactUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname === '/' && !url.search ? '/' : '/…'}`;
 }
 
+/** A URL from user input, or a `url-invalid` RequestFailure that says what is wrong with it. */
+export function parseUserUrl(input: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch (cause) {
+    const shown = String(input).length > 80 ? `${String(input).slice(0, 80)}…` : String(input);
+    throw new RequestFailure('permanent', 'url-invalid', `"${shown}" is not a valid URL`, { cause });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new RequestFailure('permanent', 'url-invalid', `${redactUrl(url)} is not an http or https URL`);
+  }
+  return url;
+}
+
 export function createUrlGuard(options: UrlGuardOptions = {}): UrlGuard {
   const lookup = options.lookup ?? defaultLookup;
   const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, '$1')));
   const allowed = (kind: AddressKind) => options.allowPrivateNetworks === true && PRIVATE_NETWORK_KINDS.has(kind);
 
+  /** Throws when one of the host's addresses may not be reached. */
+  const refuseUnlessPublic = (host: string, addresses: string[], shown: string): void => {
+    for (const address of addresses) {
+      const kind = classifyAddress(address);
+      if (kind === null || allowed(kind)) continue;
+      const how = PRIVATE_NETWORK_KINDS.has(kind)
+        ? 'set CALSYNC_ALLOW_PRIVATE_URLS=1 to allow'
+        : `add ${host} to CALSYNC_ALLOWED_URL_HOSTS to allow`;
+      const where = address === host ? '' : ` (${address})`;
+      throw new RequestFailure('permanent', 'url-refused', `${shown} resolves to a ${kind} address${where}; ${how}`);
+    }
+  };
+
+  const connectLookup: LookupFunction = (hostname, lookupOptions, callback) => {
+    const host = hostname.toLowerCase();
+    resolve(lookup, host, host).then((resolved) => {
+      if (!allowedHosts.has(host)) refuseUnlessPublic(host, resolved.map((a) => a.address), host);
+      const family = lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 'IPv6' ? 6 : lookupOptions.family;
+      const addresses = family === 4 || family === 6 ? resolved.filter((a) => a.family === family) : resolved;
+      if (addresses.length === 0) throw new RequestFailure('permanent', 'host-unknown', `host ${host} has no IPv${family} address`);
+      if (lookupOptions.all) callback(null, addresses);
+      else callback(null, addresses[0]!.address, addresses[0]!.family);
+    }).catch((error: NodeJS.ErrnoException) => callback(error, ''));
+  };
+
   return {
     async check(input) {
-      let url: URL;
-      try {
-        url = new URL(input);
-      } catch (cause) {
-        throw new ConnectorError('permanent', 'not a valid URL', { cause });
-      }
+      const url = parseUserUrl(input);
       const shown = redactUrl(url);
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new ConnectorError('permanent', `${shown} is not an http or https URL`);
-      }
       // WHATWG URL parsing already turned 2130706433, 0x7f.1 and friends into 127.0.0.1.
       const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
       if (allowedHosts.has(host)) return url;
-      const addresses = isIP(host) ? [host] : (await resolve(lookup, host, shown)).map((a) => a.address);
-      for (const address of addresses) {
-        const kind = classifyAddress(address);
-        if (kind === null || allowed(kind)) continue;
-        const how = PRIVATE_NETWORK_KINDS.has(kind)
-          ? 'set CALSYNC_ALLOW_PRIVATE_URLS=1 to allow'
-          : `add ${host} to CALSYNC_ALLOWED_URL_HOSTS to allow`;
-        const where = address === host ? '' : ` (${address})`;
-        throw new ConnectorError('permanent', `${shown} resolves to a ${kind} address${where}; ${how}`);
-      }
+      refuseUnlessPublic(host, isIP(host) ? [host] : (await resolve(lookup, host, shown)).map((a) => a.address), shown);
       return url;
     },
+    connectLookup,
   };
 }
 
@@ -167,9 +199,10 @@ async function resolve(lookup: Lookup, host: string, shown: string): Promise<Loo
     return addresses;
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
+    const message = `${shown}: host ${host} does not resolve (${String(code ?? cause)})`;
     // A name that does not exist stays that way; anything else (EAI_AGAIN, timeouts) may pass.
-    const kind = code === 'ENOTFOUND' || code === 'ENODATA' ? 'permanent' : 'transient';
-    throw new ConnectorError(kind, `${shown}: host ${host} does not resolve (${String(code ?? cause)})`, { cause });
+    if (code === 'ENOTFOUND' || code === 'ENODATA') throw new RequestFailure('permanent', 'host-unknown', message, { cause });
+    throw new ConnectorError('transient', message, { cause });
   }
 }
 
@@ -181,30 +214,42 @@ const MAX_REDIRECTS = 5;
 /**
  * `fetch` that checks every request URL with the guard and follows redirects itself,
  * checking each hop, at most five (fetch's own limit is 20 and checks nothing).
- * Credentials are dropped when a redirect leaves the origin, as fetch does.
+ * Credentials are dropped when a redirect leaves the origin, as fetch does. With
+ * `redirect: 'manual'` a redirect is the answer, for callers that follow it themselves.
+ * A refusal made while connecting (the guard's connectLookup) is thrown as it is, not
+ * as fetch's "fetch failed".
  */
 export function guardedFetch(fetch: FetchLike, guard: UrlGuard): FetchLike {
+  const send = async (url: URL, request: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(url, request);
+    } catch (error) {
+      throw requestFailureOf(error) ?? error;
+    }
+  };
   return async (input, init = {}) => {
     let url = await guard.check(input);
+    const manual = init.redirect === 'manual';
     let request: RequestInit = { ...init, redirect: 'manual' };
     for (let hop = 0; ; hop++) {
-      const response = await fetch(url, request);
+      const response = await send(url, request);
       const location = response.headers.get('location');
-      if (!REDIRECTS.has(response.status) || location === null) return response;
+      if (manual || !REDIRECTS.has(response.status) || location === null) return response;
       await response.body?.cancel();
       if (hop === MAX_REDIRECTS) throw new ConnectorError('permanent', `${redactUrl(url)} redirected more than ${MAX_REDIRECTS} times`);
       const next = await guard.check(new URL(location, url));
-      request = redirected(request, response.status, url.origin !== next.origin);
+      request = redirectedRequest(request, response.status, url.origin !== next.origin);
       url = next;
     }
   };
 }
 
-function redirected(request: RequestInit, status: number, crossOrigin: boolean): RequestInit {
+/** The request to send to a redirect's Location, as fetch (WHATWG) makes it. */
+export function redirectedRequest(request: RequestInit, status: number, crossOrigin: boolean): RequestInit {
   const method = (request.method ?? 'GET').toUpperCase();
   const toGet = status === 303 ? method !== 'HEAD' : (status === 301 || status === 302) && method === 'POST';
   const headers = new Headers(request.headers);
   if (crossOrigin) for (const name of ['authorization', 'cookie', 'proxy-authorization']) headers.delete(name);
   if (toGet) for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language']) headers.delete(name);
-  return { ...request, headers, ...(toGet ? { method: 'GET', body: null } : {}) };
+  return { ...request, headers: Object.fromEntries(headers), ...(toGet ? { method: 'GET', body: null } : {}) };
 }

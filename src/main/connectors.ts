@@ -1,10 +1,12 @@
 // Builds the connector behind a binding from its account: the composition root is the
-// only place that hands connectors the real fetch.
+// only place that hands connectors the real fetch. Requests to user-given URLs (CalDAV,
+// ICS) go through the URL guard with connections pinned to the addresses it checked
+// (src/connectors/pinned-fetch.ts); Google's hosts are the operator's configuration.
 import type { GoogleConfig } from '../config.ts';
 import type { Connector } from '../connectors/connector.ts';
 import { googleEndpoints } from '../connectors/google/endpoints.ts';
 import type { GoogleCredentials } from '../connectors/google/index.ts';
-import { createUrlGuard, guardedFetch, type UrlGuard } from '../connectors/http-guard.ts';
+import { createUrlGuard, guardedFetch, type FetchLike, type UrlGuard } from '../connectors/http-guard.ts';
 import type { PushSettings } from '../engine/push-channels.ts';
 import { CalsyncError } from '../errors.ts';
 import { getAccount, readCredentials, writeCredentials } from '../store/accounts.ts';
@@ -15,8 +17,11 @@ import type { Secrets } from '../store/secrets.ts';
 export interface ConnectorFactoryOptions {
   db: Db;
   secrets: Secrets;
+  /** fetch for the operator's configured hosts (Google). */
   fetch: typeof fetch;
   guard: UrlGuard;
+  /** fetch for user-given URLs, before the guard wraps it; default: pinnedFetch(guard). */
+  userUrlFetch?: FetchLike;
   /** calsync's OAuth client at Google; Google accounts fail without its id. */
   google?: GoogleConfig;
   /** Seconds a CalDAV server may take to start answering; the connector's default when unset. */
@@ -41,12 +46,17 @@ export function urlGuard(options: { allowPrivateUrls: boolean; allowedUrlHosts: 
 // Each provider's connector is loaded when a binding first needs it: Google's client
 // libraries alone take about 40 ms to load, a seventh of a quiet CalDAV `calsync sync`.
 export function connectorFactory(options: ConnectorFactoryOptions): (binding: Binding) => Promise<Connector> {
+  let userUrlFetch: Promise<FetchLike> | undefined;
+  // One pinned dispatcher per factory, so its connections are reused across passes.
+  const rawUserUrlFetch = (): Promise<FetchLike> => (userUrlFetch ??= options.userUrlFetch
+    ? Promise.resolve(options.userUrlFetch)
+    : import('../connectors/pinned-fetch.ts').then(({ pinnedFetch }) => pinnedFetch(options.guard)));
   return async (binding) => {
     const account = await getAccount(options.db, binding.tenantId, binding.accountId);
     switch (account.provider) {
       case 'ics': {
         const { createIcsConnector } = await import('../connectors/ics/index.ts');
-        return createIcsConnector({ fetch: options.fetch, guard: options.guard });
+        return createIcsConnector({ fetch: await rawUserUrlFetch(), guard: options.guard });
       }
       case 'caldav': {
         const { createCalDavConnector } = await import('../connectors/caldav/index.ts');
@@ -54,7 +64,7 @@ export function connectorFactory(options: ConnectorFactoryOptions): (binding: Bi
         if (!credentials || !account.serverUrl) throw new CalsyncError('INVALID_REQUEST', `CalDAV account ${account.id} has no server or login`, { accountId: account.id });
         return createCalDavConnector({
           serverUrl: account.serverUrl, username: credentials.username, password: credentials.password,
-          fetch: guardedFetch(options.fetch, options.guard) as typeof fetch,
+          fetch: guardedFetch(await rawUserUrlFetch(), options.guard) as typeof fetch,
           ...(options.caldavTimeoutSeconds === undefined ? {} : { requestTimeoutMs: options.caldavTimeoutSeconds * 1000 }),
         });
       }

@@ -1,9 +1,11 @@
-// Provider probes used while connecting an account, with the real fetch and the URL guard.
+// Provider probes used while connecting an account: Google with the real fetch, CalDAV
+// and ICS through the URL guard with connections pinned to checked addresses.
 import type { Config } from '../config.ts';
 import { discoverCalendars } from '../connectors/caldav/index.ts';
 import { guardedFetch } from '../connectors/http-guard.ts';
 import { authorizationRequest, exchangeCode, listGoogleCalendars } from '../connectors/google/oauth.ts';
 import { createIcsConnector } from '../connectors/ics/index.ts';
+import { pinnedFetch } from '../connectors/pinned-fetch.ts';
 import type { GoogleAuthorization, ProviderProbes } from '../http/providers.ts';
 import { googleClientConfig, urlGuard } from './connectors.ts';
 
@@ -21,14 +23,15 @@ export function googleAuthorization(google: Config['google'] | undefined, fetch:
 
 export function providerProbes(config: Pick<Config, 'allowPrivateUrls' | 'allowedUrlHosts'> & Partial<Pick<Config, 'google' | 'caldavTimeoutSeconds'>>): ProviderProbes {
   const guard = urlGuard(config);
+  const fetch = pinnedFetch(guard);
   return {
     google: googleAuthorization(config.google),
     discoverCalDav: (login) => discoverCalendars({
-      ...login, fetch: guardedFetch(globalThis.fetch, guard) as typeof fetch,
+      ...login, fetch: guardedFetch(fetch, guard) as typeof globalThis.fetch,
       ...(config.caldavTimeoutSeconds === undefined ? {} : { requestTimeoutMs: config.caldavTimeoutSeconds * 1000 }),
     }),
     async probeIcs(url) {
-      const connector = createIcsConnector({ fetch: globalThis.fetch, guard });
+      const connector = createIcsConnector({ fetch, guard });
       let count = 0;
       let page = await connector.listChanges(url, null);
       for (;;) {

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import type { LookupOptions } from 'node:dns';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { isConnectorError } from '../../src/connectors/connector.ts';
 import { classifyAddress, createUrlGuard, guardedFetch, type FetchLike, type Lookup } from '../../src/connectors/http-guard.ts';
+import { pinnedFetch } from '../../src/connectors/pinned-fetch.ts';
+import { requestFailureOf } from '../../src/connectors/request-failures.ts';
 
 // No real DNS: every name the tests use resolves here or fails like a missing name.
 const zone: Record<string, string[]> = {
@@ -164,4 +169,79 @@ test('guarded fetch: at most five redirects; credentials dropped across origins;
 test('guarded fetch: a redirect without Location is the answer itself', async () => {
   const { fetch } = scriptedFetch({ 'https://feeds.example.com/x': () => new Response(null, { status: 304 }) });
   assert.equal((await guardedFetch(fetch, createUrlGuard({ lookup }))('https://feeds.example.com/x')).status, 304);
+});
+
+test('guarded fetch: with redirect manual the redirect is the answer, for callers that follow it themselves', async () => {
+  const { fetch, requests } = scriptedFetch({ 'https://feeds.example.com/old': redirect('https://elsewhere.example.com/new') });
+  const response = await guardedFetch(fetch, createUrlGuard({ lookup }))('https://feeds.example.com/old', { redirect: 'manual' });
+  assert.equal(response.status, 302);
+  assert.equal(requests.length, 1);
+});
+
+/** A server on 127.0.0.1 that counts the connections it accepted. */
+async function countingServer(): Promise<{ port: number; connections(): number; close(): Promise<void> }> {
+  let connections = 0;
+  const server = http.createServer((request, response) => response.end(`hello ${request.headers.host}`));
+  server.on('connection', () => { connections++; });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+test('pinned fetch: a name that answers a public address to the check and 127.0.0.1 to the connection never reaches 127.0.0.1', async () => {
+  const server = await countingServer();
+  try {
+    // "localhost" resolves to 127.0.0.1 in the system's resolver too: a fetch that
+    // resolved the name again by itself, as fetch does, would connect there.
+    const answers = [[{ address: '93.184.216.34', family: 4 }], [{ address: '127.0.0.1', family: 4 }]];
+    let asked = 0;
+    const rebinding: Lookup = async () => answers[Math.min(asked++, 1)]!;
+    const guard = createUrlGuard({ lookup: rebinding });
+    await assert.rejects(guardedFetch(pinnedFetch(guard), guard)(`http://localhost:${server.port}/`), refused(/^localhost resolves to a loopback address \(127\.0\.0\.1\); set CALSYNC_ALLOW_PRIVATE_URLS=1/));
+    assert.equal(asked, 2, 'checked, then resolved again for the connection');
+    assert.equal(server.connections(), 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('pinned fetch: connects to the address the guard checked, for a name no other resolver knows', async () => {
+  const server = await countingServer();
+  try {
+    const guard = createUrlGuard({ lookup: async () => [{ address: '127.0.0.1', family: 4 }], allowPrivateNetworks: true });
+    const response = await guardedFetch(pinnedFetch(guard), guard)(`http://calendar.example.test:${server.port}/`);
+    assert.equal(await response.text(), `hello calendar.example.test:${server.port}`);
+    assert.equal(server.connections(), 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test('pinned fetch: one refused address among the answers refuses the connection', async () => {
+  const server = await countingServer();
+  try {
+    const guard = createUrlGuard({ lookup: async () => [{ address: '127.0.0.1', family: 4 }, { address: '169.254.169.254', family: 4 }], allowPrivateNetworks: true });
+    await assert.rejects(pinnedFetch(guard)(`http://localhost:${server.port}/`), (e: unknown) => requestFailureOf(e)?.reason === 'url-refused');
+    assert.equal(server.connections(), 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('connect lookup: every checked address with all, the first of the family asked for without', async () => {
+  const guard = createUrlGuard({ lookup });
+  const ask = (host: string, options: LookupOptions) => new Promise<unknown[]>((resolve, reject) => {
+    guard.connectLookup(host, options, (error, address, family) => (error ? reject(error) : resolve([address, family])));
+  });
+  assert.deepEqual(await ask('feeds.example.com', { all: true }), [[{ address: '93.184.216.34', family: 4 }, { address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 }], undefined]);
+  assert.deepEqual(await ask('feeds.example.com', { family: 6 }), ['2606:2800:220:1:248:1893:25c8:1946', 6]);
+  assert.deepEqual(await ask('feeds.example.com', {}), ['93.184.216.34', 4]);
+  await assert.rejects(ask('mixed.example.com', { all: true }), refused(/192\.168\.1\.20/));
+  await assert.rejects(ask('nowhere.example.com', {}), (e: unknown) => requestFailureOf(e)?.reason === 'host-unknown');
+  const listed = createUrlGuard({ lookup, allowedHosts: ['metadata.example.com'] });
+  const open = await new Promise<string>((resolve, reject) => listed.connectLookup('metadata.example.com', {}, (error, address) => (error ? reject(error) : resolve(address as string))));
+  assert.equal(open, '169.254.169.254');
 });
