@@ -102,7 +102,17 @@ export const errorCatalogue = {
   // Providers (CalDAV servers, ICS feeds, Google, Microsoft), as seen by a command or request.
   PROVIDER_AUTH_FAILED: { status: 400, hint: 'The provider refused the login: check the user name and password (iCloud needs an app-specific password) or reconnect the account.' },
   PROVIDER_UNAVAILABLE: { status: 502, hint: 'The provider did not answer or answered with an error or too many requests; try again later.' },
-  PROVIDER_REFUSED: { status: 400, hint: 'The provider refused the request as it stands (wrong URL, not a calendar, a private address, bad data); fix what the message names.' },
+  PROVIDER_REFUSED: { status: 400, hint: 'The provider refused the request as it stands (wrong URL, not a calendar, bad data); fix what the message names.' },
+  PROVIDER_URL_INVALID: { status: 400, hint: 'Give the whole address, starting with https:// (or http://), e.g. https://caldav.example.com/ or https://example.org/calendar.ics.' },
+  PROVIDER_URL_REFUSED: {
+    status: 400, hint: 'The address is on a loopback, private or reserved network, which calsync does not reach unless its operator sets CALSYNC_ALLOW_PRIVATE_URLS=1 (or lists the host in CALSYNC_ALLOWED_URL_HOSTS); give a public address or ask the operator.',
+    cliHint: 'To reach a server on your own network, set CALSYNC_ALLOW_PRIVATE_URLS=1 (link-local and reserved addresses: list the host in CALSYNC_ALLOWED_URL_HOSTS) and run the command again; docs/operations.md explains both.',
+  },
+  PROVIDER_HOST_UNKNOWN: { status: 400, hint: 'The host name in the address does not resolve: check its spelling (and this machine\'s DNS), then try again.' },
+  PROVIDER_CONNECTION_REFUSED: { status: 502, hint: 'Nothing accepts connections at that host and port: check the port in the address and that the server is running, then try again.' },
+  PROVIDER_TLS_FAILED: { status: 502, hint: 'The server\'s TLS certificate did not verify (expired, self-signed, or issued for another name), or the port does not speak https: fix the certificate, use the name it is issued for, or trust a private CA with NODE_EXTRA_CA_CERTS.' },
+  NOT_A_CALDAV_SERVER: { status: 400, hint: 'Give the server\'s CalDAV address, not a web page\'s: e.g. https://caldav.icloud.com/, https://caldav.fastmail.com/, https://cloud.example.com/remote.php/dav/ (Nextcloud) or the Radicale root.' },
+  FEED_NOT_FOUND: { status: 400, hint: 'The feed\'s address answers "not found": copy its current address from the calendar\'s sharing settings (resetting a secret address changes it) and connect it again.' },
   OAUTH_NOT_COMPLETED: {
     status: 400, hint: 'Start the authorization again (POST /admin/v1/accounts/google/authorize) and complete it within 10 minutes with the state it returned.',
     cliHint: 'Open the printed URL in a browser on this machine, allow access, and finish before the command gives up; then run the command again.',

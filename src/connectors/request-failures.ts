@@ -2,13 +2,13 @@
 // src/engine/provider-errors.ts turns into its own error code and fix: a URL that is not
 // one, an address the guard refuses, a host that does not resolve, a port nobody listens
 // on, a certificate that does not verify, a server that is no CalDAV server, a feed that
-// is gone, a CalDAV request that would take the login to another origin. The kind stays
-// what the sync engine needs (a refused connection is retried, a refused URL is not).
+// is gone. The kind stays what the sync engine needs (a refused connection is retried, a
+// refused URL is not).
 import { ConnectorError, type ConnectorErrorKind } from './connector.ts';
 
 export type RequestFailureReason =
   | 'url-invalid' | 'url-refused' | 'host-unknown' | 'connection-refused' | 'tls'
-  | 'not-caldav' | 'feed-not-found' | 'origin-refused';
+  | 'not-caldav' | 'feed-not-found';
 
 export class RequestFailure extends ConnectorError {
   constructor(kind: ConnectorErrorKind, readonly reason: RequestFailureReason, message: string, options: { remoteId?: string | null; cause?: unknown } = {}) {
@@ -39,7 +39,7 @@ function codeOf(error: unknown): string | null {
 
 /**
  * What a fetch that threw (no answer at all) means, for `what` (e.g. "CalDAV read
- * https://dav.example/"): a refusal the guard or the origin check made is passed on as
+ * https://dav.example/"): a refusal the guard made is passed on as
  * it is; a refused connection and a certificate that does not verify get their reason;
  * anything else (reset, timeout, unreachable network) is transient.
  */
@@ -58,8 +58,11 @@ export function networkFailure(error: unknown, what: string): ConnectorError {
   return new ConnectorError('transient', `${what}: ${deepestMessage(error)}`, { cause: error });
 }
 
+/** The innermost cause's words, on one line: OpenSSL's own reason rather than its multi-line message. */
 function deepestMessage(error: unknown): string {
   let e = error;
   for (let depth = 0; e instanceof Error && e.cause instanceof Error && depth < 5; depth++) e = e.cause;
-  return e instanceof Error ? (e.message || e.name) : String(e);
+  if (!(e instanceof Error)) return String(e);
+  const reason = (e as { reason?: unknown }).reason;
+  return (typeof reason === 'string' ? reason : e.message || e.name).split('\n')[0]!.trim();
 }

@@ -35,7 +35,7 @@ after(async () => {
 test('a feed on a private address is refused unless allowed', async () => {
   const r = await runCalsync(['connect', 'ics', '--url', url], env);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /loopback address; set CALSYNC_ALLOW_PRIVATE_URLS=1.*\[PROVIDER_REFUSED\]/);
+  assert.match(r.stderr, /loopback address; set CALSYNC_ALLOW_PRIVATE_URLS=1.*\[PROVIDER_URL_REFUSED\]/);
   const { rows } = await t.db.query('select 1 from accounts');
   assert.equal(rows.length, 0, 'nothing was stored');
 });

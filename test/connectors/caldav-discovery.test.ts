@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { discoverCalendars } from '../../src/connectors/caldav/index.ts';
 import { isConnectorError } from '../../src/connectors/connector.ts';
+import { createUrlGuard, guardedFetch } from '../../src/connectors/http-guard.ts';
+import { requestFailureOf } from '../../src/connectors/request-failures.ts';
 
 let server: Server;
 let origin: string;
@@ -82,4 +84,34 @@ test('caldav discovery: well-known URL, absolute home, event calendars only, pri
 
 test('caldav discovery: a wrong password is auth-revoked', async () => {
   await assert.rejects(discoverCalendars({ serverUrl: `${origin}/`, username: 'ann', password: 'wrong' }), (e: unknown) => isConnectorError(e, 'auth-revoked'));
+});
+
+test('caldav discovery: an address the URL guard refuses is said so, not taken for a server without CalDAV', async () => {
+  const guarded = guardedFetch(globalThis.fetch, createUrlGuard()) as typeof fetch;
+  await assert.rejects(discoverCalendars({ serverUrl: `${origin}/`, username: 'ann', password: 'right', fetch: guarded }),
+    (e: unknown) => requestFailureOf(e)?.reason === 'url-refused' && /loopback address; set CALSYNC_ALLOW_PRIVATE_URLS=1/.test((e as Error).message));
+});
+
+test('caldav discovery: a URL that is not one is refused before any request', async () => {
+  let requests = 0;
+  const counting = (async () => { requests++; throw new Error('no request expected'); }) as typeof fetch;
+  await assert.rejects(discoverCalendars({ serverUrl: 'caldav.example.com', username: 'ann', password: 'right', fetch: counting }),
+    (e: unknown) => requestFailureOf(e)?.reason === 'url-invalid' && (e as Error).message === '"caldav.example.com" is not a valid URL');
+  assert.equal(requests, 0);
+});
+
+test('caldav discovery: a web server is not a CalDAV server, and its page is not quoted', async () => {
+  const web = createServer((req, res) => {
+    req.resume();
+    res.writeHead(req.url === '/.well-known/caldav' ? 404 : 200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body>Welcome to nginx!</body></html>');
+  });
+  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+  const site = `http://127.0.0.1:${(web.address() as AddressInfo).port}/`;
+  try {
+    await assert.rejects(discoverCalendars({ serverUrl: site, username: 'ann', password: 'right' }), (e: unknown) =>
+      isConnectorError(e, 'permanent') && requestFailureOf(e)?.reason === 'not-caldav'
+      && (e as Error).message === `${site} is not a CalDAV server: PROPFIND there answered HTTP 200 with a web page, and /.well-known/caldav HTTP 404 with a web page`);
+  } finally {
+    web.close();
+  }
 });

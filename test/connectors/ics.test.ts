@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { isConnectorError, type Connector, type RemoteItem, type UnreadableItem } from '../../src/connectors/connector.ts';
 import { createUrlGuard } from '../../src/connectors/http-guard.ts';
+import { requestFailureOf } from '../../src/connectors/request-failures.ts';
 import { createIcsConnector, type IcsConnectorOptions } from '../../src/connectors/ics/index.ts';
 import { contentHash } from '../../src/core/hash.ts';
 import { renderCalendar } from '../../src/core/ical/index.ts';
@@ -315,7 +316,7 @@ test('ics: answers are classified: auth, gone, rate limits, server errors, timeo
   answer(403);
   await expect('auth-revoked');
   answer(404);
-  await expect('permanent', (e) => /^http:\/\/127\.0\.0\.1:\d+\/… does not exist \(404\)/.test(e.message));
+  await expect('permanent', (e) => /^http:\/\/127\.0\.0\.1:\d+\/… does not exist \(404\)/.test(e.message) && requestFailureOf(e)?.reason === 'feed-not-found');
   answer(410);
   await expect('permanent', (e) => /\(410\)/.test(e.message));
   answer(429, { 'retry-after': '120' });
@@ -333,7 +334,7 @@ test('ics: answers are classified: auth, gone, rate limits, server errors, timeo
 
   const closedPort = await startFeedServer(emptyFeed);
   await closedPort.close();
-  await assert.rejects(connector.listChanges(closedPort.url, null), (e: unknown) => isConnectorError(e, 'transient') && /ECONNREFUSED/.test(e.message));
+  await assert.rejects(connector.listChanges(closedPort.url, null), (e: unknown) => isConnectorError(e, 'transient') && /could not be fetched: connection refused/.test(e.message) && requestFailureOf(e)?.reason === 'connection-refused');
 }));
 
 test('ics: redirects are followed, loopback is refused by default, webcal is https', () => withServer(initialFeed, async (server) => {

@@ -67,7 +67,8 @@ test('bad requests get a 4xx with a calsync code and store nothing', async () =>
   const cases: Array<{ url: string; payload: unknown; status: number; code: string }> = [
     { url: '/admin/v1/accounts', payload: { provider: 'gopher', url: 'x' }, status: 400, code: 'INVALID_REQUEST' },
     { url: '/admin/v1/accounts', payload: { provider: 'caldav', serverUrl: 'http://127.0.0.1:1/', username: 'u', password: 'p' }, status: 502, code: 'PROVIDER_UNAVAILABLE' },
-    { url: '/admin/v1/accounts', payload: { provider: 'ics', url: 'ftp://example.org/feed.ics' }, status: 400, code: 'PROVIDER_REFUSED' },
+    { url: '/admin/v1/accounts', payload: { provider: 'ics', url: 'ftp://example.org/feed.ics' }, status: 400, code: 'PROVIDER_URL_INVALID' },
+    { url: '/admin/v1/accounts', payload: { provider: 'caldav', serverUrl: 'caldav.example.com', username: 'u', password: 'p' }, status: 400, code: 'PROVIDER_URL_INVALID' },
     { url: '/admin/v1/bindings', payload: { accountId: '00000000-0000-0000-0000-000000000000', remoteCalendarId: 'x', newCalendar: { summary: 'x' } }, status: 404, code: 'NOT_FOUND' },
     { url: '/admin/v1/bindings', payload: { accountId: 'x', remoteCalendarId: 'x' }, status: 400, code: 'INVALID_REQUEST' },
     { url: '/admin/v1/bindings', payload: { accountId: 'x', remoteCalendarId: 'x', newCalendar: { summary: 'x' }, policy: { mode: 'coin-toss' } }, status: 400, code: 'INVALID_REQUEST' },

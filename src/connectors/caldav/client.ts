@@ -101,9 +101,19 @@ export class DavClient {
 
   /** propfind with the answer's Date header (server time), for readings that depend on when they were taken. */
   async propfindDated(url: URL, depth: 0 | 1, props: string): Promise<{ responses: DavResponse[]; date: string | null }> {
-    const body = `<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="${CALDAV}" xmlns:cs="http://calendarserver.org/ns/" xmlns:a="http://apple.com/ns/ical/"><d:prop>${props}</d:prop></d:propfind>`;
-    const response = await this.send('PROPFIND', url, { headers: xmlHeaders(depth), body, operation: 'read' });
+    const response = await this.propfindAnswer(url, depth, props);
     if (response.status !== 207) throw await this.failure(response, 'read', url);
+    return { responses: await this.multistatus(response, url), date: response.headers.get('date') };
+  }
+
+  /** The answer to a PROPFIND, whatever its status. */
+  async propfindAnswer(url: URL, depth: 0 | 1, props: string): Promise<Response> {
+    const body = `<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="${CALDAV}" xmlns:cs="http://calendarserver.org/ns/" xmlns:a="http://apple.com/ns/ical/"><d:prop>${props}</d:prop></d:propfind>`;
+    return this.send('PROPFIND', url, { headers: xmlHeaders(depth), body, operation: 'read' });
+  }
+
+  /** The responses of a 207 answer read whole; anything but a DAV:multistatus is garbage. */
+  async multistatus(response: Response, url: URL): Promise<DavResponse[]> {
     const text = await response.text();
     let root: XmlElement;
     try {
@@ -112,10 +122,7 @@ export class DavClient {
       throw garbage('read', url.href, (error as Error).message, error);
     }
     if (root.ns !== DAV || root.local !== 'multistatus') throw garbage('read', url.href, `expected a DAV:multistatus, got {${root.ns}}${root.local}`);
-    return {
-      responses: root.children.filter((c) => c.ns === DAV && c.local === 'response').map((r) => readResponse(r, url)),
-      date: response.headers.get('date'),
-    };
+    return root.children.filter((c) => c.ns === DAV && c.local === 'response').map((r) => readResponse(r, url));
   }
 
   /** A REPORT whose multistatus is read as a stream of responses (see streamMultistatus). */

@@ -1,7 +1,10 @@
 // Discovery from a server URL and a login (RFC 6764, RFC 5397, RFC 4791 §6.2.1):
 // the user's principal, its calendar homes, and the event calendars in them.
 import { ConnectorError } from '../connector.ts';
-import { DavClient, propKey, type DavClientOptions, type DavResponse } from './client.ts';
+import { parseUserUrl } from '../http-guard.ts';
+import { RequestFailure } from '../request-failures.ts';
+import { boundedText, DavClient, propKey, type DavClientOptions, type DavResponse } from './client.ts';
+import { isHtml } from './errors.ts';
 import { APPLE_ICAL, CALDAV, CALSERVER, DAV, children, descendant } from './xml.ts';
 
 export interface DiscoveredCalendar {
@@ -32,22 +35,34 @@ const prop = (r: DavResponse | undefined, ns: string, local: string) => r?.props
 const hrefIn = (r: DavResponse | undefined, ns: string, local: string, base: URL): URL[] =>
   children(prop(r, ns, local), DAV, 'href').map((h) => new URL(h.text.trim(), base));
 
-async function principalOf(client: DavClient, start: URL): Promise<URL | null> {
-  try {
-    const [self] = await client.propfind(start, 0, '<d:current-user-principal/>');
-    return hrefIn(self, DAV, 'current-user-principal', start)[0] ?? null;
-  } catch (error) {
-    if (error instanceof ConnectorError && (error.kind === 'not-found' || error.kind === 'permanent')) return null;
-    throw error;
+/** The principal a URL names, or what it answered instead (for the message when neither URL names one). */
+async function principalOf(client: DavClient, start: URL): Promise<{ principal: URL } | { answered: string }> {
+  const response = await client.propfindAnswer(start, 0, '<d:current-user-principal/>');
+  const { status } = response;
+  // A refused login, a server failing or asking to slow down: that, not "no principal here".
+  if (status === 401 || status === 403 || status === 408 || status === 429 || status >= 500) throw await client.failure(response, 'read', start);
+  if (status !== 207) {
+    const page = isHtml(await boundedText(response)) ? ' with a web page' : '';
+    return { answered: `HTTP ${status}${page}` };
   }
+  const [self] = await client.multistatus(response, start);
+  const principal = hrefIn(self, DAV, 'current-user-principal', start)[0];
+  return principal ? { principal } : { answered: 'a WebDAV answer without current-user-principal' };
 }
 
 export async function discoverCalendars(options: DavClientOptions & { serverUrl: string }): Promise<Discovery> {
   const client = new DavClient(options);
-  const start = new URL(options.serverUrl);
+  const start = parseUserUrl(options.serverUrl);
   // The URL given first, then the well-known URL (Radicale and Xandikos redirect it to /).
-  const principal = (await principalOf(client, start)) ?? (await principalOf(client, new URL('/.well-known/caldav', start)));
-  if (principal === null) throw new ConnectorError('permanent', `${start.href} names no current-user-principal: not a CalDAV server, or not this URL`);
+  let found = await principalOf(client, start);
+  if (!('principal' in found)) {
+    const there = found.answered;
+    found = await principalOf(client, new URL('/.well-known/caldav', start));
+    if (!('principal' in found)) {
+      throw new RequestFailure('permanent', 'not-caldav', `${start.href} is not a CalDAV server: PROPFIND there answered ${there}, and /.well-known/caldav ${found.answered}`);
+    }
+  }
+  const principal = found.principal;
   const [self] = await client.propfind(principal, 0, '<c:calendar-home-set/>');
   const homes = hrefIn(self, CALDAV, 'calendar-home-set', principal);
   if (homes.length === 0) throw new ConnectorError('permanent', `principal ${principal.href} has no calendar-home-set`);

@@ -3,6 +3,7 @@
 // whatever status carried it (RFC 6578 §3.2 names DAV:valid-sync-token; Radicale sends
 // it with 403, sabre/dav with 403, other servers with 412 or 409).
 import { ConnectorError, type ConnectorErrorKind } from '../connector.ts';
+import { networkFailure } from '../request-failures.ts';
 import { CALDAV, DAV, child, children, descendant, parseXml, type XmlElement } from './xml.ts';
 
 export type DavOperation = 'read' | 'create' | 'update' | 'delete';
@@ -94,12 +95,22 @@ export function classifyResponse(failure: DavFailure): ConnectorError {
   const status = failure.status === 207 ? (innerStatus(failure.body) ?? failure.status) : failure.status;
   const kind = kindOf(failure, conditions, status);
   const named = conditions.map((c) => `${c.ns === DAV ? 'DAV:' : 'CALDAV:'}${c.local}`).join(', ');
-  const excerpt = failure.body.trim().slice(0, 200).replace(/\s+/g, ' ');
-  const detail = named !== '' ? ` (${named})` : excerpt !== '' ? `: ${excerpt}` : '';
+  const detail = named !== '' ? ` (${named})` : bodyDetail(failure.body);
   return new ConnectorError(kind, `CalDAV ${failure.operation} ${failure.url}: HTTP ${status}${detail}`, {
     retryAfterSeconds: kind === 'rate-limited' ? retryAfterSeconds(failure.retryAfter, failure.now) : null,
     remoteId: failure.remoteId ?? null,
   });
+}
+
+/** A short excerpt of an error body; a web page is named as one, never pasted. */
+export function bodyDetail(body: string): string {
+  if (isHtml(body)) return ': an HTML page, not a WebDAV answer';
+  const excerpt = body.trim().slice(0, 200).replace(/\s+/g, ' ');
+  return excerpt === '' ? '' : `: ${excerpt}`;
+}
+
+export function isHtml(body: string): boolean {
+  return /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html|head|body)\b/i.test(body);
 }
 
 /**
@@ -111,9 +122,10 @@ export function garbage(operation: DavOperation, url: string, reason: string, ca
   return new ConnectorError('transient', `CalDAV ${operation} ${url}: unreadable answer: ${reason}`, { cause });
 }
 
-/** Anything thrown while talking to the server: network errors and timeouts are transient. */
+/**
+ * Anything thrown while talking to the server: network errors and timeouts are
+ * transient; a refused connection and a certificate that does not verify say so.
+ */
 export function classifyThrown(error: unknown, operation: DavOperation, url: string): ConnectorError {
-  if (error instanceof ConnectorError) return error;
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new ConnectorError('transient', `CalDAV ${operation} ${url}: ${reason}`, { cause: error });
+  return networkFailure(error, `CalDAV ${operation} ${url}`);
 }

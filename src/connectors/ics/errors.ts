@@ -4,6 +4,7 @@
 import { CoreError } from '../../core/errors.ts';
 import { ConnectorError } from '../connector.ts';
 import { redactUrl } from '../http-guard.ts';
+import { networkFailure, RequestFailure } from '../request-failures.ts';
 
 /** The feed as messages show it. */
 export function describeFeed(url: string): string {
@@ -30,7 +31,7 @@ export function responseError(response: Response, feed: string, now: number): Co
     return new ConnectorError('auth-revoked', `${feed} refused access (${status}); the feed's secret address may have been reset`);
   }
   if (status === 404 || status === 410) {
-    return new ConnectorError('permanent', `${feed} does not exist (${status}); the feed was removed or its address changed`);
+    return new RequestFailure('permanent', 'feed-not-found', `${feed} does not exist (${status}); the feed was removed or its address changed`);
   }
   if (status === 429 || (status === 503 && retryAfter !== null)) {
     return new ConnectorError('rate-limited', `${feed} asks to slow down (${status})`, { retryAfterSeconds: retryAfter });
@@ -39,15 +40,13 @@ export function responseError(response: Response, feed: string, now: number): Co
   return new ConnectorError('permanent', `${feed} answered ${status}, not a calendar`);
 }
 
-/** A request that failed before an answer: timeout, refused connection, reset. */
+/** A request that failed before an answer: timeout, refused connection, certificate, reset. */
 export function requestError(error: unknown, feed: string, timeoutMs: number): ConnectorError {
   if (error instanceof ConnectorError) return error;
   if (error instanceof Error && error.name === 'TimeoutError') {
     return new ConnectorError('transient', `${feed} did not answer within ${timeoutMs / 1000} s`, { cause: error });
   }
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  const reason = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
-  return new ConnectorError('transient', `${feed} could not be fetched (${reason})`, { cause: error });
+  return networkFailure(error, `${feed} could not be fetched`);
 }
 
 export function tooLarge(feed: string, maxBytes: number): ConnectorError {
