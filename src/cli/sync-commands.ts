@@ -56,7 +56,7 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       const secrets = await deps.loadSecrets(runtime, config);
       const account = await createAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), {
         provider: 'caldav', login: options.username, serverUrl: options.url, displayName: options.username,
-        credentials: { username: options.username, password },
+        credentials: { username: options.username, password, origins: discovery.origins },
       });
       if (options.json) return output.out(json({ account, calendars: discovery.calendars }));
       output.out(`connected account ${account.id}; its calendars (bind one with: calsync bind --account ${account.id} --remote URL --new-calendar NAME):`);

@@ -2,13 +2,13 @@
 // src/engine/provider-errors.ts turns into its own error code and fix: a URL that is not
 // one, an address the guard refuses, a host that does not resolve, a port nobody listens
 // on, a certificate that does not verify, a server that is no CalDAV server, a feed that
-// is gone. The kind stays what the sync engine needs (a refused connection is retried, a
-// refused URL is not).
+// is gone, a CalDAV request that would take the login to another origin. The kind stays
+// what the sync engine needs (a refused connection is retried, a refused URL is not).
 import { ConnectorError, type ConnectorErrorKind } from './connector.ts';
 
 export type RequestFailureReason =
   | 'url-invalid' | 'url-refused' | 'host-unknown' | 'connection-refused' | 'tls'
-  | 'not-caldav' | 'feed-not-found';
+  | 'not-caldav' | 'feed-not-found' | 'origin-refused';
 
 export class RequestFailure extends ConnectorError {
   constructor(kind: ConnectorErrorKind, readonly reason: RequestFailureReason, message: string, options: { remoteId?: string | null; cause?: unknown } = {}) {
@@ -39,9 +39,9 @@ function codeOf(error: unknown): string | null {
 
 /**
  * What a fetch that threw (no answer at all) means, for `what` (e.g. "CalDAV read
- * https://dav.example/"): a refusal the guard made is passed on as
- * it is; a refused connection and a certificate that does not verify get their reason;
- * anything else (reset, timeout, unreachable network) is transient.
+ * https://dav.example/"): a refusal the guard or the CalDAV origin check made is passed
+ * on as it is; a refused connection and a certificate that does not verify get their
+ * reason; anything else (reset, timeout, unreachable network) is transient.
  */
 export function networkFailure(error: unknown, what: string): ConnectorError {
   const known = requestFailureOf(error);

@@ -14,6 +14,7 @@ const codeOfReason: Record<RequestFailureReason, ErrorCode> = {
   tls: 'PROVIDER_TLS_FAILED',
   'not-caldav': 'NOT_A_CALDAV_SERVER',
   'feed-not-found': 'FEED_NOT_FOUND',
+  'origin-refused': 'CALDAV_ORIGIN_REFUSED',
 };
 
 export function asCalsyncError(error: unknown): unknown {

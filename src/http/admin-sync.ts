@@ -80,7 +80,7 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
       const discovery = await probe(() => deps.providers.discoverCalDav({ serverUrl: body.serverUrl, username: body.username, password: body.password }));
       const account = await createAccount(deps.db, deps.secrets, tenantId, {
         provider: 'caldav', serverUrl: body.serverUrl, login: body.username, displayName: body.displayName ?? body.username,
-        credentials: { username: body.username, password: body.password },
+        credentials: { username: body.username, password: body.password, origins: discovery.origins },
       });
       return reply.status(201).send({ account: accountResource(account), calendars: discovery.calendars });
     }

@@ -9,7 +9,7 @@ import type { GoogleCredentials } from '../connectors/google/index.ts';
 import { createUrlGuard, guardedFetch, type FetchLike, type UrlGuard } from '../connectors/http-guard.ts';
 import type { PushSettings } from '../engine/push-channels.ts';
 import { CalsyncError } from '../errors.ts';
-import { getAccount, readCredentials, writeCredentials } from '../store/accounts.ts';
+import { getAccount, readCredentials, writeCredentials, type CalDavCredentials } from '../store/accounts.ts';
 import type { Binding } from '../store/bindings.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
@@ -59,14 +59,21 @@ export function connectorFactory(options: ConnectorFactoryOptions): (binding: Bi
         return createIcsConnector({ fetch: await rawUserUrlFetch(), guard: options.guard });
       }
       case 'caldav': {
-        const { createCalDavConnector } = await import('../connectors/caldav/index.ts');
-        const credentials = await readCredentials<{ username: string; password: string }>(options.db, options.secrets, binding.tenantId, account.id);
+        const { createCalDavConnector, discoverCalendars } = await import('../connectors/caldav/index.ts');
+        const credentials = await readCredentials<CalDavCredentials>(options.db, options.secrets, binding.tenantId, account.id);
         if (!credentials || !account.serverUrl) throw new CalsyncError('INVALID_REQUEST', `CalDAV account ${account.id} has no server or login`, { accountId: account.id });
-        return createCalDavConnector({
+        const login = {
           serverUrl: account.serverUrl, username: credentials.username, password: credentials.password,
           fetch: guardedFetch(await rawUserUrlFetch(), options.guard) as typeof fetch,
           ...(options.caldavTimeoutSeconds === undefined ? {} : { requestTimeoutMs: options.caldavTimeoutSeconds * 1000 }),
-        });
+        };
+        let origins = credentials.origins;
+        if (origins === undefined) {
+          // Connected before accounts kept their origins: discovery learns them once.
+          origins = (await discoverCalendars(login)).origins;
+          await writeCredentials(options.db, options.secrets, binding.tenantId, account.id, { ...credentials, origins });
+        }
+        return createCalDavConnector({ ...login, origins });
       }
       case 'google': {
         const credentials = await readCredentials<GoogleCredentials>(options.db, options.secrets, binding.tenantId, account.id);

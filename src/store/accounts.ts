@@ -20,6 +20,14 @@ export interface Account {
   createdAt: Date;
 }
 
+/** What a CalDAV account keeps sealed: its login, and the origins it may be sent to (discovery's). */
+export interface CalDavCredentials {
+  username: string;
+  password: string;
+  /** Absent on accounts connected before origins were kept: the connector learns them once. */
+  origins?: string[];
+}
+
 export interface AccountInput {
   provider: Provider;
   displayName?: string;

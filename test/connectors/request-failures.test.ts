@@ -36,7 +36,7 @@ test('provider errors: every reason has its own code, with the message kept', ()
   const reasons: Record<RequestFailureReason, string> = {
     'url-invalid': 'PROVIDER_URL_INVALID', 'url-refused': 'PROVIDER_URL_REFUSED', 'host-unknown': 'PROVIDER_HOST_UNKNOWN',
     'connection-refused': 'PROVIDER_CONNECTION_REFUSED', tls: 'PROVIDER_TLS_FAILED', 'not-caldav': 'NOT_A_CALDAV_SERVER',
-    'feed-not-found': 'FEED_NOT_FOUND',
+    'feed-not-found': 'FEED_NOT_FOUND', 'origin-refused': 'CALDAV_ORIGIN_REFUSED',
   };
   for (const [reason, code] of Object.entries(reasons)) {
     assert.ok(code in errorCatalogue, code);

@@ -7,7 +7,9 @@
 // cuts error bodies at 4,096 characters and reads a whole multistatus into memory
 // (5,000 events with calendar-data is the whole calendar). Here bodies are parsed with
 // sax, which xml-js, tsdav's XML dependency, is built on (xml.ts).
-import type { ConnectorError } from '../connector.ts';
+import { ConnectorError } from '../connector.ts';
+import { redirectedRequest } from '../http-guard.ts';
+import { RequestFailure } from '../request-failures.ts';
 import { classifyResponse, classifyThrown, garbage, statusCode, type DavOperation } from './errors.ts';
 import { CALDAV, DAV, XmlError, child, parseXml, streamMultistatus, type MultistatusTail, type XmlElement } from './xml.ts';
 
@@ -17,6 +19,7 @@ export interface DavCredentials {
 }
 
 export interface DavClientOptions extends DavCredentials {
+  /** Expected to be guardedFetch (../http-guard.ts); redirects are followed here, within the account's origins. */
   fetch?: typeof fetch;
   /** Milliseconds until response headers arrive; body reads are bounded by the fetch's own idle timeout. */
   requestTimeoutMs?: number;
@@ -34,6 +37,9 @@ export interface DavResponse {
 }
 
 export const propKey = (ns: string, local: string): string => `{${ns}}${local}`;
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 
 /** Error bodies are read up to this size: enough for any DAV:error, bounded for garbage. */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -56,27 +62,57 @@ export class DavClient {
   private readonly timeoutMs: number;
   readonly now: () => number;
 
-  constructor(options: DavClientOptions) {
+  private readonly origins: Set<string>;
+
+  /** `origins`: where the login may go (README "Origins"); every request and redirect outside them is refused. */
+  constructor(options: DavClientOptions, origins: Iterable<string>) {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64')}`;
     this.timeoutMs = options.requestTimeoutMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.origins = new Set(origins);
   }
 
-  /** One request; throws a classified ConnectorError for network failures only. */
+  /** Lets the login go to `origin` too: discovery adds the origins the account's principal names. */
+  allowOrigin(origin: string): void {
+    this.origins.add(origin);
+  }
+
+  /**
+   * One request, following redirects within the account's origins (at most five);
+   * throws a classified ConnectorError for network failures and for a request or
+   * redirect that would take the login to another origin.
+   */
   async send(method: string, url: URL, init: { headers?: Record<string, string>; body?: string; operation: DavOperation }): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.timeoutMs / 1000} s (CALSYNC_CALDAV_TIMEOUT_SECONDS)`)), this.timeoutMs);
+    const what = `CalDAV ${init.operation} ${url.href}`;
+    let target = url;
+    let request: RequestInit = {
+      method, headers: { authorization: this.authorization, ...init.headers }, body: init.body, signal: controller.signal, redirect: 'manual',
+    };
     try {
-      return await this.fetch(url, {
-        method,
-        headers: { authorization: this.authorization, ...init.headers },
-        body: init.body,
-        signal: controller.signal,
-        redirect: 'follow',
-      });
-    } catch (error) {
-      throw classifyThrown(error, init.operation, url.href);
+      for (let hop = 0; ; hop++) {
+        if (!this.origins.has(target.origin)) {
+          throw new RequestFailure('permanent', 'origin-refused', `${what}: ${target.origin} is not one of this account's servers (${[...this.origins].join(', ')}); its login is sent only there`);
+        }
+        let response: Response;
+        try {
+          response = await this.fetch(target, request);
+        } catch (error) {
+          throw classifyThrown(error, init.operation, target.href);
+        }
+        const location = response.headers.get('location');
+        if (!REDIRECTS.has(response.status) || location === null) return response;
+        await response.body?.cancel();
+        if (hop === MAX_REDIRECTS) throw new ConnectorError('permanent', `${what}: redirected more than ${MAX_REDIRECTS} times`);
+        const next = new URL(location, target);
+        if (!this.origins.has(next.origin)) {
+          throw new RequestFailure('permanent', 'origin-refused', `${what} redirects to ${next.href}, on another server than this account's (${[...this.origins].join(', ')}); its login is not sent there: connect with that address if it is the CalDAV server`);
+        }
+        request = redirectedRequest(request, response.status, false);
+        target = next;
+      }
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,8 @@
 // Discovery from a server URL and a login (RFC 6764, RFC 5397, RFC 4791 §6.2.1):
-// the user's principal, its calendar homes, and the event calendars in them.
+// the user's principal, its calendar homes, and the event calendars in them. The login
+// goes first only to the server URL's origin; the origins the principal and its
+// calendar-home-set name (iCloud's homes are on pNN-caldav.icloud.com) are added as they
+// are learnt, and returned as the account's origins (README "Origins").
 import { ConnectorError } from '../connector.ts';
 import { parseUserUrl } from '../http-guard.ts';
 import { RequestFailure } from '../request-failures.ts';
@@ -27,6 +30,8 @@ export interface Discovery {
   principalUrl: string;
   homeUrls: string[];
   calendars: DiscoveredCalendar[];
+  /** Where the account's login may be sent: the server URL's origin and those discovery was told of. */
+  origins: string[];
 }
 
 const CALENDAR_PROPS = '<d:resourcetype/><d:displayname/><a:calendar-color/><cs:getctag/><d:sync-token/><d:supported-report-set/><c:supported-calendar-component-set/><d:current-user-privilege-set/>';
@@ -51,8 +56,8 @@ async function principalOf(client: DavClient, start: URL): Promise<{ principal: 
 }
 
 export async function discoverCalendars(options: DavClientOptions & { serverUrl: string }): Promise<Discovery> {
-  const client = new DavClient(options);
   const start = parseUserUrl(options.serverUrl);
+  const client = new DavClient(options, [start.origin]);
   // The URL given first, then the well-known URL (Radicale and Xandikos redirect it to /).
   let found = await principalOf(client, start);
   if (!('principal' in found)) {
@@ -63,9 +68,12 @@ export async function discoverCalendars(options: DavClientOptions & { serverUrl:
     }
   }
   const principal = found.principal;
+  // Named by the server the user gave, in an answer to this login.
+  client.allowOrigin(principal.origin);
   const [self] = await client.propfind(principal, 0, '<c:calendar-home-set/>');
   const homes = hrefIn(self, CALDAV, 'calendar-home-set', principal);
   if (homes.length === 0) throw new ConnectorError('permanent', `principal ${principal.href} has no calendar-home-set`);
+  for (const home of homes) client.allowOrigin(home.origin);
   const calendars: DiscoveredCalendar[] = [];
   for (const home of homes) {
     for (const r of await client.propfind(home, 1, CALENDAR_PROPS)) {
@@ -86,5 +94,6 @@ export async function discoverCalendars(options: DavClientOptions & { serverUrl:
       });
     }
   }
-  return { principalUrl: principal.href, homeUrls: homes.map((h) => h.href), calendars };
+  const origins = [...new Set([start.origin, principal.origin, ...homes.map((h) => h.origin)])];
+  return { principalUrl: principal.href, homeUrls: homes.map((h) => h.href), calendars, origins };
 }

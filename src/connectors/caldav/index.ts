@@ -19,6 +19,8 @@ export { discoverCalendars, type DiscoveredCalendar, type Discovery } from './di
 export interface CalDavConnectorOptions extends DavCredentials {
   /** The server (or any URL on it); remote calendar ids are resolved against it. */
   serverUrl: string;
+  /** Origins the login may be sent to (discovery's `origins`); default the server URL's alone. */
+  origins?: readonly string[];
   fetch?: typeof fetch;
   /** Epoch milliseconds: DTSTAMP of written events that kept none, Retry-After dates. */
   now?: () => number;
@@ -47,7 +49,7 @@ export class CalDavConnector implements Connector {
   constructor(options: CalDavConnectorOptions) {
     this.options = options;
     this.serverUrl = new URL(options.serverUrl);
-    this.client = new DavClient(options);
+    this.client = new DavClient(options, options.origins ?? [this.serverUrl.origin]);
     this.pageSize = options.pageSize ?? 100;
     this.pages = listingPages(options.pageIdleMs ?? 120_000);
   }
