@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { parsePolicy } from '../core/policy.ts';
 import { syncBinding, type PassResult } from '../engine/sync-pass.ts';
-import { createAccount, getAccount, reactivateAccount } from '../store/accounts.ts';
+import { createAccount, createFeedAccount, feedLabel, feedRemoteCalendarId, getAccount, reactivateAccount } from '../store/accounts.ts';
 import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
@@ -103,10 +103,8 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
     .action((options: TenantOption & { url: string; name?: string }) => withRuntime(async (runtime) => {
       const events = await deps.probeIcs(deps.loadConfig(), options.url);
       const secrets = await deps.loadSecrets(runtime, deps.loadConfig());
-      const account = await createAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), {
-        provider: 'ics', serverUrl: options.url, displayName: options.name ?? options.url,
-      });
-      output.out(options.json ? json({ account, events }) : `connected feed ${account.id} (${events} events); bind it with: calsync bind --account ${account.id} --remote ${options.url} --new-calendar NAME --direction import`);
+      const account = await createFeedAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), { url: options.url, ...(options.name ? { displayName: options.name } : {}) });
+      output.out(options.json ? json({ account, events }) : `connected feed ${account.id} (${events} events); bind it with: calsync bind --account ${account.id} --remote '${account.serverUrl}' --new-calendar NAME --direction import`);
     }));
 
   program.command('bind')
@@ -127,15 +125,19 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       const tenantId = await tenantOf(runtime, options.tenant);
       const account = await getAccount(runtime.db, tenantId, options.account);
       if (account.provider === 'ics' && options.direction !== 'import') throw new CalsyncError('USAGE', 'ICS feeds are read-only: bind them with --direction import');
+      const remoteCalendarId = account.provider === 'ics'
+        ? await feedRemoteCalendarId(runtime.db, await deps.loadSecrets(runtime, deps.loadConfig()), account, options.remote)
+        : options.remote;
+      if (remoteCalendarId === null) throw new CalsyncError('REMOTE_CALENDAR_UNKNOWN', `account ${account.id} is the feed ${account.serverUrl}, not ${feedLabel(options.remote)}`, { accountId: account.id });
       const calendarId = options.calendar
         ? (await getCalendar(runtime.db, tenantId, options.calendar)).id
         : (await createCalendar(runtime.db, tenantId, { summary: options.newCalendar! })).id;
       const binding = await createBinding(runtime.db, tenantId, {
-        calendarId, accountId: account.id, remoteCalendarId: options.remote, direction: options.direction as Direction,
+        calendarId, accountId: account.id, remoteCalendarId, direction: options.direction as Direction,
         projection: { mode: options.busyOnly ? 'busy-only' : 'full' }, conflictPolicy: policy, pollIntervalSeconds: options.pollInterval,
       });
       await queuePass(runtime.db, binding.tenantId, binding.id, 'manual');
-      output.out(options.json ? json(binding) : `bound ${options.remote} to calendar ${calendarId} as binding ${binding.id}; a first pass is queued (or run it now: calsync sync ${binding.id})`);
+      output.out(options.json ? json(binding) : `bound ${remoteCalendarId} to calendar ${calendarId} as binding ${binding.id}; a first pass is queued (or run it now: calsync sync ${binding.id})`);
     }));
 
   program.command('sync [binding]')

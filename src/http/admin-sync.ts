@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { parsePolicy } from '../core/policy.ts';
 import { asCalsyncError } from '../engine/provider-errors.ts';
 import { CalsyncError } from '../errors.ts';
-import { createAccount, getAccount, listAccounts, readCredentials, type Account } from '../store/accounts.ts';
+import { createAccount, createFeedAccount, feedLabel, feedRemoteCalendarId, getAccount, listAccounts, readCredentials, type Account } from '../store/accounts.ts';
 import { createBinding, getBinding, listBindings, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar } from '../store/calendars.ts';
 import type { Db } from '../store/db.ts';
@@ -85,7 +85,7 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
       return reply.status(201).send({ account: accountResource(account), calendars: discovery.calendars });
     }
     const events = await probe(() => deps.providers.probeIcs(body.url));
-    const account = await createAccount(deps.db, deps.secrets, tenantId, { provider: 'ics', serverUrl: body.url, displayName: body.displayName ?? body.url });
+    const account = await createFeedAccount(deps.db, deps.secrets, tenantId, { url: body.url, ...(body.displayName ? { displayName: body.displayName } : {}) });
     return reply.status(201).send({ account: accountResource(account), events });
   });
 
@@ -116,11 +116,13 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
     const account = await getAccount(deps.db, tenantId, body.accountId);
     const direction = body.direction ?? (account.provider === 'ics' ? 'import' : 'two_way');
     if (account.provider === 'ics' && direction !== 'import') throw new CalsyncError('INVALID_REQUEST', 'ICS feeds are read-only: bind them with direction "import"');
+    const remoteCalendarId = account.provider === 'ics' ? await feedRemoteCalendarId(deps.db, deps.secrets, account, body.remoteCalendarId) : body.remoteCalendarId;
+    if (remoteCalendarId === null) throw new CalsyncError('REMOTE_CALENDAR_UNKNOWN', `account ${account.id} is the feed ${account.serverUrl}, not ${feedLabel(body.remoteCalendarId)}`, { accountId: account.id });
     const calendarId = body.calendarId
       ? (await getCalendar(deps.db, tenantId, body.calendarId)).id
       : (await createCalendar(deps.db, tenantId, { summary: body.newCalendar!.summary, timeZone: body.newCalendar!.timeZone })).id;
     const binding = await createBinding(deps.db, tenantId, {
-      calendarId, accountId: account.id, remoteCalendarId: body.remoteCalendarId, direction,
+      calendarId, accountId: account.id, remoteCalendarId, direction,
       projection: { mode: body.projection ?? 'full' }, conflictPolicy: policy, pollIntervalSeconds: body.pollIntervalSeconds,
     });
     await queuePass(deps.db, tenantId, binding.id, 'manual');

@@ -56,7 +56,11 @@ export function connectorFactory(options: ConnectorFactoryOptions): (binding: Bi
     switch (account.provider) {
       case 'ics': {
         const { createIcsConnector } = await import('../connectors/ics/index.ts');
-        return createIcsConnector({ fetch: await rawUserUrlFetch(), guard: options.guard });
+        // A binding names its account's feed by the label the account keeps in clear; one
+        // bound before feed addresses were sealed may name another feed by its URL.
+        const sealed = await readCredentials<{ url: string }>(options.db, options.secrets, binding.tenantId, account.id);
+        const feedUrl = binding.remoteCalendarId === account.serverUrl ? (sealed?.url ?? account.serverUrl) : binding.remoteCalendarId;
+        return createIcsConnector({ feedUrl, fetch: await rawUserUrlFetch(), guard: options.guard });
       }
       case 'caldav': {
         const { createCalDavConnector, discoverCalendars } = await import('../connectors/caldav/index.ts');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { CalsyncError } from '../errors.ts';
+import { sealFeedAddresses } from '../store/accounts.ts';
 import { classifyDatabaseError, createPool, redactUrl, type Db } from '../store/db.ts';
 import { migrate, type MigrateResult } from '../store/migrate.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets, verifySecretKey } from '../store/secrets.ts';
@@ -74,7 +75,10 @@ function readOrCreateKeyFile(file: string): string {
   return text;
 }
 
-/** The configured keys, checked against the key the database was encrypted with. */
+/**
+ * The configured keys, checked against the key the database was encrypted with. Feed
+ * addresses stored in clear by an older calsync are sealed here, before anything reads them.
+ */
 export async function loadSecrets(runtime: Runtime): Promise<Secrets> {
   const { config } = runtime;
   let current: string;
@@ -86,6 +90,7 @@ export async function loadSecrets(runtime: Runtime): Promise<Secrets> {
     config.previousSecretKeys.map((k, i) => parseSecretKey(k, `CALSYNC_PREVIOUS_SECRET_KEYS[${i}]`)),
   );
   await verifySecretKey(runtime.db, secrets);
+  await sealFeedAddresses(runtime.db, secrets);
   return secrets;
 }
 

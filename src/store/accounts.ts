@@ -1,8 +1,9 @@
-// Provider accounts. Credentials (OAuth tokens, CalDAV passwords, webhook secrets) are
-// sealed with the account id as context, so they only open on their own row.
+// Provider accounts. Credentials (OAuth tokens, CalDAV passwords, webhook secrets) and
+// ICS feed addresses (often secret addresses: the path is the password) are sealed with
+// the account id as context, so they only open on their own row.
 import { randomUUID } from 'node:crypto';
 import { CalsyncError } from '../errors.ts';
-import type { Queryable } from './db.ts';
+import { withTransaction, type Db, type Queryable } from './db.ts';
 import { calendarNoticeChannel } from './outbox.ts';
 import type { Secrets } from './secrets.ts';
 
@@ -59,6 +60,63 @@ export async function createAccount(db: Queryable, secrets: Secrets, tenantId: s
      values ($1, $2, $3, $4, $5, $6, $7) returning ${columns}`,
     [id, tenantId, input.provider, input.displayName ?? '', input.login ?? '', input.serverUrl ?? null, sealed]);
   return toAccount(row!);
+}
+
+/**
+ * What is shown of a feed's address: scheme and host, the path and query cut to "…"
+ * (the form the ICS connector's messages use, src/connectors/http-guard.ts redactUrl).
+ * A feed account keeps it as its server_url and its bindings as their remote calendar id.
+ */
+export function feedLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' && !parsed.search ? '/' : '/…'}`;
+  } catch {
+    return 'the feed URL';
+  }
+}
+
+/** An ICS feed account: the address sealed as its credentials, only its label in clear. */
+export async function createFeedAccount(db: Queryable, secrets: Secrets, tenantId: string, input: { url: string; displayName?: string }): Promise<Account> {
+  const label = feedLabel(input.url);
+  return createAccount(db, secrets, tenantId, { provider: 'ics', serverUrl: label, displayName: input.displayName ?? label, credentials: { url: input.url } });
+}
+
+/**
+ * The remote calendar id a binding of a feed account stores, given what the binder
+ * named: the account's label, for its feed's address (`webcal://` read as `https://`)
+ * or that label; null for any other feed.
+ */
+export async function feedRemoteCalendarId(db: Queryable, secrets: Secrets, account: Account, remote: string): Promise<string | null> {
+  const sealed = await readCredentials<{ url: string }>(db, secrets, account.tenantId, account.id);
+  const address = sealed?.url ?? account.serverUrl;
+  const label = account.serverUrl;
+  if (address === null || label === null) return null;
+  const https = (url: string) => url.trim().replace(/^webcal:/i, 'https:');
+  return remote === label || https(remote) === https(address) ? label : null;
+}
+
+/**
+ * Seals the addresses of feed accounts stored in clear (before addresses were sealed):
+ * the account keeps the label, and so do its bindings of that address and a display
+ * name that was the address. Each account in its own transaction; run again, it finds
+ * nothing left. Returns how many were sealed.
+ */
+export async function sealFeedAddresses(db: Db, secrets: Secrets): Promise<number> {
+  const { rows } = await db.query<{ id: string; tenant_id: string; server_url: string }>(
+    `select id, tenant_id, server_url from accounts where provider = 'ics' and credentials is null and server_url is not null`);
+  for (const row of rows) {
+    const label = feedLabel(row.server_url);
+    await withTransaction(db, async (client) => {
+      await client.query(
+        `update accounts set credentials = $3, server_url = $4, display_name = case when display_name = $5 then $4 else display_name end, updated_at = now()
+          where tenant_id = $1 and id = $2 and credentials is null`,
+        [row.tenant_id, row.id, secrets.seal(JSON.stringify({ url: row.server_url }), `account:${row.id}`), label, row.server_url]);
+      await client.query('update bindings set remote_calendar_id = $4, updated_at = now() where tenant_id = $1 and account_id = $2 and remote_calendar_id = $3',
+        [row.tenant_id, row.id, row.server_url, label]);
+    });
+  }
+  return rows.length;
 }
 
 export async function getAccount(db: Queryable, tenantId: string, id: string): Promise<Account> {

@@ -14,6 +14,7 @@ interface SealedColumn {
   context: (row: Record<string, string>) => string;
 }
 
+// accounts.credentials holds logins, OAuth grants and ICS feed addresses alike.
 export const sealedColumns: SealedColumn[] = [
   { table: 'accounts', column: 'credentials', keys: ['id'], context: (row) => `account:${row.id}` },
   { table: 'watch_channels', column: 'secret', keys: ['tenant_id', 'id'], context: (row) => `watch-channel:${row.tenant_id}:${row.id}` },

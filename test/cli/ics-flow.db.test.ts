@@ -136,3 +136,65 @@ test('a sync interrupted by SIGTERM exits 143 and releases its lease, so the nex
     slow.close();
   }
 });
+
+test('a feed address is sealed at rest and listed only as its origin; bind takes only the account\'s feed', async () => {
+  const allowed = { ...env, CALSYNC_ALLOW_PRIVATE_URLS: '1' };
+  const secretUrl = `${url.replace('/team.ics', '')}/calendar/ical/s3cr3t-path-token/basic.ics`;
+  const label = `${new URL(url).origin}/…`;
+  const connected = await runCalsync(['connect', 'ics', '--url', secretUrl], allowed);
+  assert.equal(connected.code, 0, connected.stderr);
+  const accountId = /connected feed ([0-9a-f-]{36})/.exec(connected.stdout)![1]!;
+  assert.ok(connected.stdout.includes(`--remote '${label}'`), connected.stdout);
+
+  const other = await runCalsync(['bind', '--account', accountId, '--remote', `${url.replace('/team.ics', '')}/another/basic.ics`, '--new-calendar', 'Other', '--direction', 'import'], allowed);
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, new RegExp(`account ${accountId} is the feed http://127\\.0\\.0\\.1:\\d+/…, not http://127\\.0\\.0\\.1:\\d+/….*\\[REMOTE_CALENDAR_UNKNOWN\\]`));
+  const bound = await runCalsync(['bind', '--account', accountId, '--remote', secretUrl, '--new-calendar', 'Secret', '--direction', 'import', '--json'], allowed);
+  assert.equal(bound.code, 0, bound.stderr);
+  const binding = JSON.parse(bound.stdout);
+  assert.equal(binding.remoteCalendarId, label);
+  const byLabel = await runCalsync(['bind', '--account', accountId, '--remote', label, '--new-calendar', 'Secret too', '--direction', 'import', '--json'], allowed);
+  assert.equal(byLabel.code, 0, byLabel.stderr);
+  const synced = await runCalsync(['sync', binding.id, '--json'], allowed);
+  assert.equal(JSON.parse(synced.stdout).passes[0].outcome, 'ok', synced.stderr);
+  assert.equal(JSON.parse(synced.stdout).passes[0].stats.calendarWrites, 4, 'the sealed address is the one read');
+
+  const { rows: [account] } = await t.db.query<{ server_url: string; display_name: string; row: string }>(
+    'select server_url, display_name, a::text as row from accounts a where id = $1', [accountId]);
+  assert.equal(account!.server_url, label);
+  assert.equal(account!.display_name, label);
+  const everything = await t.db.query<{ text: string }>(
+    `select string_agg(x, ' ') as text from (select a::text as x from accounts a union all select b::text from bindings b union all select p::text from sync_passes p union all select o::text from sync_operations o union all select s::text from sync_status s) rows`);
+  assert.doesNotMatch(everything.rows[0]!.text, /s3cr3t-path-token/, 'nowhere in clear');
+  const status = await runCalsync(['status', '--json'], allowed);
+  assert.doesNotMatch(status.stdout, /s3cr3t-path-token/);
+});
+
+test('feed addresses stored in clear by an older calsync are sealed at the next start, and rotation re-seals them', async () => {
+  const allowed = { ...env, CALSYNC_ALLOW_PRIVATE_URLS: '1' };
+  const oldUrl = `${url.replace('/team.ics', '')}/old/0ld-s3cret/basic.ics`;
+  const { rows: [tenant] } = await t.db.query<{ id: string }>('select id from tenants limit 1');
+  const { rows: [account] } = await t.db.query<{ id: string }>(
+    `insert into accounts (tenant_id, provider, display_name, server_url) values ($1, 'ics', $2, $2) returning id`, [tenant!.id, oldUrl]);
+  const { rows: [calendar] } = await t.db.query<{ id: string }>(`insert into calendars (tenant_id, summary) values ($1, 'Old feed') returning id`, [tenant!.id]);
+  const { rows: [binding] } = await t.db.query<{ id: string }>(
+    `insert into bindings (tenant_id, calendar_id, account_id, remote_calendar_id, direction) values ($1, $2, $3, $4, 'import') returning id`,
+    [tenant!.id, calendar!.id, account!.id, oldUrl]);
+
+  const first = await runCalsync(['sync', binding!.id, '--json'], allowed);
+  assert.equal(JSON.parse(first.stdout).passes[0].outcome, 'ok', first.stderr);
+  const label = `${new URL(url).origin}/…`;
+  const { rows: [sealed] } = await t.db.query<{ server_url: string; display_name: string; credentials: Buffer | null; remote: string }>(
+    `select a.server_url, a.display_name, a.credentials, b.remote_calendar_id as remote from accounts a join bindings b on b.account_id = a.id where b.id = $1`, [binding!.id]);
+  assert.deepEqual([sealed!.server_url, sealed!.display_name, sealed!.remote], [label, label, label]);
+  assert.ok(sealed!.credentials !== null && !sealed!.credentials.toString('latin1').includes('0ld-s3cret'));
+
+  // A new key, the old one kept for reading until `secrets rotate` re-seals everything.
+  const newKey = generateSecretKeyText();
+  const rotated = await runCalsync(['secrets', 'rotate', '--json'], { ...allowed, CALSYNC_SECRET_KEY: newKey, CALSYNC_PREVIOUS_SECRET_KEYS: env.CALSYNC_SECRET_KEY! });
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.ok(JSON.parse(rotated.stdout).rotated >= 1);
+  env.CALSYNC_SECRET_KEY = newKey;
+  const again = await runCalsync(['sync', binding!.id, '--json'], { ...env, CALSYNC_ALLOW_PRIVATE_URLS: '1' });
+  assert.equal(JSON.parse(again.stdout).passes[0].outcome, 'ok', `the address opens with the new key alone: ${again.stderr}`);
+});

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { makeCalendar, missingServer, startCalDavServer, type CalDavServer } from '../helpers/caldav-servers.ts';
-import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
+import { appOn, tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
+import { googleAuthorization } from '../../src/main/providers.ts';
 
 const missing = missingServer('radicale');
 let t: TestApp;
@@ -82,4 +83,32 @@ test('bad requests get a 4xx with a calsync code and store nothing', async () =>
   assert.equal(await count('accounts'), accounts);
   assert.equal(await count('bindings'), bindings);
   assert.equal(await count('calendars'), calendars);
+});
+
+test('an ICS feed\'s address is sealed and listed as its origin; a binding takes only that feed', async () => {
+  const feeds = await appOn(t.database, { providers: { probeIcs: async () => 3, discoverCalDav: async () => { throw new Error('no CalDAV here'); }, google: googleAuthorization(undefined) } });
+  try {
+    const secretUrl = 'https://calendar.example.org/calendar/ical/s3cr3t/basic.ics';
+    const connected = await feeds.inject({ method: 'POST', url: '/admin/v1/accounts', headers: a.auth, payload: { provider: 'ics', url: secretUrl } });
+    assert.equal(connected.statusCode, 201, connected.body);
+    const { account } = connected.json();
+    assert.equal(account.serverUrl, 'https://calendar.example.org/…');
+    assert.equal(account.displayName, 'https://calendar.example.org/…');
+    const listed = await feeds.inject({ method: 'GET', url: '/admin/v1/accounts', headers: a.auth });
+    assert.doesNotMatch(listed.body, /s3cr3t/);
+    const { rows: [row] } = await t.database.db.query<{ text: string }>('select a::text as text from accounts a where id = $1', [account.id]);
+    assert.doesNotMatch(row!.text, /s3cr3t/, 'sealed at rest');
+
+    const bindings = await count('bindings');
+    const other = await feeds.inject({ method: 'POST', url: '/admin/v1/bindings', headers: a.auth, payload: { accountId: account.id, remoteCalendarId: 'https://calendar.example.org/calendar/ical/other/basic.ics', newCalendar: { summary: 'x' } } });
+    assert.equal(other.statusCode, 400, other.body);
+    assert.equal(other.json().error.calsync.code, 'REMOTE_CALENDAR_UNKNOWN');
+    assert.equal(await count('bindings'), bindings);
+    const bound = await feeds.inject({ method: 'POST', url: '/admin/v1/bindings', headers: a.auth, payload: { accountId: account.id, remoteCalendarId: secretUrl.replace('https:', 'webcal:'), newCalendar: { summary: 'Feed' } } });
+    assert.equal(bound.statusCode, 201, bound.body);
+    assert.equal(bound.json().remoteCalendarId, 'https://calendar.example.org/…');
+    assert.doesNotMatch((await feeds.inject({ method: 'GET', url: '/admin/v1/bindings', headers: a.auth })).body, /s3cr3t/);
+  } finally {
+    await feeds.close();
+  }
 });

@@ -1,7 +1,8 @@
 // The ICS feed connector: a read-only calendar published as one iCalendar document
 // (Google "secret address", Outlook published calendars, Nextcloud/Proton/Apple
-// subscription links, booking tools). The remote calendar id is the feed URL.
-// README.md lists the quirks.
+// subscription links, booking tools). The remote calendar id is the feed URL, unless
+// the connector is made for one feed (`feedUrl`: the address its account keeps sealed,
+// while the binding names it by its label). README.md lists the quirks.
 import { randomUUID } from 'node:crypto';
 import { CoreError } from '../../core/errors.ts';
 import { parseCalendar } from '../../core/ical/index.ts';
@@ -16,6 +17,8 @@ import { changesSince, cursorOf, decodeCursor, encodeCursor, feedItems, listingD
 import { splitFeed } from './split.ts';
 
 export interface IcsConnectorOptions {
+  /** The feed read whatever remote calendar id a call names; default: the id is the feed URL. */
+  feedUrl?: string;
   /** The raw fetch; every request goes through guardedFetch with `guard`. */
   fetch: FetchLike;
   /** Default: createUrlGuard() with nothing allowed beyond public addresses. */
@@ -48,8 +51,10 @@ export class IcsConnector implements Connector {
   private readonly client: IcsClient;
   private readonly pageSize: number;
   private readonly listings = new Map<string, Listing>();
+  private readonly feedUrl: string | undefined;
 
   constructor(options: IcsConnectorOptions) {
+    this.feedUrl = options.feedUrl;
     this.client = new IcsClient({
       fetch: guardedFetch(options.fetch, options.guard ?? createUrlGuard()),
       maxBytes: options.maxBytes ?? 10 * 1024 * 1024,
@@ -60,11 +65,11 @@ export class IcsConnector implements Connector {
   }
 
   /**
-   * `remoteCalendarId` is the feed URL (`webcal://` is read as `https://`). With a
-   * cursor, a conditional GET; 304 means no changes.
+   * `remoteCalendarId` is the feed URL, or the label of `feedUrl` (`webcal://` is read
+   * as `https://`). With a cursor, a conditional GET; 304 means no changes.
    */
   async listChanges(remoteCalendarId: string, cursor: string | null, pageToken?: string): Promise<ChangePage> {
-    const url = remoteCalendarId.replace(/^webcal:/i, 'https:');
+    const url = (this.feedUrl ?? remoteCalendarId).replace(/^webcal:/i, 'https:');
     const feed = describeFeed(url);
     const previous = cursor === null ? null : decodeCursor(cursor);
     if (cursor !== null && previous === null) throw new ConnectorError('cursor-expired', `cursor for ${feed} is not readable; list in full`);
