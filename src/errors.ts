@@ -114,7 +114,10 @@ export const errorCatalogue = {
   NOT_A_CALDAV_SERVER: { status: 400, hint: 'Give the server\'s CalDAV address, not a web page\'s: e.g. https://caldav.icloud.com/, https://caldav.fastmail.com/, https://cloud.example.com/remote.php/dav/ (Nextcloud) or the Radicale root.' },
   FEED_NOT_FOUND: { status: 400, hint: 'The feed\'s address answers "not found": copy its current address from the calendar\'s sharing settings (resetting a secret address changes it) and connect it again.' },
   CALDAV_ORIGIN_REFUSED: { status: 400, hint: 'calsync sends a CalDAV login only to the servers the account was connected with and discovery found: connect again with the address the message names, or bind one of the calendars the account lists.' },
-  REMOTE_CALENDAR_UNKNOWN: { status: 400, hint: 'Bind one of the calendars the account has: for an ICS feed, its address as connected (or the label its account shows).' },
+  REMOTE_CALENDAR_UNKNOWN: {
+    status: 400, hint: 'Bind one of the calendars the account has: GET /admin/v1/accounts/ACCOUNT_ID/calendars lists them with their remoteCalendarId (an ICS account has one, its feed).',
+    cliHint: 'Bind one of the calendars the account has: `calsync account calendars ACCOUNT_ID` lists them with their ids (an ICS account has one, its feed).',
+  },
   OAUTH_NOT_COMPLETED: {
     status: 400, hint: 'Start the authorization again (POST /admin/v1/accounts/google/authorize) and complete it within 10 minutes with the state it returned.',
     cliHint: 'Open the printed URL in a browser on this machine, allow access, and finish before the command gives up; then run the command again.',

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Discovery } from '../connectors/caldav/index.ts';
+import type { CalendarLister } from '../engine/remote-calendars.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import type { GoogleConnection } from '../http/providers.ts';
 import type { Db } from '../store/db.ts';
@@ -24,6 +25,8 @@ export interface CliDeps {
   discoverCalDav(config: Config, login: { serverUrl: string; username: string; password: string }): Promise<Discovery>;
   /** Reads a feed once; the number of event series in it. */
   probeIcs(config: Config, url: string): Promise<number>;
+  /** Lists the calendars of CalDAV and Google accounts, for `bind` and `account calendars`. */
+  calendarLister(config: Config): Promise<CalendarLister>;
   /** Google's consent with PKCE, answered on a loopback port; `onUrl` shows the URL to open. */
   authorizeGoogle(config: Config, options: { port: number; timeoutSeconds: number; loginHint?: string; onUrl(url: string): void }): Promise<GoogleConnection>;
   /** Logs an unexpected error with its stack and causes at debug level (LOG_LEVEL=debug shows it). */

@@ -2,6 +2,7 @@
 // composition root (src/main/cli.ts), so this layer makes no pools or servers itself.
 import { Command, CommanderError } from 'commander';
 import { CalsyncError } from '../errors.ts';
+import { registerAccountCommands } from './account-commands.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 import { registerServerCommands } from './server-commands.ts';
 import { registerSyncCommands } from './sync-commands.ts';
@@ -18,6 +19,7 @@ export function buildProgram(deps: CliDeps, output: Output): Command {
     .exitOverride();
   registerServerCommands(program, deps, output);
   registerSyncCommands(program, deps, output);
+  registerAccountCommands(program, deps, output);
   registerAdminCommands(program, deps, output);
   return program;
 }

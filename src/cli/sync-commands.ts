@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { parsePolicy } from '../core/policy.ts';
 import { syncBinding, type PassResult } from '../engine/sync-pass.ts';
-import { createAccount, createFeedAccount, feedLabel, feedRemoteCalendarId, getAccount, reactivateAccount } from '../store/accounts.ts';
+import { bindableRemoteCalendar } from '../engine/remote-calendars.ts';
+import { createAccount, createFeedAccount, getAccount, reactivateAccount } from '../store/accounts.ts';
 import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
@@ -13,10 +14,10 @@ import { passesUntilQuiet } from './until-quiet.ts';
 import { calendarVersion } from '../store/events.ts';
 import { json, portNumber, positiveInteger, table, type Output } from './output.ts';
 
-interface TenantOption { tenant?: string; json?: boolean }
+export interface TenantOption { tenant?: string; json?: boolean }
 
 /** The tenant to act for: --tenant, or the only one (the embedded "local" tenant). */
-async function tenantOf(runtime: CommandRuntime, option: string | undefined): Promise<string> {
+export async function tenantOf(runtime: CommandRuntime, option: string | undefined): Promise<string> {
   if (option) return option;
   const tenants = await listTenants(runtime.db);
   if (tenants.length === 1) return tenants[0]!.id;
@@ -125,10 +126,8 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       const tenantId = await tenantOf(runtime, options.tenant);
       const account = await getAccount(runtime.db, tenantId, options.account);
       if (account.provider === 'ics' && options.direction !== 'import') throw new CalsyncError('USAGE', 'ICS feeds are read-only: bind them with --direction import');
-      const remoteCalendarId = account.provider === 'ics'
-        ? await feedRemoteCalendarId(runtime.db, await deps.loadSecrets(runtime, deps.loadConfig()), account, options.remote)
-        : options.remote;
-      if (remoteCalendarId === null) throw new CalsyncError('REMOTE_CALENDAR_UNKNOWN', `account ${account.id} is the feed ${account.serverUrl}, not ${feedLabel(options.remote)}`, { accountId: account.id });
+      const config = deps.loadConfig();
+      const remoteCalendarId = await bindableRemoteCalendar(runtime.db, await deps.loadSecrets(runtime, config), await deps.calendarLister(config), account, options.remote);
       const calendarId = options.calendar
         ? (await getCalendar(runtime.db, tenantId, options.calendar)).id
         : (await createCalendar(runtime.db, tenantId, { summary: options.newCalendar! })).id;

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { parsePolicy } from '../core/policy.ts';
 import { asCalsyncError } from '../engine/provider-errors.ts';
 import { CalsyncError } from '../errors.ts';
-import { createAccount, createFeedAccount, feedLabel, feedRemoteCalendarId, getAccount, listAccounts, readCredentials, type Account } from '../store/accounts.ts';
+import { accountCalendars, bindableRemoteCalendar } from '../engine/remote-calendars.ts';
+import { createAccount, createFeedAccount, getAccount, listAccounts, type Account } from '../store/accounts.ts';
 import { createBinding, getBinding, listBindings, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar } from '../store/calendars.ts';
 import type { Db } from '../store/db.ts';
@@ -92,12 +93,8 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
   app.get('/admin/v1/accounts', async (request) => ({ items: (await listAccounts(deps.db, tenantOf(request))).map(accountResource) }));
 
   app.get<{ Params: { accountId: string } }>('/admin/v1/accounts/:accountId/calendars', async (request) => {
-    const tenantId = tenantOf(request);
-    const account = await getAccount(deps.db, tenantId, request.params.accountId);
-    if (account.provider !== 'caldav') throw new CalsyncError('INVALID_REQUEST', `account ${account.id} is ${account.provider}; only CalDAV accounts list calendars`);
-    const credentials = await readCredentials<{ username: string; password: string }>(deps.db, deps.secrets, tenantId, account.id);
-    const discovery = await probe(() => deps.providers.discoverCalDav({ serverUrl: account.serverUrl!, username: credentials!.username, password: credentials!.password }));
-    return { items: discovery.calendars };
+    const account = await getAccount(deps.db, tenantOf(request), request.params.accountId);
+    return { items: await accountCalendars(deps.db, deps.secrets, deps.providers, account) };
   });
 
   app.post('/admin/v1/bindings', { schema: { body: bindingBody } }, async (request, reply) => {
@@ -116,8 +113,7 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
     const account = await getAccount(deps.db, tenantId, body.accountId);
     const direction = body.direction ?? (account.provider === 'ics' ? 'import' : 'two_way');
     if (account.provider === 'ics' && direction !== 'import') throw new CalsyncError('INVALID_REQUEST', 'ICS feeds are read-only: bind them with direction "import"');
-    const remoteCalendarId = account.provider === 'ics' ? await feedRemoteCalendarId(deps.db, deps.secrets, account, body.remoteCalendarId) : body.remoteCalendarId;
-    if (remoteCalendarId === null) throw new CalsyncError('REMOTE_CALENDAR_UNKNOWN', `account ${account.id} is the feed ${account.serverUrl}, not ${feedLabel(body.remoteCalendarId)}`, { accountId: account.id });
+    const remoteCalendarId = await bindableRemoteCalendar(deps.db, deps.secrets, deps.providers, account, body.remoteCalendarId);
     const calendarId = body.calendarId
       ? (await getCalendar(deps.db, tenantId, body.calendarId)).id
       : (await createCalendar(deps.db, tenantId, { summary: body.newCalendar!.summary, timeZone: body.newCalendar!.timeZone })).id;

@@ -1,8 +1,9 @@
-// What the HTTP layer may ask of providers while connecting an account; the composition
-// root supplies it with the real fetch and the URL guard.
+// What the HTTP layer may ask of providers while connecting an account and binding its
+// calendars; the composition root supplies it with the real fetch and the URL guard.
 import type { Discovery } from '../connectors/caldav/index.ts';
 import type { GoogleCalendarEntry } from '../connectors/google/oauth.ts';
 import type { GoogleCredentials } from '../connectors/google/index.ts';
+import type { CalendarLister } from '../engine/remote-calendars.ts';
 
 export interface GoogleConnection {
   credentials: GoogleCredentials;
@@ -18,7 +19,7 @@ export interface GoogleAuthorization {
   connect(input: { code: string; codeVerifier: string; redirectUri: string }): Promise<GoogleConnection>;
 }
 
-export interface ProviderProbes {
+export interface ProviderProbes extends CalendarLister {
   discoverCalDav(login: { serverUrl: string; username: string; password: string }): Promise<Discovery>;
   /** Reads a feed once; the number of event series in it. */
   probeIcs(url: string): Promise<number>;

@@ -104,6 +104,7 @@ const deps: CliDeps = {
   },
   discoverCalDav: async (config, login) => (await import('./providers.ts')).providerProbes(config).discoverCalDav(login),
   probeIcs: async (config, url) => (await import('./providers.ts')).providerProbes(config).probeIcs(url),
+  calendarLister: async (config) => (await import('./providers.ts')).providerProbes(config),
   authorizeGoogle: async (config, options) => (await import('./google-loopback.ts')).authorizeOnLoopback((await import('./providers.ts')).googleAuthorization(config.google), options),
   logUnexpected(error) {
     let level: string;

@@ -3,10 +3,13 @@
 import type { Config } from '../config.ts';
 import { discoverCalendars } from '../connectors/caldav/index.ts';
 import { guardedFetch } from '../connectors/http-guard.ts';
+import type { GoogleCredentials } from '../connectors/google/index.ts';
 import { authorizationRequest, exchangeCode, listGoogleCalendars } from '../connectors/google/oauth.ts';
 import { createIcsConnector } from '../connectors/ics/index.ts';
 import { pinnedFetch } from '../connectors/pinned-fetch.ts';
+import { CalsyncError } from '../errors.ts';
 import type { GoogleAuthorization, ProviderProbes } from '../http/providers.ts';
+import type { CalDavCredentials } from '../store/accounts.ts';
 import { googleClientConfig, urlGuard } from './connectors.ts';
 
 /** Google's OAuth flow with calsync's client; its hosts are the operator's configuration, so no URL guard. */
@@ -24,12 +27,27 @@ export function googleAuthorization(google: Config['google'] | undefined, fetch:
 export function providerProbes(config: Pick<Config, 'allowPrivateUrls' | 'allowedUrlHosts'> & Partial<Pick<Config, 'google' | 'caldavTimeoutSeconds'>>): ProviderProbes {
   const guard = urlGuard(config);
   const fetch = pinnedFetch(guard);
+  const discoverCalDav: ProviderProbes['discoverCalDav'] = (login) => discoverCalendars({
+    ...login, fetch: guardedFetch(fetch, guard) as typeof globalThis.fetch,
+    ...(config.caldavTimeoutSeconds === undefined ? {} : { requestTimeoutMs: config.caldavTimeoutSeconds * 1000 }),
+  });
   return {
     google: googleAuthorization(config.google),
-    discoverCalDav: (login) => discoverCalendars({
-      ...login, fetch: guardedFetch(fetch, guard) as typeof globalThis.fetch,
-      ...(config.caldavTimeoutSeconds === undefined ? {} : { requestTimeoutMs: config.caldavTimeoutSeconds * 1000 }),
-    }),
+    discoverCalDav,
+    async listCalendars(account, credentials, save) {
+      if (account.provider === 'caldav' && account.serverUrl !== null) {
+        const login = credentials as unknown as CalDavCredentials;
+        const discovery = await discoverCalDav({ serverUrl: account.serverUrl, username: login.username, password: login.password });
+        // Homes a server moved since the account was connected are its origins now.
+        if (JSON.stringify(discovery.origins) !== JSON.stringify(login.origins)) await save({ ...login, origins: discovery.origins });
+        return discovery.calendars;
+      }
+      if (account.provider === 'google') {
+        const client = { ...googleClientConfig(config.google), fetch: globalThis.fetch, onCredentials: (next: GoogleCredentials) => save({ ...next }) };
+        return (await listGoogleCalendars(client, credentials as unknown as GoogleCredentials)).calendars;
+      }
+      throw new CalsyncError('INVALID_REQUEST', `account ${account.id} is a ${account.provider} account, whose calendars calsync cannot list`, { accountId: account.id });
+    },
     async probeIcs(url) {
       const connector = createIcsConnector({ fetch, guard });
       let count = 0;

@@ -103,7 +103,8 @@ test('migrate reports an up-to-date database', async () => {
 test('every command has --help, and bad usage exits 2 with a hint', async () => {
   const commands = [[], ['serve'], ['api'], ['worker'], ['migrate'], ['status'], ['tenant'], ['tenant', 'create'], ['tenant', 'list'],
     ['apikey'], ['apikey', 'create'], ['apikey', 'list'], ['apikey', 'revoke'], ['secrets', 'rotate'], ['queue', 'probe'], ['jobs', 'retry'],
-    ['calendar', 'create'], ['calendar', 'list'], ['connect', 'caldav'], ['connect', 'ics'], ['bind'], ['sync']];
+    ['calendar', 'create'], ['calendar', 'list'], ['connect', 'caldav'], ['connect', 'ics'], ['bind'], ['sync'],
+    ['account'], ['account', 'list'], ['account', 'calendars']];
   for (const command of commands) {
     const r = await runCalsync([...command, '--help'], {});
     assert.equal(r.code, 0, `${command.join(' ')}: ${r.stderr}`);

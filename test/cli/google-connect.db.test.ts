@@ -64,6 +64,23 @@ test('calsync connect google: consent URL with PKCE and offline access, loopback
   assert.deepEqual(rows.map((r) => r.summary), ['Physio']);
 });
 
+test('bind takes only a calendar the Google account has; account calendars lists them', async () => {
+  assert.ok(connected, 'the first test connected an account');
+  const listed = await runCalsync(['account', 'calendars', connected.accountId, '--json'], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout).map((c: { remoteCalendarId: string }) => c.remoteCalendarId), ['ada@example.com']);
+  const before = (await t.db.query('select 1 from bindings')).rows.length;
+  const refused = await runCalsync(['bind', '--account', connected.accountId, '--remote', 'grace@example.com', '--new-calendar', 'Grace'], env);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /grace@example\.com is not one of the calendars of account [0-9a-f-]+ \(ada@example\.com\)\. Bind one of the calendars the account has: `calsync account calendars ACCOUNT_ID`.*\[REMOTE_CALENDAR_UNKNOWN\]/);
+  assert.equal((await t.db.query('select 1 from bindings')).rows.length, before, 'nothing stored');
+  assert.equal((await t.db.query(`select 1 from calendars where summary = 'Grace'`)).rows.length, 0, 'no calendar made either');
+  const primary = await runCalsync(['bind', '--account', connected.accountId, '--remote', 'primary', '--new-calendar', 'Ada primary', '--direction', 'import', '--json'], env);
+  assert.equal(primary.code, 0, primary.stderr);
+  assert.equal(JSON.parse(primary.stdout).remoteCalendarId, 'ada@example.com', 'Google\'s alias names the primary calendar');
+  await t.db.query('delete from bindings where id = $1', [JSON.parse(primary.stdout).id]);
+});
+
 test('a revoked grant: sync fails once and pauses the binding, status shows the account, no retry asks Google, connect --account resumes it', async () => {
   assert.ok(connected, 'the first test connected an account');
   const { accountId, bindingId } = connected;

@@ -16,6 +16,7 @@ let bindingOfA: string;
 const providers = {
   probeIcs: async () => 1,
   discoverCalDav: async () => { throw new Error('no CalDAV server in this test'); },
+  listCalendars: async () => { throw new Error('no provider in this test'); },
   google: googleAuthorization(undefined),
 };
 

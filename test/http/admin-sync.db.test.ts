@@ -56,6 +56,16 @@ test('connect a CalDAV server, bind one of its calendars, queue a pass; another 
   assert.deepEqual((await t.app.inject({ method: 'GET', url: '/admin/v1/accounts', headers: b.auth })).json().items, []);
   assert.equal((await t.app.inject({ method: 'GET', url: `/admin/v1/accounts/${account.id}/calendars`, headers: b.auth })).statusCode, 404);
   const before = await count('bindings');
+  const calendarsBefore = await count('calendars');
+  for (const remoteCalendarId of [`${radicale.url}someone-else/calendar/`, 'http://dav.example.com/user/calendar/', '/user/not-a-calendar/']) {
+    const unknown = await t.app.inject({ method: 'POST', url: '/admin/v1/bindings', headers: a.auth, payload: { accountId: account.id, remoteCalendarId, newCalendar: { summary: 'x' } } });
+    assert.equal(unknown.statusCode, 400, unknown.body);
+    assert.equal(unknown.json().error.calsync.code, 'REMOTE_CALENDAR_UNKNOWN');
+  }
+  assert.equal(await count('bindings'), before);
+  assert.equal(await count('calendars'), calendarsBefore, 'no calendar made for a refused binding');
+  const listed = await t.app.inject({ method: 'GET', url: `/admin/v1/accounts/${account.id}/calendars`, headers: a.auth });
+  assert.ok(listed.json().items.some((c: { remoteCalendarId: string }) => c.remoteCalendarId === found.remoteCalendarId));
   const stolen = await t.app.inject({ method: 'POST', url: '/admin/v1/bindings', headers: b.auth, payload: { accountId: account.id, remoteCalendarId: 'x', newCalendar: { summary: 'x' } } });
   assert.equal(stolen.statusCode, 404);
   assert.equal(await count('bindings'), before);
@@ -86,7 +96,7 @@ test('bad requests get a 4xx with a calsync code and store nothing', async () =>
 });
 
 test('an ICS feed\'s address is sealed and listed as its origin; a binding takes only that feed', async () => {
-  const feeds = await appOn(t.database, { providers: { probeIcs: async () => 3, discoverCalDav: async () => { throw new Error('no CalDAV here'); }, google: googleAuthorization(undefined) } });
+  const feeds = await appOn(t.database, { providers: { probeIcs: async () => 3, discoverCalDav: async () => { throw new Error('no CalDAV here'); }, listCalendars: async () => [], google: googleAuthorization(undefined) } });
   try {
     const secretUrl = 'https://calendar.example.org/calendar/ical/s3cr3t/basic.ics';
     const connected = await feeds.inject({ method: 'POST', url: '/admin/v1/accounts', headers: a.auth, payload: { provider: 'ics', url: secretUrl } });
@@ -107,6 +117,8 @@ test('an ICS feed\'s address is sealed and listed as its origin; a binding takes
     const bound = await feeds.inject({ method: 'POST', url: '/admin/v1/bindings', headers: a.auth, payload: { accountId: account.id, remoteCalendarId: secretUrl.replace('https:', 'webcal:'), newCalendar: { summary: 'Feed' } } });
     assert.equal(bound.statusCode, 201, bound.body);
     assert.equal(bound.json().remoteCalendarId, 'https://calendar.example.org/…');
+    const calendars = await feeds.inject({ method: 'GET', url: `/admin/v1/accounts/${account.id}/calendars`, headers: a.auth });
+    assert.deepEqual(calendars.json().items, [{ remoteCalendarId: 'https://calendar.example.org/…', displayName: 'https://calendar.example.org/…', writable: false }]);
     assert.doesNotMatch((await feeds.inject({ method: 'GET', url: '/admin/v1/bindings', headers: a.auth })).body, /s3cr3t/);
   } finally {
     await feeds.close();

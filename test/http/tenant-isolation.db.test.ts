@@ -18,6 +18,7 @@ const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bi
 const providers = {
   probeIcs: async () => 1,
   discoverCalDav: async () => { throw new Error('no CalDAV server in this test'); },
+  listCalendars: async () => { throw new Error('no provider in this test'); },
   google: googleAuthorization(undefined),
 };
 

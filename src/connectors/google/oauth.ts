@@ -13,6 +13,8 @@ export interface GoogleOAuthClient {
   clientSecret?: string;
   endpoints: GoogleEndpoints;
   fetch?: typeof fetch;
+  /** Credentials after a refresh while listing calendars with stored ones. */
+  onCredentials?: (credentials: GoogleCredentials) => Promise<void>;
 }
 
 function oauthClient(client: GoogleOAuthClient, redirectUri: string): InstanceType<typeof googleAuth.OAuth2> {
