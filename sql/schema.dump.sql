@@ -78,7 +78,6 @@ table bindings (
 CREATE INDEX bindings_calendar ON bindings USING btree (calendar_id);
 CREATE INDEX bindings_due ON bindings USING btree (next_poll_at) WHERE (state = 'active'::text);
 CREATE INDEX bindings_push_pending_id ON bindings USING btree ((((push_channel -> 'pending'::text) ->> 'id'::text))) WHERE (((push_channel -> 'pending'::text) ->> 'id'::text) IS NOT NULL);
-CREATE INDEX bindings_push_resource_id ON bindings USING btree (((push_channel ->> 'resourceId'::text))) WHERE ((push_channel ->> 'resourceId'::text) IS NOT NULL);
 CREATE INDEX bindings_tenant ON bindings USING btree (tenant_id);
 CREATE UNIQUE INDEX bindings_push_channel_id ON bindings USING btree (((push_channel ->> 'id'::text))) WHERE ((push_channel ->> 'id'::text) IS NOT NULL);
 

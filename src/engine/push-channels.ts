@@ -43,6 +43,13 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
     if (revoked) await setAccountState(engine.db, binding.tenantId, binding.accountId, 'revoked', error.message);
     const waitMs = isConnectorError(error) && error.retryAfterSeconds !== null ? error.retryAfterSeconds * 1000 : retryAfterFailureMs;
     await recordChannelFailure(engine.db, ref, id, (error as Error).message, new Date(engine.now().getTime() + waitMs));
+    // A failed answer may follow a watch Google carried out (a lost answer, then a retry
+    // refused as channelIdNotUnique): stop that channel while the calendar's resource id
+    // is known, so it does not notify for a week. Not after a refused grant (a stop would
+    // be refused too) or a rate limit (the watch was not handled). A first channel has no
+    // resource id yet; its notifications are answered 404 until it expires.
+    const maybeMade = !revoked && !isConnectorError(error, 'rate-limited');
+    if (maybeMade && due.channel?.resourceId) await queueChannelStop(engine.db, ref, { id, resourceId: due.channel.resourceId });
     if (!revoked) engine.logger.warn({ err: error, bindingId: ref.bindingId }, 'push channel could not be made; the binding is polled');
     return 'failed';
   }

@@ -79,7 +79,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, deps);
   // Provider webhooks authenticate with their channel's token, not an API key.
-  const ingress = new PushIngress(deps.db, { debounceMs: deps.debounceMs ?? 500, logger: deps.logger });
+  const ingress = new PushIngress(deps.db, { debounceMs: deps.debounceMs ?? 500 });
   app.addHook('onClose', () => ingress.drain());
   webhookRoutes(app, { ingress });
   await app.register(async (authenticated) => {

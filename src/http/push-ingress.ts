@@ -1,12 +1,16 @@
-// What the webhook route needs to answer at once: channel lookups from a short-lived
-// cache, and the passes notifications ask for gathered for a few milliseconds and queued
-// in one statement, one per binding. One per app (build makes it), never module state.
+// What the webhook route needs: notifications authenticated against their channel
+// (lookups from a short-lived cache), database work bounded however many forged ones
+// arrive, and the passes notifications ask for gathered for a few milliseconds and
+// queued in one statement, one per binding, before each of them is answered. One per
+// app (build makes it), never module state.
+//
 // Measured with bench/webhook-ingress.ts: without the gathering, every notification was a
 // graphile-worker add_job of its own, the database's work per request.
-import type { Logger } from 'pino';
+import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/db.ts';
-import { queueChannelStop, queuePassesSoon } from '../store/outbox.ts';
-import { confirmPushChannel, findBindingByResource, findChannel, type ChannelOwner } from '../store/push-channels.ts';
+import { queuePassesSoon } from '../store/outbox.ts';
+import { confirmPushChannel, findChannel, tokenHash, type ChannelOwner } from '../store/push-channels.ts';
+import type { RateLimit } from './rate-limit.ts';
 
 export interface PushIngressOptions {
   /** The debounce of the passes queued (CALSYNC_DEBOUNCE_MS). */
@@ -15,31 +19,143 @@ export interface PushIngressOptions {
   gatherMs?: number;
   /** How long a channel lookup is reused. Default 10 s (a renewed channel has a new id). */
   cacheMs?: number;
+  /**
+   * Channel lookups in the database (cache misses), all sources together. Past it a
+   * notification is answered 503, which Google retries with backoff. Default 200 a second,
+   * bursts of 1,000: a forged flood costs at most that many indexed queries.
+   */
+  lookups?: RateLimit;
+  /**
+   * Notifications that fail authentication (an unknown channel, a wrong token), per
+   * source address. Past it the source's notifications are answered 503 before any
+   * lookup. Default 10 a second, bursts of 50: Google sends only the channels it was given.
+   */
+  failuresPerSource?: RateLimit;
   now?: () => number;
-  logger?: Logger;
 }
+
+/** A notification's channel: its binding, or why it gets no work. */
+export type Authentication = { owner: ChannelOwner } | { refused: 'unknown' } | { busy: number };
 
 interface Cached {
   owner: ChannelOwner | null;
   until: number;
 }
 
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Token buckets by key, refilled at `perSecond` up to `burst`. Not KeyRateLimiter
+ * (rate-limit.ts), which keeps a bucket per API key for good: here the keys are source
+ * addresses, so buckets idle long enough to be full again are forgotten.
+ */
+class Buckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private readonly limit: RateLimit, private readonly now: () => number) {}
+
+  /** Whole seconds until a token is there; 0 when one is. */
+  wait(key: string): number {
+    return this.secondsUntilOne(this.tokens(key, this.now()));
+  }
+
+  /** Takes a token if there is one; the seconds to wait when there was none. */
+  take(key: string): number {
+    const now = this.now();
+    const tokens = this.tokens(key, now);
+    const wait = this.secondsUntilOne(tokens);
+    this.buckets.set(key, { tokens: wait === 0 ? tokens - 1 : tokens, at: now });
+    if (this.buckets.size > 10_000) this.forgetFull(now);
+    return wait;
+  }
+
+  private secondsUntilOne(tokens: number): number {
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.limit.perSecond));
+  }
+
+  private tokens(key: string, now: number): number {
+    const bucket = this.buckets.get(key);
+    return bucket ? Math.min(this.limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond) : this.limit.burst;
+  }
+
+  private forgetFull(now: number): void {
+    for (const [key] of this.buckets) if (this.tokens(key, now) >= this.limit.burst) this.buckets.delete(key);
+  }
+}
+
+function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === 32 && y.length === 32 && timingSafeEqual(x, y);
+}
+
 export class PushIngress {
   private readonly cache = new Map<string, Cached | Promise<ChannelOwner | null>>();
-  private readonly pending = new Map<string, { tenantId: string; bindingId: string }>();
+  private pending = new Map<string, { tenantId: string; bindingId: string }>();
+  private waiting: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  private readonly lookups: Buckets;
+  private readonly failures: Buckets;
 
   constructor(private readonly db: Db, private readonly options: PushIngressOptions) {
     this.now = options.now ?? Date.now;
+    this.lookups = new Buckets(options.lookups ?? { perSecond: 200, burst: 1000 }, this.now);
+    this.failures = new Buckets(options.failuresPerSource ?? { perSecond: 10, burst: 50 }, this.now);
   }
 
-  /** The binding of a channel, or null for one calsync does not know. */
-  async channel(channelId: string): Promise<ChannelOwner | null> {
+  /**
+   * The binding of the channel a notification names, if its token is the channel's.
+   * A source that keeps failing, and lookups past their limit, are `busy` (seconds to
+   * wait) before any database work.
+   */
+  async authenticate(source: string, channelId: string, token: string): Promise<Authentication> {
+    const failing = this.failures.wait(source);
+    if (failing > 0) return { busy: failing };
+    const owner = await this.channel(channelId);
+    if (typeof owner === 'number') return { busy: owner };
+    // The token is compared as SHA-256 digests in constant time; the channel id is only a lookup key.
+    if (owner !== null && sameDigest(tokenHash(token), owner.tokenHash)) return { owner };
+    this.failures.take(source);
+    return { refused: 'unknown' };
+  }
+
+  /** A pass of the binding, queued with the others gathered in the next few milliseconds; settles once it is queued. */
+  schedule(owner: { tenantId: string; bindingId: string }): Promise<void> {
+    this.pending.set(owner.bindingId, { tenantId: owner.tenantId, bindingId: owner.bindingId });
+    const queued = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, this.options.gatherMs ?? 5);
+    return queued;
+  }
+
+  /** A channel's first (`sync`) message: it works. */
+  confirm(channelId: string): Promise<void> {
+    return confirmPushChannel(this.db, channelId, new Date(this.now()));
+  }
+
+  /** Queues what was gathered; called on close too. */
+  async drain(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }
+    await this.flushing;
+  }
+
+  /** The channel's binding, null for an unknown channel, or the seconds to wait when lookups are over their limit. */
+  private async channel(channelId: string): Promise<ChannelOwner | null | number> {
     const hit = this.cache.get(channelId);
     if (hit instanceof Promise) return hit;
     if (hit && hit.until > this.now()) return hit.owner;
+    const wait = this.lookups.take('all');
+    if (wait > 0) return wait;
     const lookup = findChannel(this.db, channelId);
     this.cache.set(channelId, lookup);
     try {
@@ -54,60 +170,21 @@ export class PushIngress {
     }
   }
 
-  /** A pass of the binding, queued with the others gathered in the next few milliseconds. */
-  schedule(owner: { tenantId: string; bindingId: string }): void {
-    this.pending.set(owner.bindingId, { tenantId: owner.tenantId, bindingId: owner.bindingId });
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.flushing = this.flushing.then(() => this.flush());
-    }, this.options.gatherMs ?? 5);
-  }
-
-  /** A channel's first (`sync`) message: it works. */
-  confirm(channelId: string): void {
-    void confirmPushChannel(this.db, channelId, new Date(this.now())).catch((error) => this.fail('confirming a push channel', error));
-  }
-
-  /**
-   * A channel calsync does not know: if it watches a calendar a binding watches, it is an
-   * old channel of that binding (a renewal whose stop failed) and is stopped with that
-   * binding's account; otherwise there is nothing to stop it with, and it expires.
-   */
-  async stray(channelId: string, resourceId: string): Promise<boolean> {
-    if (resourceId === '') return false;
-    const binding = await findBindingByResource(this.db, resourceId);
-    if (!binding) return false;
-    await queueChannelStop(this.db, binding, { id: channelId, resourceId });
-    return true;
-  }
-
-  /** Queues what was gathered; called on close too. */
-  async drain(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-      this.flushing = this.flushing.then(() => this.flush());
-    }
-    await this.flushing;
-  }
-
   private async flush(): Promise<void> {
     const passes = [...this.pending.values()];
-    this.pending.clear();
+    const waiting = this.waiting;
+    this.pending = new Map();
+    this.waiting = [];
     try {
       await queuePassesSoon(this.db, passes, this.options.debounceMs);
+      for (const waiter of waiting) waiter.resolve();
     } catch (error) {
-      // Notifications are "not 100% reliable" anyway: the bindings' polls make up for these.
-      this.fail(`queueing ${passes.length} push passes`, error);
+      for (const waiter of waiting) waiter.reject(error);
     }
   }
 
   private prune(): void {
     const now = this.now();
     for (const [id, entry] of this.cache) if (!(entry instanceof Promise) && entry.until <= now) this.cache.delete(id);
-  }
-
-  private fail(what: string, error: unknown): void {
-    this.options.logger?.warn({ err: error }, `push ingress: ${what} failed`);
   }
 }

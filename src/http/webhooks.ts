@@ -2,21 +2,19 @@
 // credential). Google (guides/push) POSTs an empty body with X-Goog-Channel-ID,
 // X-Goog-Channel-Token, X-Goog-Resource-ID, X-Goog-Resource-State (`sync` once, then
 // `exists`) and X-Goog-Message-Number; header values are trimmed. The route verifies,
-// answers at once and leaves the work to the queue: a debounced pass of the binding.
+// queues a debounced pass of the binding, and answers once it is queued.
 //
 // Answers, after the push guide's "200, 201, 202, 204 or 102 … success; 500, 502, 503,
 // 504 … retried with exponential backoff; every other status … a message failure":
-// - 200 for a notification of a live channel with its token, and for one of a binding
-//   that is paused (there is nothing to do, and retrying would not change that);
-// - 200 for a channel calsync no longer uses that watches a bound calendar: it is stopped
-//   with that binding's account (renew-push-channels.ts stops old channels too);
-// - 404 for a wrong token or a channel on no bound calendar: nothing to do and nothing
-//   to stop it with; Google does not retry 4xx, and the channel expires.
-// The token is compared as SHA-256 digests with timingSafeEqual; the channel id is only
-// a lookup key (random, 122 bits).
-import { timingSafeEqual } from 'node:crypto';
+// - 200 once the pass is queued (or the `sync` message recorded), and for a binding that
+//   is paused (there is nothing to do, and retrying would not change that);
+// - 503 when that could not be stored (the database is down): Google retries later;
+// - 503 with Retry-After while channel lookups are over their limit, or the sender has
+//   failed authentication too often (push-ingress.ts): a flood of forged notifications
+//   costs no database work, and Google retries what was genuine;
+// - 404 for a wrong token or a channel calsync does not know: no work at all, no provider
+//   call. A channel calsync lost track of (its watch answer was lost) expires by itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { tokenHash } from '../store/push-channels.ts';
 import type { PushIngress } from './push-ingress.ts';
 
 export interface WebhookDeps {
@@ -26,12 +24,6 @@ export interface WebhookDeps {
 function header(request: FastifyRequest, name: string): string {
   const value = request.headers[name];
   return (Array.isArray(value) ? value[0] ?? '' : value ?? '').trim();
-}
-
-function sameDigest(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === 32 && y.length === 32 && timingSafeEqual(x, y);
 }
 
 export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
@@ -47,16 +39,17 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
     scope.post('/webhooks/google', { bodyLimit: 4096, schema: { security: [] } }, async (request, reply) => {
       const channelId = header(request, 'x-goog-channel-id');
       if (channelId === '') return reply.code(400).send({ error: 'not a Google notification: no X-Goog-Channel-ID' });
-      const owner = await deps.ingress.channel(channelId);
-      if (!owner) {
-        const stopping = await deps.ingress.stray(channelId, header(request, 'x-goog-resource-id'));
-        return reply.code(stopping ? 200 : 404).send();
+      const checked = await deps.ingress.authenticate(request.ip, channelId, header(request, 'x-goog-channel-token'));
+      if ('busy' in checked) return reply.code(503).header('retry-after', String(checked.busy)).send();
+      if ('refused' in checked) return reply.code(404).send();
+      try {
+        // `sync` says the channel works; nothing changed.
+        if (header(request, 'x-goog-resource-state') === 'sync') await deps.ingress.confirm(channelId);
+        else if (checked.owner.active) await deps.ingress.schedule(checked.owner);
+      } catch (error) {
+        request.log.warn({ err: error, channelId }, 'push notification not stored; Google retries it');
+        return reply.code(503).send();
       }
-      if (!sameDigest(tokenHash(header(request, 'x-goog-channel-token')), owner.tokenHash)) return reply.code(404).send();
-      const state = header(request, 'x-goog-resource-state');
-      // `sync` says the channel works; nothing changed.
-      if (state === 'sync') deps.ingress.confirm(channelId);
-      else if (owner.active) deps.ingress.schedule(owner);
       return reply.code(200).send();
     });
   });

@@ -74,13 +74,6 @@ export async function activatePushChannel(db: Queryable, ref: BindingRef, channe
   return rowCount === 1;
 }
 
-/** The binding whose live channel watches `resourceId`: an unknown channel on it is an old one of that binding. */
-export async function findBindingByResource(db: Queryable, resourceId: string): Promise<BindingRef | null> {
-  const { rows: [row] } = await db.query<{ tenant_id: string; id: string }>(
-    `select tenant_id, id from bindings where push_channel ->> 'resourceId' = $1 limit 1`, [resourceId]);
-  return row ? { tenantId: row.tenant_id, bindingId: row.id } : null;
-}
-
 /**
  * The channel's `sync` message arrived: it works. Once per channel, live or being made.
  * One statement for both places: if the channel is activated while this waits for the

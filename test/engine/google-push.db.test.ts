@@ -1,8 +1,9 @@
 // Google push against the emulator, which POSTs its notifications to calsync's webhook
 // route over a real socket: a channel per binding (its first message confirms it), a
-// change in Google reaching the calendar without any poll, tokens checked, old and
-// unknown channels handled, renewal (new channel, then the old one stopped), and a
-// binding whose channel could not be made polled as before.
+// change in Google reaching the calendar without any poll, tokens checked, unknown
+// channels refused, renewal (new channel, then the old one stopped; a channel whose watch
+// answer was lost stopped too), and a binding whose channel could not be made polled as
+// before.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Runner } from 'graphile-worker';
@@ -106,7 +107,7 @@ test('a channel per binding: made, confirmed by its first message, and a change 
   assert.ok(elapsed < 5000, `arrived after ${elapsed} ms`);
 });
 
-test('the token is checked; a channel calsync no longer uses is stopped with its binding\'s account; an unknown one is refused', async () => {
+test('the token is checked; a channel calsync does not know is refused and causes no work', async () => {
   const db = t.database.db;
   const { binding, remote } = await boundCalendar('push-2');
   const [due] = (await channelsDue(db, 'google', new Date(Date.now() + push.renewAheadMs), 50)).filter((d) => d.bindingId === binding.id);
@@ -122,11 +123,16 @@ test('the token is checked; a channel calsync no longer uses is stopped with its
   const padded = await notify({ 'x-goog-channel-id': ` ${channel.id} `, 'x-goog-channel-token': ` ${token}`, 'x-goog-resource-state': 'exists ', 'x-goog-message-number': '10' });
   assert.equal(padded.status, 200, 'header values are trimmed');
 
-  // A channel of this calendar that calsync does not know (a renewal whose stop failed, say).
+  // A channel of this calendar that calsync does not know: nothing proves it is calsync's
+  // (anyone may name the calendar's resource id), so it is answered 404 and left to expire.
   const connector = await engine.connectorFor(await getBinding(db, binding.tenantId, binding.id));
   assert.ok(canSubscribe(connector));
   const stray = await connector.watch(remote, { id: 'stray-channel-1', token: 'whatever', address: `${base}/webhooks/google`, ttlSeconds: 3600 });
-  await until('the stray channel to be stopped', () => emulator.app.emulator.channels().find((c) => c.id === stray.id)!.stopped);
+  await emulator.app.emulator.flushNotifications();
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(emulator.app.emulator.channels().find((c) => c.id === stray.id)!.stopped, false);
+  assert.equal((await db.query(`select 1 from graphile_worker.jobs where key = 'stop-channel:stray-channel-1'`)).rows.length, 0, 'no stop queued, no call to Google');
+  assert.equal((await notify({ 'x-goog-channel-id': 'stray-channel-1', 'x-goog-resource-id': channel.resourceId, 'x-goog-resource-state': 'exists' })).status, 404);
   assert.equal((await notify({ 'x-goog-channel-id': 'nobody-knows', 'x-goog-resource-id': 'no-such-resource', 'x-goog-resource-state': 'exists' })).status, 404);
   assert.equal((await notify({ 'x-goog-resource-state': 'exists' })).status, 400);
 });
@@ -177,4 +183,21 @@ test('two renewals meeting on one binding (the minutely job and another) make on
   const channelsBefore = emulator.app.emulator.channels().length;
   assert.equal(await renewPushChannel(engine, push, stale), 'skipped');
   assert.equal(emulator.app.emulator.channels().length, channelsBefore);
+});
+
+test('a renewal whose watch answer was lost stops the channel Google made anyway', async () => {
+  const db = t.database.db;
+  const { binding, remote } = await boundCalendar('push-6');
+  const dueOf = async (ahead: number) => (await channelsDue(db, 'google', new Date(Date.now() + ahead), 500)).find((d) => d.bindingId === binding.id);
+  await renewPushChannel(engine, push, (await dueOf(push.renewAheadMs))!);
+  const first = await channelOf(binding);
+  // Google carries the watch out and the answer is lost; the retry is refused as channelIdNotUnique.
+  emulator.app.emulator.setFaults({ script: [{ kind: 'lostWrite', route: '/calendar/v3/calendars/:calendarId/events/watch' }] });
+  assert.equal(await renewPushChannel(engine, push, (await dueOf(8 * 86_400_000))!), 'failed');
+  emulator.app.emulator.clearFaults();
+  assert.equal((await channelOf(binding)).id, first.id, 'the live channel stays');
+  const lost = emulator.app.emulator.channels().find((c) => c.calendarId === remote && c.id !== first.id)!;
+  assert.ok(lost, 'Google made the channel');
+  await until('the lost channel to be stopped', () => emulator.app.emulator.channels().find((c) => c.id === lost.id)!.stopped);
+  assert.equal(emulator.app.emulator.channels().find((c) => c.id === first.id)!.stopped, false);
 });
