@@ -8,6 +8,7 @@ import { createAccount, createFeedAccount, getAccount, reactivateAccount } from 
 import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
+import { queuePushChannel } from '../store/push-channels.ts';
 import { listTenants } from '../store/tenants.ts';
 import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
 import { passesUntilQuiet } from './until-quiet.ts';
@@ -136,6 +137,8 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
         projection: { mode: options.busyOnly ? 'busy-only' : 'full' }, conflictPolicy: policy, pollIntervalSeconds: options.pollInterval,
       });
       await queuePass(runtime.db, binding.tenantId, binding.id, 'manual');
+      // Google pushes changes: the channel is made now, not at the next minutely renewal.
+      if (account.provider === 'google') await queuePushChannel(runtime.db, { tenantId: binding.tenantId, bindingId: binding.id });
       output.out(options.json ? json(binding) : `bound ${remoteCalendarId} to calendar ${calendarId} as binding ${binding.id}; a first pass is queued (or run it now: calsync sync ${binding.id})`);
     }));
 

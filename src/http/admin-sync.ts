@@ -11,6 +11,7 @@ import { createBinding, getBinding, listBindings, type Binding, type Direction }
 import { createCalendar, getCalendar } from '../store/calendars.ts';
 import type { Db } from '../store/db.ts';
 import { queuePass } from '../store/outbox.ts';
+import { queuePushChannel } from '../store/push-channels.ts';
 import type { Secrets } from '../store/secrets.ts';
 import { tenantOf } from './auth.ts';
 import type { ProviderProbes } from './providers.ts';
@@ -122,6 +123,8 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
       projection: { mode: body.projection ?? 'full' }, conflictPolicy: policy, pollIntervalSeconds: body.pollIntervalSeconds,
     });
     await queuePass(deps.db, tenantId, binding.id, 'manual');
+    // Google pushes changes: the channel is made now, not at the next minutely renewal.
+    if (account.provider === 'google') await queuePushChannel(deps.db, { tenantId, bindingId: binding.id });
     return reply.status(201).send(bindingResource(binding));
   });
 

@@ -1,22 +1,35 @@
 // Every minute: push channels for bindings that have none, and new ones for those that
 // expire within a day (PushSettings.renewAheadMs), 50 per run so one run stays short; a
-// binding whose attempt failed waits for its retry time. Without a webhook URL
-// (CALSYNC_WEBHOOK_URL) there are no channels and every binding is polled.
+// binding whose attempt failed waits for its retry time. A job for one binding (its
+// payload names it) is queued when a Google binding is made, so its channel does not
+// wait for the next minute. Without a webhook URL (CALSYNC_WEBHOOK_URL) there are no
+// channels and every binding is polled.
 import { renewPushChannel } from '../engine/push-channels.ts';
-import { channelsDue } from '../store/push-channels.ts';
-import { defineTask } from './registry.ts';
+import type { BindingRef } from '../store/bindings.ts';
+import { channelsDue, renewPushChannelsTask } from '../store/push-channels.ts';
+import { defineTask, invalidPayload } from './registry.ts';
 
-export type RenewPushChannelsPayload = Record<string, never>;
+/** The cron's runs carry no binding (graphile-worker's `_cron` is ignored); a bind-time job names one. */
+export type RenewPushChannelsPayload = { binding: BindingRef | null };
 
 const perRun = 50;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const renewPushChannelsJob = defineTask<RenewPushChannelsPayload>({
-  name: 'renew_push_channels',
+  name: renewPushChannelsTask,
   schedule: { match: '* * * * *', maxAttempts: 1 },
-  parse: () => ({}),
-  async run(_payload, deps) {
+  parse(payload) {
+    const p = payload as { tenantId?: unknown; bindingId?: unknown } | null;
+    if (p?.tenantId === undefined && p?.bindingId === undefined) return { binding: null };
+    if (typeof p.tenantId !== 'string' || !uuid.test(p.tenantId) || typeof p.bindingId !== 'string' || !uuid.test(p.bindingId)) {
+      throw invalidPayload(renewPushChannelsTask, 'names a binding without tenantId and bindingId (uuids)');
+    }
+    return { binding: { tenantId: p.tenantId, bindingId: p.bindingId } };
+  },
+  async run(payload, deps) {
     if (!deps.push) return;
-    const due = await channelsDue(deps.db, 'google', new Date(deps.engine.now().getTime() + deps.push.renewAheadMs), perRun);
+    const renewBefore = new Date(deps.engine.now().getTime() + deps.push.renewAheadMs);
+    const due = await channelsDue(deps.db, 'google', renewBefore, perRun, payload.binding ?? undefined);
     const outcomes: Record<string, number> = {};
     for (const binding of due) {
       const outcome = await renewPushChannel(deps.engine, deps.push, binding).catch((error: unknown) => {

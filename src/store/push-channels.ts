@@ -99,15 +99,16 @@ export interface ChannelDue {
 /**
  * Active bindings of active accounts of `provider` whose channel is missing or expires
  * before `renewBefore`, skipping those whose last attempt failed until `retry_at` (kept
- * in push_channel.retryAt). Oldest first, at most `limit`.
+ * in push_channel.retryAt). Oldest first, at most `limit`; only `binding` when given.
  */
-export async function channelsDue(db: Queryable, provider: string, renewBefore: Date, limit: number): Promise<ChannelDue[]> {
+export async function channelsDue(db: Queryable, provider: string, renewBefore: Date, limit: number, binding?: BindingRef): Promise<ChannelDue[]> {
   const { rows } = await db.query<{ tenant_id: string; id: string; push_channel: (PushChannelState & { retryAt?: string }) | null }>(
     `select b.tenant_id, b.id, b.push_channel from bindings b join accounts a on a.tenant_id = b.tenant_id and a.id = b.account_id
       where a.provider = $1 and a.state = 'active' and b.state = 'active' and b.direction <> 'export'
         and (b.push_channel_expires_at is null or b.push_channel_expires_at < $2)
         and coalesce((b.push_channel ->> 'retryAt')::timestamptz, '-infinity') <= now()
-      order by b.push_channel_expires_at nulls first, b.id limit $3`, [provider, renewBefore, limit]);
+        and ($4::uuid is null or (b.tenant_id = $4::uuid and b.id = $5::uuid))
+      order by b.push_channel_expires_at nulls first, b.id limit $3`, [provider, renewBefore, limit, binding?.tenantId ?? null, binding?.bindingId ?? null]);
   return rows.map((r) => ({ tenantId: r.tenant_id, bindingId: r.id, channel: r.push_channel?.id ? r.push_channel : null }));
 }
 
@@ -120,4 +121,18 @@ export async function recordChannelFailure(db: Queryable, ref: BindingRef, chann
     `update bindings set push_channel = (push_channel - 'pending') || jsonb_build_object('error', $4::text, 'retryAt', $5::text)
       where tenant_id = $1 and id = $2 and push_channel -> 'pending' ->> 'id' = $3`,
     [ref.tenantId, ref.bindingId, channelId, error.slice(0, 500), retryAt.toISOString()]);
+}
+
+export const renewPushChannelsTask = 'renew_push_channels';
+
+/**
+ * Asks for the binding's channel now rather than at the next minutely run: a job of the
+ * renewal task for this binding alone (src/jobs/renew-push-channels.ts), which makes
+ * nothing when calsync has no webhook URL or the binding needs no channel.
+ */
+export async function queuePushChannel(db: Queryable, binding: BindingRef): Promise<void> {
+  await db.query(
+    `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid),
+              job_key := 'push-channel:' || $3, job_key_mode := 'replace', max_attempts := 3)`,
+    [renewPushChannelsTask, binding.tenantId, binding.bindingId]);
 }

@@ -57,6 +57,8 @@ test('calsync connect google: consent URL with PKCE and offline access, loopback
   assert.equal(bound.code, 0, bound.stderr);
   const bindingId = JSON.parse(bound.stdout).id as string;
   connected = { accountId: account.id, bindingId };
+  const { rows: channelJobs } = await t.db.query(`select task_identifier from graphile_worker.jobs where key = $1`, [`push-channel:${bindingId}`]);
+  assert.deepEqual(channelJobs.map((j) => j.task_identifier), ['renew_push_channels'], 'its push channel is asked for at once');
   const synced = await runCalsync(['sync', bindingId, '--json'], env);
   assert.equal(synced.code, 0, synced.stderr);
   assert.equal(JSON.parse(synced.stdout).passes[0].stats.calendarWrites, 1);

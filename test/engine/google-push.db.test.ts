@@ -20,7 +20,7 @@ import { createAccount } from '../../src/store/accounts.ts';
 import { createBinding, getBinding, type Binding } from '../../src/store/bindings.ts';
 import { listSeriesPage } from '../../src/store/events.ts';
 import { queuePass } from '../../src/store/outbox.ts';
-import { channelsDue, pushHealthySql, type PushChannelState } from '../../src/store/push-channels.ts';
+import { channelsDue, pushHealthySql, queuePushChannel, type PushChannelState } from '../../src/store/push-channels.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
 import { EMULATOR_CLIENT, listeningEmulator, type ListeningEmulator } from '../helpers/google-connector.ts';
@@ -200,4 +200,21 @@ test('a renewal whose watch answer was lost stops the channel Google made anyway
   assert.ok(lost, 'Google made the channel');
   await until('the lost channel to be stopped', () => emulator.app.emulator.channels().find((c) => c.id === lost.id)!.stopped);
   assert.equal(emulator.app.emulator.channels().find((c) => c.id === first.id)!.stopped, false);
+});
+
+test('a binding\'s own renewal job makes its channel at once, and only its channel', async () => {
+  const db = t.database.db;
+  const { binding } = await boundCalendar('push-7');
+  const { binding: neighbour } = await boundCalendar('push-8');
+  await queuePushChannel(db, { tenantId: binding.tenantId, bindingId: binding.id });
+  const { rows: [job] } = await db.query(
+    `select t.identifier, j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where j.key = $1`, [`push-channel:${binding.id}`]);
+  assert.equal(job.identifier, renewPushChannelsJob.name);
+  // This worker leaves the renewal task out (see before()); run the job as a worker would.
+  await renewPushChannelsJob.run(renewPushChannelsJob.parse(job.payload), { db, workerName: 'push', engine, push, tombstoneMs: 0 }, {} as never);
+  assert.ok((await channelOf(binding))?.id, 'the binding has its channel');
+  assert.equal((await channelOf(neighbour))?.id, undefined, 'the other binding waits for the minutely run');
+  await until('the channel to be confirmed', () => healthy(binding));
+  assert.throws(() => renewPushChannelsJob.parse({ tenantId: binding.tenantId, bindingId: 'x' }), /names a binding without tenantId and bindingId/);
+  assert.deepEqual(renewPushChannelsJob.parse({ _cron: { ts: '2026-03-01T12:00:00Z', backfilled: false } }), { binding: null });
 });
