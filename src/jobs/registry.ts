@@ -15,8 +15,8 @@ export interface TaskDeps {
   engine: EngineDeps;
   /** How long deletions are kept for sync tokens (CALSYNC_TOMBSTONE_DAYS). */
   tombstoneMs: number;
-  /** How often the sweep looks for bindings no pass will reach (CALSYNC_SWEEP_SECONDS). */
-  sweepSeconds: number;
+  /** How often the sweep looks for bindings no pass will reach (CALSYNC_SWEEP_SECONDS, default 60). */
+  sweepSeconds?: number;
   /** Webhook delivery of watch channels; a worker without it fails deliver_watch jobs (tests of other tasks). */
   delivery?: WatchDeliveryDeps;
   /** Provider push channels; without them (no CALSYNC_WEBHOOK_URL) bindings are only polled. */

@@ -18,7 +18,7 @@ export const sweepBindingsJob = defineTask<Record<string, never>>({
     if (queued.length > 0) deps.engine.logger.info({ bindings: queued.map((q) => q.bindingId) }, 'sweep queued passes of forgotten bindings');
     // preserve_run_at: of the runs the workers queue, the soonest stands.
     await helpers.addJob(sweepBindingsTask, {}, {
-      runAt: new Date(deps.engine.now().getTime() + deps.sweepSeconds * 1000), jobKey: sweepJobKey, jobKeyMode: 'preserve_run_at', maxAttempts: 3,
+      runAt: new Date(deps.engine.now().getTime() + (deps.sweepSeconds ?? 60) * 1000), jobKey: sweepJobKey, jobKeyMode: 'preserve_run_at', maxAttempts: 3,
     });
   },
 });
