@@ -86,9 +86,10 @@ class Planner {
       if (status) this.handled.add(status.eventId);
       return;
     }
-    if (status && !item.deleted && isOlder(item.updatedAt, status.remoteUpdatedAt)) {
+    if (status && isOlder(item.updatedAt, status.remoteUpdatedAt)) {
       // An older version than one this binding already saw or wrote (a lagging replica, a
-      // replayed notification): as if not listed, so it cannot undo the newer edits.
+      // replayed notification), a deletion older than a re-creation included: as if not
+      // listed, so it cannot undo the newer edits.
       this.skip('remote', status.eventId, status.remoteId, 'stale', `a version of ${item.updatedAt}, older than the ${status.remoteUpdatedAt} one already seen`, null, null);
       return;
     }

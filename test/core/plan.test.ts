@@ -260,6 +260,10 @@ test('an older version listed after a newer one does not take the calendar back'
   assert.ok(pushed.op === 'update' && pushed.side === 'remote' && pushed.ifMatch === 'e3' && pushed.series.master?.location === 'Room 4');
   // Without last-modified instants nothing is judged stale.
   assert.deepEqual(ops(run({ statuses: [seen], calendar: [cal('E', newer.series)], items: [{ ...older, updatedAt: null }] }).actions), ['update:calendar:remote-changed']);
+  // A deletion older than the version the status holds (the item was made again since) is stale too.
+  const oldDeletion = { remoteId: 'R', etag: null, deleted: true as const, series: null, calsyncId: 'E', updatedAt: '2026-03-01T09:30:00Z' };
+  assert.deepEqual(ops(run({ statuses: [seen], calendar: [cal('E', newer.series)], items: [oldDeletion] }).actions), ['skip:remote:stale']);
+  assert.deepEqual(ops(run({ statuses: [seen], calendar: [cal('E', newer.series)], items: [{ ...oldDeletion, updatedAt: '2026-03-01T11:00:00Z' }] }).actions), ['delete:calendar:delete/remote']);
 });
 
 test('bad plan input is INVALID_INPUT', () => {
