@@ -13,7 +13,7 @@ table accounts (
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
   constraint accounts_provider_check CHECK ((provider = ANY (ARRAY['google'::text, 'microsoft'::text, 'caldav'::text, 'ics'::text, 'webhook'::text]))),
-  constraint accounts_state_check CHECK ((state = ANY (ARRAY['active'::text, 'revoked'::text, 'error'::text]))),
+  constraint accounts_state_check CHECK ((state = ANY (ARRAY['active'::text, 'revoked'::text, 'error'::text, 'disconnected'::text]))),
   constraint accounts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
   constraint accounts_pkey PRIMARY KEY (id),
   constraint accounts_tenant_id_id_key UNIQUE (tenant_id, id)
@@ -66,9 +66,11 @@ table bindings (
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
   stopped jsonb,
+  unbind_remote_copies text,
   constraint bindings_direction_check CHECK ((direction = ANY (ARRAY['two_way'::text, 'import'::text, 'export'::text]))),
   constraint bindings_poll_interval_seconds_check CHECK ((poll_interval_seconds > 0)),
   constraint bindings_state_check CHECK ((state = ANY (ARRAY['active'::text, 'paused'::text, 'error'::text]))),
+  constraint bindings_unbind_remote_copies_check CHECK ((unbind_remote_copies = ANY (ARRAY['keep'::text, 'delete'::text]))),
   constraint bindings_tenant_id_account_id_fkey FOREIGN KEY (tenant_id, account_id) REFERENCES accounts(tenant_id, id) ON DELETE CASCADE,
   constraint bindings_tenant_id_calendar_id_fkey FOREIGN KEY (tenant_id, calendar_id) REFERENCES calendars(tenant_id, id) ON DELETE CASCADE,
   constraint bindings_pkey PRIMARY KEY (id),
@@ -245,6 +247,22 @@ table migrations (
   applied_at timestamp with time zone not null default now(),
   constraint migrations_pkey PRIMARY KEY (id)
 );
+
+table operator_actions (
+  id bigint not null generated always as identity,
+  tenant_id uuid not null,
+  binding_id uuid,
+  account_id uuid,
+  action text not null,
+  actor text not null,
+  targets jsonb not null default '{}'::jsonb,
+  detail jsonb not null default '{}'::jsonb,
+  created_at timestamp with time zone not null default now(),
+  constraint operator_actions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+  constraint operator_actions_pkey PRIMARY KEY (id)
+);
+CREATE INDEX operator_actions_binding ON operator_actions USING btree (binding_id, id DESC) WHERE (binding_id IS NOT NULL);
+CREATE INDEX operator_actions_tenant ON operator_actions USING btree (tenant_id, id DESC);
 
 table quarantined_items (
   tenant_id uuid not null,

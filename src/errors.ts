@@ -124,6 +124,20 @@ export const errorCatalogue = {
   },
   CONFLICT_NOT_OPEN: { status: 409, hint: 'List open conflicts (GET /admin/v1/conflicts, `calsync conflicts list`) for what is still asked.' },
 
+  // Operators settling what the engine could not (quarantine, stopped passes, bindings, accounts).
+  BINDING_BUSY: { status: 409, hint: 'A pass of this binding is running: try again once it has finished (a stalled one lets go within a minute); nothing was changed.' },
+  BINDING_PAUSED: {
+    status: 409, hint: 'The binding is paused: resume it first (POST /admin/v1/bindings/{id}/resume), then try again.',
+    cliHint: 'The binding is paused: resume it first with `calsync binding resume ID`, then try again.',
+  },
+  BINDING_UNBINDING: { status: 409, hint: 'The binding is being unbound and takes no other change: wait until it is gone from the list of bindings; a failed unbind shows as a dead unbind_binding job in `calsync status`.' },
+  ACCOUNT_NOT_ACTIVE: {
+    status: 409, hint: 'The binding\'s account is revoked or disconnected: connect it again (a Google account: POST /admin/v1/accounts/google with its accountId), which resumes its bindings.',
+    cliHint: 'The binding\'s account is revoked or disconnected: connect it again (a Google account: `calsync connect google --account ID`), which resumes its bindings.',
+  },
+  PASS_NOT_STOPPED: { status: 409, hint: 'The binding has no stopped pass, or a newer one than the pass named: list stopped passes again and act on the one shown.' },
+  HELD_FOR_CONFLICT: { status: 409, hint: 'The item waits for a person to settle an open conflict on it: resolve that conflict instead of lifting the hold.' },
+
   // CLI.
   USAGE: { status: 400, hint: 'Run the command with --help to see its arguments.' },
   TENANT_NOT_FOUND: { status: 404, hint: 'List tenants with `calsync tenant list` and pass one of their ids.' },

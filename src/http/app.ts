@@ -8,7 +8,12 @@ import { CalendarNotices } from '../store/calendar-notices.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
 import type { WebhookPolicy } from '../jobs/webhook-address.ts';
+import { adminAccountRoutes } from './admin-accounts.ts';
+import { adminBindingRoutes } from './admin-bindings.ts';
 import { adminGoogleRoutes } from './admin-google.ts';
+import { adminHistoryRoutes } from './admin-history.ts';
+import { adminPassesRoutes } from './admin-passes.ts';
+import { adminQuarantineRoutes } from './admin-quarantine.ts';
 import { adminSyncRoutes } from './admin-sync.ts';
 import { batchRoutes } from './batch.ts';
 import type { ProviderProbes } from './providers.ts';
@@ -92,6 +97,11 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     eventStreamRoutes(authenticated, { db: deps.db, notices, heartbeatMs: deps.streamHeartbeatMs ?? 25_000, openStreams });
     channelRoutes(authenticated, { db: deps.db, secrets: deps.secrets, webhooks: deps.webhooks, now });
     adminSyncRoutes(authenticated, deps);
+    adminQuarantineRoutes(authenticated, { db: deps.db });
+    adminPassesRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
+    adminHistoryRoutes(authenticated, { db: deps.db });
+    adminBindingRoutes(authenticated, { db: deps.db });
+    adminAccountRoutes(authenticated, { db: deps.db });
     // Its own scope, so only the batch routes read multipart/mixed bodies.
     await authenticated.register(async (scope) => batchRoutes(scope, { inject: (options) => app.inject(options), limiter }));
     adminGoogleRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers: deps.providers, now });

@@ -1,12 +1,14 @@
 // Every task calsync's workers run.
 import { purgeTombstonesJob } from './purge-tombstones.ts';
 import { deliverWatchJob } from './deliver-watch.ts';
+import { disconnectAccountJob } from './disconnect-account.ts';
 import { queueProbe } from './queue-probe.ts';
 import { renewPushChannelsJob } from './renew-push-channels.ts';
 import { stopPushChannelJob } from './stop-push-channel.ts';
 import { sweepBindingsJob } from './sweep-bindings.ts';
 import type { TaskDefinition } from './registry.ts';
 import { syncBindingJob } from './sync-binding.ts';
+import { unbindBindingJob } from './unbind-binding.ts';
 
 export const allTasks: Array<TaskDefinition<never>> = [
   queueProbe as TaskDefinition<never>,
@@ -16,4 +18,6 @@ export const allTasks: Array<TaskDefinition<never>> = [
   renewPushChannelsJob as TaskDefinition<never>,
   stopPushChannelJob as TaskDefinition<never>,
   sweepBindingsJob as TaskDefinition<never>,
+  unbindBindingJob as TaskDefinition<never>,
+  disconnectAccountJob as TaskDefinition<never>,
 ];

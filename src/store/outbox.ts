@@ -24,11 +24,25 @@ export async function queuePassesForCalendar(db: Queryable, tenantId: string, ca
   return rows.length;
 }
 
-/** Queues a pass of one binding now (replacing a later pending one). */
-export async function queuePass(db: Queryable, tenantId: string, bindingId: string, trigger: 'manual' | 'push' | 'resync'): Promise<void> {
+/** What an operator confirmed for one pass: mirroring a wipe, deletions beyond the budget. */
+export interface PassConfirmation {
+  confirmWipe?: boolean;
+  confirmDeletions?: boolean;
+}
+
+/**
+ * Queues a pass of one binding now (replacing a later pending one). A confirmed pass
+ * gets a job of its own, outside the binding's `pass:` key: any pass asked for before it
+ * starts (a calendar change, a notification, the next poll) would replace a keyed job's
+ * payload and drop the confirmation.
+ */
+export async function queuePass(db: Queryable, tenantId: string, bindingId: string, trigger: 'manual' | 'push' | 'resync', confirm: PassConfirmation = {}): Promise<void> {
+  const confirmed = confirm.confirmWipe === true || confirm.confirmDeletions === true;
   await db.query(
-    `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid, 'trigger', $4::text),
-              job_key := 'pass:' || $3, job_key_mode := 'replace')`, [syncBindingTask, tenantId, bindingId, trigger]);
+    `select graphile_worker.add_job($1, (jsonb_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid, 'trigger', $4::text)
+                || case when $5 then jsonb_build_object('confirmWipe', $6::boolean, 'confirmDeletions', $7::boolean) else '{}'::jsonb end)::json,
+              job_key := case when $5 then null else 'pass:' || $3 end, job_key_mode := 'replace')`,
+    [syncBindingTask, tenantId, bindingId, trigger, confirmed, confirm.confirmWipe === true, confirm.confirmDeletions === true]);
 }
 
 export const deliverWatchTask = 'deliver_watch';

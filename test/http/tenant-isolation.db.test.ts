@@ -112,6 +112,30 @@ const calls: Record<string, () => Call[]> = {
   'GET /admin/v1/accounts/:accountId/calendars': () => [{ url: `/admin/v1/accounts/${ids.accountOfA}/calendars` }],
   'GET /admin/v1/bindings/:bindingId': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}` }],
   'POST /admin/v1/bindings/:bindingId/sync': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/sync` }],
+  'POST /admin/v1/bindings/:bindingId/quarantine/retry': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/quarantine/retry`, payload: { remoteIds: ['https://example.org/a.ics#x'] } }],
+  'POST /admin/v1/bindings/:bindingId/quarantine/lift': () => [
+    { url: `/admin/v1/bindings/${ids.bindingOfA}/quarantine/lift`, payload: { kind: 'remote', remoteIds: ['x'] } },
+    { url: `/admin/v1/bindings/${ids.bindingOfA}/quarantine/lift`, payload: { kind: 'held', remoteIds: ['x'] } },
+  ],
+  'GET /admin/v1/bindings/:bindingId/stopped-pass': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/stopped-pass` }],
+  'POST /admin/v1/bindings/:bindingId/stopped-pass/confirm': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/stopped-pass/confirm`, payload: {} }],
+  'POST /admin/v1/bindings/:bindingId/stopped-pass/dismiss': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/stopped-pass/dismiss`, payload: {} }],
+  'GET /admin/v1/calendars/:calendarId/events/:eventId/history': () => [
+    { url: `/admin/v1/calendars/${ids.calendarOfA}/events/${ids.eventOfA}/history` },
+    { url: `/admin/v1/calendars/${ids.calendarOfA}/events/${ids.instanceOfA}/history` },
+    { url: `/admin/v1/calendars/${ids.calendarOfB}/events/${ids.eventOfA}/history` },
+  ],
+  'PATCH /admin/v1/bindings/:bindingId': () => [
+    { url: `/admin/v1/bindings/${ids.bindingOfA}`, payload: { pollIntervalSeconds: 60 } },
+    { url: `/admin/v1/bindings/${ids.bindingOfA}`, payload: { direction: 'import', policy: 'manual' } },
+  ],
+  'POST /admin/v1/bindings/:bindingId/pause': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/pause`, payload: { reason: 'taken' } }],
+  'POST /admin/v1/bindings/:bindingId/resume': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/resume` }],
+  'POST /admin/v1/bindings/:bindingId/unbind': () => [
+    { url: `/admin/v1/bindings/${ids.bindingOfA}/unbind`, payload: { remoteCopies: 'keep' } },
+    { url: `/admin/v1/bindings/${ids.bindingOfA}/unbind`, payload: { remoteCopies: 'delete' } },
+  ],
+  'POST /admin/v1/accounts/:accountId/disconnect': () => [{ url: `/admin/v1/accounts/${ids.accountOfA}/disconnect`, payload: { reason: 'taken' } }],
   'POST /admin/v1/bindings': () => [
     { url: '/admin/v1/bindings', payload: { accountId: ids.accountOfA, remoteCalendarId: 'https://example.org/a.ics', newCalendar: { summary: 'stolen feed' } } },
     { url: '/admin/v1/bindings', payload: { accountId: ids.accountOfB, remoteCalendarId: 'https://example.org/b.ics', calendarId: ids.calendarOfA } },
@@ -136,6 +160,8 @@ const withoutIds = [
   'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json',
   'GET /calendar/v3/users/me/calendarList', 'POST /calendar/v3/calendars',
   'GET /admin/v1/accounts', 'POST /admin/v1/accounts', 'GET /admin/v1/bindings',
+  // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
+  'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions',
   // Google's consent: the state is sealed for one tenant (google-connect.db.test.ts tries another's).
   'POST /admin/v1/accounts/google/authorize', 'POST /admin/v1/accounts/google',
   // Provider webhooks carry no key; a channel's token names its binding (google-push.db.test.ts).
@@ -189,6 +215,23 @@ for (const route of batches) {
     }
   });
 }
+
+test('operator lists filtered by tenant a\'s binding or account show tenant b nothing of a\'s', async () => {
+  await t.app.inject({ method: 'POST', url: `/admin/v1/bindings/${ids.bindingOfA}/pause`, headers: a.auth, payload: { reason: 'an action of a' } });
+  const { rows: [row] } = await t.database.db.query('select count(*)::int as n from operator_actions where binding_id = $1', [ids.bindingOfA]);
+  assert.equal(row.n, 1);
+  for (const url of [
+    `/admin/v1/quarantine?bindingId=${ids.bindingOfA}`, `/admin/v1/stopped-passes?bindingId=${ids.bindingOfA}`,
+    `/admin/v1/operator-actions?bindingId=${ids.bindingOfA}`, `/admin/v1/operator-actions?accountId=${ids.accountOfA}`, '/admin/v1/operator-actions',
+  ]) {
+    const res = await t.app.inject({ method: 'GET', url, headers: b.auth });
+    assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+    assert.deepEqual(res.json().items, [], url);
+  }
+  const own = await t.app.inject({ method: 'GET', url: `/admin/v1/operator-actions?bindingId=${ids.bindingOfA}`, headers: a.auth });
+  assert.equal(own.json().items.length, 1, 'a sees its own action');
+  await t.app.inject({ method: 'POST', url: `/admin/v1/bindings/${ids.bindingOfA}/resume`, headers: a.auth });
+});
 
 test('every route but the probes and provider webhooks refuses a request without a key', async () => {
   // Webhooks authenticate with their channel's token instead (google-push.db.test.ts).

@@ -1,0 +1,113 @@
+// Quarantined items of the key's tenant (src/store/quarantine-review.ts): list both kinds,
+// retry remote items, lift (dismiss a remote item, release a held one). Every change is
+// audited and queues a pass of the binding.
+import type { FastifyInstance } from 'fastify';
+import { lockBinding } from '../store/binding-locks.ts';
+import { withTransaction, type Db } from '../store/db.ts';
+import { recordOperatorAction } from '../store/operator-actions.ts';
+import { queuePass } from '../store/outbox.ts';
+import { dismissQuarantined, liftHolds, listQuarantine, requestRetries, type QuarantineCursor, type QuarantineKind } from '../store/quarantine-review.ts';
+import {
+  actorOf, adminTags, anyValue, booleanParameter, decodePageToken, encodePageToken, errorAnswer, note, nullableDate, maxResults, nullableString, pageToken, pathParams, uuidString,
+} from './admin-schemas.ts';
+import { tenantOf } from './auth.ts';
+
+export interface AdminQuarantineDeps {
+  db: Db;
+}
+
+const entry = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string', enum: ['remote', 'held'], description: '`remote`: an item the binding could not take in; `held`: a bound item held on its sync status for a person.' },
+    bindingId: { type: 'string' }, calendarId: { type: 'string' }, remoteId: { type: 'string' },
+    eventId: { ...nullableString, description: 'held: the bound event (series id); remote: the calsync id the item carries, if any.' },
+    summary: { ...nullableString, description: 'held: the event\'s title.' },
+    reason: { type: 'string' }, etag: nullableString,
+    since: { type: 'string', format: 'date-time', description: 'remote: first seen; held: held since.' },
+    lastSeenAt: nullableDate, retryRequestedAt: nullableDate,
+    error: { ...anyValue, description: 'held: the error or question stored with the hold.' },
+    conflictId: { ...nullableString, description: 'held: the open conflict the item waits for; resolve it instead of lifting.' },
+    raw: { ...nullableString, description: 'remote, with raw=true: the payload as the provider sent it (up to 64 KiB).' },
+  },
+} as const;
+
+const remoteIds = { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 2048 } } as const;
+const queued = {
+  type: 'object',
+  properties: { bindingId: { type: 'string' }, kind: { type: 'string' }, action: { type: 'string' }, remoteIds: { type: 'array', items: { type: 'string' } }, passQueued: { type: 'boolean' } },
+} as const;
+
+function isCursor(value: unknown): value is QuarantineCursor {
+  const c = value as QuarantineCursor | null;
+  return typeof c === 'object' && c !== null && typeof c.sinceMicros === 'string' && /^\d{1,20}$/.test(c.sinceMicros)
+    && (c.kind === 'remote' || c.kind === 'held') && typeof c.bindingId === 'string' && typeof c.remoteId === 'string';
+}
+
+export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantineDeps): void {
+  app.get('/admin/v1/quarantine', {
+    schema: {
+      summary: 'List quarantined items: remote items a binding could not take in, and bound items held for a person', tags: adminTags,
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          bindingId: uuidString, kind: { type: 'string', enum: ['remote', 'held'] }, raw: booleanParameter, maxResults, pageToken,
+        },
+      },
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: entry }, nextPageToken: nullableString } }, 400: errorAnswer('A parameter is invalid.') },
+    },
+  }, async (request) => {
+    const query = request.query as { bindingId?: string; kind?: QuarantineKind; raw?: string; maxResults?: string; pageToken?: string };
+    const page = await listQuarantine(deps.db, tenantOf(request), {
+      bindingId: query.bindingId, kind: query.kind, raw: query.raw === 'true', limit: Number(query.maxResults ?? 100),
+      after: decodePageToken(query.pageToken, isCursor),
+    });
+    return { items: page.items, nextPageToken: page.next ? encodePageToken(page.next) : null };
+  });
+
+  app.post<{ Params: { bindingId: string }; Body: { remoteIds: string[]; note?: string } }>('/admin/v1/bindings/:bindingId/quarantine/retry', {
+    schema: {
+      summary: 'Read quarantined items again in the next pass (queued now); a dismissed one is shown again', tags: adminTags,
+      params: pathParams('bindingId'),
+      body: { type: 'object', additionalProperties: false, required: ['remoteIds'], properties: { remoteIds, note } },
+      response: { 200: queued, 400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding, or an id it has not quarantined; nothing was changed.') },
+    },
+  }, async (request) => withTransaction(deps.db, async (tx) => {
+    const binding = await lockBinding(tx, { tenantId: tenantOf(request), bindingId: request.params.bindingId });
+    const { remoteIds: ids } = request.body;
+    await requestRetries(tx, binding, ids);
+    await queuePass(tx, binding.tenantId, binding.id, 'manual');
+    await recordOperatorAction(tx, {
+      tenantId: binding.tenantId, bindingId: binding.id, action: 'quarantine.retry', actor: actorOf(request), targets: { remoteIds: ids }, detail: { note: request.body.note ?? null },
+    });
+    return { bindingId: binding.id, kind: 'remote', action: 'retry', remoteIds: ids, passQueued: true };
+  }));
+
+  app.post<{ Params: { bindingId: string }; Body: { kind: QuarantineKind; remoteIds: string[]; note?: string } }>('/admin/v1/bindings/:bindingId/quarantine/lift', {
+    schema: {
+      summary: 'Lift quarantined items: dismiss remote items (until a new version of them comes), or release held items to the next pass (queued now)', tags: adminTags,
+      params: pathParams('bindingId'),
+      body: { type: 'object', additionalProperties: false, required: ['kind', 'remoteIds'], properties: { kind: { type: 'string', enum: ['remote', 'held'] }, remoteIds, note } },
+      response: {
+        200: queued, 400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding, or an id it does not hold of that kind; nothing was changed.'),
+        409: errorAnswer('A held item waits for an open conflict (HELD_FOR_CONFLICT), or a pass of the binding is running (BINDING_BUSY); nothing was changed.'),
+      },
+    },
+  }, async (request) => withTransaction(deps.db, async (tx) => {
+    const { kind, remoteIds: ids } = request.body;
+    // Releasing a hold may move the binding's calendar version back: no pass may be running.
+    const binding = await lockBinding(tx, { tenantId: tenantOf(request), bindingId: request.params.bindingId }, { idle: kind === 'held' });
+    let eventIds: string[] = [];
+    if (kind === 'held') {
+      eventIds = await liftHolds(tx, binding, ids);
+      await queuePass(tx, binding.tenantId, binding.id, 'manual');
+    } else {
+      await dismissQuarantined(tx, binding, ids);
+    }
+    await recordOperatorAction(tx, {
+      tenantId: binding.tenantId, bindingId: binding.id, action: kind === 'held' ? 'quarantine.lift' : 'quarantine.dismiss', actor: actorOf(request),
+      targets: { remoteIds: ids, eventIds }, detail: { kind, note: request.body.note ?? null },
+    });
+    return { bindingId: binding.id, kind, action: kind === 'held' ? 'lift' : 'dismiss', remoteIds: ids, passQueued: kind === 'held' };
+  }));
+}

@@ -1,0 +1,40 @@
+// The operator's view of an engine world: the HTTP app on the world's database, an API
+// key of the world's tenant and one of another tenant, and the queue's pass jobs.
+import type { FastifyInstance } from 'fastify';
+import { createApiKey, createTenant } from '../../src/store/tenants.ts';
+import { appOn } from './app.ts';
+import type { TestDatabase } from './database.ts';
+import { engineWorld, type EngineWorld } from './engine.ts';
+
+export interface OperatorWorld extends EngineWorld {
+  app: FastifyInstance;
+  /** Headers with a key of the world's tenant. */
+  auth: { authorization: string };
+  /** Headers with a key of another tenant. */
+  stranger: { authorization: string };
+  /** Queued sync_binding jobs of a binding: their payloads and keys. */
+  passJobs(bindingId: string): Promise<Array<{ key: string | null; payload: Record<string, unknown> }>>;
+  clearJobs(): Promise<void>;
+}
+
+export async function operatorWorld(t: TestDatabase, options: { sliceSize?: number } = {}): Promise<OperatorWorld> {
+  const world = await engineWorld(t, options);
+  const app = await appOn(t);
+  const { key } = await createApiKey(t.db, world.tenantId, 'operator');
+  const other = await createTenant(t.db, 'another tenant');
+  const { key: otherKey } = await createApiKey(t.db, other.id, 'stranger');
+  return {
+    ...world, app,
+    auth: { authorization: `Bearer ${key}` },
+    stranger: { authorization: `Bearer ${otherKey}` },
+    async passJobs(bindingId) {
+      const { rows } = await t.db.query<{ key: string | null; payload: Record<string, unknown> }>(
+        `select j.key, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p using (id)
+          where j.task_identifier = 'sync_binding' and p.payload ->> 'bindingId' = $1 order by j.id`, [bindingId]);
+      return rows;
+    },
+    async clearJobs() {
+      await t.db.query('delete from graphile_worker._private_jobs');
+    },
+  };
+}
