@@ -6,8 +6,10 @@ import { CalsyncError } from '../errors.ts';
 import { accountsNeedingAttention } from '../store/accounts.ts';
 import { listBindingSummaries } from '../store/bindings.ts';
 import { redactUrl, withTransaction } from '../store/db.ts';
+import { quarantineCounts } from '../store/quarantine-review.ts';
 import { deadJobs, queueCounts, retryDeadJobs } from '../store/queue.ts';
 import { rotateSecrets } from '../store/secret-rotation.ts';
+import { listStoppedPasses } from '../store/stopped-passes.ts';
 import { createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
 import { runtimeRunner, type CliDeps } from './deps.ts';
 import { json, positiveInteger, table, type Output } from './output.ts';
@@ -18,7 +20,7 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
   const withRuntime = runtimeRunner(deps);
 
   program.command('status')
-    .description('Show the database, the queue (depth, dead jobs) and every binding with its last pass, lag and errors.')
+    .description('Show the database, the queue (depth, dead jobs), stopped passes, quarantined items and every binding with its last pass, lag and errors.')
     .option('--json', 'print as JSON')
     .action((options: JsonOption) => withRuntime(async (runtime) => {
       const { rows: [server] } = await runtime.db.query<{ version: string }>("select current_setting('server_version') as version");
@@ -27,6 +29,8 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
         queue: await queueCounts(runtime.db),
         deadJobs: await deadJobs(runtime.db),
         accounts: await accountsNeedingAttention(runtime.db),
+        stoppedPasses: await listStoppedPasses(runtime.db, null),
+        quarantine: await quarantineCounts(runtime.db),
         bindings: await listBindingSummaries(runtime.db),
       };
       if (options.json) return output.out(json(status));
@@ -38,6 +42,14 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
       if (status.accounts.length > 0) {
         output.out('\nAccounts that need attention (their bindings are paused; reconnect with `calsync connect google --account ID`):');
         output.out(table(status.accounts.map((a) => ({ ...a })), ['id', 'provider', 'login', 'state', 'since', 'pausedBindings', 'reason']));
+      }
+      if (status.stoppedPasses.length > 0) {
+        output.out('\nStopped passes (see what they would delete with `calsync stopped show BINDING`, then confirm or dismiss):');
+        output.out(table(status.stoppedPasses.map((s) => ({ ...s })), ['bindingId', 'tenantId', 'kind', 'side', 'deletions', 'at', 'message']));
+      }
+      if (status.quarantine.length > 0) {
+        output.out('\nQuarantined items (`calsync quarantine list --tenant ID`; remote: not taken in, held: waiting for a person):');
+        output.out(table(status.quarantine.map((q) => ({ ...q })), ['bindingId', 'tenantId', 'remote', 'held']));
       }
       output.out('\nBindings:');
       output.out(table(status.bindings.map((b) => ({ ...b })), ['id', 'calendar', 'provider', 'direction', 'state', 'lastPassAt', 'lagSeconds', 'quarantined', 'lastError', 'pausedReason']));

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { registerAccountCommands } from './account-commands.ts';
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerOperatorCommands } from './operator-commands.ts';
 import { registerServerCommands } from './server-commands.ts';
 import { registerSyncCommands } from './sync-commands.ts';
 import { asCalsyncError } from '../engine/provider-errors.ts';
@@ -21,6 +22,7 @@ export function buildProgram(deps: CliDeps, output: Output): Command {
   registerSyncCommands(program, deps, output);
   registerAccountCommands(program, deps, output);
   registerAdminCommands(program, deps, output);
+  registerOperatorCommands(program, deps, output);
   return program;
 }
 

@@ -3,7 +3,7 @@
 // accounts is GET /admin/v1/accounts (admin-sync.ts).
 import type { FastifyInstance } from 'fastify';
 import { disconnectAccount } from '../store/account-disconnect.ts';
-import { withTransaction, type Db } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
 import { actorOf, adminTags, errorAnswer, note, pathParams } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
 
@@ -33,7 +33,7 @@ export function adminAccountRoutes(app: FastifyInstance, deps: AdminAccountsDeps
       },
     },
   }, async (request) => {
-    const done = await withTransaction(deps.db, (tx) => disconnectAccount(tx, tenantOf(request), request.params.accountId, request.body?.reason ?? null, actorOf(request)));
+    const done = await disconnectAccount(deps.db, tenantOf(request), request.params.accountId, { actor: actorOf(request), note: request.body?.reason });
     return { ...done, state: 'disconnected' };
   });
 }

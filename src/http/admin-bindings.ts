@@ -4,11 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import { parsePolicy } from '../core/policy.ts';
 import { CalsyncError } from '../errors.ts';
-import type { LockedBinding } from '../store/binding-locks.ts';
+import { bindingView } from '../store/binding-locks.ts';
 import { changeBinding, pauseBinding, resumeBinding, type BindingChange } from '../store/binding-controls.ts';
 import type { Direction } from '../store/bindings.ts';
-import { withTransaction, type Db } from '../store/db.ts';
-import { livePushChannel, markUnbinding, queueUnbind, removeBinding, type RemoteCopies } from '../store/unbinding.ts';
+import type { Db } from '../store/db.ts';
+import { requestUnbind, type RemoteCopies } from '../store/unbinding.ts';
 import { actorOf, adminTags, anyObject, errorAnswer, note, nullableString, pathParams } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
 
@@ -24,11 +24,6 @@ const binding = {
     state: { type: 'string', enum: ['active', 'paused', 'error'] }, pausedReason: nullableString, pollIntervalSeconds: { type: 'integer' },
   },
 } as const;
-
-function bindingResource(b: LockedBinding): object {
-  const { id, calendarId, accountId, remoteCalendarId, direction, conflictPolicy, state, pausedReason, pollIntervalSeconds } = b;
-  return { id, calendarId, accountId, remoteCalendarId, direction, conflictPolicy, state, pausedReason, pollIntervalSeconds };
-}
 
 const notFound = errorAnswer('No such binding for this tenant.');
 const unbinding = errorAnswer('The binding is being unbound (BINDING_UNBINDING); nothing was changed.');
@@ -63,7 +58,7 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
         throw new CalsyncError('INVALID_REQUEST', `policy: ${(error as Error).message}`);
       }
     }
-    return bindingResource(await withTransaction(deps.db, (tx) => changeBinding(tx, ref(request), change, actorOf(request))));
+    return bindingView(await changeBinding(deps.db, ref(request), change, { actor: actorOf(request) }));
   });
 
   app.post<{ Params: { bindingId: string }; Body: { reason: string } }>('/admin/v1/bindings/:bindingId/pause', {
@@ -73,7 +68,7 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
       body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: note } },
       response: { 200: binding, 400: errorAnswer('No reason given; nothing was changed.'), 404: notFound, 409: unbinding },
     },
-  }, async (request) => bindingResource(await withTransaction(deps.db, (tx) => pauseBinding(tx, ref(request), request.body.reason, actorOf(request)))));
+  }, async (request) => bindingView(await pauseBinding(deps.db, ref(request), request.body.reason, { actor: actorOf(request) })));
 
   app.post<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId/resume', {
     schema: {
@@ -83,7 +78,7 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
         409: errorAnswer('Its account is revoked or disconnected (ACCOUNT_NOT_ACTIVE: connect it again), or it is being unbound; nothing was changed.'),
       },
     },
-  }, async (request) => bindingResource(await withTransaction(deps.db, (tx) => resumeBinding(tx, ref(request), actorOf(request)))));
+  }, async (request) => bindingView(await resumeBinding(deps.db, ref(request), { actor: actorOf(request) })));
 
   app.post<{ Params: { bindingId: string }; Body: { remoteCopies: RemoteCopies; note?: string } }>('/admin/v1/bindings/:bindingId/unbind', {
     schema: {
@@ -101,17 +96,7 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
     },
   }, async (request, reply) => {
     const { remoteCopies } = request.body;
-    const actor = actorOf(request);
-    const removed = await withTransaction(deps.db, async (tx) => {
-      const marked = await markUnbinding(tx, ref(request), remoteCopies, actor, request.body.note ?? null);
-      const target = { tenantId: marked.tenantId, bindingId: marked.id };
-      // Nothing to ask a provider for: the binding goes at once.
-      if (remoteCopies === 'keep' && !(await livePushChannel(tx, target))) {
-        return removeBinding(tx, target, actor, { remoteCopies, deleted: 0, kept: [], channelStopped: null });
-      }
-      await queueUnbind(tx, { ...target, actor });
-      return false;
-    });
-    return reply.status(removed ? 200 : 202).send({ bindingId: request.params.bindingId, remoteCopies, removed });
+    const { bindingId, removed } = await requestUnbind(deps.db, ref(request), remoteCopies, { actor: actorOf(request), note: request.body.note }, { queue: true });
+    return reply.status(removed ? 200 : 202).send({ bindingId, remoteCopies, removed });
   });
 }

@@ -2,11 +2,8 @@
 // retry remote items, lift (dismiss a remote item, release a held one). Every change is
 // audited and queues a pass of the binding.
 import type { FastifyInstance } from 'fastify';
-import { lockBinding } from '../store/binding-locks.ts';
-import { withTransaction, type Db } from '../store/db.ts';
-import { recordOperatorAction } from '../store/operator-actions.ts';
-import { queuePass } from '../store/outbox.ts';
-import { dismissQuarantined, liftHolds, listQuarantine, requestRetries, type QuarantineCursor, type QuarantineKind } from '../store/quarantine-review.ts';
+import type { Db } from '../store/db.ts';
+import { liftQuarantined, listQuarantine, retryQuarantined, type QuarantineCursor, type QuarantineKind } from '../store/quarantine-review.ts';
 import {
   actorOf, adminTags, anyValue, booleanParameter, decodePageToken, encodePageToken, errorAnswer, note, nullableDate, maxResults, nullableString, pageToken, pathParams, uuidString,
 } from './admin-schemas.ts';
@@ -72,16 +69,8 @@ export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantin
       body: { type: 'object', additionalProperties: false, required: ['remoteIds'], properties: { remoteIds, note } },
       response: { 200: queued, 400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding, or an id it has not quarantined; nothing was changed.') },
     },
-  }, async (request) => withTransaction(deps.db, async (tx) => {
-    const binding = await lockBinding(tx, { tenantId: tenantOf(request), bindingId: request.params.bindingId });
-    const { remoteIds: ids } = request.body;
-    await requestRetries(tx, binding, ids);
-    await queuePass(tx, binding.tenantId, binding.id, 'manual');
-    await recordOperatorAction(tx, {
-      tenantId: binding.tenantId, bindingId: binding.id, action: 'quarantine.retry', actor: actorOf(request), targets: { remoteIds: ids }, detail: { note: request.body.note ?? null },
-    });
-    return { bindingId: binding.id, kind: 'remote', action: 'retry', remoteIds: ids, passQueued: true };
-  }));
+  }, async (request) => retryQuarantined(deps.db, { tenantId: tenantOf(request), bindingId: request.params.bindingId }, request.body.remoteIds,
+    { actor: actorOf(request), note: request.body.note }));
 
   app.post<{ Params: { bindingId: string }; Body: { kind: QuarantineKind; remoteIds: string[]; note?: string } }>('/admin/v1/bindings/:bindingId/quarantine/lift', {
     schema: {
@@ -93,21 +82,6 @@ export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantin
         409: errorAnswer('A held item waits for an open conflict (HELD_FOR_CONFLICT), or a pass of the binding is running (BINDING_BUSY); nothing was changed.'),
       },
     },
-  }, async (request) => withTransaction(deps.db, async (tx) => {
-    const { kind, remoteIds: ids } = request.body;
-    // Releasing a hold may move the binding's calendar version back: no pass may be running.
-    const binding = await lockBinding(tx, { tenantId: tenantOf(request), bindingId: request.params.bindingId }, { idle: kind === 'held' });
-    let eventIds: string[] = [];
-    if (kind === 'held') {
-      eventIds = await liftHolds(tx, binding, ids);
-      await queuePass(tx, binding.tenantId, binding.id, 'manual');
-    } else {
-      await dismissQuarantined(tx, binding, ids);
-    }
-    await recordOperatorAction(tx, {
-      tenantId: binding.tenantId, bindingId: binding.id, action: kind === 'held' ? 'quarantine.lift' : 'quarantine.dismiss', actor: actorOf(request),
-      targets: { remoteIds: ids, eventIds }, detail: { kind, note: request.body.note ?? null },
-    });
-    return { bindingId: binding.id, kind, action: kind === 'held' ? 'lift' : 'dismiss', remoteIds: ids, passQueued: kind === 'held' };
-  }));
+  }, async (request) => liftQuarantined(deps.db, { tenantId: tenantOf(request), bindingId: request.params.bindingId }, request.body.kind, request.body.remoteIds,
+    { actor: actorOf(request), note: request.body.note }));
 }

@@ -6,8 +6,8 @@
 // stopped the channels; one without drops them in the disconnecting transaction.
 import { CalsyncError } from '../errors.ts';
 import { isUuid } from './binding-locks.ts';
-import type { Queryable } from './db.ts';
-import { recordOperatorAction } from './operator-actions.ts';
+import { withTransaction, type Db, type Queryable } from './db.ts';
+import { recordOperatorAction, type Operator } from './operator-actions.ts';
 import { calendarNoticeChannel } from './outbox.ts';
 
 export const disconnectTask = 'disconnect_account';
@@ -36,8 +36,13 @@ export async function accountChannels(db: Queryable, payload: DisconnectPayload)
   return rows.map((r) => ({ bindingId: r.id, id: r.channel_id, resourceId: r.resource_id }));
 }
 
-export async function disconnectAccount(tx: Queryable, tenantId: string, accountId: string, reason: string | null, actor: string): Promise<Disconnection> {
+/** Disconnects the account (see the top of this file); `who.note` is the reason. Asking again queues what is left. */
+export async function disconnectAccount(db: Db, tenantId: string, accountId: string, who: Operator): Promise<Disconnection> {
   if (!isUuid(accountId)) throw new CalsyncError('NOT_FOUND', `account ${accountId} not found`, { accountId });
+  return withTransaction(db, (tx) => disconnect(tx, tenantId, accountId, who.note ?? null, who.actor));
+}
+
+async function disconnect(tx: Queryable, tenantId: string, accountId: string, reason: string | null, actor: string): Promise<Disconnection> {
   const { rows: [account] } = await tx.query<{ id: string; state: string; has_credentials: boolean }>(
     'select id, state, credentials is not null as has_credentials from accounts where tenant_id = $1 and id = $2 for update', [tenantId, accountId]);
   if (!account) throw new CalsyncError('NOT_FOUND', `account ${accountId} not found`, { accountId });

@@ -5,8 +5,8 @@
 import { CalsyncError } from '../errors.ts';
 import { lockBinding, notifyCalendar, type LockedBinding } from './binding-locks.ts';
 import type { BindingRef, Direction } from './bindings.ts';
-import type { Queryable } from './db.ts';
-import { recordOperatorAction } from './operator-actions.ts';
+import { withTransaction, type Db, type Queryable } from './db.ts';
+import { recordOperatorAction, type Operator } from './operator-actions.ts';
 import { queuePass, syncBindingTask } from './outbox.ts';
 
 export interface BindingChange {
@@ -18,17 +18,19 @@ export interface BindingChange {
 /** The prefix of a pause an operator asked for (a revoked account's pause starts with `account `). */
 export const operatorPausePrefix = 'paused by an operator: ';
 
-export async function pauseBinding(tx: Queryable, ref: BindingRef, reason: string, actor: string): Promise<LockedBinding> {
-  const binding = await lockBinding(tx, ref);
-  const pausedReason = `${operatorPausePrefix}${reason}`;
-  await tx.query(`update bindings set state = 'paused', paused_reason = $3, updated_at = now() where tenant_id = $1 and id = $2`,
-    [binding.tenantId, binding.id, pausedReason]);
-  await notifyCalendar(tx, binding);
-  await recordOperatorAction(tx, {
-    tenantId: binding.tenantId, bindingId: binding.id, action: 'binding.pause', actor,
-    detail: { before: { state: binding.state, pausedReason: binding.pausedReason }, reason },
+export async function pauseBinding(db: Db, ref: BindingRef, reason: string, who: Operator): Promise<LockedBinding> {
+  return withTransaction(db, async (tx) => {
+    const binding = await lockBinding(tx, ref);
+    const pausedReason = `${operatorPausePrefix}${reason}`;
+    await tx.query(`update bindings set state = 'paused', paused_reason = $3, updated_at = now() where tenant_id = $1 and id = $2`,
+      [binding.tenantId, binding.id, pausedReason]);
+    await notifyCalendar(tx, binding);
+    await recordOperatorAction(tx, {
+      tenantId: binding.tenantId, bindingId: binding.id, action: 'binding.pause', actor: who.actor,
+      detail: { before: { state: binding.state, pausedReason: binding.pausedReason }, reason },
+    });
+    return { ...binding, state: 'paused', pausedReason };
   });
-  return { ...binding, state: 'paused', pausedReason };
 }
 
 /**
@@ -36,21 +38,23 @@ export async function pauseBinding(tx: Queryable, ref: BindingRef, reason: strin
  * account is not active stays paused (ACCOUNT_NOT_ACTIVE): connecting the account again
  * resumes it. An active binding is left as it is.
  */
-export async function resumeBinding(tx: Queryable, ref: BindingRef, actor: string): Promise<LockedBinding> {
-  const binding = await lockBinding(tx, ref);
-  if (binding.accountState !== 'active') {
-    throw new CalsyncError('ACCOUNT_NOT_ACTIVE', `account ${binding.accountId} of binding ${binding.id} is ${binding.accountState}`, { bindingId: binding.id, accountId: binding.accountId });
-  }
-  if (binding.state === 'active') return binding;
-  await tx.query(`update bindings set state = 'active', paused_reason = null, next_poll_at = now(), updated_at = now() where tenant_id = $1 and id = $2`,
-    [binding.tenantId, binding.id]);
-  await queuePass(tx, binding.tenantId, binding.id, 'manual');
-  await notifyCalendar(tx, binding);
-  await recordOperatorAction(tx, {
-    tenantId: binding.tenantId, bindingId: binding.id, action: 'binding.resume', actor,
-    detail: { before: { state: binding.state, pausedReason: binding.pausedReason } },
+export async function resumeBinding(db: Db, ref: BindingRef, who: Operator): Promise<LockedBinding> {
+  return withTransaction(db, async (tx) => {
+    const binding = await lockBinding(tx, ref);
+    if (binding.accountState !== 'active') {
+      throw new CalsyncError('ACCOUNT_NOT_ACTIVE', `account ${binding.accountId} of binding ${binding.id} is ${binding.accountState}`, { bindingId: binding.id, accountId: binding.accountId });
+    }
+    if (binding.state === 'active') return binding;
+    await tx.query(`update bindings set state = 'active', paused_reason = null, next_poll_at = now(), updated_at = now() where tenant_id = $1 and id = $2`,
+      [binding.tenantId, binding.id]);
+    await queuePass(tx, binding.tenantId, binding.id, 'manual');
+    await notifyCalendar(tx, binding);
+    await recordOperatorAction(tx, {
+      tenantId: binding.tenantId, bindingId: binding.id, action: 'binding.resume', actor: who.actor,
+      detail: { before: { state: binding.state, pausedReason: binding.pausedReason }, note: who.note ?? null },
+    });
+    return { ...binding, state: 'active', pausedReason: null };
   });
-  return { ...binding, state: 'active', pausedReason: null };
 }
 
 const writesRemote = (direction: Direction): boolean => direction !== 'import';
@@ -65,33 +69,35 @@ const writesCalendar = (direction: Direction): boolean => direction !== 'export'
  * imported). Either needs the binding idle. A shorter poll interval brings the next
  * poll forward to at most that far away.
  */
-export async function changeBinding(tx: Queryable, ref: BindingRef, change: BindingChange, actor: string): Promise<LockedBinding> {
-  const directionChanges = change.direction !== undefined;
-  const binding = await lockBinding(tx, ref, { idle: directionChanges });
-  if (change.direction && binding.provider === 'ics' && change.direction !== 'import') {
-    throw new CalsyncError('INVALID_REQUEST', `binding ${binding.id} reads an ICS feed, which is read-only: its direction stays "import"`, { bindingId: binding.id });
-  }
-  const direction = change.direction ?? binding.direction;
-  const startsWritingRemote = writesRemote(direction) && !writesRemote(binding.direction);
-  const startsWritingCalendar = writesCalendar(direction) && !writesCalendar(binding.direction);
-  await tx.query(
-    `update bindings set conflict_policy = coalesce($3::jsonb, conflict_policy), direction = $4, poll_interval_seconds = coalesce($5, poll_interval_seconds),
-            calendar_version = case when $6 then 0 else calendar_version end,
-            cursor = case when $7 then null else cursor end, updated_at = now()
-      where tenant_id = $1 and id = $2`,
-    [binding.tenantId, binding.id, change.conflictPolicy === undefined ? null : JSON.stringify(change.conflictPolicy), direction,
-      change.pollIntervalSeconds ?? null, startsWritingRemote, startsWritingCalendar]);
-  if (change.pollIntervalSeconds !== undefined && binding.state === 'active') await pollWithin(tx, binding, change.pollIntervalSeconds);
-  if ((startsWritingRemote || startsWritingCalendar) && binding.state === 'active') await queuePass(tx, binding.tenantId, binding.id, 'manual');
-  const before = { conflictPolicy: binding.conflictPolicy, direction: binding.direction, pollIntervalSeconds: binding.pollIntervalSeconds };
-  const after = {
-    conflictPolicy: change.conflictPolicy ?? binding.conflictPolicy, direction, pollIntervalSeconds: change.pollIntervalSeconds ?? binding.pollIntervalSeconds,
-  };
-  await recordOperatorAction(tx, {
-    tenantId: binding.tenantId, bindingId: binding.id, action: 'binding.update', actor,
-    detail: { before, after, replanned: startsWritingRemote ? 'calendar' : null, relisted: startsWritingCalendar ? 'remote' : null },
+export async function changeBinding(db: Db, ref: BindingRef, change: BindingChange, who: Operator): Promise<LockedBinding> {
+  return withTransaction(db, async (tx) => {
+    const directionChanges = change.direction !== undefined;
+    const binding = await lockBinding(tx, ref, { idle: directionChanges });
+    if (change.direction && binding.provider === 'ics' && change.direction !== 'import') {
+      throw new CalsyncError('INVALID_REQUEST', `binding ${binding.id} reads an ICS feed, which is read-only: its direction stays "import"`, { bindingId: binding.id });
+    }
+    const direction = change.direction ?? binding.direction;
+    const startsWritingRemote = writesRemote(direction) && !writesRemote(binding.direction);
+    const startsWritingCalendar = writesCalendar(direction) && !writesCalendar(binding.direction);
+    await tx.query(
+      `update bindings set conflict_policy = coalesce($3::jsonb, conflict_policy), direction = $4, poll_interval_seconds = coalesce($5, poll_interval_seconds),
+              calendar_version = case when $6 then 0 else calendar_version end,
+              cursor = case when $7 then null else cursor end, updated_at = now()
+        where tenant_id = $1 and id = $2`,
+      [binding.tenantId, binding.id, change.conflictPolicy === undefined ? null : JSON.stringify(change.conflictPolicy), direction,
+        change.pollIntervalSeconds ?? null, startsWritingRemote, startsWritingCalendar]);
+    if (change.pollIntervalSeconds !== undefined && binding.state === 'active') await pollWithin(tx, binding, change.pollIntervalSeconds);
+    if ((startsWritingRemote || startsWritingCalendar) && binding.state === 'active') await queuePass(tx, binding.tenantId, binding.id, 'manual');
+    const before = { conflictPolicy: binding.conflictPolicy, direction: binding.direction, pollIntervalSeconds: binding.pollIntervalSeconds };
+    const after = {
+      conflictPolicy: change.conflictPolicy ?? binding.conflictPolicy, direction, pollIntervalSeconds: change.pollIntervalSeconds ?? binding.pollIntervalSeconds,
+    };
+    await recordOperatorAction(tx, {
+      tenantId: binding.tenantId, bindingId: binding.id, action: 'binding.update', actor: who.actor,
+      detail: { before, after, replanned: startsWritingRemote ? 'calendar' : null, relisted: startsWritingCalendar ? 'remote' : null, note: who.note ?? null },
+    });
+    return { ...binding, ...after };
   });
-  return { ...binding, ...after };
 }
 
 /**

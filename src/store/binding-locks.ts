@@ -48,6 +48,12 @@ export interface LockedBinding {
   passRunning: boolean;
 }
 
+/** What an operator is shown of a binding after changing it (no lease, cursor or channel secrets). */
+export function bindingView(b: LockedBinding): Record<string, unknown> {
+  const { id, calendarId, accountId, remoteCalendarId, direction, conflictPolicy, state, pausedReason, pollIntervalSeconds } = b;
+  return { id, calendarId, accountId, remoteCalendarId, direction, conflictPolicy, state, pausedReason, pollIntervalSeconds };
+}
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(id: string): boolean {

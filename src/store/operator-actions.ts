@@ -9,6 +9,12 @@ export type OperatorActionName =
   | 'binding.pause' | 'binding.resume' | 'binding.update' | 'binding.unbind' | 'binding.unbound'
   | 'account.disconnect';
 
+/** Who acts (`api-key:<id>`, `cli`), and the words they gave, for the audit trail. */
+export interface Operator {
+  actor: string;
+  note?: string | null;
+}
+
 export interface OperatorActionInput {
   tenantId: string;
   bindingId?: string | null;

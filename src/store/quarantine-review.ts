@@ -6,8 +6,11 @@
 //           a write the provider refused for good, an edit against a delete under `ask`,
 //           a calendar event that does not normalise); lifted (the next pass takes them again).
 import { CalsyncError } from '../errors.ts';
-import { isUuid, replanEvents, type LockedBinding } from './binding-locks.ts';
-import type { Queryable } from './db.ts';
+import { isUuid, lockBinding, replanEvents, type LockedBinding } from './binding-locks.ts';
+import type { BindingRef } from './bindings.ts';
+import { withTransaction, type Db, type Queryable } from './db.ts';
+import { recordOperatorAction, type Operator } from './operator-actions.ts';
+import { queuePass } from './outbox.ts';
 
 export type QuarantineKind = 'remote' | 'held';
 
@@ -118,12 +121,55 @@ async function quarantinedOf(tx: Queryable, binding: LockedBinding, remoteIds: s
   return new Set(rows.map((r) => r.remote_id));
 }
 
+export interface QuarantineAction {
+  bindingId: string;
+  kind: QuarantineKind;
+  action: 'retry' | 'dismiss' | 'lift';
+  remoteIds: string[];
+  passQueued: boolean;
+}
+
+/** Retries quarantined items of a binding and queues its pass, audited; see requestRetries. */
+export async function retryQuarantined(db: Db, ref: BindingRef, remoteIds: string[], who: Operator): Promise<QuarantineAction> {
+  return withTransaction(db, async (tx) => {
+    const binding = await lockBinding(tx, ref);
+    await requestRetries(tx, binding, remoteIds);
+    await queuePass(tx, binding.tenantId, binding.id, 'manual');
+    await recordOperatorAction(tx, {
+      tenantId: binding.tenantId, bindingId: binding.id, action: 'quarantine.retry', actor: who.actor, targets: { remoteIds }, detail: { note: who.note ?? null },
+    });
+    return { bindingId: binding.id, kind: 'remote', action: 'retry', remoteIds, passQueued: true };
+  });
+}
+
+/**
+ * Lifts quarantined items, audited: remote items are dismissed (dismissQuarantined), held
+ * ones released and a pass queued (liftHolds, with the binding idle).
+ */
+export async function liftQuarantined(db: Db, ref: BindingRef, kind: QuarantineKind, remoteIds: string[], who: Operator): Promise<QuarantineAction> {
+  return withTransaction(db, async (tx) => {
+    const binding = await lockBinding(tx, ref, { idle: kind === 'held' });
+    let eventIds: string[] = [];
+    if (kind === 'held') {
+      eventIds = await liftHolds(tx, binding, remoteIds);
+      await queuePass(tx, binding.tenantId, binding.id, 'manual');
+    } else {
+      await dismissQuarantined(tx, binding, remoteIds);
+    }
+    await recordOperatorAction(tx, {
+      tenantId: binding.tenantId, bindingId: binding.id, action: kind === 'held' ? 'quarantine.lift' : 'quarantine.dismiss', actor: who.actor,
+      targets: { remoteIds, eventIds }, detail: { kind, note: who.note ?? null },
+    });
+    return { bindingId: binding.id, kind, action: kind === 'held' ? 'lift' : 'dismiss', remoteIds, passQueued: kind === 'held' };
+  });
+}
+
 /**
  * The next pass reads these quarantined items again (one by one where the connector
  * can, else in a full listing) and takes in those it can now read; a dismissed one is
  * shown again. All or nothing: an id the binding has not quarantined changes nothing.
  */
-export async function requestRetries(tx: Queryable, binding: LockedBinding, remoteIds: string[]): Promise<void> {
+async function requestRetries(tx: Queryable, binding: LockedBinding, remoteIds: string[]): Promise<void> {
   const found = await quarantinedOf(tx, binding, remoteIds);
   const unknown = remoteIds.filter((id) => !found.has(id));
   if (unknown.length > 0) throw missing(binding, 'remote', unknown);
@@ -136,7 +182,7 @@ export async function requestRetries(tx: Queryable, binding: LockedBinding, remo
  * Sets quarantined items aside: they are no longer listed while they stay the version
  * they are (recordQuarantined shows a new version again). All or nothing.
  */
-export async function dismissQuarantined(tx: Queryable, binding: LockedBinding, remoteIds: string[]): Promise<void> {
+async function dismissQuarantined(tx: Queryable, binding: LockedBinding, remoteIds: string[]): Promise<void> {
   const found = await quarantinedOf(tx, binding, remoteIds);
   const unknown = remoteIds.filter((id) => !found.has(id));
   if (unknown.length > 0) throw missing(binding, 'remote', unknown);
@@ -157,7 +203,7 @@ export const liftedReason = 'its hold was lifted by an operator; the next pass r
  * carry out one side of a question nobody answered. All or nothing. Returns the event ids.
  * Call with the binding locked idle (the calendar version may move back).
  */
-export async function liftHolds(tx: Queryable, binding: LockedBinding, remoteIds: string[]): Promise<string[]> {
+async function liftHolds(tx: Queryable, binding: LockedBinding, remoteIds: string[]): Promise<string[]> {
   const { rows } = await tx.query<{ remote_id: string; event_id: string; pending: boolean; etag: string | null; conflict_id: string | null }>(
     `select s.remote_id, s.event_id, s.pending, s.etag,
             (select c.id from conflicts c where c.tenant_id = s.tenant_id and c.binding_id = s.binding_id and c.event_id = s.event_id and c.state = 'open' limit 1) as conflict_id

@@ -16,7 +16,7 @@ import type { BindingRef } from './bindings.ts';
 import type { Queryable } from './db.ts';
 import { writeSeriesBatch } from './event-writes.ts';
 import { getTombstones } from './events.ts';
-import { recordOperatorAction } from './operator-actions.ts';
+import { recordOperatorAction, type Operator } from './operator-actions.ts';
 import { calendarChanged, queuePass, type PassConfirmation } from './outbox.ts';
 
 export interface StoppedPass extends StopRecord {
@@ -118,13 +118,8 @@ async function lockStopped(tx: Queryable, ref: BindingRef, passId: string | unde
   return binding as LockedBinding & { stopped: StopRecord };
 }
 
-export interface OperatorContext {
-  actor: string;
-  note?: string | null;
-}
-
 /** Queues a pass that may mirror what the brakes stopped: a wipe (and the deletions it is made of), or deletions beyond the budget. */
-export async function confirmStoppedPass(db: Db, ref: BindingRef, passId: string | undefined, who: OperatorContext): Promise<{ bindingId: string; passId: string; confirmation: PassConfirmation }> {
+export async function confirmStoppedPass(db: Db, ref: BindingRef, passId: string | undefined, who: Operator): Promise<{ bindingId: string; passId: string; confirmation: PassConfirmation }> {
   return withTransaction(db, async (tx) => {
     const binding = await lockStopped(tx, ref, passId, false);
     if (binding.state !== 'active') {
@@ -155,7 +150,7 @@ export interface Dismissal {
  * that belong to no event (a duplicate copy) are left to the next pass, which plans
  * them again.
  */
-export async function dismissStoppedPass(db: Db, ref: BindingRef, passId: string | undefined, who: OperatorContext & { debounceMs: number }): Promise<Dismissal> {
+export async function dismissStoppedPass(db: Db, ref: BindingRef, passId: string | undefined, who: Operator & { debounceMs: number }): Promise<Dismissal> {
   return withTransaction(db, async (tx) => {
     const binding = await lockStopped(tx, ref, passId, true);
     const stop: StoppedPass & { tenantId: string } = { ...binding.stopped, tenantId: binding.tenantId, bindingId: binding.id, calendarId: binding.calendarId, deletions: 0 };

@@ -5,8 +5,8 @@
 import { CalsyncError } from '../errors.ts';
 import { lockBinding, notifyCalendar, type LockedBinding } from './binding-locks.ts';
 import type { BindingRef } from './bindings.ts';
-import type { Queryable } from './db.ts';
-import { recordOperatorAction } from './operator-actions.ts';
+import { withTransaction, type Db, type Queryable } from './db.ts';
+import { recordOperatorAction, type Operator } from './operator-actions.ts';
 
 export type RemoteCopies = 'keep' | 'delete';
 
@@ -19,11 +19,28 @@ export interface UnbindPayload {
 }
 
 /**
+ * Asks for the binding to be unbound. Without a provider to ask (copies kept, no push
+ * channel) it is removed at once; otherwise it is marked, and the rest is left to an
+ * unbind_binding job (`queue`) or to the caller, which runs carryOutUnbind itself.
+ */
+export async function requestUnbind(db: Db, ref: BindingRef, remoteCopies: RemoteCopies, who: Operator, options: { queue: boolean }): Promise<{ bindingId: string; removed: boolean }> {
+  return withTransaction(db, async (tx) => {
+    const marked = await markUnbinding(tx, ref, remoteCopies, who);
+    const target = { tenantId: marked.tenantId, bindingId: marked.id };
+    if (remoteCopies === 'keep' && !(await livePushChannel(tx, target))) {
+      return { bindingId: marked.id, removed: await removeBinding(tx, target, who.actor, { remoteCopies, deleted: 0, kept: [], channelStopped: null }) };
+    }
+    if (options.queue) await queueUnbind(tx, { ...target, actor: who.actor });
+    return { bindingId: marked.id, removed: false };
+  });
+}
+
+/**
  * Marks the binding for unbinding, with the binding idle (no pass may be writing its
  * remote while its copies are deleted). Asking again with the same answer is a no-op;
  * with the other one, BINDING_UNBINDING. `delete` needs a binding that writes its remote.
  */
-export async function markUnbinding(tx: Queryable, ref: BindingRef, remoteCopies: RemoteCopies, actor: string, note: string | null): Promise<LockedBinding> {
+async function markUnbinding(tx: Queryable, ref: BindingRef, remoteCopies: RemoteCopies, who: Operator): Promise<LockedBinding> {
   const binding = await lockBinding(tx, ref, { idle: true, unbinding: true });
   if (binding.unbindRemoteCopies === remoteCopies) return binding;
   if (binding.unbindRemoteCopies) {
@@ -37,14 +54,14 @@ export async function markUnbinding(tx: Queryable, ref: BindingRef, remoteCopies
     [binding.tenantId, binding.id, reason, remoteCopies]);
   await notifyCalendar(tx, binding);
   await recordOperatorAction(tx, {
-    tenantId: binding.tenantId, bindingId: binding.id, accountId: binding.accountId, action: 'binding.unbind', actor,
-    detail: { remoteCopies, calendarId: binding.calendarId, remoteCalendarId: binding.remoteCalendarId, note },
+    tenantId: binding.tenantId, bindingId: binding.id, accountId: binding.accountId, action: 'binding.unbind', actor: who.actor,
+    detail: { remoteCopies, calendarId: binding.calendarId, remoteCalendarId: binding.remoteCalendarId, note: who.note ?? null },
   });
   return { ...binding, state: 'paused', pausedReason: reason, unbindRemoteCopies: remoteCopies };
 }
 
 /** Queues the unbinding's work (once per binding); 10 attempts with graphile-worker's backoff ride out a provider's bad hour. */
-export async function queueUnbind(tx: Queryable, payload: UnbindPayload): Promise<void> {
+async function queueUnbind(tx: Queryable, payload: UnbindPayload): Promise<void> {
   await tx.query(
     `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid, 'actor', $4::text),
               job_key := 'unbind:' || $3, job_key_mode := 'preserve_run_at', max_attempts := 10)`,
