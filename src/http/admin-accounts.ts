@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { disconnectAccount } from '../store/account-disconnect.ts';
 import type { Db } from '../store/db.ts';
-import { actorOf, adminTags, errorAnswer, note, pathParams } from './admin-schemas.ts';
+import { absentBodyIsEmpty, actorOf, adminTags, errorAnswer, note, pathParams } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
 
 export interface AdminAccountsDeps {
@@ -13,6 +13,7 @@ export interface AdminAccountsDeps {
 
 export function adminAccountRoutes(app: FastifyInstance, deps: AdminAccountsDeps): void {
   app.post<{ Params: { accountId: string }; Body: { reason?: string } }>('/admin/v1/accounts/:accountId/disconnect', {
+    preValidation: absentBodyIsEmpty,
     schema: {
       summary: 'Disconnect an account: pause its bindings, stop their push channels, drop its credentials', tags: adminTags,
       description: 'Its active bindings pause with `account disconnected by an operator: <reason>`; connecting the account again resumes them. '
@@ -33,7 +34,7 @@ export function adminAccountRoutes(app: FastifyInstance, deps: AdminAccountsDeps
       },
     },
   }, async (request) => {
-    const done = await disconnectAccount(deps.db, tenantOf(request), request.params.accountId, { actor: actorOf(request), note: request.body?.reason });
+    const done = await disconnectAccount(deps.db, tenantOf(request), request.params.accountId, { actor: actorOf(request), note: request.body.reason });
     return { ...done, state: 'disconnected' };
   });
 }

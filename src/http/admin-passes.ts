@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { confirmStoppedPass, dismissStoppedPass, getStoppedPass, listDeletions, listStoppedPasses } from '../store/stopped-passes.ts';
 import {
-  actorOf, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableString, pageToken, pathParams, uuidString,
+  absentBodyIsEmpty, actorOf, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableString, pageToken, pathParams, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
 
@@ -67,6 +67,7 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
   });
 
   app.post<{ Params: { bindingId: string }; Body: { passId?: string; note?: string } }>('/admin/v1/bindings/:bindingId/stopped-pass/confirm', {
+    preValidation: absentBodyIsEmpty,
     schema: {
       summary: 'Confirm a stopped pass: a pass is queued that mirrors the wipe or the deletions', tags: adminTags, params: pathParams('bindingId'), body: decision,
       response: {
@@ -76,7 +77,7 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
       },
     },
   }, async (request, reply) => {
-    const confirmed = await confirmStoppedPass(deps.db, { tenantId: tenantOf(request), bindingId: request.params.bindingId }, request.body?.passId, { actor: actorOf(request), note: request.body?.note });
+    const confirmed = await confirmStoppedPass(deps.db, { tenantId: tenantOf(request), bindingId: request.params.bindingId }, request.body.passId, { actor: actorOf(request), note: request.body.note });
     return reply.status(202).send({
       bindingId: confirmed.bindingId, passId: confirmed.passId,
       confirmWipe: confirmed.confirmation.confirmWipe === true, confirmDeletions: confirmed.confirmation.confirmDeletions === true,
@@ -84,6 +85,7 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
   });
 
   app.post<{ Params: { bindingId: string }; Body: { passId?: string; note?: string } }>('/admin/v1/bindings/:bindingId/stopped-pass/dismiss', {
+    preValidation: absentBodyIsEmpty,
     schema: {
       summary: 'Dismiss a stopped pass: nothing is deleted, the side that lost the items gets them back, and a pass is queued', tags: adminTags,
       description: 'Items the remote deleted lose their sync statuses and are created on the remote again by the next pass; events the calendar deleted are restored from their tombstones (actor `operator`), which every binding of the calendar carries out.',
@@ -101,6 +103,6 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
         409: errorAnswer('No stopped pass, or not the one named (PASS_NOT_STOPPED); a pass is running (BINDING_BUSY); being unbound; nothing was changed.'),
       },
     },
-  }, async (request) => dismissStoppedPass(deps.db, { tenantId: tenantOf(request), bindingId: request.params.bindingId }, request.body?.passId,
-    { actor: actorOf(request), note: request.body?.note, debounceMs: deps.debounceMs }));
+  }, async (request) => dismissStoppedPass(deps.db, { tenantId: tenantOf(request), bindingId: request.params.bindingId }, request.body.passId,
+    { actor: actorOf(request), note: request.body.note, debounceMs: deps.debounceMs }));
 }

@@ -46,6 +46,14 @@ export function errorAnswer(description: string): object {
   return { ...error, description };
 }
 
+/**
+ * A preValidation hook for routes whose every body member is optional: a POST without a
+ * body is an empty object (Fastify checks an absent body against the schema otherwise).
+ */
+export async function absentBodyIsEmpty(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
+}
+
 /** Who asked, for the audit trail: the API key. */
 export function actorOf(request: FastifyRequest): string {
   if (!request.principal) throw new CalsyncError('UNAUTHENTICATED', 'missing API key');

@@ -88,7 +88,8 @@ test('an account with push channels keeps its credentials until the channels are
   await giveChannel(a.id, 'ch-a');
   await giveChannel(b.id, 'ch-b');
 
-  const done = await call(world, 'POST', `/admin/v1/accounts/${account.id}/disconnect`, {});
+  const done = await call(world, 'POST', `/admin/v1/accounts/${account.id}/disconnect`);
+  assert.equal(done.status, 200, 'no body is an empty one');
   assert.deepEqual([done.body.channelsToStop, done.body.credentialsDropped], [2, false]);
   assert.equal(await credentialsOf(account.id), true);
   const { rows: jobs } = await t.db.query(`select key from graphile_worker.jobs where task_identifier = 'disconnect_account'`);

@@ -198,8 +198,9 @@ test('refusals change nothing: no stop, a stale pass id, a running pass, a pause
   const a = await world.bind('refusals');
   const confirm = `/admin/v1/bindings/${a.id}/stopped-pass/confirm`;
   const dismiss = `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`;
-  await refusedUnchanged(world, 'POST', confirm, {}, 409, 'PASS_NOT_STOPPED');
-  await refusedUnchanged(world, 'POST', dismiss, {}, 409, 'PASS_NOT_STOPPED');
+  // No body at all is an empty one: the refusal is about the binding, not the request.
+  await refusedUnchanged(world, 'POST', confirm, undefined, 409, 'PASS_NOT_STOPPED');
+  await refusedUnchanged(world, 'POST', dismiss, undefined, 409, 'PASS_NOT_STOPPED');
   await refusedUnchanged(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass`, undefined, 409, 'PASS_NOT_STOPPED');
 
   const ids = Array.from({ length: 8 }, (_, i) => a.connector.userCreate('refusals', single({ uid: `r-${i}` })));
