@@ -16,7 +16,7 @@ export interface BindingChange {
 }
 
 /** The prefix of a pause an operator asked for (a revoked account's pause starts with `account `). */
-export const operatorPausePrefix = 'paused by an operator: ';
+const operatorPausePrefix = 'paused by an operator: ';
 
 export async function pauseBinding(db: Db, ref: BindingRef, reason: string, who: Operator): Promise<LockedBinding> {
   return withTransaction(db, async (tx) => {

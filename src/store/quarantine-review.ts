@@ -192,7 +192,7 @@ async function dismissQuarantined(tx: Queryable, binding: LockedBinding, remoteI
 }
 
 /** Why the hold of an item lifted by an operator is in quarantined_items until the next pass reads it. */
-export const liftedReason = 'its hold was lifted by an operator; the next pass reads it again';
+const liftedReason = 'its hold was lifted by an operator; the next pass reads it again';
 
 /**
  * Lifts the holds of bound items, so the next pass takes each again with both sides in

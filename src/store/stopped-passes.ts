@@ -9,11 +9,10 @@
 // The deletions a stopped pass held are its sync_operations rows `delete`/`skipped` with
 // a reason starting `held: `. A wipe stopped before anything was planned holds none: it
 // would have deleted every item both sides agreed on, on the other side.
-import { withTransaction, type Db } from './db.ts';
 import { CalsyncError } from '../errors.ts';
 import { isUuid, lockBinding, replanEvents, type LockedBinding, type StopRecord } from './binding-locks.ts';
 import type { BindingRef } from './bindings.ts';
-import type { Queryable } from './db.ts';
+import { withTransaction, type Db, type Queryable } from './db.ts';
 import { writeSeriesBatch } from './event-writes.ts';
 import { getTombstones } from './events.ts';
 import { recordOperatorAction, type Operator } from './operator-actions.ts';
