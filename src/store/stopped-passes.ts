@@ -80,21 +80,27 @@ const summaryOf = (eventColumn: string) => `(select ev.summary from events ev
 
 /**
  * What the stopped pass would delete, `limit` at a time after `after` (the previous
- * page's `next`): its held deletions in the order it planned them, or, for a wipe that
- * stopped before planning, every item both sides agreed on, on the other side.
+ * page's `next`): its held deletions in the order it planned them (keys `h:<row id>`),
+ * or, for a wipe that stopped before planning, every item both sides agreed on, on the
+ * other side (keys `s:<remote id>`). A key of the other source is INVALID_REQUEST.
  */
 export async function listDeletions(db: Queryable, stop: StoppedPass & { tenantId: string }, options: { after?: string | null; limit: number }): Promise<{ items: HeldDeletion[]; next: string | null }> {
-  const params = [stop.tenantId, stop.bindingId, stop.passId, stop.calendarId, options.after ?? null, options.limit + 1];
-  let { rows } = await db.query<DeletionRow>(
-    `select o.id::text as key, o.side, o.event_id, o.remote_id, o.rule, ${summaryOf('o.event_id')} as summary
-       from sync_operations o where ${heldWhere} and ($5::text is null or o.id > $5::bigint) order by o.id limit $6`, params);
-  if (rows.length === 0 && stop.kind === 'wipe' && !(await hasHeld(db, stop))) {
-    ({ rows } = await db.query<DeletionRow>(
-      `select s.remote_id as key, $7::text as side, s.event_id, s.remote_id, $8::text as rule, ${summaryOf('s.event_id')} as summary
+  const held = await hasHeld(db, stop);
+  const agreed = !held && stop.kind === 'wipe';
+  const after = options.after ?? null;
+  if (after !== null && !(held ? /^h:\d{1,18}$/ : /^s:/).test(after)) {
+    throw new CalsyncError('INVALID_REQUEST', 'pageToken is not one this stopped pass gave out', { parameter: 'pageToken' });
+  }
+  const params = [stop.tenantId, stop.bindingId, stop.passId, stop.calendarId, after?.slice(2) ?? null, options.limit + 1];
+  const { rows } = agreed
+    ? await db.query<DeletionRow>(
+      `select 's:' || s.remote_id as key, $7::text as side, s.event_id, s.remote_id, $8::text as rule, ${summaryOf('s.event_id')} as summary
          from sync_status s where s.tenant_id = $1 and s.binding_id = $2 and not s.pending and $3::uuid is not null
           and ($5::text is null or s.remote_id > $5) order by s.remote_id limit $6`,
-      [...params, deletedSide(stop), `wipe:${stop.side}`]));
-  }
+      [...params, deletedSide(stop), `wipe:${stop.side}`])
+    : await db.query<DeletionRow>(
+      `select 'h:' || o.id as key, o.side, o.event_id, o.remote_id, o.rule, ${summaryOf('o.event_id')} as summary
+         from sync_operations o where ${heldWhere} and ($5::bigint is null or o.id > $5::bigint) order by o.id limit $6`, params);
   const page = rows.slice(0, options.limit);
   return {
     items: page.map((r) => ({ side: r.side, eventId: r.event_id, remoteId: r.remote_id, summary: r.summary, rule: r.rule })),

@@ -46,6 +46,10 @@ async function markUnbinding(tx: Queryable, ref: BindingRef, remoteCopies: Remot
   if (binding.unbindRemoteCopies) {
     throw new CalsyncError('BINDING_UNBINDING', `binding ${binding.id} is already being unbound with its remote copies ${binding.unbindRemoteCopies === 'keep' ? 'kept' : 'deleted'}`, { bindingId: binding.id });
   }
+  if (remoteCopies === 'delete' && binding.accountState !== 'active') {
+    throw new CalsyncError('ACCOUNT_NOT_ACTIVE', `account ${binding.accountId} of binding ${binding.id} is ${binding.accountState}: its remote copies cannot be deleted without it; connect it again, or unbind with remoteCopies "keep"`,
+      { bindingId: binding.id, accountId: binding.accountId });
+  }
   if (remoteCopies === 'delete' && (binding.direction === 'import' || binding.provider === 'ics')) {
     throw new CalsyncError('INVALID_REQUEST', `binding ${binding.id} only imports: calsync wrote no remote copies to delete; unbind it with remoteCopies "keep"`, { bindingId: binding.id });
   }

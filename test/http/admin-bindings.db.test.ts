@@ -84,12 +84,15 @@ test('pause stops passes with the operator\'s reason and tells the calendar\'s s
   await refusedUnchanged(world, 'POST', `/admin/v1/bindings/${a.id}/resume`, undefined, 404, 'NOT_FOUND', world.stranger);
 });
 
-test('a binding whose account is revoked is not resumed: its account is connected again instead', async () => {
+test('a binding whose account is revoked is not resumed (its account is connected again instead), nor are its copies deleted', async () => {
   const world = await operatorWorld(t);
   const a = await world.bind('revoked');
   await setAccountState(t.db, world.tenantId, a.accountId, 'revoked', 'invalid_grant');
   const body = await refusedUnchanged(world, 'POST', `/admin/v1/bindings/${a.id}/resume`, undefined, 409, 'ACCOUNT_NOT_ACTIVE');
   assert.match(body.error.message, /revoked/);
+  // Nor can its remote copies be deleted without the account; keeping them still unbinds it.
+  await refusedUnchanged(world, 'POST', `/admin/v1/bindings/${a.id}/unbind`, { remoteCopies: 'delete' }, 409, 'ACCOUNT_NOT_ACTIVE');
+  assert.equal((await call(world, 'POST', `/admin/v1/bindings/${a.id}/unbind`, { remoteCopies: 'keep' })).status, 200);
 });
 
 test('policy and poll interval change; a shorter interval brings the next poll forward; bad values change nothing', async () => {

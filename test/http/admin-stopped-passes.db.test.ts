@@ -213,6 +213,9 @@ test('refusals change nothing: no stop, a stale pass id, a running pass, a pause
   await refusedUnchanged(world, 'POST', dismiss, { passId: 'not-a-uuid' }, 400, 'INVALID_REQUEST');
   await refusedUnchanged(world, 'POST', dismiss, { passId: stopped.passId, extra: 1 }, 400, 'INVALID_REQUEST');
   await refusedUnchanged(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass?pageToken=%%%`, undefined, 400, 'INVALID_REQUEST');
+  // A well-formed token of the other kind of listing (held deletions by row id): refused, not a database error.
+  const forged = Buffer.from(JSON.stringify('h:not-a-number')).toString('base64url');
+  await refusedUnchanged(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass?pageToken=${forged}`, undefined, 400, 'INVALID_REQUEST');
   await refusedUnchanged(world, 'POST', confirm, {}, 404, 'NOT_FOUND', world.stranger);
   await refusedUnchanged(world, 'POST', dismiss, {}, 404, 'NOT_FOUND', world.stranger);
   assert.deepEqual((await call(world, 'GET', `/admin/v1/stopped-passes?bindingId=${a.id}`, undefined, world.stranger)).body.items, []);
