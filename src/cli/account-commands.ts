@@ -9,7 +9,7 @@ import { tenantOf, type TenantOption } from './sync-commands.ts';
 
 export function registerAccountCommands(program: Command, deps: CliDeps, output: Output): void {
   const withRuntime = runtimeRunner(deps);
-  const account = program.command('account').description('List connected provider accounts and their calendars.');
+  const account = program.command('account').description('List connected provider accounts and their calendars; disconnect one.');
 
   account.command('list').description('List the accounts (a feed\'s address shown as its origin only).')
     .option('--tenant <id>', 'tenant id (default: the only tenant)').option('--json', 'print as JSON')

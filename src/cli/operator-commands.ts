@@ -5,12 +5,10 @@
 // the work the API leaves to a job (unbinding, stopping a disconnected account's
 // channels) runs here in the command's own process. Actions are audited as `cli`.
 import { InvalidArgumentError, type Command } from 'commander';
-import { parsePolicy } from '../core/policy.ts';
 import { CalsyncError } from '../errors.ts';
 import { finishDisconnect } from '../jobs/disconnect-account.ts';
 import { carryOutUnbind } from '../jobs/unbind-binding.ts';
 import { disconnectAccount } from '../store/account-disconnect.ts';
-import { listAccounts } from '../store/accounts.ts';
 import { changeBinding, pauseBinding, resumeBinding, type BindingChange } from '../store/binding-controls.ts';
 import { bindingView, type LockedBinding } from '../store/binding-locks.ts';
 import type { Direction } from '../store/bindings.ts';
@@ -21,7 +19,7 @@ import { confirmStoppedPass, dismissStoppedPass, getStoppedPass, listDeletions, 
 import { getTenant } from '../store/tenants.ts';
 import { requestUnbind, type RemoteCopies } from '../store/unbinding.ts';
 import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
-import { json, positiveInteger, table, type Output } from './output.ts';
+import { json, policyOption, positiveInteger, table, type Output } from './output.ts';
 import { tenantOf } from './sync-commands.ts';
 
 interface TenantOption { tenant?: string; json?: boolean }
@@ -175,12 +173,8 @@ export function registerOperatorCommands(program: Command, deps: CliDeps, output
         + `${outcome.kept.length ? `, ${outcome.kept.length} kept because they changed there or were refused` : ''}${outcome.channelStopped === false ? '; its push channel could not be stopped and expires by itself' : ''}`);
     }));
 
-  const account = program.command('account').description('List and disconnect provider accounts.');
-  account.command('list').description('List accounts with their state.').option('--tenant <id>', tenantHelp).option('--json', 'print as JSON')
-    .action(withTenant(async (runtime, tenantId, options) => {
-      const accounts = await listAccounts(runtime.db, tenantId);
-      output.out(options.json ? json(accounts) : table(accounts.map((a) => ({ ...a })), ['id', 'provider', 'login', 'displayName', 'state', 'stateReason', 'createdAt']));
-    }));
+  // `account list` and `account calendars` are in account-commands.ts, registered first.
+  const account = program.commands.find((c) => c.name() === 'account') ?? program.command('account').description('Provider accounts.');
   account.command('disconnect <account>').description('Disconnect an account: pause its bindings, stop their push channels, drop its credentials.')
     .option('--reason <text>', 'why, shown on the account and its paused bindings').option('--tenant <id>', tenantHelp).option('--json', 'print as JSON')
     .action((accountId: string, options: TenantOption & { reason?: string }) => withRuntime(async (runtime) => {
@@ -205,11 +199,3 @@ export function registerOperatorCommands(program: Command, deps: CliDeps, output
     }));
 }
 
-/** A mode name or a JSON policy, checked as the API checks it. */
-function policyOption(text: string): unknown {
-  try {
-    return parsePolicy(text.trimStart().startsWith('{') ? JSON.parse(text) : text);
-  } catch (error) {
-    throw new CalsyncError('USAGE', `--policy: ${(error as Error).message}`);
-  }
-}

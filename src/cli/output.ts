@@ -1,6 +1,7 @@
 // How commands print: aligned tables for people, --json for scripts, and one line per
 // error with its fix.
 import { InvalidArgumentError } from 'commander';
+import { parsePolicy, type MergePolicy } from '../core/policy.ts';
 import { CalsyncError, cliHintOf } from '../errors.ts';
 
 export interface Output {
@@ -49,4 +50,13 @@ export function portNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port from 0 to 65535');
   return n;
+}
+
+/** A --policy option: a mode name or a JSON policy, checked as the API checks it. */
+export function policyOption(text: string): MergePolicy {
+  try {
+    return parsePolicy(text.trimStart().startsWith('{') ? JSON.parse(text) : text);
+  } catch (error) {
+    throw new CalsyncError('USAGE', `--policy: ${(error as Error).message}`);
+  }
 }

@@ -1,7 +1,6 @@
 // Connecting providers, binding remote calendars to calendars, and running passes.
 import type { Command } from 'commander';
 import { CalsyncError } from '../errors.ts';
-import { parsePolicy } from '../core/policy.ts';
 import { syncBinding, type PassResult } from '../engine/sync-pass.ts';
 import { bindableRemoteCalendar } from '../engine/remote-calendars.ts';
 import { createAccount, createFeedAccount, getAccount, reactivateAccount } from '../store/accounts.ts';
@@ -13,7 +12,7 @@ import { listTenants } from '../store/tenants.ts';
 import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
 import { passesUntilQuiet } from './until-quiet.ts';
 import { calendarVersion } from '../store/events.ts';
-import { json, portNumber, positiveInteger, table, type Output } from './output.ts';
+import { json, policyOption, portNumber, positiveInteger, table, type Output } from './output.ts';
 
 export interface TenantOption { tenant?: string; json?: boolean }
 
@@ -123,7 +122,7 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
     .action((options: TenantOption & { account: string; remote: string; calendar?: string; newCalendar?: string; direction: string; policy: string; busyOnly?: boolean; pollInterval: number }) => withRuntime(async (runtime) => {
       if (!directions.includes(options.direction as Direction)) throw new CalsyncError('USAGE', `--direction must be one of ${directions.join(', ')}`);
       if (Boolean(options.calendar) === Boolean(options.newCalendar)) throw new CalsyncError('USAGE', 'pass exactly one of --calendar ID and --new-calendar NAME');
-      const policy = parsePolicy(options.policy);
+      const policy = policyOption(options.policy);
       const tenantId = await tenantOf(runtime, options.tenant);
       const account = await getAccount(runtime.db, tenantId, options.account);
       if (account.provider === 'ics' && options.direction !== 'import') throw new CalsyncError('USAGE', 'ICS feeds are read-only: bind them with --direction import');

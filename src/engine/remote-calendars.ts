@@ -5,7 +5,7 @@
 import type { DiscoveredCalendar } from '../connectors/caldav/index.ts';
 import type { GoogleCalendarEntry } from '../connectors/google/oauth.ts';
 import { CalsyncError } from '../errors.ts';
-import { feedLabel, feedRemoteCalendarId, readCredentials, writeCredentials, type Account } from '../store/accounts.ts';
+import { feedLabel, feedRemoteCalendarId, readCredentials, storeRenewedCredentials, type Account } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
 import { asCalsyncError } from './provider-errors.ts';
@@ -26,7 +26,7 @@ export async function accountCalendars(db: Db, secrets: Secrets, lister: Calenda
   const credentials = await readCredentials(db, secrets, account.tenantId, account.id);
   if (credentials === null) throw new CalsyncError('INVALID_REQUEST', `account ${account.id} has no credentials: connect it again`, { accountId: account.id });
   try {
-    return await lister.listCalendars(account, credentials, (next) => writeCredentials(db, secrets, account.tenantId, account.id, next));
+    return await lister.listCalendars(account, credentials, async (next) => { await storeRenewedCredentials(db, secrets, account.tenantId, account.id, next); });
   } catch (error) {
     throw asCalsyncError(error);
   }

@@ -1,7 +1,9 @@
 // One sync pass of one binding, then the next poll. Passes of a binding share the job
 // key `pass:<binding>`: a burst of changes or webhooks collapses into one pending pass.
 import type { Job, JobHelpers } from 'graphile-worker';
+import { emptyStats } from '../engine/apply.ts';
 import { syncBinding, type PassRequest, type PassResult } from '../engine/sync-pass.ts';
+import { isCalsyncError } from '../errors.ts';
 import { nextPollSeconds } from '../engine/polling.ts';
 import { pauseBinding } from '../store/bindings.ts';
 import { passJobKey, queuePassesSoon, syncBindingTask } from '../store/outbox.ts';
@@ -48,6 +50,11 @@ export async function runSyncBinding(payload: SyncBindingPayload, deps: TaskDeps
   try {
     result = await syncBinding(deps.engine, request);
   } catch (error) {
+    // The binding was unbound (or its tenant removed) since the job was queued: done.
+    if (isCalsyncError(error, 'NOT_FOUND')) {
+      deps.engine.logger.info({ tenantId: payload.tenantId, bindingId: payload.bindingId }, 'binding gone; pass dropped');
+      return { outcome: 'paused', passId: null, stats: emptyStats(), stop: null, retryAfterSeconds: null, error: { kind: 'not-found', message: (error as Error).message } };
+    }
     // The last attempt failed too: the binding is paused with the reason, where a person
     // sees it, instead of left without a pass and without a word.
     const job = helpers.job;
@@ -65,7 +72,12 @@ export async function runSyncBinding(payload: SyncBindingPayload, deps: TaskDeps
     // Another pass of this binding holds the lease and may have read before the change
     // this pass was queued for: ask again once it is likely done, or the change would
     // wait for the next poll (hours away while push is healthy).
-    await queuePassesSoon(deps.db, [payload], busyRetryMs, payload.trigger === 'push' ? 'push' : 'change');
+    // A confirmed pass keeps its confirmation: it is asked again as itself.
+    if (payload.confirmWipe || payload.confirmDeletions) {
+      await helpers.addJob(syncBindingTask, { ...payload }, { runAt: new Date(deps.engine.now().getTime() + busyRetryMs) });
+    } else {
+      await queuePassesSoon(deps.db, [payload], busyRetryMs, payload.trigger === 'push' ? 'push' : 'change');
+    }
     return result;
   }
   // Rate limited: the provider said when; otherwise poll adaptively.

@@ -9,7 +9,7 @@ import type { GoogleCredentials } from '../connectors/google/index.ts';
 import { createUrlGuard, guardedFetch, type FetchLike, type UrlGuard } from '../connectors/http-guard.ts';
 import type { PushSettings } from '../engine/push-channels.ts';
 import { CalsyncError } from '../errors.ts';
-import { getAccount, readCredentials, writeCredentials, type CalDavCredentials } from '../store/accounts.ts';
+import { getAccount, readCredentials, storeRenewedCredentials, type CalDavCredentials } from '../store/accounts.ts';
 import type { Binding } from '../store/bindings.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
@@ -75,7 +75,7 @@ export function connectorFactory(options: ConnectorFactoryOptions): (binding: Bi
         if (origins === undefined) {
           // Connected before accounts kept their origins: discovery learns them once.
           origins = (await discoverCalendars(login)).origins;
-          await writeCredentials(options.db, options.secrets, binding.tenantId, account.id, { ...credentials, origins });
+          await storeRenewedCredentials(options.db, options.secrets, binding.tenantId, account.id, { ...credentials, origins });
         }
         return createCalDavConnector({ ...login, origins });
       }
@@ -87,7 +87,7 @@ export function connectorFactory(options: ConnectorFactoryOptions): (binding: Bi
         return createGoogleConnector({
           ...googleClientConfig(options.google), credentials, fetch: options.fetch,
           // Refreshed access tokens (and a rotated refresh token) are sealed again at once.
-          onCredentials: (next) => writeCredentials(options.db, options.secrets, binding.tenantId, account.id, { ...next }),
+          onCredentials: async (next) => { await storeRenewedCredentials(options.db, options.secrets, binding.tenantId, account.id, { ...next }); },
         });
       }
       default:

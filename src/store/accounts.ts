@@ -143,6 +143,17 @@ export async function writeCredentials(db: Queryable, secrets: Secrets, tenantId
   if (rowCount === 0) throw new CalsyncError('NOT_FOUND', `account ${id} not found`, { accountId: id });
 }
 
+/**
+ * Credentials a connector renewed while it worked (a refreshed OAuth token, CalDAV
+ * origins learnt): written unless the account was disconnected meanwhile, whose
+ * credentials must stay dropped. Returns whether they were written.
+ */
+export async function storeRenewedCredentials(db: Queryable, secrets: Secrets, tenantId: string, id: string, credentials: Record<string, unknown>): Promise<boolean> {
+  const { rowCount } = await db.query(`update accounts set credentials = $3, updated_at = now() where tenant_id = $1 and id = $2 and state <> 'disconnected'`,
+    [tenantId, id, secrets.seal(JSON.stringify(credentials), `account:${id}`)]);
+  return rowCount === 1;
+}
+
 const pausedByAccount = 'account ';
 
 /**

@@ -120,4 +120,7 @@ test('every command has --help, and bad usage exits 2 with a hint', async () => 
   assert.equal(unknown.code, 2);
   const badCount = await runCalsync(['queue', 'probe', '--count', 'lots'], env);
   assert.equal(badCount.code, 2);
+  const badPolicy = await runCalsync(['bind', '--account', '11111111-1111-4111-8111-111111111111', '--remote', 'x', '--new-calendar', 'X', '--policy', 'bogus'], env);
+  assert.equal(badPolicy.code, 2, badPolicy.stderr);
+  assert.match(badPolicy.stderr, /--policy: mode must be one of/);
 });

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import pino from 'pino';
 import { enqueue } from '../../src/jobs/registry.ts';
-import { busyRetryMs, syncBindingJob } from '../../src/jobs/sync-binding.ts';
+import { busyRetryMs, runSyncBinding, syncBindingJob } from '../../src/jobs/sync-binding.ts';
 import { allTasks } from '../../src/jobs/tasks.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { graphileLogger } from '../../src/main/graphile-logger.ts';
@@ -98,4 +98,22 @@ test('a job with a malformed payload is refused with the reason', () => {
   assert.throws(() => syncBindingJob.parse({ tenantId: 'x', bindingId: 'y' }), /needs tenantId and bindingId/);
   assert.deepEqual(syncBindingJob.parse({ tenantId: '11111111-1111-1111-1111-111111111111', bindingId: '22222222-2222-2222-2222-222222222222', trigger: 'bogus' }),
     { tenantId: '11111111-1111-1111-1111-111111111111', bindingId: '22222222-2222-2222-2222-222222222222', trigger: 'poll', confirmWipe: false, confirmDeletions: false });
+});
+
+test('a job of a binding removed since it was queued is done, not retried; a confirmed pass that finds the binding busy is asked again confirmed', async () => {
+  const world = await engineWorld(t);
+  const deps = { db: t.db, workerName: 'w', engine: world.deps, tombstoneMs: 86_400_000 };
+  const queued: Array<{ payload: unknown; spec: unknown }> = [];
+  const helpers = { addJob: async (_task: string, payload: unknown, spec: unknown) => { queued.push({ payload, spec }); return {} as never; } };
+  const gone = { tenantId: world.tenantId, bindingId: '33333333-3333-4333-8333-333333333333', trigger: 'poll' as const };
+  const result = await runSyncBinding(gone, deps, helpers as never);
+  assert.equal(result.error?.kind, 'not-found');
+
+  const a = await world.bind('confirm-busy');
+  assert.ok(await acquireLease(t.db, { tenantId: world.tenantId, bindingId: a.id }, 'other-worker:pass', 300));
+  const confirmed = { tenantId: world.tenantId, bindingId: a.id, trigger: 'manual' as const, confirmWipe: true, confirmDeletions: false };
+  assert.equal((await runSyncBinding(confirmed, deps, helpers as never)).outcome, 'busy');
+  assert.equal(queued.length, 1);
+  assert.deepEqual(queued[0]!.payload, confirmed, 'the confirmation is not lost');
+  await releaseLease(t.db, { tenantId: world.tenantId, bindingId: a.id }, 'other-worker:pass');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createAccount, getAccount, readCredentials, setAccountState } from '../../src/store/accounts.ts';
+import { createAccount, getAccount, readCredentials, setAccountState, storeRenewedCredentials } from '../../src/store/accounts.ts';
 import { acquireLease, createBinding, getBinding, releaseLease, renewLease, saveCalendarVersion, saveCursor } from '../../src/store/bindings.ts';
 import { createCalendar } from '../../src/store/calendars.ts';
 import { finishPass, recordConflict, recordOperations, startPass } from '../../src/store/passes.ts';
@@ -30,6 +30,16 @@ test('account credentials are stored sealed and read back only for their tenant'
   assert.deepEqual(await readCredentials(t.db, secrets, tenantId, account.id), { password: 'correct horse' });
   await assert.rejects(readCredentials(t.db, secrets, otherTenant, account.id), { code: 'NOT_FOUND' });
   await assert.rejects(getAccount(t.db, otherTenant, account.id), { code: 'NOT_FOUND' });
+});
+
+test('credentials a connector renewed are not written back into an account disconnected meanwhile', async () => {
+  const account = await createAccount(t.db, secrets, tenantId, { provider: 'google', credentials: { refreshToken: 'old' } });
+  assert.equal(await storeRenewedCredentials(t.db, secrets, tenantId, account.id, { refreshToken: 'renewed' }), true);
+  assert.deepEqual(await readCredentials(t.db, secrets, tenantId, account.id), { refreshToken: 'renewed' });
+  await t.db.query(`update accounts set state = 'disconnected', credentials = null where id = $1`, [account.id]);
+  assert.equal(await storeRenewedCredentials(t.db, secrets, tenantId, account.id, { refreshToken: 'late' }), false);
+  const { rows: [row] } = await t.db.query('select credentials from accounts where id = $1', [account.id]);
+  assert.equal(row.credentials, null);
 });
 
 test('a revoked account pauses its bindings, and only its own', async () => {
