@@ -17,6 +17,7 @@ import { getConflict, markResolved, type Conflict } from '../store/conflicts.ts'
 import { withTransaction, type Db, type DbClient } from '../store/db.ts';
 import { deleteSeriesBatch, touchSeries, writeSeriesBatch, type WriteContext } from '../store/event-writes.ts';
 import { getSeries, getTombstones } from '../store/events.ts';
+import { recordOperatorAction } from '../store/operator-actions.ts';
 import { calendarChanged } from '../store/outbox.ts';
 import { deleteStatuses, setStatusBase, statusesByEventIds } from '../store/sync-status.ts';
 
@@ -33,18 +34,26 @@ function projectionOf(projection: unknown): Projection {
   return (projection as { mode?: string } | null)?.mode === 'busy-only' ? 'busy-only' : 'full';
 }
 
-/** Resolves an open conflict; returns it as resolved. Everything happens in one transaction. */
-export async function resolveConflict(deps: ConflictDeps, tenantId: string, conflictId: string, choice: ConflictChoice, actor = 'operator'): Promise<Conflict> {
+/**
+ * Resolves an open conflict; returns it as resolved. Everything happens in one
+ * transaction, the audit row of who decided (`actor`: `api-key:<id>`, `cli`) included.
+ */
+export async function resolveConflict(deps: ConflictDeps, tenantId: string, conflictId: string, choice: ConflictChoice, actor = 'operator', note: string | null = null): Promise<Conflict> {
   await withTransaction(deps.db, async (tx) => {
     const conflict = await getConflict(tx, tenantId, conflictId, { forUpdate: true });
     if (conflict.state !== 'open') throw new CalsyncError('CONFLICT_NOT_OPEN', `conflict ${conflictId} is ${conflict.state} already`, { conflictId });
     const binding = await getBinding(tx, tenantId, conflict.bindingId);
-    const write: WriteContext = { tenantId, calendarId: binding.calendarId, actor };
+    // The calendar write is the operator's; who exactly is in the operator audit row.
+    const write: WriteContext = { tenantId, calendarId: binding.calendarId, actor: 'operator' };
     const ref = { tenantId, bindingId: binding.id };
     const changed = conflict.field === '(deleted)'
       ? await resolveDeletion(tx, write, ref, conflict, choice)
       : await resolveField(tx, write, ref, projectionOf(binding.projection), conflict, choice);
     await markResolved(tx, tenantId, conflictId, choice, actor);
+    await recordOperatorAction(tx, {
+      tenantId, bindingId: binding.id, action: 'conflict.resolve', actor,
+      targets: { conflictId, eventId: conflict.eventId, field: conflict.field }, detail: { choice, ...(note ? { note } : {}) },
+    });
     // Where the calendar kept its value, the event is still given a new version: the
     // binding's base moved, and its next pass must plan the event to carry the choice.
     if (!changed) await touchSeries(tx, write, conflict.eventId);

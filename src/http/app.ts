@@ -11,6 +11,7 @@ import type { WebhookPolicy } from '../jobs/webhook-address.ts';
 import { adminAccountRoutes } from './admin-accounts.ts';
 import { adminBindingRoutes } from './admin-bindings.ts';
 import { adminGoogleRoutes } from './admin-google.ts';
+import { adminConflictsRoutes } from './admin-conflicts.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
 import { adminPassesRoutes } from './admin-passes.ts';
 import { adminQuarantineRoutes } from './admin-quarantine.ts';
@@ -98,6 +99,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     channelRoutes(authenticated, { db: deps.db, secrets: deps.secrets, webhooks: deps.webhooks, now });
     adminSyncRoutes(authenticated, deps);
     adminQuarantineRoutes(authenticated, { db: deps.db });
+    adminConflictsRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
     adminPassesRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
     adminHistoryRoutes(authenticated, { db: deps.db });
     adminBindingRoutes(authenticated, { db: deps.db });

@@ -42,7 +42,11 @@ function toConflict(r: Row): Conflict {
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A tenant's conflicts, newest first, by state (default open) and optionally binding or event; keyset after `before` (a created_at, id pair). */
+/**
+ * A tenant's conflicts, newest first, by state (default open) and optionally binding or
+ * event; keyset after `before` (a created_at, id pair). Times are compared to the
+ * millisecond, as JavaScript keeps them.
+ */
 export async function listConflicts(db: Queryable, tenantId: string, options: {
   state?: ConflictState; bindingId?: string; eventId?: string; limit?: number; before?: { createdAt: Date; id: string } | null;
 } = {}): Promise<Conflict[]> {
@@ -52,8 +56,8 @@ export async function listConflicts(db: Queryable, tenantId: string, options: {
   const { rows } = await db.query<Row>(
     `select * from conflicts
       where tenant_id = $1 and state = $2 and ($3::uuid is null or binding_id = $3) and ($4::uuid is null or event_id = $4)
-        and ($6::timestamptz is null or (created_at, id) < ($6, $7::uuid))
-      order by created_at desc, id desc limit $5`,
+        and ($6::timestamptz is null or (date_trunc('milliseconds', created_at), id) < ($6, $7::uuid))
+      order by date_trunc('milliseconds', created_at) desc, id desc limit $5`,
     [tenantId, options.state ?? 'open', options.bindingId ?? null, options.eventId ?? null, options.limit ?? 100,
       options.before?.createdAt ?? null, options.before?.id ?? null]);
   return rows.map(toConflict);

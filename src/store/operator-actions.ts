@@ -7,7 +7,8 @@ export type OperatorActionName =
   | 'quarantine.retry' | 'quarantine.dismiss' | 'quarantine.lift'
   | 'stopped-pass.confirm' | 'stopped-pass.dismiss'
   | 'binding.pause' | 'binding.resume' | 'binding.update' | 'binding.unbind' | 'binding.unbound'
-  | 'account.disconnect';
+  | 'account.disconnect'
+  | 'conflict.resolve';
 
 /** Who acts (`api-key:<id>`, `cli`), and the words they gave, for the audit trail. */
 export interface Operator {

@@ -12,7 +12,7 @@ import { googleAuthorization } from '../../src/main/providers.ts';
 let t: TestApp;
 let a: Awaited<ReturnType<typeof tenantWithKey>>;
 let b: Awaited<ReturnType<typeof tenantWithKey>>;
-const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '' };
+const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '' };
 
 // Feeds "answer" without a network: these tests are about who may touch what.
 const providers = {
@@ -49,6 +49,12 @@ before(async () => {
   const channel = await created(a, `/calendar/v3/calendars/${ids.calendarOfA}/events/watch`, { id: 'a-channel', type: 'web_hook', address: hook });
   ids.channelOfA = channel.id as string;
   ids.resourceOfA = channel.resourceId as string;
+  // A conflict a pass of A's binding sent to a person (the ICS feed here is never fetched).
+  const { rows: [conflict] } = await t.database.db.query<{ id: string }>(
+    `insert into conflicts (tenant_id, binding_id, event_id, fields, base, ours, theirs)
+     select tenant_id, $1, series_id, '{summary}', '"Planning"', '"A"', '"B"' from events where api_id = $2 and original_start is null returning id`,
+    [ids.bindingOfA, ids.eventOfA]);
+  ids.conflictOfA = conflict!.id;
   ids.calendarOfB = (await created(b, '/calendar/v3/calendars', { summary: 'B own' })).id as string;
   ids.eventOfB = (await created(b, `/calendar/v3/calendars/${ids.calendarOfB}/events`, {
     summary: 'B own', start: { dateTime: '2026-03-02T14:00:00Z' }, end: { dateTime: '2026-03-02T15:00:00Z' },
@@ -135,6 +141,11 @@ const calls: Record<string, () => Call[]> = {
     { url: `/admin/v1/bindings/${ids.bindingOfA}/unbind`, payload: { remoteCopies: 'keep' } },
     { url: `/admin/v1/bindings/${ids.bindingOfA}/unbind`, payload: { remoteCopies: 'delete' } },
   ],
+  'GET /admin/v1/conflicts/:conflictId': () => [{ url: `/admin/v1/conflicts/${ids.conflictOfA}` }],
+  'POST /admin/v1/conflicts/:conflictId/resolve': () => [
+    { url: `/admin/v1/conflicts/${ids.conflictOfA}/resolve`, payload: { take: 'remote' } },
+    { url: `/admin/v1/conflicts/${ids.conflictOfA}/resolve`, payload: { value: 'mine now' } },
+  ],
   'POST /admin/v1/accounts/:accountId/disconnect': () => [{ url: `/admin/v1/accounts/${ids.accountOfA}/disconnect`, payload: { reason: 'taken' } }],
   'POST /admin/v1/bindings': () => [
     { url: '/admin/v1/bindings', payload: { accountId: ids.accountOfA, remoteCalendarId: 'https://example.org/a.ics', newCalendar: { summary: 'stolen feed' } } },
@@ -161,7 +172,7 @@ const withoutIds = [
   'GET /calendar/v3/users/me/calendarList', 'POST /calendar/v3/calendars',
   'GET /admin/v1/accounts', 'POST /admin/v1/accounts', 'GET /admin/v1/bindings',
   // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
-  'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions',
+  'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
   // Google's consent: the state is sealed for one tenant (google-connect.db.test.ts tries another's).
   'POST /admin/v1/accounts/google/authorize', 'POST /admin/v1/accounts/google',
   // Provider webhooks carry no key; a channel's token names its binding (google-push.db.test.ts).
@@ -223,6 +234,7 @@ test('operator lists filtered by tenant a\'s binding or account show tenant b no
   for (const url of [
     `/admin/v1/quarantine?bindingId=${ids.bindingOfA}`, `/admin/v1/stopped-passes?bindingId=${ids.bindingOfA}`,
     `/admin/v1/operator-actions?bindingId=${ids.bindingOfA}`, `/admin/v1/operator-actions?accountId=${ids.accountOfA}`, '/admin/v1/operator-actions',
+    '/admin/v1/conflicts', `/admin/v1/conflicts?bindingId=${ids.bindingOfA}`,
   ]) {
     const res = await t.app.inject({ method: 'GET', url, headers: b.auth });
     assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
