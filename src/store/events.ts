@@ -109,7 +109,7 @@ function toSeries(rows: EventRow[]): StoredSeries {
     calendarId: first.calendar_id,
     series: { uid: first.ical_uid, master: master ? toEvent(master) : null, overrides: overrides.map(toEvent) },
     updatedAt: new Date(Math.max(...rows.map((r) => r.updated_at.getTime()))).toISOString(),
-    version: Math.max(...rows.map((r) => Number(r.version))),
+    version: Math.max(...rows.map((r) => Number((r as EventRow & { series_version?: string }).series_version ?? r.version))),
   };
 }
 
@@ -119,24 +119,31 @@ function groupSeries(rows: EventRow[]): StoredSeries[] {
   return [...bySeries.values()].map(toSeries);
 }
 
+/**
+ * The live rows of the series a condition picks, each with its series' highest version
+ * over every row, tombstones included: removing an override changes the series (and only
+ * its row), so a plan made before it must see the series as changed
+ * (lockSeriesVersions in event-writes.ts reads the same).
+ */
+async function liveSeries(db: Queryable, tenantId: string, calendarId: string, where: string, keys: string[]): Promise<StoredSeries[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await db.query<EventRow & { series_version: string }>(
+    `with live as (select ${selectColumns} from events where tenant_id = $1 and calendar_id = $2 and ${where} and deleted_at is null),
+          versions as (select series_id as versioned_id, max(version) as series_version from events
+                        where tenant_id = $1 and calendar_id = $2 and series_id in (select series_id from live) group by series_id)
+     select live.*, series_version from live join versions on versioned_id = series_id
+      order by series_id, original_start nulls first`, [tenantId, calendarId, keys]);
+  return groupSeries(rows);
+}
+
 /** Live series of a calendar by series id; missing ids are absent from the result. */
 export async function getSeries(db: Queryable, tenantId: string, calendarId: string, eventIds: string[]): Promise<StoredSeries[]> {
-  if (eventIds.length === 0) return [];
-  const { rows } = await db.query<EventRow>(
-    `select ${selectColumns} from events
-      where tenant_id = $1 and calendar_id = $2 and series_id = any($3::uuid[]) and deleted_at is null
-      order by series_id, original_start nulls first`, [tenantId, calendarId, eventIds]);
-  return groupSeries(rows);
+  return liveSeries(db, tenantId, calendarId, 'series_id = any($3::uuid[])', eventIds);
 }
 
 /** Live series of a calendar by iCalendar UID. */
 export async function getSeriesByUid(db: Queryable, tenantId: string, calendarId: string, uids: string[]): Promise<StoredSeries[]> {
-  if (uids.length === 0) return [];
-  const { rows } = await db.query<EventRow>(
-    `select ${selectColumns} from events
-      where tenant_id = $1 and calendar_id = $2 and ical_uid = any($3::text[]) and deleted_at is null
-      order by series_id, original_start nulls first`, [tenantId, calendarId, uids]);
-  return groupSeries(rows);
+  return liveSeries(db, tenantId, calendarId, 'ical_uid = any($3::text[])', uids);
 }
 
 /** Live series of a calendar in pages ordered by series id (keyset: pass the last id). */

@@ -526,3 +526,16 @@ test('outside a binding\'s sync window an item is absent: its removal deletes no
   await converge(world, [a]);
   assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid).sort(), ['inside', 'outside'], 'absent, not deleted');
 });
+
+test('a series whose override was removed in the calendar takes a remote change: the removal is part of the series\' version, not a change made meanwhile', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('removed-override');
+  const eventId = await world.appWrite(null, weekly({ uid: 'ro-1' }, [instance('2026-03-09', { uid: 'ro-1', summary: 'moved' })]));
+  await world.appWrite(eventId, weekly({ uid: 'ro-1' }));
+  await converge(world, [a]);
+  const item = a.connector.liveItems('removed-override')[0]!;
+  a.connector.userUpdate('removed-override', item.remoteId, weekly({ uid: 'ro-1' }, [instance('2026-03-16', { uid: 'ro-1', summary: 'from the remote' })]));
+  const pass = await world.pass(a);
+  assert.equal(pass.outcome, 'ok', JSON.stringify(pass.error));
+  assert.deepEqual((await world.calendarSeries())[0]!.series.overrides.map((o) => o.summary), ['from the remote']);
+});
