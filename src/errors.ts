@@ -122,6 +122,10 @@ export const errorCatalogue = {
     status: 400, hint: 'Start the authorization again (POST /admin/v1/accounts/google/authorize) and complete it within 10 minutes with the state it returned.',
     cliHint: 'Open the printed URL in a browser on this machine, allow access, and finish before the command gives up; then run the command again.',
   },
+  PASS_STOPPED: {
+    status: 409, hint: 'The brakes stopped the pass before it mirrored a wipe or more deletions than the budget: see what it would delete (GET /admin/v1/bindings/{id}/stopped-pass), then confirm or dismiss it.',
+    cliHint: 'See what it would delete with `calsync stopped show BINDING`; if that is meant, run the pass again with --confirm-wipe or --confirm-deletions (or `calsync stopped confirm`), else `calsync stopped dismiss`.',
+  },
   CONFLICT_NOT_OPEN: { status: 409, hint: 'List open conflicts (GET /admin/v1/conflicts, `calsync conflicts list`) for what is still asked.' },
 
   // Operators settling what the engine could not (quarantine, stopped passes, bindings, accounts).

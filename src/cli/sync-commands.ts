@@ -190,6 +190,9 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       if (options.json) output.out(json({ passes: results, seconds }));
       else output.out(`done in ${seconds.toFixed(1)} s`);
       const failed = results.find((r) => r.outcome === 'failed');
-      if (failed) throw new CalsyncError('INTERNAL', `a pass of binding ${failed.bindingId} failed: ${failed.error?.message ?? 'unknown'}`);
+      if (failed) throw new CalsyncError(failed.error?.code ?? 'INTERNAL', `a pass of binding ${failed.bindingId} failed: ${failed.error?.message ?? 'unknown'}`, { bindingId: failed.bindingId });
+      // A pass the brakes stopped mirrored nothing: a script must not take that for success.
+      const stopped = results.find((r) => r.outcome === 'stopped');
+      if (stopped) throw new CalsyncError('PASS_STOPPED', `the pass of binding ${stopped.bindingId} stopped: ${stopped.stop?.message ?? 'a brake'}`, { bindingId: stopped.bindingId });
     }));
 }

@@ -16,7 +16,9 @@ import { parsePolicy, type MergePolicy } from '../core/policy.ts';
 import type { Projection } from '../core/projection.ts';
 import { defaultSafety, deletionBudget, resolveWindow, wipeBrake, type SafetySettings, type SafetyStop, type SyncWindow } from '../core/safety.ts';
 import { getBinding, saveCalendarVersion, saveCursor, type Binding, type BindingRef } from '../store/bindings.ts';
+import { CalsyncError, type ErrorCode } from '../errors.ts';
 import { Lease, LeaseLost } from './lease.ts';
+import { asCalsyncError } from './provider-errors.ts';
 import { withTransaction, type Db } from '../store/db.ts';
 import { calendarVersion, changedSince, countLiveSeries, hasLiveEvents } from '../store/events.ts';
 import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
@@ -76,7 +78,8 @@ export interface PassResult {
   stop: SafetyStop | null;
   /** Set when the provider asked us to slow down: run the next pass after this long. */
   retryAfterSeconds: number | null;
-  error: { kind: string; message: string } | null;
+  /** Why the pass failed: the connector's kind, the message, and the calsync error code a person acts on. */
+  error: { kind: string; message: string; code?: ErrorCode } | null;
 }
 
 function projectionOf(binding: Binding): Projection {
@@ -130,16 +133,21 @@ export async function syncBinding(deps: EngineDeps, request: PassRequest): Promi
     if (isConnectorError(error, 'auth-revoked')) {
       // The grant or password no longer works: pause this account's bindings, not retry forever.
       await setAccountState(db, binding.tenantId, binding.accountId, 'revoked', message);
-      return result('failed', { passId, error: { kind, message } });
+      return result('failed', { passId, error: { kind, message, code: codeOf(error) } });
     }
     if (isConnectorError(error, 'rate-limited')) {
-      return result('failed', { passId, retryAfterSeconds: error.retryAfterSeconds ?? 60, error: { kind, message } });
+      return result('failed', { passId, retryAfterSeconds: error.retryAfterSeconds ?? 60, error: { kind, message, code: codeOf(error) } });
     }
-    if (isConnectorError(error, 'permanent')) return result('failed', { passId, error: { kind, message } });
+    if (isConnectorError(error, 'permanent')) return result('failed', { passId, error: { kind, message, code: codeOf(error) } });
     throw error;
   } finally {
     await lease.release();
   }
+}
+
+function codeOf(error: unknown): ErrorCode {
+  const known = asCalsyncError(error);
+  return known instanceof CalsyncError ? known.code : 'INTERNAL';
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Db } from '../store/db.ts';
 import { queuePass } from '../store/outbox.ts';
 import { queuePushChannel } from '../store/push-channels.ts';
 import type { Secrets } from '../store/secrets.ts';
+import { absentBodyIsEmpty } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
 import type { ProviderProbes } from './providers.ts';
 
@@ -133,9 +134,21 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
   app.get<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId', async (request) =>
     bindingResource(await getBinding(deps.db, tenantOf(request), request.params.bindingId)));
 
-  app.post<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId/sync', async (request, reply) => {
+  app.post<{ Params: { bindingId: string }; Body: { confirmWipe?: boolean; confirmDeletions?: boolean } }>('/admin/v1/bindings/:bindingId/sync', {
+    preValidation: absentBodyIsEmpty,
+    schema: {
+      body: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          confirmWipe: { type: 'boolean', description: 'Mirror a side that lists nothing (after checking it is meant); confirms its deletions too.' },
+          confirmDeletions: { type: 'boolean', description: 'Allow more deletions than the per-pass budget.' },
+        },
+      },
+    },
+  }, async (request, reply) => {
     const binding = await getBinding(deps.db, tenantOf(request), request.params.bindingId);
-    await queuePass(deps.db, binding.tenantId, binding.id, 'manual');
-    return reply.status(202).send({ bindingId: binding.id, queued: true });
+    const confirm = { confirmWipe: request.body.confirmWipe === true, confirmDeletions: request.body.confirmDeletions === true };
+    await queuePass(deps.db, binding.tenantId, binding.id, 'manual', confirm);
+    return reply.status(202).send({ bindingId: binding.id, queued: true, ...confirm });
   });
 }

@@ -58,7 +58,10 @@ test('an operator settles a stopped pass, quarantined items, a binding and an ac
 
   // Someone empties the remote calendar: the pass stops and asks.
   for (const href of hrefs) assert.equal((await rawRequest(dav, 'DELETE', href)).status, 200);
-  const stopped = JSON.parse((await runCalsync(['sync', binding.id, '--json'], env)).stdout).passes[0];
+  const braked = await runCalsync(['sync', binding.id, '--json'], env);
+  assert.equal(braked.code, 1, 'a stopped pass is no success for a script');
+  assert.match(braked.stderr, /\[PASS_STOPPED\]/);
+  const stopped = JSON.parse(braked.stdout).passes[0];
   assert.equal(stopped.outcome, 'stopped');
   const status = await okJson(['status']);
   assert.deepEqual(status.stoppedPasses.map((s: Json) => [s.bindingId, s.kind, s.deletions]), [[binding.id, 'wipe', 8]]);

@@ -48,6 +48,15 @@ test('connect a CalDAV server, bind one of its calendars, queue a pass; another 
 
   assert.equal((await t.app.inject({ method: 'POST', url: `/admin/v1/bindings/${binding.id}/sync`, headers: a.auth })).statusCode, 202);
   assert.equal((await t.app.inject({ method: 'GET', url: `/admin/v1/bindings/${binding.id}`, headers: a.auth })).json().id, binding.id);
+  // A pass an operator confirms is queued with its confirmation, as a job of its own.
+  const confirmed = await t.app.inject({ method: 'POST', url: `/admin/v1/bindings/${binding.id}/sync`, headers: a.auth, payload: { confirmWipe: true } });
+  assert.equal(confirmed.statusCode, 202, confirmed.body);
+  const { rows: jobs } = await t.database.db.query<{ payload: Record<string, unknown> }>(
+    `select payload from graphile_worker._private_jobs where payload ->> 'bindingId' = $1 and (payload ->> 'confirmWipe')::boolean`, [binding.id]);
+  assert.equal(jobs.length, 1);
+  assert.equal(jobs[0]!.payload.confirmDeletions, false);
+  const badConfirm = await t.app.inject({ method: 'POST', url: `/admin/v1/bindings/${binding.id}/sync`, headers: a.auth, payload: { confirmWipe: 'yes' } });
+  assert.equal(badConfirm.statusCode, 400);
 
   // Tenant B: not found everywhere, and cannot bind A's account.
   assert.equal((await t.app.inject({ method: 'GET', url: `/admin/v1/bindings/${binding.id}`, headers: b.auth })).statusCode, 404);
