@@ -103,8 +103,17 @@ class Planner {
       // Our create whose answer was lost: the item is adopted with the base we sent,
       // recorded first so that a failure of what follows does not lose the adoption.
       this.handled.add(pending.eventId);
-      this.skip('remote', pending.eventId, item.remoteId, 'match/adopt', 'our create whose answer was lost', item.etag, next(pending.base, pending.contentHash, item.updatedAt));
-      this.pair({ ...pending, remoteId: item.remoteId, etag: item.etag, pending: false }, item);
+      const landed = item.deleted ? null : this.remoteHash(item, pending);
+      if (!item.deleted && landed === null) return;
+      // A create of several requests (a Google series: master, then its instances) whose
+      // answer was lost part-way holds less than was sent: what is there is taken as the
+      // base, so the calendar's content completes it, instead of the half-written item
+      // being read as the remote deleting the rest.
+      const partial = landed !== null && landed.hash !== pending.contentHash;
+      const [base, hash] = partial ? [landed.normal, landed.hash] : [pending.base, pending.contentHash];
+      this.skip('remote', pending.eventId, item.remoteId, 'match/adopt', partial ? 'our create whose answer was lost, landed in part: the calendar completes it' : 'our create whose answer was lost',
+        item.etag, next(base, hash, item.updatedAt));
+      this.pair({ ...pending, remoteId: item.remoteId, etag: item.etag, pending: false, base, contentHash: hash }, item);
       return;
     }
     // A deletion of an item this binding never tracked: nothing on either side.

@@ -539,3 +539,17 @@ test('a series whose override was removed in the calendar takes a remote change:
   assert.equal(pass.outcome, 'ok', JSON.stringify(pass.error));
   assert.deepEqual((await world.calendarSeries())[0]!.series.overrides.map((o) => o.summary), ['from the remote']);
 });
+
+test('a create that landed only in part before its answer was lost is completed from the calendar, not adopted as agreed', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('half-written');
+  const series = weekly({ uid: 'hw-1' }, [instance('2026-03-09', { uid: 'hw-1', summary: 'moved' }), instance('2026-03-16', { uid: 'hw-1', status: 'cancelled' })]);
+  await world.appWrite(null, series);
+  a.connector.faults.halfCreates = 1;
+  const cut = await world.pass(a);
+  assert.equal(cut.stats.failed, 1);
+  assert.equal(a.connector.liveItems('half-written')[0]!.series.overrides.length, 0, 'only the master landed');
+  await converge(world, [a]);
+  assert.equal(hashOf(a.connector.liveItems('half-written')[0]!.series), hashOf(series), 'the remote holds the whole series');
+  assert.equal(hashOf((await world.calendarSeries())[0]!.series), hashOf(series), 'nothing the create left out was deleted from the calendar');
+});

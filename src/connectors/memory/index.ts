@@ -26,6 +26,11 @@ export interface MemoryFaults {
   rateLimit: number;
   /** Probability that a listing ends with an older version of a live item, after the newer one. */
   staleReplay: number;
+  /**
+   * The next N creates store the series' master only and lose their answer: a create of
+   * several requests (a Google series: master, then its instances) cut short.
+   */
+  halfCreates: number;
 }
 
 export interface MemoryConnectorOptions {
@@ -66,7 +71,7 @@ interface RemoteCalendar {
   versions: Map<string, Stored[]>;
 }
 
-const noFaults: MemoryFaults = { failWrites: 0, failAfterApply: false, flakyEtags: 0, duplicateDelivery: 0, reorder: false, rateLimit: 0, staleReplay: 0 };
+const noFaults: MemoryFaults = { failWrites: 0, failAfterApply: false, flakyEtags: 0, duplicateDelivery: 0, reorder: false, rateLimit: 0, staleReplay: 0, halfCreates: 0 };
 
 export class MemoryConnector implements Connector {
   readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: true, conditionalWrites: true, windowed: false };
@@ -131,6 +136,12 @@ export class MemoryConnector implements Connector {
     checkSeries(series);
     const existing = [...calendar.items.values()].find((s) => s.series !== null && s.calsyncId === options.calsyncId);
     if (existing) return { remoteId: existing.remoteId, etag: existing.etag, updatedAt: existing.updatedAt };
+    if (this.faults.halfCreates > 0 && series.overrides.length > 0) {
+      this.faults.halfCreates--;
+      const remoteId = this.derivedIds ? `${derivedPrefix}${options.calsyncId}` : `mem-${++this.counter}`;
+      this.store(calendar, { remoteId, etag: '', series: { ...series, overrides: [] }, calsyncId: options.calsyncId, updatedAt: '' });
+      throw new ConnectorError('transient', 'injected loss of a create\'s answer after its first request');
+    }
     return this.write(calendar, () => {
       const remoteId = this.derivedIds ? `${derivedPrefix}${options.calsyncId}` : `mem-${++this.counter}`;
       return this.store(calendar, { remoteId, etag: '', series, calsyncId: options.calsyncId, updatedAt: '' });
