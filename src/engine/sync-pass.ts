@@ -24,7 +24,7 @@ import { calendarVersion, changedSince, countLiveSeries, hasLiveEvents } from '.
 import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
 import { setAccountState } from '../store/accounts.ts';
 import { hasOpenConflicts } from '../store/conflicts.ts';
-import { hasQuarantined, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
+import { clearQuarantined, hasQuarantined, quarantinedIds, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
 import { agreedEtags, countStatuses, hasStatuses, remoteIdsPage } from '../store/sync-status.ts';
 import { applyCalendarSide, applyRemoteWrites, emptyStats, isDelete, isRemoteWrite, StaleSlice, type ApplyContext, type PassStats } from './apply.ts';
 import { loadSlice } from './slice.ts';
@@ -285,8 +285,8 @@ class Pass {
       page = await this.connector.listChanges(this.binding.remoteCalendarId, null);
     }
     const complete = page.complete;
-    // Only a listing of a binding with statuses can show deletions by leaving items out.
-    const seen = complete && bound ? new Set<string>() : null;
+    // Only a listing of a binding with statuses or quarantined items can show deletions by leaving items out.
+    const seen = complete && (bound || this.hadQuarantine) ? new Set<string>() : null;
     if (complete && page.nextPageToken === null && bound && !page.items.some((i) => !i.deleted) && !page.unreadable?.length) {
       // A side that had items and now lists none does not wipe its peers.
       const wipe = wipeBrake('remote', await known(), 0, this.brakes());
@@ -328,6 +328,16 @@ class Pass {
 
   /** After a complete listing: bound items it did not show were deleted remotely. */
   private async absentItems(seen: Set<string>): Promise<void> {
+    // Quarantined items no longer there are gone: nothing is left to set aside (they are few).
+    if (this.hadQuarantine) {
+      const gone = (await quarantinedIds(this.deps.db, this.ctx)).filter((id) => !seen.has(id));
+      if (gone.length > 0) {
+        await withTransaction(this.deps.db, async (tx) => {
+          await this.lease.fence(tx);
+          await clearQuarantined(tx, this.ctx, gone);
+        });
+      }
+    }
     const absent: RemoteItem[] = [];
     for (let after: string | null = null; ;) {
       const ids = await remoteIdsPage(this.deps.db, this.ctx, after, 1000);

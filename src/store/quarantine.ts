@@ -54,6 +54,12 @@ export async function hasQuarantined(db: Queryable, binding: BindingRef): Promis
   return rows.length > 0;
 }
 
+/** Remote ids of every quarantined item of the binding, dismissed or not. */
+export async function quarantinedIds(db: Queryable, binding: BindingRef): Promise<string[]> {
+  const { rows } = await db.query<{ remote_id: string }>('select remote_id from quarantined_items where tenant_id = $1 and binding_id = $2', [binding.tenantId, binding.bindingId]);
+  return rows.map((r) => r.remote_id);
+}
+
 /** Remote ids an operator asked to read again. */
 export async function retriesRequested(db: Queryable, binding: BindingRef, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ remote_id: string }>(

@@ -553,3 +553,16 @@ test('a create that landed only in part before its answer was lost is completed 
   assert.equal(hashOf(a.connector.liveItems('half-written')[0]!.series), hashOf(series), 'the remote holds the whole series');
   assert.equal(hashOf((await world.calendarSeries())[0]!.series), hashOf(series), 'nothing the create left out was deleted from the calendar');
 });
+
+test('a quarantined item that is gone from a complete listing leaves the quarantine', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('gone-unreadable');
+  const id = a.connector.userCreate('gone-unreadable', single({ uid: 'gu-1' }));
+  a.connector.corrupt('gone-unreadable', id);
+  await world.pass(a);
+  assert.equal((await listQuarantined(t.db, world.tenantId, { bindingId: a.id })).length, 1);
+  a.connector.userDelete('gone-unreadable', id);
+  a.connector.expireCursors('gone-unreadable');
+  await world.pass(a);
+  assert.deepEqual(await listQuarantined(t.db, world.tenantId, { bindingId: a.id }), []);
+});
