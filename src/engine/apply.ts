@@ -68,7 +68,6 @@ export class StaleSlice extends Error {
 
 const uniqueViolation = '23505';
 
-type CalendarWrite = Extract<Action, { side: 'calendar'; op: 'create' | 'update' | 'delete' }>;
 type RemoteWrite = Extract<Action, { side: 'remote'; op: 'create' | 'update' | 'delete' }>;
 
 export function isRemoteWrite(action: Action): action is RemoteWrite {

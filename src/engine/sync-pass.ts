@@ -15,17 +15,16 @@ import { plan, type Action, type Direction, type PlanInput } from '../core/plan.
 import { parsePolicy, type MergePolicy } from '../core/policy.ts';
 import type { Projection } from '../core/projection.ts';
 import { defaultSafety, deletionBudget, resolveWindow, wipeBrake, type SafetySettings, type SafetyStop, type SyncWindow } from '../core/safety.ts';
-import { getBinding, saveCalendarVersion, saveCursor, type Binding, type BindingRef } from '../store/bindings.ts';
+import { getBinding, passState, saveCalendarVersion, saveCursor, type Binding, type BindingRef } from '../store/bindings.ts';
 import { CalsyncError, type ErrorCode } from '../errors.ts';
 import { Lease, LeaseLost } from './lease.ts';
 import { asCalsyncError } from './provider-errors.ts';
 import { withTransaction, type Db } from '../store/db.ts';
-import { calendarVersion, changedSince, countLiveSeries, hasLiveEvents } from '../store/events.ts';
+import { calendarVersion, changedSince, countLiveSeries } from '../store/events.ts';
 import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
 import { setAccountState } from '../store/accounts.ts';
-import { hasOpenConflicts } from '../store/conflicts.ts';
-import { clearQuarantined, hasQuarantined, quarantinedIds, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
-import { agreedEtags, countStatuses, hasStatuses, remoteIdsPage } from '../store/sync-status.ts';
+import { clearQuarantined, quarantinedIds, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
+import { agreedEtags, countStatuses, remoteIdsPage } from '../store/sync-status.ts';
 import { applyCalendarSide, applyRemoteWrites, emptyStats, isDelete, isRemoteWrite, StaleSlice, type ApplyContext, type PassStats } from './apply.ts';
 import { loadSlice } from './slice.ts';
 
@@ -206,8 +205,7 @@ class Pass {
     // not: a remote that never got them has not lost them) and the calendar's series
     // count, which cost O(calendar) to count: a pass with nothing to brake for only asks
     // whether any exist. The deletion budget's counts are taken once deletions are held.
-    const bound = await hasStatuses(db, this.ctx);
-    const anyLive = await hasLiveEvents(db, tenantId, calendarId);
+    const { bound, anyLive, quarantine, openConflicts } = await passState(db, this.ctx, calendarId);
     let counted: Promise<{ known: number; live: number }> | undefined;
     const counts = (): Promise<{ known: number; live: number }> =>
       counted ??= Promise.all([countStatuses(db, this.ctx), countLiveSeries(db, tenantId, calendarId)]).then(([known, live]) => ({ known, live }));
@@ -217,8 +215,8 @@ class Pass {
         const calendarWipe = wipeBrake('calendar', (await counts()).known, 0, this.brakes());
         if (calendarWipe) throw new StopPass(calendarWipe);
       }
-      this.hadQuarantine = await hasQuarantined(db, this.ctx);
-      this.ctx.openConflicts = await hasOpenConflicts(db, this.ctx);
+      this.hadQuarantine = quarantine;
+      this.ctx.openConflicts = openConflicts;
       // Items an operator asked to read again: one at a time where the connector can
       // read one, else by listing everything once.
       const retries = this.hadQuarantine ? await retriesRequested(db, this.ctx, maxRereads) : [];

@@ -195,6 +195,29 @@ export async function pauseBinding(db: Queryable, binding: BindingRef, reason: s
   return rows.length === 1;
 }
 
+/** What a pass must know before it starts, each O(1): see passState. */
+export interface PassState {
+  /** The binding has sync statuses. */
+  bound: boolean;
+  /** The calendar has an event not deleted. */
+  anyLive: boolean;
+  /** The binding has quarantined items (dismissed or not). */
+  quarantine: boolean;
+  /** The binding has open conflicts. */
+  openConflicts: boolean;
+}
+
+/** One statement at the start of every pass, where four lookups cost four round trips. */
+export async function passState(db: Queryable, binding: BindingRef, calendarId: string): Promise<PassState> {
+  const { rows: [row] } = await db.query<{ bound: boolean; any_live: boolean; quarantine: boolean; open_conflicts: boolean }>(
+    `select exists (select 1 from sync_status where tenant_id = $1 and binding_id = $2) as bound,
+            exists (select 1 from events where tenant_id = $1 and calendar_id = $3 and deleted_at is null) as any_live,
+            exists (select 1 from quarantined_items where tenant_id = $1 and binding_id = $2) as quarantine,
+            exists (select 1 from conflicts where tenant_id = $1 and binding_id = $2 and state = 'open') as open_conflicts`,
+    [binding.tenantId, binding.bindingId, calendarId]);
+  return { bound: row!.bound, anyLive: row!.any_live, quarantine: row!.quarantine, openConflicts: row!.open_conflicts };
+}
+
 /**
  * Releases every lease a process holds (lease owners are `<process name>:<pass id>`),
  * across tenants: a command that is interrupted lets its bindings be synced again at

@@ -70,12 +70,6 @@ export async function getConflict(db: Queryable, tenantId: string, id: string, o
   return toConflict(row);
 }
 
-/** Whether the binding has an open conflict: passes without any skip settling them. */
-export async function hasOpenConflicts(db: Queryable, binding: BindingRef): Promise<boolean> {
-  const { rows } = await db.query(`select 1 from conflicts where tenant_id = $1 and binding_id = $2 and state = 'open' limit 1`, [binding.tenantId, binding.bindingId]);
-  return rows.length > 0;
-}
-
 /**
  * Closes open conflicts whose fields the sides now agree on: per event, every open
  * conflict of the binding but those still asked about (`asked`).

@@ -215,12 +215,6 @@ export async function getTombstonesByUid(db: Queryable, tenantId: string, calend
   return tombstones(db, tenantId, calendarId, 'ical_uid = any($3::text[])', uids);
 }
 
-/** Whether the calendar has any event not deleted: O(1), where counting series is O(events). */
-export async function hasLiveEvents(db: Queryable, tenantId: string, calendarId: string): Promise<boolean> {
-  const { rows } = await db.query('select 1 from events where tenant_id = $1 and calendar_id = $2 and deleted_at is null limit 1', [tenantId, calendarId]);
-  return rows.length > 0;
-}
-
 export async function countLiveSeries(db: Queryable, tenantId: string, calendarId: string): Promise<number> {
   const { rows: [row] } = await db.query<{ n: string }>(
     'select count(distinct series_id) as n from events where tenant_id = $1 and calendar_id = $2 and deleted_at is null', [tenantId, calendarId]);

@@ -48,12 +48,6 @@ export async function clearQuarantined(db: Queryable, binding: BindingRef, remot
     [binding.tenantId, binding.bindingId, remoteIds]);
 }
 
-/** Whether the binding has any quarantined item, dismissed or not: passes without any skip the clearing. */
-export async function hasQuarantined(db: Queryable, binding: BindingRef): Promise<boolean> {
-  const { rows } = await db.query('select 1 from quarantined_items where tenant_id = $1 and binding_id = $2 limit 1', [binding.tenantId, binding.bindingId]);
-  return rows.length > 0;
-}
-
 /** Remote ids of every quarantined item of the binding, dismissed or not. */
 export async function quarantinedIds(db: Queryable, binding: BindingRef): Promise<string[]> {
   const { rows } = await db.query<{ remote_id: string }>('select remote_id from quarantined_items where tenant_id = $1 and binding_id = $2', [binding.tenantId, binding.bindingId]);

@@ -54,12 +54,6 @@ export async function remoteIdsPage(db: Queryable, binding: BindingRef, after: s
   return rows.map((r) => r.remote_id);
 }
 
-/** Whether the binding has any status: O(1), where counting them is O(statuses). */
-export async function hasStatuses(db: Queryable, binding: BindingRef): Promise<boolean> {
-  const { rows } = await db.query('select 1 from sync_status where tenant_id = $1 and binding_id = $2 limit 1', [binding.tenantId, binding.bindingId]);
-  return rows.length > 0;
-}
-
 /** Statuses both sides agreed on: creates still pending are not counted. */
 export async function countStatuses(db: Queryable, binding: BindingRef): Promise<number> {
   const { rows: [row] } = await db.query<{ n: string }>('select count(*) as n from sync_status where tenant_id = $1 and binding_id = $2 and not pending', [binding.tenantId, binding.bindingId]);

@@ -6,7 +6,6 @@ import type { IcalExtras } from '../../src/core/ical/extras.ts';
 import type { CanonicalEvent, EventSeries } from '../../src/core/model.ts';
 import { parseCalendar, type ParsedSeries } from '../../src/core/ical/parse.ts';
 import { renderCalendar } from '../../src/core/ical/render.ts';
-import { canonical } from '../fixtures/ical/canonical.ts';
 import { fixture, goodFixtures } from '../fixtures/ical/fixtures.ts';
 import { eventArbitrary, seriesArbitrary } from '../helpers/event-arbitraries.ts';
 import { withoutRenderAdditions } from './ical-render-additions.ts';

@@ -65,16 +65,14 @@ export class ModelWorld {
   private stalledMs = 0;
   private lastInstant = 0;
 
-  private constructor(
-    readonly db: Db, readonly tenantId: string, readonly calendarId: string, private readonly accountId: string,
-  ) {}
+  private constructor(readonly db: Db, readonly tenantId: string, readonly calendarId: string) {}
 
   static async create(db: Db, twoWay: number, policy: MergePolicy, noise: ModelNoise): Promise<ModelWorld> {
     const tenantId = (await createTenant(db, 'model')).id;
     const calendarId = (await createCalendar(db, tenantId, { summary: 'model', timeZone: 'Europe/Berlin' })).id;
     const secrets = new Secrets(parseSecretKey(generateSecretKeyText()));
     const account = await createAccount(db, secrets, tenantId, { provider: 'caldav' });
-    const world = new ModelWorld(db, tenantId, calendarId, account.id);
+    const world = new ModelWorld(db, tenantId, calendarId);
     for (let i = 0; i <= twoWay; i++) {
       const busy = i === twoWay;
       const name = busy ? 'busy' : `b${i + 1}`;

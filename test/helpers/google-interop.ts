@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { makeWorkerUtils, type Runner, type WorkerUtils } from 'graphile-worker';
 import pino from 'pino';
-import type { GoogleEmulator } from '../../emulators/google/app.ts';
 import { createCalDavConnector } from '../../src/connectors/caldav/index.ts';
 import type { Connector } from '../../src/connectors/connector.ts';
 import { contentHash } from '../../src/core/hash.ts';

@@ -69,11 +69,10 @@ function match(vtimezone: string, tzid: string, year: number, context: TzidConte
   const named = ianaFromTzid(tzid, context);
   const yearEnd = Date.UTC(year + 1, 0, 1) + 14 * 3_600_000;
   const firstYear = samples.filter((s) => s.at < yearEnd);
-  // Two samples per half year first: most candidates fail these, few need all of them.
-  const quick = samples.filter((_, i) => i % 182 === 15);
   for (const candidate of candidates(tzid, rules.fixed, year, context)) {
     const fits = (s: { at: number; offset: number }): boolean => offsetSeconds(s.at, candidate) === s.offset;
     const needed = candidate === named ? firstYear : samples;
+    // Two samples per half year first: most candidates fail these, few need all of them.
     if (needed.filter((_, i) => i % 182 === 15).every(fits) && needed.every(fits)) return ianaFromTzid(candidate) ?? candidate;
   }
   return null;
