@@ -224,6 +224,8 @@ function settledConflicts(actions: Action[]): Array<{ eventId: string; asked: st
   for (const action of actions) {
     if (!action.eventId) continue;
     if (action.op === 'merge') settled.push({ eventId: action.eventId, asked: action.result.conflicts.map((c) => c.field) });
+    // An edit against a delete is asked about now: the fields of the item are moot.
+    else if (action.op === 'conflict' && action.quarantine) settled.push({ eventId: action.eventId, asked: ['(deleted)'] });
     else if (action.op === 'update' || action.op === 'delete' || (action.op === 'skip' && (action.rule === 'echo' || action.rule === 'both-same'))) {
       settled.push({ eventId: action.eventId, asked: [] });
     }

@@ -49,6 +49,11 @@ export async function resolveConflict(deps: ConflictDeps, tenantId: string, conf
     const changed = conflict.field === '(deleted)'
       ? await resolveDeletion(tx, write, ref, conflict, choice)
       : await resolveField(tx, write, ref, projectionOf(binding.projection), conflict, choice);
+    if (changed === 'moot') {
+      // The event was deleted since: there is no field left to decide.
+      await markResolved(tx, tenantId, conflictId, { moot: 'the event was deleted' }, actor, 'dismissed');
+      return;
+    }
     await markResolved(tx, tenantId, conflictId, choice, actor);
     await recordOperatorAction(tx, {
       tenantId, bindingId: binding.id, action: 'conflict.resolve', actor,
@@ -62,9 +67,10 @@ export async function resolveConflict(deps: ConflictDeps, tenantId: string, conf
   return getConflict(deps.db, tenantId, conflictId);
 }
 
-async function resolveField(tx: DbClient, write: WriteContext, ref: { tenantId: string; bindingId: string }, projection: Projection, conflict: Conflict, choice: ConflictChoice): Promise<boolean> {
+/** Writes the chosen value; whether the calendar changed, or `moot` when the event is gone. */
+async function resolveField(tx: DbClient, write: WriteContext, ref: { tenantId: string; bindingId: string }, projection: Projection, conflict: Conflict, choice: ConflictChoice): Promise<boolean | 'moot'> {
   const [stored] = await getSeries(tx, write.tenantId, write.calendarId, [conflict.eventId]);
-  if (!stored) throw new CalsyncError('INVALID_REQUEST', `the event of conflict ${conflict.id} was deleted since; nothing to resolve`, { conflictId: conflict.id });
+  if (!stored) return 'moot';
   const value = 'take' in choice ? (choice.take === 'calendar' ? conflict.calendar : conflict.remote) : choice.value;
   let series: EventSeries;
   try {

@@ -85,9 +85,9 @@ export async function settleConflicts(db: Queryable, binding: BindingRef, settle
     [binding.tenantId, binding.bindingId, JSON.stringify(settled.map((s) => ({ event_id: s.eventId, asked: s.asked })))]);
 }
 
-/** Marks a conflict resolved by a person, with what they chose. */
-export async function markResolved(db: Queryable, tenantId: string, id: string, resolution: unknown, actor: string): Promise<void> {
+/** Closes a conflict a person acted on, with what they chose (dismissed: nothing was left to decide). */
+export async function markResolved(db: Queryable, tenantId: string, id: string, resolution: unknown, actor: string, state: 'resolved' | 'dismissed' = 'resolved'): Promise<void> {
   await db.query(
-    `update conflicts set state = 'resolved', resolution = $3, resolved_by = $4, resolved_at = now() where tenant_id = $1 and id = $2`,
-    [tenantId, id, JSON.stringify(resolution), actor]);
+    `update conflicts set state = $5, resolution = $3, resolved_by = $4, resolved_at = now() where tenant_id = $1 and id = $2`,
+    [tenantId, id, JSON.stringify(resolution), actor, state]);
 }
