@@ -8,9 +8,10 @@
 // interrupted at any await: the process dies, the pass stalls past its lease while
 // another worker takes the binding over, or the app writes meanwhile. Every merge
 // policy. Then everything quiesces and the invariants of ARCHITECTURE.md must hold.
-//   CALSYNC_MODEL_RUNS   runs (default 25: a short run for every test run)
-//   CALSYNC_MODEL_STEPS  steps at most per run (default 40)
-//   CALSYNC_MODEL_SEED   seed to replay;  CALSYNC_MODEL_PATH  shrink path to replay
+//   CALSYNC_MODEL_RUNS         runs (default 25: a short run for every test run)
+//   CALSYNC_MODEL_STEPS        steps at most per run (default 40)
+//   CALSYNC_MODEL_TOTAL_STEPS  a soak: batches of RUNS runs, seed after seed, until this many steps ran
+//   CALSYNC_MODEL_SEED         (first) seed;  CALSYNC_MODEL_PATH  shrink path to replay
 // `npm run test:soak` runs at least 100,000 steps.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -378,35 +379,47 @@ async function checkNoDuplicates(run: Run): Promise<void> {
   }
 }
 
-test('sync-machine: the real engine converges without duplicates, revivals or lost edits under faults, crashes and takeovers', { timeout: 60 * 60_000 }, async () => {
+const soak = process.env.CALSYNC_MODEL_TOTAL_STEPS !== undefined;
+
+test('sync-machine: the real engine converges without duplicates, revivals or lost edits under faults, crashes and takeovers', { timeout: (soak ? 3 * 60 : 60) * 60_000 }, async () => {
   const numRuns = Number(process.env.CALSYNC_MODEL_RUNS ?? 25);
-  const seed = process.env.CALSYNC_MODEL_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.CALSYNC_MODEL_SEED);
+  // A soak runs batches of numRuns, each from the next seed, until this many steps ran.
+  const totalSteps = Number(process.env.CALSYNC_MODEL_TOTAL_STEPS ?? 0);
+  const firstSeed = process.env.CALSYNC_MODEL_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.CALSYNC_MODEL_SEED);
   const path = process.env.CALSYNC_MODEL_PATH;
   const started = performance.now();
-  try {
-    await fc.assert(
-      fc.asyncProperty(scenarioArb, async ({ twoWay, ops, policy, noise, repairAtEnd }) => {
-        const parsed = parsePolicy({ mode: policy.mode, fields: policy.askDescription ? { description: 'ask' } : {}, ...(policy.editVsDelete ? { editVsDelete: policy.editVsDelete } : {}) });
-        const world = await ModelWorld.create(t.db, twoWay, parsed, noise);
-        const run = new Run(world, policy);
-        for (const op of ops) {
-          await run.apply(op);
-          await checkNoDuplicates(run);
-        }
-        await checkInvariants(run, repairAtEnd);
-      }),
-      { numRuns, seed, ...(path ? { path } : {}) },
-    );
-  } catch (error) {
-    const found = /seed: (-?\d+), path: "([^"]*)"/.exec(String((error as Error).message));
-    console.error(String((error as Error).cause ?? ''));
-    console.error(`sync-machine failed; replay with CALSYNC_MODEL_SEED=${found?.[1] ?? seed} CALSYNC_MODEL_PATH=${found?.[2] ?? ''} CALSYNC_MODEL_RUNS=1 CALSYNC_MODEL_STEPS=${maxSteps} npm test -- sync-machine`);
-    throw error;
-  }
+  let batches = 0;
+  do {
+    const seed = (firstSeed + batches) % 2 ** 31;
+    batches++;
+    try {
+      await fc.assert(
+        fc.asyncProperty(scenarioArb, async ({ twoWay, ops, policy, noise, repairAtEnd }) => {
+          const parsed = parsePolicy({ mode: policy.mode, fields: policy.askDescription ? { description: 'ask' } : {}, ...(policy.editVsDelete ? { editVsDelete: policy.editVsDelete } : {}) });
+          const world = await ModelWorld.create(t.db, twoWay, parsed, noise);
+          const run = new Run(world, policy);
+          for (const op of ops) {
+            await run.apply(op);
+            await checkNoDuplicates(run);
+          }
+          await checkInvariants(run, repairAtEnd);
+        }),
+        { numRuns, seed, ...(path ? { path } : {}) },
+      );
+    } catch (error) {
+      const found = /seed: (-?\d+), path: "([^"]*)"/.exec(String((error as Error).message));
+      console.error(String((error as Error).cause ?? ''));
+      console.error(`sync-machine failed after ${coverage.steps} steps; replay with CALSYNC_MODEL_SEED=${found?.[1] ?? seed} CALSYNC_MODEL_PATH=${found?.[2] ?? ''} CALSYNC_MODEL_RUNS=1 CALSYNC_MODEL_STEPS=${maxSteps} npm test -- sync-machine`);
+      throw error;
+    }
+    if (soak) console.log(`sync-machine: ${coverage.steps} steps so far (batch ${batches}, seed ${seed}), ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  } while (coverage.steps < totalSteps && !path);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`sync-machine: ${numRuns} runs, ${coverage.steps} steps, seed ${seed}, ${seconds.toFixed(1)} s; interrupted ${JSON.stringify(coverage.interrupted)}; ${coverage.refused} lost answers recognised, ${coverage.quarantined} items quarantined at the end, ${coverage.resolved} conflicts decided, ${coverage.dropped} values dropped by merges`);
-  if (numRuns >= 200 && !path) {
+  console.log(`sync-machine: ${batches * numRuns} runs, ${coverage.steps} steps, seeds ${firstSeed}…${(firstSeed + batches - 1) % 2 ** 31}, ${seconds.toFixed(1)} s; interrupted ${JSON.stringify(coverage.interrupted)}; ${coverage.refused} lost answers recognised, ${coverage.quarantined} items quarantined at the end, ${coverage.resolved} conflicts decided, ${coverage.dropped} values dropped by merges`);
+  if (batches * numRuns >= 200 && !path) {
     // The faults exist to take these paths; a long run that never did proves little.
     for (const kind of ['crash', 'takeover', 'app-write'] as const) assert.ok(coverage.interrupted[kind] > 0, `no pass was interrupted by ${kind}`);
+    assert.ok(coverage.resolved > 0, 'no conflict was decided');
+    assert.ok(coverage.quarantined > 0, 'no unreadable item was left quarantined');
   }
 });
