@@ -12,6 +12,9 @@ create table quarantined_items (
   calsync_id text,
   reason text not null,
   raw text,
+  -- The provider's last-modified instant of the unreadable version: an older version
+  -- delivered later (a lagging replica) is stale and does not lift the quarantine.
+  remote_updated_at timestamptz,
   first_seen_at timestamptz not null default now(),
   last_seen_at timestamptz not null default now(),
   retry_requested_at timestamptz,

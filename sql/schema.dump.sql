@@ -272,6 +272,7 @@ table quarantined_items (
   calsync_id text,
   reason text not null,
   raw text,
+  remote_updated_at timestamp with time zone,
   first_seen_at timestamp with time zone not null default now(),
   last_seen_at timestamp with time zone not null default now(),
   retry_requested_at timestamp with time zone,

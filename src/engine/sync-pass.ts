@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isConnectorError, unreadableItem, type ChangePage, type Connector, type RemoteItem, type UnreadableItem } from '../connectors/connector.ts';
+import { isOlder } from '../core/instants.ts';
 import { plan, type Action, type Direction, type PlanInput } from '../core/plan.ts';
 import { parsePolicy, type MergePolicy } from '../core/policy.ts';
 import type { Projection } from '../core/projection.ts';
@@ -23,7 +24,7 @@ import { withTransaction, type Db } from '../store/db.ts';
 import { calendarVersion, changedSince, countLiveSeries } from '../store/events.ts';
 import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
 import { setAccountState } from '../store/accounts.ts';
-import { clearQuarantined, quarantinedIds, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
+import { clearQuarantined, quarantinedIds, quarantinedSince, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
 import { agreedEtags, countStatuses, remoteIdsPage } from '../store/sync-status.ts';
 import { applyCalendarSide, applyRemoteWrites, emptyStats, isDelete, isRemoteWrite, StaleSlice, type ApplyContext, type PassStats } from './apply.ts';
 import { loadSlice } from './slice.ts';
@@ -319,7 +320,10 @@ class Pass {
    */
   private async withoutEchoes(items: RemoteItem[]): Promise<RemoteItem[]> {
     const agreed = await agreedEtags(this.deps.db, this.ctx, items.map((i) => i.remoteId));
-    const fresh = items.filter((item) => item.deleted || agreed.get(item.remoteId) !== item.etag);
+    // A version older than the unreadable one an item is quarantined with (a lagging
+    // replica) is stale: it would be taken in and lift the quarantine of the newer one.
+    const unreadableSince = this.hadQuarantine ? await quarantinedSince(this.deps.db, this.ctx, items.map((i) => i.remoteId)) : new Map<string, string>();
+    const fresh = items.filter((item) => (item.deleted || agreed.get(item.remoteId) !== item.etag) && !isOlder(item.updatedAt, unreadableSince.get(item.remoteId)));
     this.ctx.stats.skipped += items.length - fresh.length;
     return fresh;
   }

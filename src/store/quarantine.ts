@@ -11,6 +11,8 @@ export interface QuarantineRecord {
   calsyncId: string | null;
   reason: string;
   raw: string | null;
+  /** The provider's last-modified instant of the unreadable version, where known. */
+  updatedAt?: string | null;
 }
 
 export interface QuarantinedItem extends QuarantineRecord {
@@ -30,14 +32,15 @@ export async function recordQuarantined(db: Queryable, binding: BindingRef, item
   if (items.length === 0) return;
   const byId = new Map(items.map((i) => [i.remoteId, i]));
   await db.query(
-    `insert into quarantined_items (tenant_id, binding_id, remote_id, etag, calsync_id, reason, raw)
-     select $1, $2, q.remote_id, q.etag, q.calsync_id, q.reason, q.raw
-       from jsonb_to_recordset($3::jsonb) as q(remote_id text, etag text, calsync_id text, reason text, raw text)
+    `insert into quarantined_items (tenant_id, binding_id, remote_id, etag, calsync_id, reason, raw, remote_updated_at)
+     select $1, $2, q.remote_id, q.etag, q.calsync_id, q.reason, q.raw, q.remote_updated_at
+       from jsonb_to_recordset($3::jsonb) as q(remote_id text, etag text, calsync_id text, reason text, raw text, remote_updated_at timestamptz)
      on conflict (binding_id, remote_id) do update set etag = excluded.etag, calsync_id = excluded.calsync_id,
        reason = excluded.reason, raw = excluded.raw, last_seen_at = now(), retry_requested_at = null,
+       remote_updated_at = greatest(quarantined_items.remote_updated_at, excluded.remote_updated_at),
        dismissed_at = case when quarantined_items.etag is not distinct from excluded.etag then quarantined_items.dismissed_at end`,
     [binding.tenantId, binding.bindingId, JSON.stringify([...byId.values()].map((i) => ({
-      remote_id: i.remoteId, etag: i.etag, calsync_id: i.calsyncId, reason: i.reason, raw: i.raw,
+      remote_id: i.remoteId, etag: i.etag, calsync_id: i.calsyncId, reason: i.reason, raw: i.raw, remote_updated_at: i.updatedAt ?? null,
     })))]);
 }
 
@@ -46,6 +49,19 @@ export async function clearQuarantined(db: Queryable, binding: BindingRef, remot
   if (remoteIds.length === 0) return;
   await db.query('delete from quarantined_items where tenant_id = $1 and binding_id = $2 and remote_id = any($3::text[])',
     [binding.tenantId, binding.bindingId, remoteIds]);
+}
+
+/**
+ * Of the given remote ids, those quarantined with the last-modified instant of their
+ * unreadable version (where known): a readable delivery older than it is stale.
+ */
+export async function quarantinedSince(db: Queryable, binding: BindingRef, remoteIds: string[]): Promise<Map<string, string>> {
+  if (remoteIds.length === 0) return new Map();
+  const { rows } = await db.query<{ remote_id: string; remote_updated_at: Date }>(
+    `select remote_id, remote_updated_at from quarantined_items
+      where tenant_id = $1 and binding_id = $2 and remote_id = any($3::text[]) and remote_updated_at is not null`,
+    [binding.tenantId, binding.bindingId, remoteIds]);
+  return new Map(rows.map((r) => [r.remote_id, r.remote_updated_at.toISOString()]));
 }
 
 /** Remote ids of every quarantined item of the binding, dismissed or not. */

@@ -566,3 +566,13 @@ test('a quarantined item that is gone from a complete listing leaves the quarant
   await world.pass(a);
   assert.deepEqual(await listQuarantined(t.db, world.tenantId, { bindingId: a.id }), []);
 });
+
+test('an older readable version of an item quarantined as unreadable (a lagging replica) does not lift the quarantine', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('lagging', {}, new MemoryConnector({ faults: { staleReplay: 1 } }));
+  const id = a.connector.userCreate('lagging', single({ uid: 'lag-1', summary: 'first' }));
+  a.connector.corrupt('lagging', id);
+  await world.pass(a);
+  assert.equal((await listQuarantined(t.db, world.tenantId, { bindingId: a.id })).length, 1, 'still quarantined after the replay of the readable version');
+  assert.deepEqual(await world.calendarSeries(), [], 'the older version was not taken in');
+});
