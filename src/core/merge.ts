@@ -168,6 +168,23 @@ export function baseAfterUnconfirmedWrite(baseIn: EventSeries, sentIn: EventSeri
   return { uid: base.uid, master: base.master && pick(base.master, sent.master ?? undefined, remote.master ?? undefined), overrides };
 }
 
+/**
+ * The base for a create whose answer was lost, adopted when its item is listed. What
+ * was sent is the base, except for instances the item lacks: a create of several
+ * requests (a Google series: its master, then each moved or cancelled instance) may
+ * have been cut short, and an override or cancellation that never landed must not read
+ * as the remote removing it. Left out of the base, the calendar's copy completes the
+ * item; any other difference (a field someone edited since) is the remote's change.
+ */
+export function baseForAdoptedCreate(sentIn: EventSeries, remoteIn: EventSeries): EventSeries {
+  const [sent, remote] = [normaliseSeries(sentIn), normaliseSeries(remoteIn)];
+  const landed = new Set(remote.overrides.map((o) => o.recurrenceId));
+  const master = sent.master && sent.master.recurrence
+    ? { ...sent.master, recurrence: { ...sent.master.recurrence, exdate: sent.master.recurrence.exdate.filter((d) => remote.master?.recurrence?.exdate.includes(d)) } }
+    : sent.master;
+  return normaliseSeries({ uid: sent.uid, master, overrides: sent.overrides.filter((o) => landed.has(o.recurrenceId)) });
+}
+
 function mergeEvent(
   base: CanonicalEvent | null, calendar: CanonicalEvent, remote: CanonicalEvent, ctx: Context,
   prefix: string, actualCalendar: CanonicalEvent | undefined, actualRemote: CanonicalEvent | undefined,

@@ -5,7 +5,7 @@
 import { CoreError } from './errors.ts';
 import { hashNormal } from './hash.ts';
 import { isOlder, newest } from './instants.ts';
-import { baseAfterUnconfirmedWrite, mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
+import { baseAfterUnconfirmedWrite, baseForAdoptedCreate, mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
 import type { EventSeries } from './model.ts';
 import { normaliseSeries } from './normalise.ts';
 import { editVsDeleteOutcome, parsePolicy, type Side } from './policy.ts';
@@ -105,13 +105,13 @@ class Planner {
       this.handled.add(pending.eventId);
       const landed = item.deleted ? null : this.remoteHash(item, pending);
       if (!item.deleted && landed === null) return;
-      // A create of several requests (a Google series: master, then its instances) whose
-      // answer was lost part-way holds less than was sent: what is there is taken as the
-      // base, so the calendar's content completes it, instead of the half-written item
-      // being read as the remote deleting the rest.
+      // The item may hold less than was sent (a create of several requests cut short):
+      // the instances that did not land are left out of the base, so the calendar's copy
+      // completes them rather than their absence reading as the remote removing them.
       const partial = landed !== null && landed.hash !== pending.contentHash;
-      const [base, hash] = partial ? [landed.normal, landed.hash] : [pending.base, pending.contentHash];
-      this.skip('remote', pending.eventId, item.remoteId, 'match/adopt', partial ? 'our create whose answer was lost, landed in part: the calendar completes it' : 'our create whose answer was lost',
+      const base = partial ? baseForAdoptedCreate(pending.base, landed.normal) : pending.base;
+      const hash = partial ? hashNormal(base) : pending.contentHash;
+      this.skip('remote', pending.eventId, item.remoteId, 'match/adopt', partial ? 'our create whose answer was lost; the item differs from what was sent' : 'our create whose answer was lost',
         item.etag, next(base, hash, item.updatedAt));
       this.pair({ ...pending, remoteId: item.remoteId, etag: item.etag, pending: false, base, contentHash: hash }, item);
       return;

@@ -15,15 +15,16 @@
 // `npm run test:soak` runs at least 100,000 steps.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import type { EventSeries } from '../../src/core/model.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { parsePolicy, type EditVsDeleteRule, type FieldRule, type MergeField, type PolicyMode } from '../../src/core/policy.ts';
 import { busyCopyUid, project } from '../../src/core/projection.ts';
 import { hashNormal } from '../../src/core/hash.ts';
-import { resolveConflict } from '../../src/engine/conflicts.ts';
 import { listConflicts } from '../../src/store/conflicts.ts';
-import { listQuarantined } from '../../src/store/quarantine.ts';
+import { createApiKey } from '../../src/store/tenants.ts';
+import { appOn } from '../helpers/app.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { ModelWorld, type PassRecord } from '../helpers/engine-model.ts';
 import { event } from '../helpers/events.ts';
@@ -32,8 +33,24 @@ import { auditMerges } from '../helpers/merge-audit.ts';
 import { actual, FIELDS, journalKey, Journal, SeriesEditor, type InstanceChange, type SideName } from '../helpers/sync-model.ts';
 
 let t: TestDatabase;
-before(async () => { t = await freshDatabase(); });
-after(async () => { await t.drop(); });
+// The operator's view: what a person sees and settles goes through the admin API.
+let app: FastifyInstance;
+before(async () => {
+  t = await freshDatabase();
+  app = await appOn(t);
+});
+after(async () => {
+  await app.close();
+  await t.drop();
+});
+
+/** A request to the admin API as an operator of the world's tenant. */
+async function admin(world: ModelWorld, method: 'GET' | 'POST', url: string, payload?: object): Promise<any> {
+  world.apiKey ??= (await createApiKey(world.db, world.tenantId, 'operator')).key;
+  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${world.apiKey}` }, ...(payload ? { payload } : {}) });
+  assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
 
 type Kind = 'timed' | 'weekly' | 'all-day' | 'zoned';
 type Edit = { pick: number; field: (typeof FIELDS)[number]; n: number };
@@ -250,9 +267,12 @@ async function checkInvariants(run: Run, repairAtEnd: boolean): Promise<void> {
   for (let round = 0; round < 5; round++) {
     const open = await listConflicts(world.db, world.tenantId, { state: 'open', limit: 1000 });
     if (open.length === 0) break;
+    // Every open conflict is listed for a person, with its values.
+    const listed = (await admin(world, 'GET', '/admin/v1/conflicts?maxResults=500')).items as Array<{ id: string; field: string }>;
+    assert.deepEqual(listed.map((c) => c.id).sort(), open.map((c) => c.id).sort(), 'the admin API lists every open conflict');
     const uids = await uidsOf(world, open.map((c) => c.eventId));
     for (const [i, conflict] of open.sort((a, b) => `${uids.get(a.eventId)} ${a.field}`.localeCompare(`${uids.get(b.eventId)} ${b.field}`)).entries()) {
-      await resolveConflict({ db: world.db, debounceMs: 0 }, world.tenantId, conflict.id, { take: i % 2 === 0 ? 'calendar' : 'remote' });
+      await admin(world, 'POST', `/admin/v1/conflicts/${conflict.id}/resolve`, { take: i % 2 === 0 ? 'calendar' : 'remote' });
       journal.decided.add(`${uids.get(conflict.eventId)} ${journalKey(conflict.field)}`);
       coverage.resolved++;
     }
@@ -276,8 +296,8 @@ async function checkInvariants(run: Run, repairAtEnd: boolean): Promise<void> {
   const unreadableOn = new Map<string, Set<string>>();
   const unreadable = new Set<string>();
   for (const b of world.bindings) {
-    const listed = (await listQuarantined(world.db, world.tenantId, { bindingId: b.id })).map((q) => q.remoteId).sort();
-    assert.deepEqual(listed, [...b.corrupted.keys()].sort(), `${b.name}: the quarantine lists exactly the unreadable items`);
+    const listed = (await admin(world, 'GET', `/admin/v1/quarantine?bindingId=${b.id}&kind=remote&maxResults=500`)).items.map((q: { remoteId: string }) => q.remoteId).sort();
+    assert.deepEqual(listed, [...b.corrupted.keys()].sort(), `${b.name}: the admin API lists exactly the unreadable items as quarantined`);
     coverage.quarantined += listed.length;
     const uids = new Set(b.connector.liveItems(b.name).filter((i) => b.corrupted.has(i.remoteId)).map((i) => i.series.uid));
     unreadableOn.set(b.name, uids);

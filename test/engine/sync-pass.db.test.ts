@@ -576,3 +576,16 @@ test('an older readable version of an item quarantined as unreadable (a lagging 
   assert.equal((await listQuarantined(t.db, world.tenantId, { bindingId: a.id })).length, 1, 'still quarantined after the replay of the readable version');
   assert.deepEqual(await world.calendarSeries(), [], 'the older version was not taken in');
 });
+
+test('an edit made to an item whose create answer was lost is the remote\'s change, not overwritten when the create is adopted', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('edited-after-lost-create');
+  await world.appWrite(null, single({ uid: 'elc-1', summary: 'Made by the app' }));
+  Object.assign(a.connector.faults, { failWrites: 1, failAfterApply: true });
+  await world.pass(a);
+  const item = a.connector.liveItems('edited-after-lost-create')[0]!;
+  a.connector.userUpdate('edited-after-lost-create', item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Renamed there' } });
+  await converge(world, [a]);
+  assert.equal((await world.calendarSeries())[0]!.series.master!.summary, 'Renamed there');
+  assert.equal(a.connector.liveItems('edited-after-lost-create')[0]!.series.master!.summary, 'Renamed there');
+});

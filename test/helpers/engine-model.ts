@@ -61,6 +61,8 @@ const leaseSeconds = 3600;
 export class ModelWorld {
   readonly bindings: ModelBinding[] = [];
   readonly passes: PassRecord[] = [];
+  /** An operator's API key of the world's tenant, made when first needed. */
+  apiKey: string | undefined;
   /** A monotonic clock the lease reads; a stall moves it past the lease. */
   private stalledMs = 0;
   private lastInstant = 0;
