@@ -346,7 +346,9 @@ async function checkInvariants(run: Run, repairAtEnd: boolean): Promise<void> {
     const deletes = journal.deletes.get(uid) ?? [];
     for (const [key, sides] of keys) {
       const [who, last] = [...sides].reduce((a, b) => (b[1].step > a[1].step ? b : a));
-      if ([...sides.keys()].some((s) => isAwaiting(uid, s)) || journal.decided.has(`${uid} ${key}`)) continue;
+      // A person decided this field, or the item's fate (an edit against a delete: taking
+      // a side keeps one side's copy whole, and the other's edits go with it).
+      if ([...sides.keys()].some((s) => isAwaiting(uid, s)) || journal.decided.has(`${uid} ${key}`) || journal.decided.has(`${uid} (deleted)`)) continue;
       if (deletes.length > 0) {
         if (sides.size > 1 || deletes.some((d) => d.side === who && d.step >= last.step)) continue;
       } else if ([...sides].some(([other, touch]) => !journal.surelySeen({ step: touch.step, side: other }, who, last.step))) {
