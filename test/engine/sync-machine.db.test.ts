@@ -171,6 +171,9 @@ class Run {
         if (!target) return;
         if (op.t === 'delete') {
           j.deletes.set(target.series.uid, [...(j.deletes.get(target.series.uid) ?? []), { step: j.step, side: who }]);
+          // A provider whose ids calsync does not choose reports a deletion by id alone: an
+          // item whose create answer was lost cannot be told from one calsync never made.
+          if (who !== 'calendar' && !this.world.binding(who).derivedIds && await this.pendingCreate(who, target.series.uid)) j.unknowable.add(`${target.series.uid} ${who}`);
           await this.world.remove(who, target.id);
           return;
         }
@@ -242,6 +245,13 @@ class Run {
       this.journal.touch(series.uid, field, name, value);
       b.connector.userUpdate(remoteCalendarId, remoteId, series);
     };
+  }
+
+  private async pendingCreate(name: string, uid: string): Promise<boolean> {
+    const { rows } = await this.world.db.query(
+      `select 1 from sync_status s join events e on e.tenant_id = s.tenant_id and e.id = s.event_id
+        where s.binding_id = $1 and s.pending and e.ical_uid = $2`, [this.world.binding(name).id, uid]);
+    return rows.length > 0;
   }
 
   /** uid → bindings on which a person must decide an edit against a delete (its items stay as they are). */

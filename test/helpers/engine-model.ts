@@ -26,6 +26,8 @@ export interface ModelBinding {
   id: string;
   connector: MemoryConnector;
   busy: boolean;
+  /** Ids derived from calsync ids: deletions carry the stamp (false: Graph-like, they do not). */
+  derivedIds: boolean;
   /** Items made unreadable (remote id → the content a person later saves again). */
   corrupted: Map<string, EventSeries>;
 }
@@ -87,7 +89,7 @@ export class ModelWorld {
         calendarId, accountId: account.id, remoteCalendarId: name,
         direction: busy ? 'export' : 'two_way', projection: { mode: busy ? 'busy-only' : 'full' }, conflictPolicy: policy,
       });
-      world.bindings.push({ name, id: binding.id, connector, busy, corrupted: new Map() });
+      world.bindings.push({ name, id: binding.id, connector, busy, derivedIds: noise.derivedIds[i] ?? true, corrupted: new Map() });
     }
     return world;
   }
