@@ -9,20 +9,15 @@ import { finishDisconnect } from '../../src/jobs/disconnect-account.ts';
 import { createAccount, reactivateAccount } from '../../src/store/accounts.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
+import { operatorWorld, type Json } from '../helpers/operator.ts';
 import { snapshot } from '../helpers/snapshot.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
 after(async () => { await t.drop(); });
 
-type Json = Record<string, any>;
 const secrets = new Secrets(parseSecretKey(generateSecretKeyText()));
 
-async function call(world: OperatorWorld, method: 'GET' | 'POST', url: string, payload?: object, headers = world.auth): Promise<{ status: number; body: Json }> {
-  const res = await world.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
-  return { status: res.statusCode, body: res.json() };
-}
 
 async function credentialsOf(accountId: string): Promise<boolean> {
   const { rows: [row] } = await t.db.query('select credentials is not null as has from accounts where id = $1', [accountId]);
@@ -51,28 +46,28 @@ test('disconnecting pauses the account\'s active bindings, drops its credentials
   const account = await createAccount(t.db, secrets, world.tenantId, { provider: 'caldav', serverUrl: 'https://dav.example.org/', credentials: { username: 'u', password: 'p' } });
   const a = await world.bind('a', { accountId: account.id });
   const b = await world.bind('b', { accountId: account.id });
-  await call(world, 'POST', `/admin/v1/bindings/${b.id}/pause`, { reason: 'checking the calendar' });
+  await world.call('POST', `/admin/v1/bindings/${b.id}/pause`, { reason: 'checking the calendar' });
 
-  const done = await call(world, 'POST', `/admin/v1/accounts/${account.id}/disconnect`, { reason: 'the customer left' });
+  const done = await world.call('POST', `/admin/v1/accounts/${account.id}/disconnect`, { reason: 'the customer left' });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   assert.deepEqual(done.body, { accountId: account.id, state: 'disconnected', pausedBindings: [a.id], channelsToStop: 0, credentialsDropped: true, already: false });
   assert.equal(await credentialsOf(account.id), false, 'credentials dropped at once: there was no channel to stop with them');
-  const listed = (await call(world, 'GET', '/admin/v1/accounts')).body.items.find((x: Json) => x.id === account.id);
+  const listed = (await world.call('GET', '/admin/v1/accounts')).body.items.find((x: Json) => x.id === account.id);
   assert.deepEqual([listed.state, listed.stateReason], ['disconnected', 'disconnected by an operator: the customer left']);
-  const bindingA = (await call(world, 'GET', `/admin/v1/bindings/${a.id}`)).body;
+  const bindingA = (await world.call('GET', `/admin/v1/bindings/${a.id}`)).body;
   assert.deepEqual([bindingA.state, bindingA.pausedReason], ['paused', 'account disconnected by an operator: the customer left']);
-  assert.equal((await call(world, 'GET', `/admin/v1/bindings/${b.id}`)).body.pausedReason, 'paused by an operator: checking the calendar', 'an operator\'s pause keeps its reason');
+  assert.equal((await world.call('GET', `/admin/v1/bindings/${b.id}`)).body.pausedReason, 'paused by an operator: checking the calendar', 'an operator\'s pause keeps its reason');
   assert.equal((await world.pass(a)).outcome, 'paused');
-  assert.equal((await call(world, 'POST', `/admin/v1/bindings/${a.id}/resume`)).body.error.calsync.code, 'ACCOUNT_NOT_ACTIVE');
+  assert.equal((await world.call('POST', `/admin/v1/bindings/${a.id}/resume`)).body.error.calsync.code, 'ACCOUNT_NOT_ACTIVE');
 
   const before = await snapshot(t.db);
-  const again = await call(world, 'POST', `/admin/v1/accounts/${account.id}/disconnect`, {});
+  const again = await world.call('POST', `/admin/v1/accounts/${account.id}/disconnect`, {});
   assert.deepEqual([again.status, again.body.already], [200, true]);
   assert.deepEqual(await snapshot(t.db), before, 'asking again changes nothing');
 
   const resumed = await reactivateAccount(t.db, secrets, world.tenantId, account.id, { username: 'u', password: 'new' });
   assert.deepEqual(resumed, [a.id], 'connecting again resumes what the disconnect paused, not the operator\'s pause');
-  const [action] = (await call(world, 'GET', `/admin/v1/operator-actions?accountId=${account.id}`)).body.items;
+  const [action] = (await world.call('GET', `/admin/v1/operator-actions?accountId=${account.id}`)).body.items;
   assert.deepEqual([action.action, action.targets.bindingIds, action.detail.reason], ['account.disconnect', [a.id], 'the customer left']);
 });
 
@@ -88,7 +83,7 @@ test('an account with push channels keeps its credentials until the channels are
   await giveChannel(a.id, 'ch-a');
   await giveChannel(b.id, 'ch-b');
 
-  const done = await call(world, 'POST', `/admin/v1/accounts/${account.id}/disconnect`);
+  const done = await world.call('POST', `/admin/v1/accounts/${account.id}/disconnect`);
   assert.equal(done.status, 200, 'no body is an empty one');
   assert.deepEqual([done.body.channelsToStop, done.body.credentialsDropped], [2, false]);
   assert.equal(await credentialsOf(account.id), true);
@@ -113,7 +108,7 @@ test('a channel that still cannot be stopped on the last attempt is given up: th
   const a = await world.bind('stuck', { accountId: account.id });
   withPush(a.connector, [], () => new ConnectorError('transient', 'Google is down'));
   await giveChannel(a.id, 'ch-stuck');
-  await call(world, 'POST', `/admin/v1/accounts/${account.id}/disconnect`, {});
+  await world.call('POST', `/admin/v1/accounts/${account.id}/disconnect`, {});
   assert.deepEqual(await finishDisconnect(world.deps, { tenantId: world.tenantId, accountId: account.id }, true), { stopped: 0, givenUp: 1, left: 0 });
   assert.equal(await credentialsOf(account.id), false);
 });
@@ -124,9 +119,9 @@ test('another tenant\'s account, or a malformed body: 404 or 400, and nothing ch
   await world.bind('safe', { accountId: account.id });
   for (const [headers, payload, status] of [[world.stranger, {}, 404], [world.auth, { reason: 'x', wipe: true }, 400], [world.auth, { reason: '' }, 400]] as const) {
     const before = await snapshot(t.db);
-    const res = await call(world, 'POST', `/admin/v1/accounts/${account.id}/disconnect`, payload, headers);
+    const res = await world.call('POST', `/admin/v1/accounts/${account.id}/disconnect`, payload, headers);
     assert.equal(res.status, status, JSON.stringify(res.body));
     assert.deepEqual(await snapshot(t.db), before);
   }
-  assert.equal((await call(world, 'POST', '/admin/v1/accounts/not-an-id/disconnect', {})).status, 404);
+  assert.equal((await world.call('POST', '/admin/v1/accounts/not-an-id/disconnect', {})).status, 404);
 });

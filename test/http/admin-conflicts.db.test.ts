@@ -5,28 +5,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { single } from '../helpers/events.ts';
-import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
-import { snapshot } from '../helpers/snapshot.ts';
+import { operatorWorld, type Json, type OperatorWorld } from '../helpers/operator.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
 after(async () => { await t.drop(); });
 
-type Json = Record<string, any>;
 type Side = Awaited<ReturnType<OperatorWorld['bind']>>;
 
-async function call(world: OperatorWorld, method: 'GET' | 'POST', url: string, payload?: object, headers = world.auth): Promise<{ status: number; body: Json }> {
-  const res = await world.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
-  return { status: res.statusCode, body: res.json() };
-}
 
-async function refusedUnchanged(world: OperatorWorld, url: string, payload: object, status: number, code: string, headers = world.auth): Promise<void> {
-  const before = await snapshot(t.db);
-  const res = await call(world, 'POST', url, payload, headers);
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.error.calsync.code, code);
-  assert.deepEqual(await snapshot(t.db), before, `POST ${url} ${JSON.stringify(payload)} changed something`);
-}
 
 const itemOf = (side: Side, uid: string) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === uid)!;
 
@@ -53,36 +40,36 @@ test('open conflicts are listed with base, calendar and remote values; resolving
   asked.connector.userUpdate('asked', item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Board (remote)', location: 'Room 3' } });
   await settle(world, [asked, other]);
 
-  const listed = await call(world, 'GET', '/admin/v1/conflicts');
+  const listed = await world.call('GET', '/admin/v1/conflicts');
   assert.equal(listed.status, 200);
   assert.deepEqual(listed.body.items.map((c: Json) => [c.bindingId, c.eventId, c.field, c.base, c.calendar, c.remote, c.state]).sort(), [
     [asked.id, eventId, 'location', 'Room 1', 'Room 2', 'Room 3', 'open'],
     [asked.id, eventId, 'summary', 'Board', 'Board (app)', 'Board (remote)', 'open'],
   ]);
-  assert.deepEqual((await call(world, 'GET', '/admin/v1/conflicts', undefined, world.stranger)).body.items, [], 'another tenant sees none');
-  const page = await call(world, 'GET', '/admin/v1/conflicts?maxResults=1');
-  const next = await call(world, 'GET', `/admin/v1/conflicts?maxResults=1&pageToken=${page.body.nextPageToken}`);
+  assert.deepEqual((await world.call('GET', '/admin/v1/conflicts', undefined, world.stranger)).body.items, [], 'another tenant sees none');
+  const page = await world.call('GET', '/admin/v1/conflicts?maxResults=1');
+  const next = await world.call('GET', `/admin/v1/conflicts?maxResults=1&pageToken=${page.body.nextPageToken}`);
   assert.equal(next.body.nextPageToken, null);
   assert.equal(new Set([page.body.items[0].id, next.body.items[0].id]).size, 2);
   const byField = new Map(listed.body.items.map((c: Json) => [c.field, c]));
   const summary = byField.get('summary') as Json;
   const location = byField.get('location') as Json;
-  assert.equal((await call(world, 'GET', `/admin/v1/conflicts/${summary.id}`)).body.remote, 'Board (remote)');
+  assert.equal((await world.call('GET', `/admin/v1/conflicts/${summary.id}`)).body.remote, 'Board (remote)');
 
   // Refusals change nothing.
   const resolve = (id: string) => `/admin/v1/conflicts/${id}/resolve`;
-  await refusedUnchanged(world, resolve(summary.id), {}, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, resolve(summary.id), { take: 'remote', value: 'x' }, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, resolve(summary.id), { value: { not: 'a title' } }, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, resolve(summary.id), { take: 'remote' }, 404, 'NOT_FOUND', world.stranger);
-  await refusedUnchanged(world, resolve('00000000-0000-4000-8000-000000000000'), { take: 'remote' }, 404, 'NOT_FOUND');
+  await world.refusedUnchanged('POST', resolve(summary.id), {}, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', resolve(summary.id), { take: 'remote', value: 'x' }, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', resolve(summary.id), { value: { not: 'a title' } }, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', resolve(summary.id), { take: 'remote' }, 404, 'NOT_FOUND', world.stranger);
+  await world.refusedUnchanged('POST', resolve('00000000-0000-4000-8000-000000000000'), { take: 'remote' }, 404, 'NOT_FOUND');
 
-  const took = await call(world, 'POST', resolve(summary.id), { take: 'remote', note: 'the remote title is right' });
+  const took = await world.call('POST', resolve(summary.id), { take: 'remote', note: 'the remote title is right' });
   assert.equal(took.status, 200, JSON.stringify(took.body));
   assert.equal(took.body.state, 'resolved');
-  const gave = await call(world, 'POST', resolve(location.id), { value: 'Room 9' });
+  const gave = await world.call('POST', resolve(location.id), { value: 'Room 9' });
   assert.equal(gave.status, 200, JSON.stringify(gave.body));
-  await refusedUnchanged(world, resolve(summary.id), { take: 'calendar' }, 409, 'CONFLICT_NOT_OPEN');
+  await world.refusedUnchanged('POST', resolve(summary.id), { take: 'calendar' }, 409, 'CONFLICT_NOT_OPEN');
 
   await settle(world, [asked, other]);
   for (const side of [asked, other]) {
@@ -91,9 +78,9 @@ test('open conflicts are listed with base, calendar and remote values; resolving
   }
   const [series] = await world.calendarSeries();
   assert.deepEqual([series!.series.master!.summary, series!.series.master!.location], ['Board (remote)', 'Room 9']);
-  assert.deepEqual((await call(world, 'GET', '/admin/v1/conflicts')).body.items, []);
-  assert.equal((await call(world, 'GET', '/admin/v1/conflicts?state=resolved')).body.items.length, 2);
-  const audit = await call(world, 'GET', '/admin/v1/operator-actions');
+  assert.deepEqual((await world.call('GET', '/admin/v1/conflicts')).body.items, []);
+  assert.equal((await world.call('GET', '/admin/v1/conflicts?state=resolved')).body.items.length, 2);
+  const audit = await world.call('GET', '/admin/v1/operator-actions');
   const resolutions = audit.body.items.filter((a: Json) => a.action === 'conflict.resolve');
   assert.equal(resolutions.length, 2);
   assert.match(resolutions[0].actor, /^api-key:/);

@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { instance, single, weekly } from '../helpers/events.ts';
-import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
+import { operatorWorld, type Json, type OperatorWorld } from '../helpers/operator.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
 after(async () => { await t.drop(); });
 
-type Json = Record<string, any>;
 
 async function history(world: OperatorWorld, id: string, headers = world.auth): Promise<{ status: number; body: Json }> {
   const res = await world.app.inject({ method: 'GET', url: `/admin/v1/calendars/${world.calendarId}/events/${encodeURIComponent(id)}/history`, headers });

@@ -6,28 +6,14 @@ import { after, before, test } from 'node:test';
 import { ConnectorError } from '../../src/connectors/connector.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { single } from '../helpers/events.ts';
-import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
-import { snapshot } from '../helpers/snapshot.ts';
+import { operatorWorld, type Json } from '../helpers/operator.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
 after(async () => { await t.drop(); });
 
-type Json = Record<string, any>;
 
-async function call(world: OperatorWorld, method: 'GET' | 'POST', url: string, payload?: object, headers = world.auth): Promise<{ status: number; body: Json }> {
-  const res = await world.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
-  return { status: res.statusCode, body: res.json() };
-}
 
-async function refusedUnchanged(world: OperatorWorld, method: 'GET' | 'POST', url: string, payload: object | undefined, status: number, code: string, headers = world.auth): Promise<Json> {
-  const before = await snapshot(t.db);
-  const res = await call(world, method, url, payload, headers);
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.error.calsync.code, code);
-  assert.deepEqual(await snapshot(t.db), before, `${method} ${url} changed something`);
-  return res.body;
-}
 
 test('remote items a binding could not read are listed with their reason, retried into the calendar by the next pass, or dismissed', async () => {
   const world = await operatorWorld(t);
@@ -37,26 +23,26 @@ test('remote items a binding could not read are listed with their reason, retrie
   a.connector.corrupt('feed', ids[1]!, 'two UIDs in one resource');
   await world.pass(a);
 
-  const listed = await call(world, 'GET', '/admin/v1/quarantine');
+  const listed = await world.call('GET', '/admin/v1/quarantine');
   assert.equal(listed.status, 200);
   assert.deepEqual(listed.body.items.map((i: Json) => [i.kind, i.bindingId, i.remoteId, i.reason]).sort(),
     [['remote', a.id, ids[0], 'DTSTART:garbage is not a date'], ['remote', a.id, ids[1], 'two UIDs in one resource']].sort());
   assert.equal(listed.body.items[0].raw, undefined, 'payloads only when asked for');
-  const withRaw = await call(world, 'GET', `/admin/v1/quarantine?raw=true&bindingId=${a.id}&kind=remote`);
+  const withRaw = await world.call('GET', `/admin/v1/quarantine?raw=true&bindingId=${a.id}&kind=remote`);
   assert.match(withRaw.body.items[0].raw, /BEGIN:VCALENDAR/);
-  assert.deepEqual((await call(world, 'GET', '/admin/v1/quarantine?kind=held')).body.items, []);
-  assert.deepEqual((await call(world, 'GET', '/admin/v1/quarantine', undefined, world.stranger)).body.items, [], 'another tenant sees none of them');
+  assert.deepEqual((await world.call('GET', '/admin/v1/quarantine?kind=held')).body.items, []);
+  assert.deepEqual((await world.call('GET', '/admin/v1/quarantine', undefined, world.stranger)).body.items, [], 'another tenant sees none of them');
 
   // One page at a time, in a stable order.
-  const first = await call(world, 'GET', '/admin/v1/quarantine?maxResults=1');
-  const second = await call(world, 'GET', `/admin/v1/quarantine?maxResults=1&pageToken=${first.body.nextPageToken}`);
+  const first = await world.call('GET', '/admin/v1/quarantine?maxResults=1');
+  const second = await world.call('GET', `/admin/v1/quarantine?maxResults=1&pageToken=${first.body.nextPageToken}`);
   assert.equal(second.body.nextPageToken, null);
   assert.deepEqual([first.body.items[0].remoteId, second.body.items[0].remoteId].sort(), [ids[0], ids[1]].sort());
 
   // Retry: readable again without a new version (a reader was fixed); the next pass reads it in.
   a.connector.readableAgain('feed', ids[0]!);
   await world.clearJobs();
-  const retried = await call(world, 'POST', `/admin/v1/bindings/${a.id}/quarantine/retry`, { remoteIds: [ids[0]], note: 'parser fixed' });
+  const retried = await world.call('POST', `/admin/v1/bindings/${a.id}/quarantine/retry`, { remoteIds: [ids[0]], note: 'parser fixed' });
   assert.equal(retried.status, 200, JSON.stringify(retried.body));
   assert.deepEqual(retried.body, { bindingId: a.id, kind: 'remote', action: 'retry', remoteIds: [ids[0]], passQueued: true });
   assert.equal((await world.passJobs(a.id)).length, 1, 'a pass is queued');
@@ -64,13 +50,13 @@ test('remote items a binding could not read are listed with their reason, retrie
   assert.ok((await world.calendarSeries()).some((s) => s.series.uid === 'q-0'), 'the retried item reached the calendar');
 
   // Dismiss: no longer listed.
-  const dismissed = await call(world, 'POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'remote', remoteIds: [ids[1]] });
+  const dismissed = await world.call('POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'remote', remoteIds: [ids[1]] });
   assert.equal(dismissed.status, 200, JSON.stringify(dismissed.body));
-  assert.deepEqual((await call(world, 'GET', '/admin/v1/quarantine')).body.items, []);
+  assert.deepEqual((await world.call('GET', '/admin/v1/quarantine')).body.items, []);
   const { rows: [row] } = await t.db.query('select dismissed_at from quarantined_items where binding_id = $1 and remote_id = $2', [a.id, ids[1]]);
   assert.notEqual(row.dismissed_at, null);
 
-  const actions = (await call(world, 'GET', `/admin/v1/operator-actions?bindingId=${a.id}`)).body.items;
+  const actions = (await world.call('GET', `/admin/v1/operator-actions?bindingId=${a.id}`)).body.items;
   assert.deepEqual(actions.map((x: Json) => [x.action, x.targets.remoteIds, x.actor.startsWith('api-key:')]),
     [['quarantine.dismiss', [ids[1]], true], ['quarantine.retry', [ids[0]], true]]);
   assert.equal(actions[1].detail.note, 'parser fixed');
@@ -89,7 +75,7 @@ test('a write the provider refused for good holds the item; lifting the hold car
   a.connector.update = update;
   const [item] = a.connector.liveItems('held');
 
-  const listed = (await call(world, 'GET', '/admin/v1/quarantine')).body.items;
+  const listed = (await world.call('GET', '/admin/v1/quarantine')).body.items;
   assert.equal(listed.length, 1);
   assert.deepEqual([listed[0].kind, listed[0].eventId, listed[0].remoteId, listed[0].summary, listed[0].reason, listed[0].conflictId],
     ['held', eventId, item!.remoteId, 'Budget review (room 4)', 'the provider refuses this event', null]);
@@ -98,19 +84,19 @@ test('a write the provider refused for good holds the item; lifting the hold car
   assert.equal(a.connector.liveItems('held')[0]!.series.master!.summary, 'Budget review');
 
   // Retrying is for remote items; a held item is lifted.
-  await refusedUnchanged(world, 'POST', `/admin/v1/bindings/${a.id}/quarantine/retry`, { remoteIds: [item!.remoteId] }, 404, 'NOT_FOUND');
+  await world.refusedUnchanged('POST', `/admin/v1/bindings/${a.id}/quarantine/retry`, { remoteIds: [item!.remoteId] }, 404, 'NOT_FOUND');
   // Not while a pass runs: lifting moves what the pass reads.
   await t.db.query(`update bindings set lease_owner = 'elsewhere', lease_expires_at = now() + interval '1 minute' where id = $1`, [a.id]);
-  await refusedUnchanged(world, 'POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'held', remoteIds: [item!.remoteId] }, 409, 'BINDING_BUSY');
+  await world.refusedUnchanged('POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'held', remoteIds: [item!.remoteId] }, 409, 'BINDING_BUSY');
   await t.db.query('update bindings set lease_owner = null, lease_expires_at = null where id = $1', [a.id]);
 
-  const lifted = await call(world, 'POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'held', remoteIds: [item!.remoteId] });
+  const lifted = await world.call('POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'held', remoteIds: [item!.remoteId] });
   assert.equal(lifted.status, 200, JSON.stringify(lifted.body));
-  assert.deepEqual((await call(world, 'GET', '/admin/v1/quarantine?kind=held')).body.items, []);
+  assert.deepEqual((await world.call('GET', '/admin/v1/quarantine?kind=held')).body.items, []);
   const pass = await world.pass(a);
   assert.equal(pass.outcome, 'ok', JSON.stringify(pass));
   assert.equal(a.connector.liveItems('held')[0]!.series.master!.summary, 'Budget review (room 4)', 'the held write was carried out');
-  assert.deepEqual((await call(world, 'GET', '/admin/v1/quarantine')).body.items, [], 'the read-again request is spent');
+  assert.deepEqual((await world.call('GET', '/admin/v1/quarantine')).body.items, [], 'the read-again request is spent');
 });
 
 test('a remote edit made while an item was held is merged when the hold is lifted, not lost', async () => {
@@ -128,7 +114,7 @@ test('a remote edit made while an item was held is merged when the hold is lifte
   await world.pass(a);
   assert.equal((await world.calendarSeries())[0]!.series.master!.location, '', 'held: the remote edit waits');
 
-  assert.equal((await call(world, 'POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'held', remoteIds: [item!.remoteId] })).status, 200);
+  assert.equal((await world.call('POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'held', remoteIds: [item!.remoteId] })).status, 200);
   await world.pass(a);
   const [merged] = await world.calendarSeries();
   assert.deepEqual([merged!.series.master!.summary, merged!.series.master!.location], ['Standup (moved)', 'Room 9']);
@@ -145,9 +131,9 @@ test('an item held for an open conflict is not lifted: the conflict is settled i
   const [item] = a.connector.liveItems('asked');
   a.connector.userDelete('asked', item!.remoteId);
   await world.pass(a);
-  const [held] = (await call(world, 'GET', '/admin/v1/quarantine?kind=held')).body.items;
+  const [held] = (await world.call('GET', '/admin/v1/quarantine?kind=held')).body.items;
   assert.notEqual(held?.conflictId, null, JSON.stringify(held));
-  const refusal = await refusedUnchanged(world, 'POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'held', remoteIds: [item!.remoteId] }, 409, 'HELD_FOR_CONFLICT');
+  const refusal = await world.refusedUnchanged('POST', `/admin/v1/bindings/${a.id}/quarantine/lift`, { kind: 'held', remoteIds: [item!.remoteId] }, 409, 'HELD_FOR_CONFLICT');
   assert.match(refusal.error.message, new RegExp(held.conflictId));
 });
 
@@ -159,20 +145,20 @@ test('bad input is a clear 4xx and changes nothing', async () => {
   await world.pass(a);
   const lift = `/admin/v1/bindings/${a.id}/quarantine/lift`;
   const retry = `/admin/v1/bindings/${a.id}/quarantine/retry`;
-  await refusedUnchanged(world, 'POST', retry, { remoteIds: [] }, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, 'POST', retry, { remoteIds: [id], extra: true }, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, 'POST', lift, { remoteIds: [id] }, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, 'POST', lift, { kind: 'sideways', remoteIds: [id] }, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', retry, { remoteIds: [] }, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', retry, { remoteIds: [id], extra: true }, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', lift, { remoteIds: [id] }, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', lift, { kind: 'sideways', remoteIds: [id] }, 400, 'INVALID_REQUEST');
   // All or nothing: one unknown id among known ones changes none of them.
-  const body = await refusedUnchanged(world, 'POST', retry, { remoteIds: [id, 'no-such-item'] }, 404, 'NOT_FOUND');
+  const body = await world.refusedUnchanged('POST', retry, { remoteIds: [id, 'no-such-item'] }, 404, 'NOT_FOUND');
   assert.match(body.error.message, /no-such-item/);
-  await refusedUnchanged(world, 'POST', lift, { kind: 'remote', remoteIds: [id, 'no-such-item'] }, 404, 'NOT_FOUND');
-  await refusedUnchanged(world, 'POST', lift, { kind: 'held', remoteIds: [id] }, 404, 'NOT_FOUND');
-  await refusedUnchanged(world, 'POST', '/admin/v1/bindings/00000000-0000-0000-0000-000000000000/quarantine/retry', { remoteIds: [id] }, 404, 'NOT_FOUND');
-  await refusedUnchanged(world, 'GET', '/admin/v1/quarantine?pageToken=bm90LWEtdG9rZW4', undefined, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, 'GET', '/admin/v1/quarantine?maxResults=0', undefined, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, 'GET', '/admin/v1/quarantine?bindingId=nope', undefined, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', lift, { kind: 'remote', remoteIds: [id, 'no-such-item'] }, 404, 'NOT_FOUND');
+  await world.refusedUnchanged('POST', lift, { kind: 'held', remoteIds: [id] }, 404, 'NOT_FOUND');
+  await world.refusedUnchanged('POST', '/admin/v1/bindings/00000000-0000-0000-0000-000000000000/quarantine/retry', { remoteIds: [id] }, 404, 'NOT_FOUND');
+  await world.refusedUnchanged('GET', '/admin/v1/quarantine?pageToken=bm90LWEtdG9rZW4', undefined, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('GET', '/admin/v1/quarantine?maxResults=0', undefined, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('GET', '/admin/v1/quarantine?bindingId=nope', undefined, 400, 'INVALID_REQUEST');
   // Another tenant's key on this binding: not found, nothing changed.
-  await refusedUnchanged(world, 'POST', retry, { remoteIds: [id] }, 404, 'NOT_FOUND', world.stranger);
-  await refusedUnchanged(world, 'POST', lift, { kind: 'remote', remoteIds: [id] }, 404, 'NOT_FOUND', world.stranger);
+  await world.refusedUnchanged('POST', retry, { remoteIds: [id] }, 404, 'NOT_FOUND', world.stranger);
+  await world.refusedUnchanged('POST', lift, { kind: 'remote', remoteIds: [id] }, 404, 'NOT_FOUND', world.stranger);
 });

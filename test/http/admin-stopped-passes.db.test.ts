@@ -6,27 +6,14 @@ import { after, before, test } from 'node:test';
 import { syncBindingJob } from '../../src/jobs/sync-binding.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { single } from '../helpers/events.ts';
-import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
-import { snapshot } from '../helpers/snapshot.ts';
+import { operatorWorld, type Json, type OperatorWorld } from '../helpers/operator.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
 after(async () => { await t.drop(); });
 
-type Json = Record<string, any>;
 
-async function call(world: OperatorWorld, method: 'GET' | 'POST', url: string, payload?: object, headers = world.auth): Promise<{ status: number; body: Json }> {
-  const res = await world.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
-  return { status: res.statusCode, body: res.json() };
-}
 
-async function refusedUnchanged(world: OperatorWorld, method: 'GET' | 'POST', url: string, payload: object | undefined, status: number, code: string, headers = world.auth): Promise<void> {
-  const before = await snapshot(t.db);
-  const res = await call(world, method, url, payload, headers);
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.error.calsync.code, code);
-  assert.deepEqual(await snapshot(t.db), before, `${method} ${url} changed something`);
-}
 
 async function converge(world: OperatorWorld, bindings: Array<{ id: string }>): Promise<void> {
   for (let round = 0; round < 5; round++) {
@@ -50,12 +37,12 @@ test('deletions the remote made beyond the budget: listed with their events, and
   const stopped = await world.pass(a);
   assert.equal(stopped.outcome, 'stopped');
 
-  const list = await call(world, 'GET', '/admin/v1/stopped-passes');
+  const list = await world.call('GET', '/admin/v1/stopped-passes');
   assert.equal(list.status, 200);
   assert.deepEqual(list.body.items.map((s: Json) => [s.bindingId, s.kind, s.passId, s.deletes, s.deletions]), [[a.id, 'deletion-budget', stopped.passId, 20, 20]]);
-  const first = await call(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass?maxResults=15`);
+  const first = await world.call('GET', `/admin/v1/bindings/${a.id}/stopped-pass?maxResults=15`);
   assert.equal(first.status, 200, JSON.stringify(first.body));
-  const rest = await call(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass?maxResults=15&pageToken=${first.body.nextPageToken}`);
+  const rest = await world.call('GET', `/admin/v1/bindings/${a.id}/stopped-pass?maxResults=15&pageToken=${first.body.nextPageToken}`);
   assert.equal(rest.body.nextPageToken, null);
   const deletions = [...first.body.items, ...rest.body.items];
   assert.equal(deletions.length, 20);
@@ -63,11 +50,11 @@ test('deletions the remote made beyond the budget: listed with their events, and
   assert.deepEqual(deletions.map((d: Json) => d.summary).sort(), Array.from({ length: 20 }, (_, i) => `Visit ${i}`).sort());
 
   await world.clearJobs();
-  const dismissed = await call(world, 'POST', `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`, { passId: stopped.passId, note: 'the user emptied it by mistake' });
+  const dismissed = await world.call('POST', `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`, { passId: stopped.passId, note: 'the user emptied it by mistake' });
   assert.equal(dismissed.status, 200, JSON.stringify(dismissed.body));
   assert.equal(dismissed.body.recreated.length, 20);
   assert.deepEqual(dismissed.body.restored, []);
-  assert.deepEqual((await call(world, 'GET', '/admin/v1/stopped-passes')).body.items, [], 'the stop is cleared');
+  assert.deepEqual((await world.call('GET', '/admin/v1/stopped-passes')).body.items, [], 'the stop is cleared');
   assert.deepEqual((await world.passJobs(a.id)).map((j) => j.key), [`pass:${a.id}`], 'a pass is queued');
 
   const next = await world.pass(a);
@@ -78,7 +65,7 @@ test('deletions the remote made beyond the budget: listed with their events, and
   assert.deepEqual(new Set(remote.map((i) => i.series.uid)), new Set(ids.map((_, i) => `d-${i}`)));
   await converge(world, [a]);
 
-  const [action] = (await call(world, 'GET', `/admin/v1/operator-actions?bindingId=${a.id}`)).body.items;
+  const [action] = (await world.call('GET', `/admin/v1/operator-actions?bindingId=${a.id}`)).body.items;
   assert.deepEqual([action.action, action.targets.passId, action.detail.note], ['stopped-pass.dismiss', stopped.passId, 'the user emptied it by mistake']);
 });
 
@@ -97,18 +84,18 @@ test('deletions the calendar made beyond the budget: on dismissal the events are
   const stopped = await world.pass(a);
   assert.equal(stopped.outcome, 'stopped');
 
-  const shown = await call(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass`);
+  const shown = await world.call('GET', `/admin/v1/bindings/${a.id}/stopped-pass`);
   assert.ok(shown.body.items.length === 20 && shown.body.items.every((d: Json) => d.side === 'remote' && eventIds.slice(0, 20).includes(d.eventId)));
 
   await world.clearJobs();
-  const dismissed = await call(world, 'POST', `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`, {});
+  const dismissed = await world.call('POST', `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`, {});
   assert.equal(dismissed.status, 200, JSON.stringify(dismissed.body));
   assert.deepEqual(dismissed.body.restored.sort(), eventIds.slice(0, 20).sort());
   assert.equal((await world.passJobs(b.id)).length, 1, 'the restore queued a pass of the other binding');
   assert.equal((await world.calendarSeries()).length, 40, 'the events are back in the calendar');
 
   const restoredId = eventIds[3]!;
-  const history = await call(world, 'GET', `/admin/v1/calendars/${world.calendarId}/events/${restoredId}/history`);
+  const history = await world.call('GET', `/admin/v1/calendars/${world.calendarId}/events/${restoredId}/history`);
   const last = history.body.versions.at(-1);
   assert.deepEqual([last.actor, last.operation, last.rule, last.content.summary], ['operator', 'create', 'stopped-pass.dismiss', 'Shift 3']);
   assert.match(last.reason, /dismissed a stopped pass/);
@@ -127,12 +114,12 @@ test('a remote that suddenly lists nothing: every agreed item is what the stop w
   a.connector.expireCursors('wiped');
   const stopped = await world.pass(a);
   assert.deepEqual([stopped.outcome, stopped.stop?.kind], ['stopped', 'wipe']);
-  const shown = await call(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass`);
+  const shown = await world.call('GET', `/admin/v1/bindings/${a.id}/stopped-pass`);
   assert.deepEqual([shown.body.kind, shown.body.side, shown.body.deletions], ['wipe', 'remote', 8]);
   assert.deepEqual(shown.body.items.map((d: Json) => d.remoteId).sort(), [...ids].sort());
   assert.ok(shown.body.items.every((d: Json) => d.side === 'calendar' && d.rule === 'wipe:remote'));
 
-  assert.equal((await call(world, 'POST', `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`, {})).status, 200);
+  assert.equal((await world.call('POST', `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`, {})).status, 200);
   const next = await world.pass(a);
   assert.equal(next.outcome, 'ok', JSON.stringify(next.stop));
   assert.equal(a.connector.liveItems('wiped').length, 8, 'the remote has every event again');
@@ -148,11 +135,11 @@ test('a calendar that suddenly has no events: dismissing restores them all from 
   for (const id of eventIds) await world.appDelete(id);
   const stopped = await world.pass(a);
   assert.deepEqual([stopped.outcome, stopped.stop?.kind, stopped.stop?.kind === 'wipe' && stopped.stop.side], ['stopped', 'wipe', 'calendar']);
-  const shown = await call(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass`);
+  const shown = await world.call('GET', `/admin/v1/bindings/${a.id}/stopped-pass`);
   assert.deepEqual(shown.body.items.map((d: Json) => d.eventId).sort(), [...eventIds].sort());
   assert.ok(shown.body.items.every((d: Json) => d.side === 'remote'));
 
-  const dismissed = await call(world, 'POST', `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`, {});
+  const dismissed = await world.call('POST', `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`, {});
   assert.deepEqual(dismissed.body.restored.sort(), [...eventIds].sort());
   assert.equal((await world.pass(a)).outcome, 'ok');
   assert.equal((await world.calendarSeries()).length, 8);
@@ -167,7 +154,7 @@ test('confirming queues a pass of its own carrying the confirmation, which mirro
   for (const id of ids.slice(0, 20)) a.connector.userDelete('confirmed', id);
   const stopped = await world.pass(a);
   await world.clearJobs();
-  const confirmed = await call(world, 'POST', `/admin/v1/bindings/${a.id}/stopped-pass/confirm`, { passId: stopped.passId });
+  const confirmed = await world.call('POST', `/admin/v1/bindings/${a.id}/stopped-pass/confirm`, { passId: stopped.passId });
   assert.equal(confirmed.status, 202, JSON.stringify(confirmed.body));
   assert.deepEqual(confirmed.body, { bindingId: a.id, passId: stopped.passId, confirmWipe: false, confirmDeletions: true });
   const [job] = await world.passJobs(a.id);
@@ -189,7 +176,7 @@ test('confirming queues a pass of its own carrying the confirmation, which mirro
   for (const id of wipeIds) w.connector.userDelete('confirmed-wipe', id);
   w.connector.expireCursors('confirmed-wipe');
   assert.equal((await other.pass(w)).stop?.kind, 'wipe');
-  const wipe = await call(other, 'POST', `/admin/v1/bindings/${w.id}/stopped-pass/confirm`, {});
+  const wipe = await other.call('POST', `/admin/v1/bindings/${w.id}/stopped-pass/confirm`, {});
   assert.deepEqual([wipe.body.confirmWipe, wipe.body.confirmDeletions], [true, false]);
 });
 
@@ -199,9 +186,9 @@ test('refusals change nothing: no stop, a stale pass id, a running pass, a pause
   const confirm = `/admin/v1/bindings/${a.id}/stopped-pass/confirm`;
   const dismiss = `/admin/v1/bindings/${a.id}/stopped-pass/dismiss`;
   // No body at all is an empty one: the refusal is about the binding, not the request.
-  await refusedUnchanged(world, 'POST', confirm, undefined, 409, 'PASS_NOT_STOPPED');
-  await refusedUnchanged(world, 'POST', dismiss, undefined, 409, 'PASS_NOT_STOPPED');
-  await refusedUnchanged(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass`, undefined, 409, 'PASS_NOT_STOPPED');
+  await world.refusedUnchanged('POST', confirm, undefined, 409, 'PASS_NOT_STOPPED');
+  await world.refusedUnchanged('POST', dismiss, undefined, 409, 'PASS_NOT_STOPPED');
+  await world.refusedUnchanged('GET', `/admin/v1/bindings/${a.id}/stopped-pass`, undefined, 409, 'PASS_NOT_STOPPED');
 
   const ids = Array.from({ length: 8 }, (_, i) => a.connector.userCreate('refusals', single({ uid: `r-${i}` })));
   await converge(world, [a]);
@@ -209,22 +196,22 @@ test('refusals change nothing: no stop, a stale pass id, a running pass, a pause
   a.connector.expireCursors('refusals');
   const stopped = await world.pass(a);
   assert.equal(stopped.outcome, 'stopped');
-  await refusedUnchanged(world, 'POST', confirm, { passId: '00000000-0000-4000-8000-000000000000' }, 409, 'PASS_NOT_STOPPED');
-  await refusedUnchanged(world, 'POST', dismiss, { passId: 'not-a-uuid' }, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, 'POST', dismiss, { passId: stopped.passId, extra: 1 }, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass?pageToken=%%%`, undefined, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', confirm, { passId: '00000000-0000-4000-8000-000000000000' }, 409, 'PASS_NOT_STOPPED');
+  await world.refusedUnchanged('POST', dismiss, { passId: 'not-a-uuid' }, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', dismiss, { passId: stopped.passId, extra: 1 }, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('GET', `/admin/v1/bindings/${a.id}/stopped-pass?pageToken=%%%`, undefined, 400, 'INVALID_REQUEST');
   // A well-formed token of the other kind of listing (held deletions by row id): refused, not a database error.
   const forged = Buffer.from(JSON.stringify('h:not-a-number')).toString('base64url');
-  await refusedUnchanged(world, 'GET', `/admin/v1/bindings/${a.id}/stopped-pass?pageToken=${forged}`, undefined, 400, 'INVALID_REQUEST');
-  await refusedUnchanged(world, 'POST', confirm, {}, 404, 'NOT_FOUND', world.stranger);
-  await refusedUnchanged(world, 'POST', dismiss, {}, 404, 'NOT_FOUND', world.stranger);
-  assert.deepEqual((await call(world, 'GET', `/admin/v1/stopped-passes?bindingId=${a.id}`, undefined, world.stranger)).body.items, []);
+  await world.refusedUnchanged('GET', `/admin/v1/bindings/${a.id}/stopped-pass?pageToken=${forged}`, undefined, 400, 'INVALID_REQUEST');
+  await world.refusedUnchanged('POST', confirm, {}, 404, 'NOT_FOUND', world.stranger);
+  await world.refusedUnchanged('POST', dismiss, {}, 404, 'NOT_FOUND', world.stranger);
+  assert.deepEqual((await world.call('GET', `/admin/v1/stopped-passes?bindingId=${a.id}`, undefined, world.stranger)).body.items, []);
 
   await t.db.query(`update bindings set lease_owner = 'elsewhere', lease_expires_at = now() + interval '1 minute' where id = $1`, [a.id]);
-  await refusedUnchanged(world, 'POST', dismiss, {}, 409, 'BINDING_BUSY');
+  await world.refusedUnchanged('POST', dismiss, {}, 409, 'BINDING_BUSY');
   await t.db.query('update bindings set lease_owner = null, lease_expires_at = null where id = $1', [a.id]);
 
-  assert.equal((await call(world, 'POST', `/admin/v1/bindings/${a.id}/pause`, { reason: 'checking with the user' })).status, 200);
-  await refusedUnchanged(world, 'POST', confirm, {}, 409, 'BINDING_PAUSED');
+  assert.equal((await world.call('POST', `/admin/v1/bindings/${a.id}/pause`, { reason: 'checking with the user' })).status, 200);
+  await world.refusedUnchanged('POST', confirm, {}, 409, 'BINDING_PAUSED');
   assert.equal((await world.calendarSeries()).length, 8, 'nothing was deleted');
 });
