@@ -3,25 +3,13 @@ import { after, before, test } from 'node:test';
 import { resolveConflict } from '../../src/engine/conflicts.ts';
 import { listConflicts } from '../../src/store/conflicts.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { engineWorld, type EngineWorld } from '../helpers/engine.ts';
+import { converge, engineWorld, type EngineWorld } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
 after(async () => { await t.drop(); });
 
-async function settle(world: EngineWorld, bindings: Array<{ id: string }>): Promise<void> {
-  for (let round = 0; round < 6; round++) {
-    let writes = 0;
-    for (const b of bindings) {
-      const r = await world.pass(b);
-      assert.ok(['ok', 'partial'].includes(r.outcome), `${r.outcome}: ${JSON.stringify(r.error ?? r.stop)}`);
-      writes += r.stats.calendarWrites + r.stats.remoteWrites;
-    }
-    if (writes === 0) return;
-  }
-  throw new Error('did not settle');
-}
 
 type Side = Awaited<ReturnType<EngineWorld['bind']>>;
 const itemOf = (side: Side, uid: string) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === uid)!;
@@ -35,11 +23,11 @@ test('under manual, a field both sides changed keeps each side\'s value until a 
   const asked = await world.bind('manual-a', { conflictPolicy: { mode: 'manual' } });
   const other = await world.bind('manual-b');
   const eventId = await world.appWrite(null, single({ uid: 'm-1', summary: 'Planning', location: '' }));
-  await settle(world, [asked, other]);
+  await converge(world, [asked, other]);
 
   await world.appWrite(eventId, single({ uid: 'm-1', summary: 'Planning (app)', location: '' }));
   editRemote(asked, 'm-1', { summary: 'Planning (remote)', location: 'Room 3' });
-  await settle(world, [asked, other]);
+  await converge(world, [asked, other]);
 
   const calendar = async () => (await world.calendarSeries()).find((s) => s.series.uid === 'm-1')!.series.master!;
   assert.equal((await calendar()).summary, 'Planning (app)', 'the calendar kept its value');
@@ -49,13 +37,13 @@ test('under manual, a field both sides changed keeps each side\'s value until a 
   assert.equal(itemOf(other, 'm-1').series.master!.summary, 'Planning (app)');
 
   // Further passes ask once, and write nothing.
-  await settle(world, [asked, other]);
+  await converge(world, [asked, other]);
   const open = await listConflicts(t.db, world.tenantId, { state: 'open' });
   assert.deepEqual(open.map((c) => [c.field, c.calendar, c.remote, c.base]), [['summary', 'Planning (app)', 'Planning (remote)', 'Planning']]);
 
   const resolved = await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, open[0]!.id, { take: 'remote' });
   assert.equal(resolved.state, 'resolved');
-  await settle(world, [asked, other]);
+  await converge(world, [asked, other]);
   assert.equal((await calendar()).summary, 'Planning (remote)');
   assert.equal(itemOf(asked, 'm-1').series.master!.summary, 'Planning (remote)');
   assert.equal(itemOf(other, 'm-1').series.master!.summary, 'Planning (remote)');
@@ -70,12 +58,12 @@ test('a person can give a value of their own, and keeping the calendar\'s value 
   const a = await world.bind('manual-c', { conflictPolicy: { mode: 'manual' } });
   const first = await world.appWrite(null, single({ uid: 'm-2', summary: 'One' }));
   const second = await world.appWrite(null, single({ uid: 'm-3', summary: 'Two' }));
-  await settle(world, [a]);
+  await converge(world, [a]);
   await world.appWrite(first, single({ uid: 'm-2', summary: 'One (app)' }));
   await world.appWrite(second, single({ uid: 'm-3', summary: 'Two (app)' }));
   editRemote(a, 'm-2', { summary: 'One (remote)' });
   editRemote(a, 'm-3', { summary: 'Two (remote)' });
-  await settle(world, [a]);
+  await converge(world, [a]);
   const open = await listConflicts(t.db, world.tenantId, { state: 'open' });
   assert.equal(open.length, 2);
   const conflictOf = (eventId: string) => open.find((c) => c.eventId === eventId)!;
@@ -84,7 +72,7 @@ test('a person can give a value of their own, and keeping the calendar\'s value 
   assert.equal((await listConflicts(t.db, world.tenantId, { state: 'open' })).length, 2, 'a refused value changes nothing');
   await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, conflictOf(first).id, { value: 'One (agreed)' });
   await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, conflictOf(second).id, { take: 'calendar' });
-  await settle(world, [a]);
+  await converge(world, [a]);
   assert.equal(itemOf(a, 'm-2').series.master!.summary, 'One (agreed)');
   assert.equal(itemOf(a, 'm-3').series.master!.summary, 'Two (app)');
   const summaries = new Map((await world.calendarSeries()).map((s) => [s.series.uid, s.series.master!.summary]));
@@ -95,17 +83,17 @@ test('a conflict the sides settle themselves closes; another tenant cannot read 
   const world = await engineWorld(t);
   const a = await world.bind('manual-d', { conflictPolicy: { mode: 'manual' } });
   const eventId = await world.appWrite(null, single({ uid: 'm-4', summary: 'Four' }));
-  await settle(world, [a]);
+  await converge(world, [a]);
   await world.appWrite(eventId, single({ uid: 'm-4', summary: 'Four (app)' }));
   editRemote(a, 'm-4', { summary: 'Four (remote)' });
-  await settle(world, [a]);
+  await converge(world, [a]);
   const [open] = await listConflicts(t.db, world.tenantId, { state: 'open' });
   const stranger = await engineWorld(t);
   await assert.rejects(resolveConflict({ db: t.db, debounceMs: 0 }, stranger.tenantId, open!.id, { take: 'remote' }), { code: 'NOT_FOUND' });
   assert.deepEqual(await listConflicts(t.db, stranger.tenantId, { state: 'open' }), []);
   // Someone edits the remote to the calendar's value: nothing is left to ask.
   editRemote(a, 'm-4', { summary: 'Four (app)' });
-  await settle(world, [a]);
+  await converge(world, [a]);
   assert.deepEqual(await listConflicts(t.db, world.tenantId, { state: 'open' }), []);
   const [closed] = await listConflicts(t.db, world.tenantId, { state: 'resolved' });
   assert.equal(closed?.resolvedBy, 'calsync: the sides came to agree');
@@ -116,17 +104,17 @@ test('an edit against a delete under ask waits for a person; keeping the edit re
   const a = await world.bind('ask-a', { conflictPolicy: { mode: 'default', editVsDelete: 'ask' } });
   const b = await world.bind('ask-b');
   const eventId = await world.appWrite(null, single({ uid: 'd-1', summary: 'Kept?' }));
-  await settle(world, [a, b]);
+  await converge(world, [a, b]);
   await world.appDelete(eventId);
   editRemote(a, 'd-1', { summary: 'Kept (edited)' });
-  await settle(world, [a, b]);
+  await converge(world, [a, b]);
   assert.equal(itemOf(a, 'd-1').series.master!.summary, 'Kept (edited)', 'the edited item waits for a person');
   assert.equal(itemOf(b, 'd-1'), undefined, 'the other binding carried the delete out');
   const [open] = await listConflicts(t.db, world.tenantId, { state: 'open' });
   assert.equal(open?.field, '(deleted)');
   await assert.rejects(resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, open!.id, { value: 'x' }), { code: 'INVALID_REQUEST' });
   await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, open!.id, { take: 'remote' });
-  await settle(world, [a, b]);
+  await converge(world, [a, b]);
   assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'd-1')?.series.master?.summary, 'Kept (edited)');
   assert.equal(itemOf(b, 'd-1')?.series.master?.summary, 'Kept (edited)');
 });

@@ -7,7 +7,7 @@ import { normaliseSeries } from '../../src/core/normalise.ts';
 import { getBinding } from '../../src/store/bindings.ts';
 import { listQuarantined } from '../../src/store/quarantine.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { engineWorld } from '../helpers/engine.ts';
+import { converge, engineWorld } from '../helpers/engine.ts';
 import { instance, single, weekly } from '../helpers/events.ts';
 
 let t: TestDatabase;
@@ -16,18 +16,6 @@ after(async () => { await t.drop(); });
 
 const hashOf = (s: Parameters<typeof normaliseSeries>[0]) => contentHash(normaliseSeries(s));
 
-async function converge(world: Awaited<ReturnType<typeof engineWorld>>, bindings: { id: string }[], rounds = 5): Promise<number> {
-  for (let round = 1; round <= rounds; round++) {
-    let writes = 0;
-    for (const b of bindings) {
-      const r = await world.pass(b);
-      assert.ok(['ok', 'partial'].includes(r.outcome), `pass outcome ${r.outcome}: ${JSON.stringify(r.error ?? r.stop)}`);
-      writes += r.stats.calendarWrites + r.stats.remoteWrites;
-    }
-    if (writes === 0) return round;
-  }
-  throw new Error('did not converge');
-}
 
 test('a calendar and two remotes converge: creates, edits and deletes on every side; a further pass writes nothing', async () => {
   const world = await engineWorld(t, { sliceSize: 3 });

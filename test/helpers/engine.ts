@@ -1,5 +1,6 @@
 // A calendar in a fresh database with memory connectors behind its bindings, driven by
 // the real engine (src/engine).
+import assert from 'node:assert/strict';
 import pino from 'pino';
 import { MemoryConnector } from '../../src/connectors/memory/index.ts';
 import type { EventSeries } from '../../src/core/model.ts';
@@ -67,4 +68,22 @@ export async function engineWorld(t: TestDatabase, options: { sliceSize?: number
       }
     },
   };
+}
+
+/**
+ * Passes of every binding, round after round, until a round writes nothing; the number
+ * of rounds. Each pass must end ok (or partial, where `partialOk`): anything else fails.
+ */
+export async function converge(world: Pick<EngineWorld, 'pass'>, bindings: Array<{ id: string }>, options: { rounds?: number; partialOk?: boolean } = {}): Promise<number> {
+  const allowed = options.partialOk === false ? ['ok'] : ['ok', 'partial'];
+  for (let round = 1; round <= (options.rounds ?? 6); round++) {
+    let writes = 0;
+    for (const b of bindings) {
+      const r = await world.pass(b);
+      assert.ok(allowed.includes(r.outcome), `pass outcome ${r.outcome}: ${JSON.stringify(r.error ?? r.stop)}`);
+      writes += r.stats.calendarWrites + r.stats.remoteWrites;
+    }
+    if (writes === 0) return round;
+  }
+  throw new Error('did not converge');
 }

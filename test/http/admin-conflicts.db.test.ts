@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { converge } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
 import { operatorWorld, type Json, type OperatorWorld } from '../helpers/operator.ts';
 
@@ -17,28 +18,17 @@ type Side = Awaited<ReturnType<OperatorWorld['bind']>>;
 
 const itemOf = (side: Side, uid: string) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === uid)!;
 
-async function settle(world: OperatorWorld, bindings: Side[]): Promise<void> {
-  for (let round = 0; round < 6; round++) {
-    let writes = 0;
-    for (const b of bindings) {
-      const r = await world.pass(b);
-      writes += r.stats.calendarWrites + r.stats.remoteWrites;
-    }
-    if (writes === 0) return;
-  }
-  throw new Error('did not settle');
-}
 
 test('open conflicts are listed with base, calendar and remote values; resolving one reaches every binding and is audited', async () => {
   const world = await operatorWorld(t);
   const asked = await world.bind('asked', { conflictPolicy: { mode: 'manual' } });
   const other = await world.bind('other');
   const eventId = await world.appWrite(null, single({ uid: 'c-1', summary: 'Board', location: 'Room 1' }));
-  await settle(world, [asked, other]);
+  await converge(world, [asked, other]);
   await world.appWrite(eventId, single({ uid: 'c-1', summary: 'Board (app)', location: 'Room 2' }));
   const item = itemOf(asked, 'c-1');
   asked.connector.userUpdate('asked', item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Board (remote)', location: 'Room 3' } });
-  await settle(world, [asked, other]);
+  await converge(world, [asked, other]);
 
   const listed = await world.call('GET', '/admin/v1/conflicts');
   assert.equal(listed.status, 200);
@@ -71,7 +61,7 @@ test('open conflicts are listed with base, calendar and remote values; resolving
   assert.equal(gave.status, 200, JSON.stringify(gave.body));
   await world.refusedUnchanged('POST', resolve(summary.id), { take: 'calendar' }, 409, 'CONFLICT_NOT_OPEN');
 
-  await settle(world, [asked, other]);
+  await converge(world, [asked, other]);
   for (const side of [asked, other]) {
     assert.equal(itemOf(side, 'c-1').series.master!.summary, 'Board (remote)');
     assert.equal(itemOf(side, 'c-1').series.master!.location, 'Room 9');

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { syncBindingJob } from '../../src/jobs/sync-binding.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { converge } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
-import { operatorWorld, type Json, type OperatorWorld } from '../helpers/operator.ts';
+import { operatorWorld, type Json } from '../helpers/operator.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
@@ -15,24 +16,12 @@ after(async () => { await t.drop(); });
 
 
 
-async function converge(world: OperatorWorld, bindings: Array<{ id: string }>): Promise<void> {
-  for (let round = 0; round < 5; round++) {
-    let writes = 0;
-    for (const b of bindings) {
-      const r = await world.pass(b);
-      assert.ok(r.outcome === 'ok', `${r.outcome}: ${JSON.stringify(r.stop ?? r.error)}`);
-      writes += r.stats.calendarWrites + r.stats.remoteWrites;
-    }
-    if (writes === 0) return;
-  }
-  throw new Error('did not converge');
-}
 
 test('deletions the remote made beyond the budget: listed with their events, and on dismissal created on the remote again', async () => {
   const world = await operatorWorld(t);
   const a = await world.bind('budget');
   const ids = Array.from({ length: 40 }, (_, i) => a.connector.userCreate('budget', single({ uid: `d-${i}`, summary: `Visit ${i}` })));
-  await converge(world, [a]);
+  await converge(world, [a], { partialOk: false });
   for (const id of ids.slice(0, 20)) a.connector.userDelete('budget', id);
   const stopped = await world.pass(a);
   assert.equal(stopped.outcome, 'stopped');
@@ -63,7 +52,7 @@ test('deletions the remote made beyond the budget: listed with their events, and
   const remote = a.connector.liveItems('budget');
   assert.equal(remote.length, 40, 'the remote got its 20 items back');
   assert.deepEqual(new Set(remote.map((i) => i.series.uid)), new Set(ids.map((_, i) => `d-${i}`)));
-  await converge(world, [a]);
+  await converge(world, [a], { partialOk: false });
 
   const [action] = (await world.call('GET', `/admin/v1/operator-actions?bindingId=${a.id}`)).body.items;
   assert.deepEqual([action.action, action.targets.passId, action.detail.note], ['stopped-pass.dismiss', stopped.passId, 'the user emptied it by mistake']);
@@ -75,7 +64,7 @@ test('deletions the calendar made beyond the budget: on dismissal the events are
   const b = await world.bind('mirrored');
   const eventIds: string[] = [];
   for (let i = 0; i < 40; i++) eventIds.push(await world.appWrite(null, single({ uid: `k-${i}`, summary: `Shift ${i}` })));
-  await converge(world, [a, b]);
+  await converge(world, [a, b], { partialOk: false });
   for (const id of eventIds.slice(0, 20)) await world.appDelete(id);
   // b's operator confirmed the deletions; a's pass stopped and waits.
   assert.equal((await world.pass(b)).outcome, 'stopped');
@@ -100,7 +89,7 @@ test('deletions the calendar made beyond the budget: on dismissal the events are
   assert.deepEqual([last.actor, last.operation, last.rule, last.content.summary], ['operator', 'create', 'stopped-pass.dismiss', 'Shift 3']);
   assert.match(last.reason, /dismissed a stopped pass/);
 
-  await converge(world, [a, b]);
+  await converge(world, [a, b], { partialOk: false });
   assert.equal(a.connector.liveItems('kept').length, 40, 'a kept its items');
   assert.equal(b.connector.liveItems('mirrored').length, 40, 'b, which had deleted them, has them again');
 });
@@ -109,7 +98,7 @@ test('a remote that suddenly lists nothing: every agreed item is what the stop w
   const world = await operatorWorld(t);
   const a = await world.bind('wiped');
   const ids = Array.from({ length: 8 }, (_, i) => a.connector.userCreate('wiped', single({ uid: `w-${i}` })));
-  await converge(world, [a]);
+  await converge(world, [a], { partialOk: false });
   for (const id of ids) a.connector.userDelete('wiped', id);
   a.connector.expireCursors('wiped');
   const stopped = await world.pass(a);
@@ -131,7 +120,7 @@ test('a calendar that suddenly has no events: dismissing restores them all from 
   const a = await world.bind('emptied');
   const eventIds: string[] = [];
   for (let i = 0; i < 8; i++) eventIds.push(await world.appWrite(null, single({ uid: `e-${i}` })));
-  await converge(world, [a]);
+  await converge(world, [a], { partialOk: false });
   for (const id of eventIds) await world.appDelete(id);
   const stopped = await world.pass(a);
   assert.deepEqual([stopped.outcome, stopped.stop?.kind, stopped.stop?.kind === 'wipe' && stopped.stop.side], ['stopped', 'wipe', 'calendar']);
@@ -150,7 +139,7 @@ test('confirming queues a pass of its own carrying the confirmation, which mirro
   const world = await operatorWorld(t);
   const a = await world.bind('confirmed');
   const ids = Array.from({ length: 40 }, (_, i) => a.connector.userCreate('confirmed', single({ uid: `c-${i}` })));
-  await converge(world, [a]);
+  await converge(world, [a], { partialOk: false });
   for (const id of ids.slice(0, 20)) a.connector.userDelete('confirmed', id);
   const stopped = await world.pass(a);
   await world.clearJobs();
@@ -172,7 +161,7 @@ test('confirming queues a pass of its own carrying the confirmation, which mirro
   const other = await operatorWorld(t);
   const w = await other.bind('confirmed-wipe');
   const wipeIds = Array.from({ length: 8 }, (_, i) => w.connector.userCreate('confirmed-wipe', single({ uid: `cw-${i}` })));
-  await converge(other, [w]);
+  await converge(other, [w], { partialOk: false });
   for (const id of wipeIds) w.connector.userDelete('confirmed-wipe', id);
   w.connector.expireCursors('confirmed-wipe');
   assert.equal((await other.pass(w)).stop?.kind, 'wipe');
@@ -191,7 +180,7 @@ test('refusals change nothing: no stop, a stale pass id, a running pass, a pause
   await world.refusedUnchanged('GET', `/admin/v1/bindings/${a.id}/stopped-pass`, undefined, 409, 'PASS_NOT_STOPPED');
 
   const ids = Array.from({ length: 8 }, (_, i) => a.connector.userCreate('refusals', single({ uid: `r-${i}` })));
-  await converge(world, [a]);
+  await converge(world, [a], { partialOk: false });
   for (const id of ids) a.connector.userDelete('refusals', id);
   a.connector.expireCursors('refusals');
   const stopped = await world.pass(a);
