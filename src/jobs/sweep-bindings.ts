@@ -4,6 +4,7 @@
 // would do the same. Every CALSYNC_SWEEP_SECONDS the sweep queues a pass of each active
 // binding that is due (or whose pass died holding its lease) and has no job waiting.
 // It queues its own next run; each worker starts one at start-up.
+import { defaultLeaseSeconds } from '../engine/sync-pass.ts';
 import { queueForgottenPasses } from '../store/outbox.ts';
 import { defineTask } from './registry.ts';
 
@@ -14,7 +15,7 @@ export const sweepBindingsJob = defineTask<Record<string, never>>({
   name: sweepBindingsTask,
   parse: () => ({}),
   async run(_payload, deps, helpers) {
-    const queued = await queueForgottenPasses(deps.db);
+    const queued = await queueForgottenPasses(deps.db, deps.engine.leaseSeconds ?? defaultLeaseSeconds);
     if (queued.length > 0) deps.engine.logger.info({ bindings: queued.map((q) => q.bindingId) }, 'sweep queued passes of forgotten bindings');
     // preserve_run_at: of the runs the workers queue, the soonest stands.
     await helpers.addJob(sweepBindingsTask, {}, {

@@ -65,20 +65,23 @@ export async function carryOutUnbind(deps: Pick<EngineDeps, 'db' | 'connectorFor
   const kept: UnbindOutcome['kept'] = [];
   if (marked.remoteCopies === 'delete') {
     const c = await connect();
-    for (;;) {
-      const copies = await remoteCopies(deps.db, ref, batch);
+    // A deleted copy's status goes at once, so a retry after a failure goes on where it
+    // stopped; a kept copy's stays (it goes with the binding), so a retry records it again.
+    for (let after: string | null = null; ;) {
+      const copies = await remoteCopies(deps.db, ref, batch, after);
       if (copies.length === 0) break;
+      after = copies.at(-1)!.remoteId;
       for (const copy of copies) {
         try {
           await c.delete(binding.remoteCalendarId, copy.remoteId, { ifMatch: copy.etag });
           deleted++;
+          await dropStatuses(deps.db, ref, [copy.remoteId]);
         } catch (error) {
           if (!isConnectorError(error) || !['precondition-failed', 'permanent', 'not-found'].includes(error.kind)) throw error;
           const reason = error.kind === 'precondition-failed' ? 'changed on the remote since calsync last synced it' : error.message;
           kept.push({ remoteId: copy.remoteId, reason });
           log.info({ remoteId: copy.remoteId, reason }, 'remote copy kept');
         }
-        await dropStatuses(deps.db, ref, [copy.remoteId]);
       }
     }
   }

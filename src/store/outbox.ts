@@ -116,17 +116,20 @@ export async function queueChannelStop(db: Queryable, binding: { tenantId: strin
  * graphile-worker; `replace` then makes a new job beside it. Across tenants, as the
  * queue is: only the sweep job calls it. Returns the bindings queued.
  */
-export async function queueForgottenPasses(db: Queryable): Promise<Array<{ tenantId: string; bindingId: string }>> {
+export async function queueForgottenPasses(db: Queryable, leaseSeconds: number): Promise<Array<{ tenantId: string; bindingId: string }>> {
+  // A job locked less than a lease ago may be a live worker's pass that has not taken
+  // the lease yet; one locked longer ago whose pass holds no live lease is a dead one's.
   const { rows } = await db.query<{ tenant_id: string; id: string }>(
     `with forgotten as (
        select b.tenant_id, b.id from bindings b
         where b.state = 'active'
           and (b.next_poll_at <= now() or (b.lease_owner is not null and b.lease_expires_at < now()))
           and not (b.lease_owner is not null and b.lease_expires_at >= now())
-          and not exists (select 1 from graphile_worker.jobs j where j.key = 'pass:' || b.id and j.locked_at is null)
+          and not exists (select 1 from graphile_worker.jobs j
+                           where j.key = 'pass:' || b.id and (j.locked_at is null or j.locked_at > now() - make_interval(secs => $2)))
         order by b.next_poll_at nulls first limit 1000)
      select f.tenant_id, f.id, graphile_worker.add_job($1, json_build_object('tenantId', f.tenant_id, 'bindingId', f.id, 'trigger', 'poll'),
               job_key := 'pass:' || f.id, job_key_mode := 'replace')
-       from forgotten f`, [syncBindingTask]);
+       from forgotten f`, [syncBindingTask, leaseSeconds]);
   return rows.map((r) => ({ tenantId: r.tenant_id, bindingId: r.id }));
 }

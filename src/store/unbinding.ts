@@ -83,10 +83,12 @@ export interface RemoteCopy {
  * has no known remote id). Deleting a copy drops its status, so this always starts at
  * the first one left and an interrupted unbind goes on where it stopped.
  */
-export async function remoteCopies(db: Queryable, ref: BindingRef, limit: number): Promise<RemoteCopy[]> {
+/** Remote copies still to deal with, in remote-id order after `after` (keyset: kept ones stay behind it). */
+export async function remoteCopies(db: Queryable, ref: BindingRef, limit: number, after: string | null = null): Promise<RemoteCopy[]> {
   const { rows } = await db.query<{ event_id: string; remote_id: string; etag: string | null }>(
-    `select event_id, remote_id, etag from sync_status where tenant_id = $1 and binding_id = $2 and not pending order by remote_id limit $3`,
-    [ref.tenantId, ref.bindingId, limit]);
+    `select event_id, remote_id, etag from sync_status where tenant_id = $1 and binding_id = $2 and not pending
+        and ($4::text is null or remote_id > $4) order by remote_id limit $3`,
+    [ref.tenantId, ref.bindingId, limit, after]);
   return rows.map((r) => ({ eventId: r.event_id, remoteId: r.remote_id, etag: r.etag }));
 }
 

@@ -41,10 +41,10 @@ test('the sweep queues a pass of every binding that is due and has no job waitin
   await t.db.query(`update bindings set next_poll_at = now() + interval '1 hour' where id = $1`, [later.id]);
   await t.db.query(`update bindings set state = 'paused', paused_reason = 'test' where id = $1`, [paused.id]);
   await utils.addJob('sync_binding', { tenantId: world.tenantId, bindingId: waiting.id, trigger: 'poll' }, { jobKey: `pass:${waiting.id}`, runAt: new Date(Date.now() + 60_000) });
-  const queued = await queueForgottenPasses(t.db);
+  const queued = await queueForgottenPasses(t.db, 60);
   assert.deepEqual(queued.map((q) => q.bindingId).filter((id) => [due.id, waiting.id, later.id, paused.id].includes(id)), [due.id]);
   assert.equal((await jobsOf(due.id)).length, 1);
-  assert.deepEqual(await queueForgottenPasses(t.db).then((q) => q.filter((x) => x.bindingId === due.id)), [], 'a second sweep finds the job waiting');
+  assert.deepEqual(await queueForgottenPasses(t.db, 60).then((q) => q.filter((x) => x.bindingId === due.id)), [], 'a second sweep finds the job waiting');
 });
 
 test('a binding whose worker died mid-pass (its job locked, its lease lapsed) is queued again beside the dead job', async () => {
@@ -52,14 +52,20 @@ test('a binding whose worker died mid-pass (its job locked, its lease lapsed) is
   const orphan = await world.bind('orphan');
   await t.db.query(`update bindings set next_poll_at = now() + interval '1 hour', lease_owner = 'dead-worker:pass', lease_expires_at = now() - interval '1 second' where id = $1`, [orphan.id]);
   await utils.addJob('sync_binding', { tenantId: world.tenantId, bindingId: orphan.id, trigger: 'poll' }, { jobKey: `pass:${orphan.id}` });
-  await t.db.query(`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'dead-worker' where key = $1`, [`pass:${orphan.id}`]);
-  assert.ok((await queueForgottenPasses(t.db)).some((q) => q.bindingId === orphan.id));
+  await t.db.query(`update graphile_worker._private_jobs set locked_at = now() - interval '61 seconds', locked_by = 'dead-worker' where key = $1`, [`pass:${orphan.id}`]);
+  assert.ok((await queueForgottenPasses(t.db, 60)).some((q) => q.bindingId === orphan.id));
   const jobs = await jobsOf(orphan.id);
   assert.deepEqual(jobs.map((j) => j.locked).sort(), [false, true], 'a new job beside the one the dead worker holds');
+  // A job a worker took a moment ago, whose pass has not taken the lease yet, is not a dead one.
+  const starting = await world.bind('starting');
+  await t.db.query(`update bindings set next_poll_at = now() - interval '1 minute' where id = $1`, [starting.id]);
+  await utils.addJob('sync_binding', { tenantId: world.tenantId, bindingId: starting.id, trigger: 'poll' }, { jobKey: `pass:${starting.id}` });
+  await t.db.query(`update graphile_worker._private_jobs set locked_at = now() - interval '2 seconds', locked_by = 'live-worker' where key = $1`, [`pass:${starting.id}`]);
+  assert.ok(!(await queueForgottenPasses(t.db, 60)).some((q) => q.bindingId === starting.id));
   // While a live pass holds the lease, the binding is not forgotten.
   const live = await world.bind('live');
   await t.db.query(`update bindings set next_poll_at = now() - interval '1 minute', lease_owner = 'live-worker:pass', lease_expires_at = now() + interval '1 minute' where id = $1`, [live.id]);
-  assert.ok(!(await queueForgottenPasses(t.db)).some((q) => q.bindingId === live.id));
+  assert.ok(!(await queueForgottenPasses(t.db, 60)).some((q) => q.bindingId === live.id));
 });
 
 test('a worker sweeps at start-up, so a binding left behind is synced without waiting for anything', async () => {
@@ -98,5 +104,5 @@ test('a binding whose job failed its last attempt is paused with the reason, not
   const paused = await getBinding(t.db, world.tenantId, feed.id);
   assert.equal(paused.state, 'paused');
   assert.match(paused.pausedReason ?? '', /^failing: connect ECONNREFUSED .* \(25 attempts\)/);
-  assert.ok(!(await queueForgottenPasses(t.db)).some((q) => q.bindingId === feed.id), 'a paused binding is not swept');
+  assert.ok(!(await queueForgottenPasses(t.db, 60)).some((q) => q.bindingId === feed.id), 'a paused binding is not swept');
 });
