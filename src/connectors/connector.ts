@@ -91,6 +91,12 @@ export interface ConnectorCapabilities {
   conditionalWrites: boolean;
   /** A listing only covers a time window (Graph calendarView delta); absence outside it is not deletion. */
   windowed: boolean;
+  /**
+   * A change listing is the difference between the snapshots at two cursors, so an item
+   * made after a cursor and deleted before the next listing is never reported (Xandikos's
+   * sync-collection, an ICS feed's digests). Google and Graph report such deletions.
+   */
+  snapshotDiffs: boolean;
 }
 
 export type ConnectorErrorKind =

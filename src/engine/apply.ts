@@ -53,6 +53,8 @@ export interface ApplyContext {
   lease: Lease;
   /** The binding has open conflicts: events the sides came to agree on settle theirs. */
   openConflicts: boolean;
+  /** Remote items this pass created. */
+  remoteCreates: number;
   now(): Date;
 }
 
@@ -330,6 +332,7 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
         } else {
           // The written version's own modification time, where the provider answers with one.
           const next = withWrittenAt(action.next, outcome.written!.updatedAt ?? null);
+          if (action.op === 'create' && action.side === 'remote') ctx.remoteCreates++;
           if (action.op === 'create' && action.side === 'remote' && next && next !== 'drop') statuses.confirmCreate(action.eventId, outcome.written!.remoteId, outcome.written!.etag, next);
           else statuses.store(action.eventId!, outcome.written!.remoteId, outcome.written!.etag, next);
         }

@@ -186,7 +186,7 @@ class Pass {
     this.ctx = {
       db: deps.db, tenantId: binding.tenantId, calendarId: binding.calendarId, bindingId: binding.id, passId,
       remoteCalendarId: binding.remoteCalendarId, connector, debounceMs: deps.debounceMs, stats, now: deps.now, seenAt: new Map(),
-      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(), lease, openConflicts: false,
+      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(), lease, openConflicts: false, remoteCreates: 0,
     };
     this.policy = parsePolicy(binding.conflictPolicy);
     // Slices are planned with the brakes released: the wipe brake and the deletion
@@ -221,30 +221,24 @@ class Pass {
       // Items an operator asked to read again: one at a time where the connector can
       // read one, else by listing everything once.
       const retries = this.hadQuarantine ? await retriesRequested(db, this.ctx, maxRereads) : [];
-      const relist = retries.length > 0 && !this.connector.read;
-      const cursor = await this.withSlices(() => this.pull(bound, async () => (await counts()).known, relist));
+      // Where a change listing is the difference of two snapshots, a pass that did not
+      // finish may have taken in items whose deletion no later listing will report (they
+      // came after the stored cursor): the next pass compares a complete listing instead.
+      const unsure = this.binding.lastPassUnfinished && this.connector.capabilities.snapshotDiffs;
+      const relist = (retries.length > 0 && !this.connector.read) || unsure;
+      const known = async () => (await counts()).known;
+      let cursor = await this.withSlices(() => this.pull(bound, known, relist ? null : this.binding.cursor));
       if (retries.length > 0 && this.connector.read) await this.withSlices(() => this.readItems(retries, 'retry'));
       const versionSeen = await this.withSlices(() => this.pushCalendarChanges());
       await this.withSlices(() => this.readRefused());
-      if (this.heldDeletes.length > 0) {
-        const { known, live } = await counts();
-        // Changes that delete every item the remote had are a wipe too (an ICS feed that
-        // suddenly serves an empty calendar lists each of its events as deleted).
-        const remoteDeletes = this.heldDeletes.filter(({ action }) => action.side === 'calendar').length;
-        const wipe = wipeBrake('remote', known, Math.max(0, known - remoteDeletes), this.brakes());
-        if (wipe) throw new StopPass(wipe);
-        const budget = deletionBudget(this.heldDeletes.length, Math.max(known, live), this.brakes());
-        if (budget) throw new StopPass(budget);
-      }
-      this.progress('deletions');
-      await this.applyDeletes();
-      // A delete refused by If-Match (the item changed since it was planned) is read
-      // again and planned with what the provider holds now; one that still stands goes
-      // now, or the refusal would repeat on every pass (no listing shows that change again).
-      if (this.ctx.refused.size > 0) {
-        this.heldDeletes.length = 0;
+      await this.deletions(counts);
+      // The same for the items this pass created: the cursor it listed with was taken
+      // before them, so their deletion before the next listing would not be reported. The
+      // cursor stored is one taken after them (a listing that mostly returns their echoes).
+      if (this.connector.capabilities.snapshotDiffs && this.ctx.remoteCreates > 0 && cursor !== null && !this.replayPull) {
+        cursor = await this.withSlices(() => this.pull(bound, known, cursor));
         await this.withSlices(() => this.readRefused());
-        await this.applyDeletes();
+        await this.deletions(counts);
       }
       // Stored last: a crash before here replays the pull; a failed remote write keeps
       // the calendar version, so its change is planned again next pass.
@@ -264,6 +258,33 @@ class Pass {
     }
   }
 
+  /**
+   * The held deletions: checked against the wipe brake and the deletion budget, then
+   * carried out; a delete refused by If-Match (the item changed since it was planned) is
+   * read again and planned with what the provider holds now, and one that still stands
+   * goes now, or the refusal would repeat on every pass (no listing shows that change again).
+   */
+  private async deletions(counts: () => Promise<{ known: number; live: number }>): Promise<void> {
+    if (this.heldDeletes.length > 0) {
+      const { known, live } = await counts();
+      // Changes that delete every item the remote had are a wipe too (an ICS feed that
+      // suddenly serves an empty calendar lists each of its events as deleted).
+      const remoteDeletes = this.heldDeletes.filter(({ action }) => action.side === 'calendar').length;
+      const wipe = wipeBrake('remote', known, Math.max(0, known - remoteDeletes), this.brakes());
+      if (wipe) throw new StopPass(wipe);
+      const budget = deletionBudget(this.heldDeletes.length, Math.max(known, live), this.brakes());
+      if (budget) throw new StopPass(budget);
+    }
+    this.progress('deletions');
+    await this.applyDeletes();
+    this.heldDeletes.length = 0;
+    if (this.ctx.refused.size > 0) {
+      await this.withSlices(() => this.readRefused());
+      await this.applyDeletes();
+      this.heldDeletes.length = 0;
+    }
+  }
+
   private brakes(): SafetySettings {
     // A confirmed wipe confirms the deletions it is made of.
     const confirmWipe = this.request.confirmWipe ?? false;
@@ -271,8 +292,8 @@ class Pass {
   }
 
   /** Reads every page of changes; returns the cursor to store at the end. */
-  private async pull(bound: boolean, known: () => Promise<number>, relist: boolean): Promise<string | null> {
-    let cursor = relist ? null : this.binding.cursor;
+  private async pull(bound: boolean, known: () => Promise<number>, from: string | null): Promise<string | null> {
+    let cursor = from;
     let page: ChangePage;
     try {
       page = await this.connector.listChanges(this.binding.remoteCalendarId, cursor);

@@ -65,6 +65,8 @@ export interface Binding {
   state: 'active' | 'paused' | 'error';
   pausedReason: string | null;
   pollIntervalSeconds: number;
+  /** The binding's last pass never finished (its process died) or failed: it may have left part of its work done. */
+  lastPassUnfinished: boolean;
 }
 
 export interface BindingInput {
@@ -84,10 +86,13 @@ interface BindingRow {
   id: string; tenant_id: string; calendar_id: string; account_id: string; remote_calendar_id: string; remote_name: string;
   direction: Direction; projection: unknown; conflict_policy: unknown; sync_window: unknown; cursor: string | null;
   calendar_version: string; state: Binding['state']; paused_reason: string | null; poll_interval_seconds: number;
+  last_pass_unfinished: boolean;
 }
 
 const bindingColumns = `id, tenant_id, calendar_id, account_id, remote_calendar_id, remote_name, direction, projection,
-  conflict_policy, sync_window, cursor, calendar_version, state, paused_reason, poll_interval_seconds`;
+  conflict_policy, sync_window, cursor, calendar_version, state, paused_reason, poll_interval_seconds,
+  (last_pass_started_at is not null and (last_pass_finished_at is null or last_pass_finished_at < last_pass_started_at
+    or last_pass_outcome = 'failed')) as last_pass_unfinished`;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toBinding(row: BindingRow): Binding {
@@ -96,7 +101,7 @@ function toBinding(row: BindingRow): Binding {
     remoteCalendarId: row.remote_calendar_id, remoteName: row.remote_name, direction: row.direction,
     projection: row.projection, conflictPolicy: row.conflict_policy, syncWindow: row.sync_window, cursor: row.cursor,
     calendarVersion: Number(row.calendar_version), state: row.state, pausedReason: row.paused_reason,
-    pollIntervalSeconds: row.poll_interval_seconds,
+    pollIntervalSeconds: row.poll_interval_seconds, lastPassUnfinished: row.last_pass_unfinished,
   };
 }
 

@@ -117,7 +117,10 @@ const scenarioArb = fc.record({
   twoWay: fc.integer({ min: 1, max: 3 }),
   ops: fc.array(opArb, { minLength: 1, maxLength: maxSteps, size: 'max' }),
   policy: policyArb,
-  noise: fc.record({ duplicates: fc.boolean(), reorder: fc.boolean(), stale: fc.boolean(), derivedIds: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), seed: fc.nat() }),
+  noise: fc.record({
+    duplicates: fc.boolean(), reorder: fc.boolean(), stale: fc.boolean(), seed: fc.nat(),
+    derivedIds: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), snapshotDiffs: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+  }),
   repairAtEnd: fc.boolean(),
 });
 

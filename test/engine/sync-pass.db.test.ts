@@ -577,3 +577,31 @@ test('an edit made to an item whose create answer was lost is the remote\'s chan
   assert.equal((await world.calendarSeries())[0]!.series.master!.summary, 'Renamed there');
   assert.equal(a.connector.liveItems('edited-after-lost-create')[0]!.series.master!.summary, 'Renamed there');
 });
+
+test('where listings are snapshot differences (Xandikos), the deletion of an item this pass created is still seen: the cursor stored is taken after the creates', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('snapshots', {}, new MemoryConnector({ snapshotDiffs: true }));
+  await world.appWrite(null, single({ uid: 'sd-keep' }));
+  await converge(world, [a]);
+  await world.appWrite(null, single({ uid: 'sd-1' }));
+  await world.pass(a);
+  const made = a.connector.liveItems('snapshots').find((i) => i.series.uid === 'sd-1')!;
+  a.connector.userDelete('snapshots', made.remoteId);
+  await converge(world, [a]);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['sd-keep'], 'the deletion reached the calendar');
+});
+
+test('where listings are snapshot differences, a pass after one that did not finish compares a complete listing', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('unfinished', {}, new MemoryConnector({ snapshotDiffs: true }));
+  a.connector.userCreate('unfinished', single({ uid: 'uf-keep' }));
+  await converge(world, [a]);
+  const { rows: [before] } = await t.db.query<{ cursor: string }>('select cursor from bindings where id = $1', [a.id]);
+  const id = a.connector.userCreate('unfinished', single({ uid: 'uf-1' }));
+  await world.pass(a);
+  // The pass took the item in, then its process died before it stored its cursor.
+  await t.db.query(`update bindings set cursor = $2, last_pass_finished_at = null where id = $1`, [a.id, before!.cursor]);
+  a.connector.userDelete('unfinished', id);
+  await converge(world, [a]);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['uf-keep']);
+});

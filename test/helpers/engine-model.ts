@@ -38,6 +38,8 @@ export interface ModelNoise {
   stale: boolean;
   /** Per binding: whether ids are derived from calsync ids (deletions carry the stamp). */
   derivedIds: boolean[];
+  /** Per binding: whether change listings are snapshot differences (Xandikos). */
+  snapshotDiffs: boolean[];
   seed: number;
 }
 
@@ -81,7 +83,7 @@ export class ModelWorld {
       const busy = i === twoWay;
       const name = busy ? 'busy' : `b${i + 1}`;
       const connector = new MemoryConnector({
-        rng: seededRng(noise.seed + i), clock: world.instant, pageSize: 3, derivedIds: noise.derivedIds[i] ?? true,
+        rng: seededRng(noise.seed + i), clock: world.instant, pageSize: 3, derivedIds: noise.derivedIds[i] ?? true, snapshotDiffs: noise.snapshotDiffs[i] ?? false,
         faults: { duplicateDelivery: noise.duplicates ? 0.3 : 0, reorder: noise.reorder, staleReplay: noise.stale ? 0.3 : 0 },
       });
       connector.addCalendar(name);

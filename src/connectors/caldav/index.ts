@@ -39,7 +39,7 @@ export interface CalDavConnectorOptions extends DavCredentials {
 const ICS = { 'content-type': 'text/calendar; charset=utf-8' };
 
 export class CalDavConnector implements Connector {
-  readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: true, conditionalWrites: true, windowed: false };
+  readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: true, conditionalWrites: true, windowed: false, snapshotDiffs: true };
   private readonly client: DavClient;
   private readonly serverUrl: URL;
   private readonly pageSize: number;

@@ -28,7 +28,7 @@ export interface GoogleConnectorOptions extends GoogleClientOptions {
 }
 
 export class GoogleConnector implements Connector, PushSubscriptions {
-  readonly capabilities: ConnectorCapabilities = { push: true, syncTokens: true, writable: true, conditionalWrites: true, windowed: false };
+  readonly capabilities: ConnectorCapabilities = { push: true, syncTokens: true, writable: true, conditionalWrites: true, windowed: false, snapshotDiffs: false };
   readonly client: GoogleClient;
   private readonly pageSize: number;
   private readonly held: ParkedListings<HeldListing>;

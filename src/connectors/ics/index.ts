@@ -47,7 +47,7 @@ const HELD_LISTINGS = 8;
 
 export class IcsConnector implements Connector {
   // syncTokens: a cursor lists only what changed, although each changed feed is downloaded whole.
-  readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: false, conditionalWrites: false, windowed: false };
+  readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: false, conditionalWrites: false, windowed: false, snapshotDiffs: true };
   private readonly client: IcsClient;
   private readonly pageSize: number;
   private readonly listings = new Map<string, Listing>();

@@ -35,6 +35,12 @@ export interface MemoryFaults {
 
 export interface MemoryConnectorOptions {
   /**
+   * Change listings are the difference of two snapshots, as Xandikos answers
+   * sync-collection: an item made after a cursor and deleted before the next listing is
+   * never reported. Default false (every change since the cursor is, deletions included).
+   */
+  snapshotDiffs?: boolean;
+  /**
    * Items calsync creates get ids derived from their calsync id (as CalDAV hrefs and
    * Google's client-chosen ids are), so their deletions carry the stamp; false: ids the
    * provider picks (Graph), whose deletions carry no stamp. Default true.
@@ -52,6 +58,8 @@ interface Stored {
   remoteId: string;
   etag: string;
   series: EventSeries | null;
+  /** The change-log position at which this life of the item began (made, or made again). */
+  bornAt?: number;
   calsyncId: CalsyncId | null;
   updatedAt: string;
   /** Set while the item holds something no reader can read (see corrupt). */
@@ -74,7 +82,7 @@ interface RemoteCalendar {
 const noFaults: MemoryFaults = { failWrites: 0, failAfterApply: false, flakyEtags: 0, duplicateDelivery: 0, reorder: false, rateLimit: 0, staleReplay: 0, halfCreates: 0 };
 
 export class MemoryConnector implements Connector {
-  readonly capabilities: ConnectorCapabilities = { push: false, syncTokens: true, writable: true, conditionalWrites: true, windowed: false };
+  readonly capabilities: ConnectorCapabilities;
   readonly faults: MemoryFaults;
   /**
    * Runs once, just before the next conditional write (an update or delete with
@@ -96,6 +104,7 @@ export class MemoryConnector implements Connector {
     this.clock = options.clock ?? (() => new Date(Date.UTC(2026, 0, 1) + 1000 * tick++).toISOString());
     this.pageSize = options.pageSize ?? 50;
     this.derivedIds = options.derivedIds ?? true;
+    this.capabilities = { push: false, syncTokens: true, writable: true, conditionalWrites: true, windowed: false, snapshotDiffs: options.snapshotDiffs ?? false };
     this.faults = { ...noFaults, ...options.faults };
   }
 
@@ -256,7 +265,11 @@ export class MemoryConnector implements Connector {
       // In the order the items were made: ids derived from random calsync ids would make a
       // sorted order, and so the pages, differ between replays of one seed.
       ? [...calendar.items.values()].filter((s) => s.series !== null).map((s) => s.remoteId)
-      : [...new Set(calendar.log.slice(since))];
+      : [...new Set(calendar.log.slice(since))].filter((id) => {
+        // A snapshot difference: an item gone now that was not there at the cursor was never in either.
+        const stored = calendar.items.get(id)!;
+        return !(this.capabilities.snapshotDiffs && stored.series === null && (stored.bornAt ?? 0) >= since);
+      });
     const items: Array<RemoteItem | UnreadableItem> = [];
     for (const id of ids) {
       const stored = calendar.items.get(id)!;
@@ -319,7 +332,9 @@ export class MemoryConnector implements Connector {
   }
 
   private store(calendar: RemoteCalendar, item: Stored): Stored {
-    const stored = { ...item, series: item.series && structuredClone(item.series), etag: this.newEtag(), updatedAt: this.clock() };
+    const before = calendar.items.get(item.remoteId);
+    const bornAt = before?.series ? before.bornAt : calendar.log.length;
+    const stored = { ...item, series: item.series && structuredClone(item.series), etag: this.newEtag(), updatedAt: this.clock(), bornAt };
     calendar.items.set(stored.remoteId, stored);
     calendar.log.push(stored.remoteId);
     this.keepVersion(calendar, stored);
