@@ -12,7 +12,7 @@ import { appTransaction, deleteAppSeries, writeAppSeries, type AppScope, type Ap
 import { CalsyncError } from '../errors.ts';
 import type { Calendar } from '../store/calendars.ts';
 import type { DbClient } from '../store/db.ts';
-import { apiIdOf } from '../store/event-writes.ts';
+import { apiIdOf, lockSeriesVersions, seriesApiIdOf } from '../store/event-writes.ts';
 import { appEventByApiId, appEventsByUid } from '../store/app-events.ts';
 import { tenantOf } from './auth.ts';
 import { calendarOf } from './calendar-scope.ts';
@@ -44,7 +44,14 @@ function checkIfMatch(request: FastifyRequest, etag: string): void {
   if (!wanted.includes(etag)) throw new CalsyncError('PRECONDITION_FAILED', 'Precondition Failed');
 }
 
+/**
+ * The event a write is about, read after its series is locked: read first, a pass that
+ * commits before this write locks would be overwritten with what was read (its merged
+ * field lost), and If-Match would compare against a version that is no longer there.
+ */
 async function targetOf(db: DbClient, tenantId: string, calendar: Calendar, eventId: string): Promise<Target> {
+  const head = (await appEventByApiId(db, tenantId, calendar.id, eventId)) ?? (await appEventByApiId(db, tenantId, calendar.id, seriesApiIdOf(eventId)));
+  if (head) await lockSeriesVersions(db, tenantId, calendar.id, [head.seriesId]);
   const target = await eventTarget(db, tenantId, calendar, eventId);
   if (!target) notFound(eventId);
   return { ...target, etag: target.row?.etag ?? target.series.master!.etag };

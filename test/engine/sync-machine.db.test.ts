@@ -192,11 +192,7 @@ class Run {
         const interrupt = op.interrupt;
         const pass = await this.world.passConfirming(name, interrupt && { kind: interrupt.kind, at: interrupt.at }, async () => {
           // The app edits the calendar while the pass runs.
-          const items = await this.world.view('calendar');
-          const target = items[interrupt!.edit.pick % Math.max(items.length, 1)];
-          if (!target) return;
-          const series = structuredClone(target.series);
-          if (this.editor.edit(series, 'calendar', interrupt!.edit.field, interrupt!.edit.n, `during-${j.step}`)) await this.world.save('calendar', target.id, series);
+          await this.world.appEdit(interrupt!.edit.pick, (series) => this.editor.edit(series, 'calendar', interrupt!.edit.field, interrupt!.edit.n, `during-${j.step}`));
         });
         if (pass.fired) coverage.interrupted[pass.fired as InterruptionKind]++;
         j.passes.push({ step: j.step, side: name, clean: pass.clean });

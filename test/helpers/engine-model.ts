@@ -15,7 +15,8 @@ import { createAccount } from '../../src/store/accounts.ts';
 import { acquireLease, createBinding } from '../../src/store/bindings.ts';
 import { createCalendar } from '../../src/store/calendars.ts';
 import type { Db } from '../../src/store/db.ts';
-import { listSeriesPage } from '../../src/store/events.ts';
+import { getSeries, listSeriesPage } from '../../src/store/events.ts';
+import { lockSeriesVersions } from '../../src/store/event-writes.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { createTenant } from '../../src/store/tenants.ts';
 import { Interposer, ProcessDied, type Interruption } from './interposer.ts';
@@ -155,6 +156,25 @@ export class ModelWorld {
       b.connector.userDelete(side, id);
       b.corrupted.delete(id);
     }
+  }
+
+  /**
+   * The app edits a calendar event as the API's PATCH does: the series locked, then read,
+   * changed and written in one transaction (a pass may be writing it meanwhile).
+   */
+  async appEdit(pick: number, change: (series: EventSeries) => boolean): Promise<void> {
+    await appTransaction({ db: this.db, debounceMs: 0 }, async (tx) => {
+      const scope = { tenantId: this.tenantId, calendarId: this.calendarId };
+      const ids = (await this.view('calendar')).map((v) => v.id);
+      const id = ids[pick % Math.max(ids.length, 1)];
+      if (id === undefined) return { result: null, changed: [] };
+      await lockSeriesVersions(tx, this.tenantId, this.calendarId, [id]);
+      const [stored] = await getSeries(tx, this.tenantId, this.calendarId, [id]);
+      const series = stored && structuredClone(stored.series);
+      if (!series?.master || !change(series)) return { result: null, changed: [] };
+      const written = await writeAppSeries(tx, scope, { eventId: id, series });
+      return { result: null, changed: written.changed > 0 ? [scope] : [] };
+    });
   }
 
   private async appWrite(id: string | null, series: EventSeries): Promise<void> {
