@@ -15,7 +15,7 @@ import { CalsyncError } from '../errors.ts';
 import { getBinding } from '../store/bindings.ts';
 import { getConflict, markResolved, type Conflict } from '../store/conflicts.ts';
 import { withTransaction, type Db, type DbClient } from '../store/db.ts';
-import { deleteSeriesBatch, touchSeries, writeSeriesBatch, type WriteContext } from '../store/event-writes.ts';
+import { deleteSeriesBatch, lockSeriesVersions, touchSeries, writeSeriesBatch, type WriteContext } from '../store/event-writes.ts';
 import { getSeries, getTombstones } from '../store/events.ts';
 import { recordOperatorAction } from '../store/operator-actions.ts';
 import { calendarChanged } from '../store/outbox.ts';
@@ -69,6 +69,8 @@ export async function resolveConflict(deps: ConflictDeps, tenantId: string, conf
 
 /** Writes the chosen value; whether the calendar changed, or `moot` when the event is gone. */
 async function resolveField(tx: DbClient, write: WriteContext, ref: { tenantId: string; bindingId: string }, projection: Projection, conflict: Conflict, choice: ConflictChoice): Promise<boolean | 'moot'> {
+  // Locked before it is read, as the app's writes do: a pass committing meanwhile is not overwritten.
+  await lockSeriesVersions(tx, write.tenantId, write.calendarId, [conflict.eventId]);
   const [stored] = await getSeries(tx, write.tenantId, write.calendarId, [conflict.eventId]);
   if (!stored) return 'moot';
   const value = 'take' in choice ? (choice.take === 'calendar' ? conflict.calendar : conflict.remote) : choice.value;
