@@ -53,7 +53,7 @@ export interface ApplyContext {
   lease: Lease;
   /** The binding has open conflicts: events the sides came to agree on settle theirs. */
   openConflicts: boolean;
-  /** Remote items this pass created. */
+  /** Remote creates this pass sent, answered or not. */
   remoteCreates: number;
   now(): Date;
 }
@@ -326,13 +326,14 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
     const operations: OperationRecord[] = [];
     for (const outcome of outcomes) {
       const { action } = outcome;
+      // Sent, answered or not: a create whose answer was lost may have landed all the same.
+      if (action.op === 'create' && action.side === 'remote') ctx.remoteCreates++;
       if ('written' in outcome) {
         if (action.op === 'delete') {
           if (action.eventId) statuses.delete(action.eventId);
         } else {
           // The written version's own modification time, where the provider answers with one.
           const next = withWrittenAt(action.next, outcome.written!.updatedAt ?? null);
-          if (action.op === 'create' && action.side === 'remote') ctx.remoteCreates++;
           if (action.op === 'create' && action.side === 'remote' && next && next !== 'drop') statuses.confirmCreate(action.eventId, outcome.written!.remoteId, outcome.written!.etag, next);
           else statuses.store(action.eventId!, outcome.written!.remoteId, outcome.written!.etag, next);
         }

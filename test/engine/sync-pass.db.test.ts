@@ -591,6 +591,21 @@ test('where listings are snapshot differences (Xandikos), the deletion of an ite
   assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['sd-keep'], 'the deletion reached the calendar');
 });
 
+test('where listings are snapshot differences, the deletion of an item whose create answer was lost is seen too', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('lost-then-deleted', {}, new MemoryConnector({ snapshotDiffs: true }));
+  await world.appWrite(null, single({ uid: 'ltd-keep' }));
+  await converge(world, [a]);
+  await world.appWrite(null, single({ uid: 'ltd-1' }));
+  Object.assign(a.connector.faults, { failWrites: 1, failAfterApply: true });
+  await world.pass(a);
+  const made = a.connector.liveItems('lost-then-deleted').find((i) => i.series.uid === 'ltd-1')!;
+  a.connector.userDelete('lost-then-deleted', made.remoteId);
+  await converge(world, [a]);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['ltd-keep'], 'the deletion reached the calendar, and the create was not sent again');
+  assert.deepEqual(a.connector.liveItems('lost-then-deleted').map((i) => i.series.uid), ['ltd-keep']);
+});
+
 test('where listings are snapshot differences, a pass after one that did not finish compares a complete listing', async () => {
   const world = await engineWorld(t);
   const a = await world.bind('unfinished', {}, new MemoryConnector({ snapshotDiffs: true }));
