@@ -163,11 +163,11 @@ export class ModelWorld {
    * changed and written in one transaction (a pass may be writing it meanwhile).
    */
   async appEdit(pick: number, change: (series: EventSeries) => boolean): Promise<void> {
+    const ids = (await this.view('calendar')).map((v) => v.id);
+    const id = ids[pick % Math.max(ids.length, 1)];
+    if (id === undefined) return;
     await appTransaction({ db: this.db, debounceMs: 0 }, async (tx) => {
       const scope = { tenantId: this.tenantId, calendarId: this.calendarId };
-      const ids = (await this.view('calendar')).map((v) => v.id);
-      const id = ids[pick % Math.max(ids.length, 1)];
-      if (id === undefined) return { result: null, changed: [] };
       await lockSeriesVersions(tx, this.tenantId, this.calendarId, [id]);
       const [stored] = await getSeries(tx, this.tenantId, this.calendarId, [id]);
       const series = stored && structuredClone(stored.series);
