@@ -46,6 +46,10 @@ export const errorCatalogue = {
     google: { domain: 'calendar', reason: 'timeRangeTooLong', locationType: 'parameter', location: 'timeMax' },
   },
   PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body; the limit is in the message.', google: { domain: 'global', reason: 'uploadTooLarge' } },
+  JSON_TOO_DEEP: {
+    status: 400, hint: 'Send JSON whose arrays and objects nest at most 64 levels deep (a batch in JSON form: its requests\' bodies at most 64); nothing was changed.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the body as application/json.', google: { domain: 'global', reason: 'unsupportedMediaType' } },
   METHOD_NOT_ALLOWED: { status: 405, hint: 'Use one of the methods the route accepts.', google: { domain: 'global', reason: 'httpMethodNotAllowed' } },
   CONFLICT: {

@@ -27,6 +27,7 @@ import { eventWriteRoutes } from './events-write.ts';
 import { errorHandler } from './errors.ts';
 import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
+import { registerJsonBodies } from './json-body.ts';
 import { openApiRoutes } from './openapi.ts';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.ts';
 import { PushIngress } from './push-ingress.ts';
@@ -60,6 +61,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   app.decorateRequest('principal', null);
+  registerJsonBodies(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {
     throw new CalsyncError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);

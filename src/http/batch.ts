@@ -85,7 +85,8 @@ export function batchRoutes(app: FastifyInstance, deps: BatchDeps): void {
   };
 
   const options = {
-    config: { rateLimitCost: 'parts' as const },
+    // The envelope {"requests": [{"body": …}]} holds each body 3 levels down.
+    config: { rateLimitCost: 'parts' as const, jsonEnvelopeDepth: 3 },
     schema: {
       summary: 'Run up to 50 requests in one (multipart/mixed as Google, or JSON)',
       tags: ['batch'],
