@@ -94,7 +94,7 @@ export const errorCatalogue = {
     google: { domain: 'usageLimits', reason: 'rateLimitExceeded' },
   },
   BATCH_TOO_LARGE: {
-    status: 400, hint: 'Send at most 50 requests in one batch; split larger work into several batches.',
+    status: 400, hint: 'Send at most 1,000 requests in one batch (Google\'s limit); split larger work into several batches.',
     google: { domain: 'global', reason: 'invalid' },
   },
   INTERNAL: {

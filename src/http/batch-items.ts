@@ -10,7 +10,7 @@ import { errorBody, toCalsyncError } from './errors.ts';
 import { KeyRateLimiter } from './rate-limit.ts';
 
 /** Google's limit for Calendar batches (developers.google.com/calendar/api/guides/batch). */
-export const maxBatchItems = 50;
+export const maxBatchItems = 1000;
 
 /** Where a path without a leading slash is resolved: the Calendar API's root. */
 const apiRoot = '/calendar/v3/';
