@@ -97,6 +97,10 @@ export const errorCatalogue = {
     status: 400, hint: 'Send at most 1,000 requests in one batch (Google\'s limit); split larger work into several batches.',
     google: { domain: 'global', reason: 'invalid' },
   },
+  BATCH_PART_REFUSED: {
+    status: 400, hint: 'Put the requests of the inner batch in the outer one: a batch cannot hold another batch.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
   INTERNAL: {
     status: 500, hint: 'An unexpected error; the log line with this request id has the details.',
     cliHint: 'An unexpected error: run the command again with LOG_LEVEL=debug, which logs its details, and report them.',

@@ -6,14 +6,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { CalsyncError } from '../errors.ts';
+import { normaliseTarget } from './batch-target.ts';
 import { errorBody, toCalsyncError } from './errors.ts';
 import { KeyRateLimiter } from './rate-limit.ts';
 
 /** Google's limit for Calendar batches (developers.google.com/calendar/api/guides/batch). */
 export const maxBatchItems = 1000;
-
-/** Where a path without a leading slash is resolved: the Calendar API's root. */
-const apiRoot = '/calendar/v3/';
 
 const methods = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -44,19 +42,6 @@ export interface BatchRunner {
   prepaidHeaders: Record<string, string>;
 }
 
-/** The path and query an item calls; a batch inside a batch is refused. */
-export function resolveTarget(target: string): string {
-  let path = target.trim();
-  if (/^https?:\/\//i.test(path)) {
-    const url = new URL(path);
-    path = `${url.pathname}${url.search}`;
-  } else if (!path.startsWith('/')) {
-    path = `${apiRoot}${path}`;
-  }
-  if (/^\/batch(?:[/?]|$)/.test(path)) throw new CalsyncError('INVALID_REQUEST', 'a batch cannot contain another batch');
-  return path;
-}
-
 export function failedItem(error: unknown): BatchItemResult {
   const failure = toCalsyncError(error);
   return { status: failure.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(errorBody(failure)) };
@@ -65,7 +50,7 @@ export function failedItem(error: unknown): BatchItemResult {
 async function runItem(item: BatchItemRequest, runner: BatchRunner): Promise<BatchItemResult> {
   const method = item.method.toUpperCase();
   if (!methods.has(method)) throw new CalsyncError('INVALID_REQUEST', `method ${JSON.stringify(item.method)} is not one of ${[...methods].join(', ')}`);
-  const url = resolveTarget(item.target);
+  const url = normaliseTarget(item.target);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(item.headers)) if (!transportHeaders.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
   const hasBody = item.body !== undefined && item.body.trim() !== '';
