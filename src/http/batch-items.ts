@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { CalsyncError } from '../errors.ts';
+import { batchPartHeader, batchPartHeaders } from './batch-part.ts';
 import { normaliseTarget } from './batch-target.ts';
 import { errorBody, toCalsyncError } from './errors.ts';
 import { KeyRateLimiter } from './rate-limit.ts';
@@ -16,7 +17,7 @@ export const maxBatchItems = 1000;
 const methods = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 // Headers of the item that describe the transport, not the call: they are the batch's.
-const transportHeaders = new Set(['host', 'content-length', 'authorization', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', KeyRateLimiter.prepaidHeader]);
+const transportHeaders = new Set(['host', 'content-length', 'authorization', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', KeyRateLimiter.prepaidHeader, batchPartHeader]);
 
 export interface BatchItemRequest {
   method: string;
@@ -58,7 +59,7 @@ async function runItem(item: BatchItemRequest, runner: BatchRunner): Promise<Bat
   else headers['content-type'] ??= 'application/json';
   const response = await runner.inject({
     method: method as InjectOptions['method'], url,
-    headers: { ...headers, authorization: runner.authorization, ...runner.prepaidHeaders },
+    headers: { ...headers, authorization: runner.authorization, ...runner.prepaidHeaders, ...batchPartHeaders() },
     ...(hasBody ? { payload: item.body } : {}),
   });
   const kept: Record<string, string> = {};
