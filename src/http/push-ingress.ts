@@ -109,13 +109,17 @@ export class PushIngress {
 
   /**
    * The binding of the channel a notification names, if its token is the channel's.
-   * A source that keeps failing, and lookups past their limit, are `busy` (seconds to
-   * wait) before any database work.
+   * Where that needs a database lookup, a source that keeps failing and lookups past their
+   * limit are `busy` (seconds to wait) first; a channel in the cache costs no database
+   * work, so its notifications pass whoever else shares their source address.
    */
   async authenticate(source: string, channelId: string, token: string): Promise<Authentication> {
-    const failing = this.failures.wait(source);
-    if (failing > 0) return { busy: failing };
-    const owner = await this.channel(channelId);
+    // Google takes channel ids of at most 64 characters (events.watch); calsync's are UUIDs.
+    if (channelId.length > 64) {
+      this.failures.take(source);
+      return { refused: 'unknown' };
+    }
+    const owner = await this.channel(channelId, source);
     if (typeof owner === 'number') return { busy: owner };
     // The token is compared as SHA-256 digests in constant time; the channel id is only a lookup key.
     if (owner !== null && sameDigest(tokenHash(token), owner.tokenHash)) return { owner };
@@ -149,11 +153,16 @@ export class PushIngress {
     await this.flushing;
   }
 
-  /** The channel's binding, null for an unknown channel, or the seconds to wait when lookups are over their limit. */
-  private async channel(channelId: string): Promise<ChannelOwner | null | number> {
+  /**
+   * The channel's binding, null for an unknown channel, or the seconds to wait when the
+   * source keeps failing or lookups are over their limit (checked only when a lookup is needed).
+   */
+  private async channel(channelId: string, source: string): Promise<ChannelOwner | null | number> {
     const hit = this.cache.get(channelId);
     if (hit instanceof Promise) return hit;
     if (hit && hit.until > this.now()) return hit.owner;
+    const failing = this.failures.wait(source);
+    if (failing > 0) return failing;
     const wait = this.lookups.take('all');
     if (wait > 0) return wait;
     const lookup = findChannel(this.db, channelId);

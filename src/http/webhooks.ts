@@ -8,10 +8,12 @@
 // 504 … retried with exponential backoff; every other status … a message failure":
 // - 200 once the pass is queued (or the `sync` message recorded), and for a binding that
 //   is paused (there is nothing to do, and retrying would not change that);
-// - 503 when that could not be stored (the database is down): Google retries later;
+// - 503 when the channel could not be looked up or that stored (the database is down):
+//   Google retries later;
 // - 503 with Retry-After while channel lookups are over their limit, or the sender has
 //   failed authentication too often (push-ingress.ts): a flood of forged notifications
-//   costs no database work, and Google retries what was genuine;
+//   costs no database work, and Google retries what was genuine; a channel in the cache
+//   needs no lookup, so it passes even from a sender held off;
 // - 404 for a wrong token or a channel calsync does not know: no work at all, no provider
 //   call. A channel calsync lost track of (its watch answer was lost) expires by itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -39,15 +41,15 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
     scope.post('/webhooks/google', { bodyLimit: 4096, schema: { security: [] } }, async (request, reply) => {
       const channelId = header(request, 'x-goog-channel-id');
       if (channelId === '') return reply.code(400).send({ error: 'not a Google notification: no X-Goog-Channel-ID' });
-      const checked = await deps.ingress.authenticate(request.ip, channelId, header(request, 'x-goog-channel-token'));
-      if ('busy' in checked) return reply.code(503).header('retry-after', String(checked.busy)).send();
-      if ('refused' in checked) return reply.code(404).send();
       try {
+        const checked = await deps.ingress.authenticate(request.ip, channelId, header(request, 'x-goog-channel-token'));
+        if ('busy' in checked) return reply.code(503).header('retry-after', String(checked.busy)).send();
+        if ('refused' in checked) return reply.code(404).send();
         // `sync` says the channel works; nothing changed.
         if (header(request, 'x-goog-resource-state') === 'sync') await deps.ingress.confirm(channelId);
         else if (checked.owner.active) await deps.ingress.schedule(checked.owner);
       } catch (error) {
-        request.log.warn({ err: error, channelId }, 'push notification not stored; Google retries it');
+        request.log.warn({ err: error, channelId }, 'push notification not handled (database); Google retries it');
         return reply.code(503).send();
       }
       return reply.code(200).send();
