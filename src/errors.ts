@@ -98,7 +98,7 @@ export const errorCatalogue = {
     google: { domain: 'global', reason: 'invalid' },
   },
   BATCH_PART_REFUSED: {
-    status: 400, hint: 'Send this request on its own, not in a batch: a batch cannot hold another batch (put its requests in the outer one) or an event stream (open it with a GET of its own).',
+    status: 400, hint: 'Send this request on its own, not in a batch: a batch holds Calendar API and admin requests, not another batch (put its requests in the outer one), an event stream (open it with a GET of its own) or a webhook or probe.',
     google: { domain: 'global', reason: 'invalid' },
   },
   INTERNAL: {

@@ -41,6 +41,8 @@ export interface BatchRunner {
   authorization: string;
   /** Marks the items as paid for by the batch (see rate-limit.ts). */
   prepaidHeaders: Record<string, string>;
+  /** The batch's client address: its parts come from where the batch came from. */
+  remoteAddress: string;
 }
 
 export function failedItem(error: unknown): BatchItemResult {
@@ -58,7 +60,7 @@ async function runItem(item: BatchItemRequest, runner: BatchRunner): Promise<Bat
   if (!hasBody) delete headers['content-type'];
   else headers['content-type'] ??= 'application/json';
   const response = await runner.inject({
-    method: method as InjectOptions['method'], url,
+    method: method as InjectOptions['method'], url, remoteAddress: runner.remoteAddress,
     headers: { ...headers, authorization: runner.authorization, ...runner.prepaidHeaders, ...batchPartHeaders() },
     ...(hasBody ? { payload: item.body } : {}),
   });

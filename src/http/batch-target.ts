@@ -12,6 +12,12 @@ import { CalsyncError } from '../errors.ts';
 /** Where a path without a leading slash is resolved: the Calendar API's root. */
 const apiRoot = '/calendar/v3/';
 
+/**
+ * What a part may call: the API a key opens. Not the probes, the OpenAPI document or the
+ * provider webhooks: a batch of forged notifications would come from this host's address.
+ */
+const apiPaths = /^\/(?:calendar\/v3|admin\/v1)\//;
+
 /** Only the path and query of a target are read; its scheme and host must be these if it has them. */
 const base = 'http://localhost';
 
@@ -46,8 +52,9 @@ function namesBatch(path: string): boolean {
 
 /**
  * The path and query a part calls: resolved against the API root (a path without a leading
- * slash) or taken from a whole URL, normalised as above. A batch inside a batch is refused
- * (BATCH_PART_REFUSED), as is a path that would read as a host (`//…`).
+ * slash) or taken from a whole URL, normalised as above. A batch inside a batch and a path
+ * outside the API are refused (BATCH_PART_REFUSED), as is a path that would read as a host
+ * (`//…`).
  */
 export function normaliseTarget(target: string): string {
   const trimmed = target.trim();
@@ -62,5 +69,6 @@ export function normaliseTarget(target: string): string {
   const path = decoded.pathname;
   if (namesBatch(path)) throw new CalsyncError('BATCH_PART_REFUSED', 'a batch cannot contain another batch: put its requests in this one');
   if (path.startsWith('//')) throw new CalsyncError('INVALID_REQUEST', `the request's path ${JSON.stringify(path.slice(0, 80))} begins with //`);
+  if (!apiPaths.test(path)) throw new CalsyncError('BATCH_PART_REFUSED', `a batch holds requests to /calendar/v3/ and /admin/v1/, not to ${JSON.stringify(path.slice(0, 80))}`);
   return `${path}${decoded.search}`;
 }

@@ -57,7 +57,12 @@ function checkSize(count: number): void {
 function jsonBodyOf(result: BatchItemResult): unknown {
   if (result.body === '') return null;
   if (!/json/i.test(result.headers['content-type'] ?? '')) return result.body;
-  return JSON.parse(result.body);
+  // A route's JSON is valid; were one not, its part would carry the text rather than the batch fail.
+  try {
+    return JSON.parse(result.body);
+  } catch {
+    return result.body;
+  }
 }
 
 export function batchRoutes(app: FastifyInstance, deps: BatchDeps): void {
@@ -65,7 +70,7 @@ export function batchRoutes(app: FastifyInstance, deps: BatchDeps): void {
   app.addContentTypeParser('multipart/mixed', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   const runner = (request: FastifyRequest): BatchRunner => ({
-    inject: deps.inject, authorization: request.headers.authorization!, prepaidHeaders: deps.limiter?.prepaidHeaders() ?? {},
+    inject: deps.inject, authorization: request.headers.authorization!, prepaidHeaders: deps.limiter?.prepaidHeaders() ?? {}, remoteAddress: request.ip,
   });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,6 +1,7 @@
-// A batch inside a batch, however its path is spelt, is refused in its own part and runs
-// nothing. The check used to read the path as the part wrote it, while the part ran on the
-// path app.inject's URL parser made of it: `../../batch` and `/%62atch` ran the inner batch.
+// What a batch part may call: a batch inside a batch, however its path is spelt, and
+// anything outside the API (provider webhooks, probes) are refused in their own part and
+// run nothing. The check used to read the path as the part wrote it, while the part ran on
+// the path app.inject's URL parser made of it: `../../batch` and `/%62atch` ran the inner batch.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { normaliseTarget } from '../../src/http/batch-target.ts';
@@ -55,8 +56,10 @@ test('in the JSON form, every spelling of a nested batch is refused in its part 
     assert.equal(answer.status, 400, path);
     assert.equal(answer.body.error!.calsync.code, 'BATCH_PART_REFUSED', path);
   }
-  // Relative to /calendar/v3/, `%2e%2e/batch` is /calendar/batch: no route at all.
-  assert.equal(responses.find((r) => r.id === 'dot-dot')!.status, 404);
+  // Relative to /calendar/v3/, `%2e%2e/batch` is /calendar/batch: outside the API, refused as well.
+  const dotDot = responses.find((r) => r.id === 'dot-dot')!;
+  assert.equal(dotDot.status, 400);
+  assert.equal(dotDot.body.error!.calsync.code, 'BATCH_PART_REFUSED');
   assert.equal(responses.find((r) => r.id === 'normal')!.status, 200);
   assert.equal(await eventCount(), before, 'no inner batch ran');
 });
@@ -77,4 +80,23 @@ test('in Google\'s multipart form too', async () => {
   }
   assert.equal(answers.get(batch.ids.at(-1)!)!.status, 200);
   assert.equal(await eventCount(), before, 'no inner batch ran');
+});
+
+test('a part outside the API (a provider webhook, the probes) is refused in its part', async () => {
+  const outside = ['/webhooks/google', '../../webhooks/google', 'https://calsync.example.com/webhooks/google', '/healthz', '/metrics', '/openapi.json', '/', '/Calendar/v3/users/me/calendarList'];
+  const res = await t.app.inject({
+    method: 'POST', url: '/batch', headers: auth,
+    payload: { requests: [
+      ...outside.map((path, i) => ({ id: `outside-${i}`, method: 'POST', path, headers: { 'X-Goog-Channel-ID': 'forged', 'X-Goog-Resource-State': 'exists' } })),
+      { id: 'admin', method: 'GET', path: '/admin/v1/bindings' },
+    ] },
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  const responses: Array<{ id: string; status: number; body: { error?: { calsync: { code: string } } } }> = res.json().responses;
+  for (const [i, path] of outside.entries()) {
+    const answer = responses.find((r) => r.id === `outside-${i}`)!;
+    assert.equal(answer.status, 400, path);
+    assert.equal(answer.body.error!.calsync.code, 'BATCH_PART_REFUSED', path);
+  }
+  assert.equal(responses.find((r) => r.id === 'admin')!.status, 200);
 });
