@@ -108,7 +108,7 @@ const batch: Operation = {
   description: 'Up to 1,000 requests, run one after another with this key, best effort. Google\'s form: multipart/mixed, each part `Content-Type: application/http` '
     + 'with an optional Content-ID and one HTTP request; answered multipart/mixed, one `HTTP/1.1 <status>` response per part under `Content-ID: <response-ID>`. '
     + 'Or JSON: {"requests": [{"id", "method", "path", "headers"?, "body"?}]} → {"responses": [{"id", "status", "headers", "body"}]}. Counts as its number of requests against the rate limit. '
-    + 'A request that is malformed or cannot be part of a batch (another batch, an event stream) is answered in its own part.',
+    + 'A request that is malformed or cannot be part of a batch (another batch, an event stream, a path outside /calendar/v3/ and /admin/v1/) is answered in its own part.',
   requestBody: {
     required: true,
     content: {
