@@ -303,6 +303,21 @@ table resources (
   constraint resources_tenant_id_id_key UNIQUE (tenant_id, id)
 );
 
+table retired_push_channels (
+  channel_id text not null,
+  tenant_id uuid not null,
+  binding_id uuid not null,
+  resource_id text,
+  token_hash text not null,
+  expires_at timestamp with time zone not null,
+  stop_queued_at timestamp with time zone,
+  constraint retired_push_channels_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
+  constraint retired_push_channels_pkey PRIMARY KEY (channel_id)
+);
+CREATE INDEX retired_push_channels_binding ON retired_push_channels USING btree (tenant_id, binding_id);
+CREATE INDEX retired_push_channels_expiry ON retired_push_channels USING btree (expires_at);
+CREATE INDEX retired_push_channels_stops ON retired_push_channels USING btree (resource_id, stop_queued_at) WHERE (stop_queued_at IS NOT NULL);
+
 table settings (
   name text not null,
   value jsonb not null,

@@ -46,6 +46,10 @@ export const errorCatalogue = {
     google: { domain: 'calendar', reason: 'timeRangeTooLong', locationType: 'parameter', location: 'timeMax' },
   },
   PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body; the limit is in the message.', google: { domain: 'global', reason: 'uploadTooLarge' } },
+  JSON_TOO_DEEP: {
+    status: 400, hint: 'Send JSON whose arrays and objects nest at most 64 levels deep (a batch in JSON form: its requests\' bodies at most 64); nothing was changed.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the body as application/json.', google: { domain: 'global', reason: 'unsupportedMediaType' } },
   METHOD_NOT_ALLOWED: { status: 405, hint: 'Use one of the methods the route accepts.', google: { domain: 'global', reason: 'httpMethodNotAllowed' } },
   CONFLICT: {
@@ -90,7 +94,11 @@ export const errorCatalogue = {
     google: { domain: 'usageLimits', reason: 'rateLimitExceeded' },
   },
   BATCH_TOO_LARGE: {
-    status: 400, hint: 'Send at most 50 requests in one batch; split larger work into several batches.',
+    status: 400, hint: 'Send at most 1,000 requests in one batch (Google\'s limit); split larger work into several batches.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
+  BATCH_PART_REFUSED: {
+    status: 400, hint: 'Send this request on its own, not in a batch: a batch holds Calendar API and admin requests, not another batch (put its requests in the outer one), an event stream (open it with a GET of its own) or a webhook or probe.',
     google: { domain: 'global', reason: 'invalid' },
   },
   INTERNAL: {

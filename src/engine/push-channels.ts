@@ -2,13 +2,16 @@
 // provider pushes, renewed before they expire (Google does not renew them: a new channel
 // is made, then the old one stopped), and stopped when calsync no longer uses them. A
 // binding whose channel is missing, failing or unconfirmed is polled as often as any
-// other (src/engine/polling.ts), so push only ever makes changes arrive sooner.
+// other (src/engine/polling.ts), so push only ever makes changes arrive sooner. A channel
+// the binding stops using is retired before it is stopped: if Google keeps delivering it
+// (the stop failed, or the watch answer was lost), its notifications are known by their
+// token and the channel stopped then (src/http/push-ingress.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { canSubscribe, isConnectorError } from '../connectors/connector.ts';
 import { setAccountState } from '../store/accounts.ts';
 import { getBinding, type BindingRef } from '../store/bindings.ts';
 import { queueChannelStop } from '../store/outbox.ts';
-import { activatePushChannel, recordChannelFailure, savePendingChannel, tokenHash, type ChannelDue } from '../store/push-channels.ts';
+import { activatePushChannel, recordChannelFailure, retirePushChannel, savePendingChannel, tokenHash, type ChannelDue } from '../store/push-channels.ts';
 import type { EngineDeps } from './sync-pass.ts';
 
 export interface PushSettings {
@@ -42,13 +45,19 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
     const revoked = isConnectorError(error, 'auth-revoked');
     if (revoked) await setAccountState(engine.db, binding.tenantId, binding.accountId, 'revoked', error.message);
     const waitMs = isConnectorError(error) && error.retryAfterSeconds !== null ? error.retryAfterSeconds * 1000 : retryAfterFailureMs;
-    await recordChannelFailure(engine.db, ref, id, (error as Error).message, new Date(engine.now().getTime() + waitMs));
     // A failed answer may follow a watch Google carried out (a lost answer, then a retry
-    // refused as channelIdNotUnique): stop that channel while the calendar's resource id
-    // is known, so it does not notify for a week. Not after a refused grant (a stop would
+    // refused as channelIdNotUnique): retire that channel (before it stops being pending,
+    // so its notifications are known throughout), and stop it while the calendar's resource
+    // id is known, so it does not notify for a week. Not after a refused grant (a stop would
     // be refused too) or a rate limit (the watch was not handled). A first channel has no
-    // resource id yet; its notifications are answered 404 until it expires.
+    // resource id yet: it is retired without one, and its first notification names it.
     const maybeMade = !revoked && !isConnectorError(error, 'rate-limited');
+    if (maybeMade) {
+      // Google's answer would have said when it expires; it is at most what was asked.
+      const expiresAt = new Date(engine.now().getTime() + push.ttlSeconds * 1000);
+      await retirePushChannel(engine.db, ref, { id, tokenHash: tokenHash(token), resourceId: due.channel?.resourceId ?? null, expiresAt });
+    }
+    await recordChannelFailure(engine.db, ref, id, (error as Error).message, new Date(engine.now().getTime() + waitMs));
     if (maybeMade && due.channel?.resourceId) await queueChannelStop(engine.db, ref, { id, resourceId: due.channel.resourceId });
     if (!revoked) engine.logger.warn({ err: error, bindingId: ref.bindingId }, 'push channel could not be made; the binding is polled');
     return 'failed';
@@ -59,11 +68,14 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
   });
   if (!activated) {
     // Another renewal took the binding over after ours stalled past its hold: ours is the spare one.
+    await retirePushChannel(engine.db, ref, { id, tokenHash: tokenHash(token), resourceId: made.resourceId, expiresAt: new Date(made.expiresAt) });
     await stopOldChannel(engine, ref, { id, resourceId: made.resourceId });
     return 'skipped';
   }
   if (!due.channel) return 'created';
-  await stopOldChannel(engine, ref, { id: due.channel.id, resourceId: due.channel.resourceId });
+  const old = due.channel;
+  await retirePushChannel(engine.db, ref, { id: old.id, tokenHash: old.tokenHash, resourceId: old.resourceId, expiresAt: new Date(old.expiresAt) });
+  await stopOldChannel(engine, ref, { id: old.id, resourceId: old.resourceId });
   return 'renewed';
 }
 

@@ -27,6 +27,7 @@ import { eventWriteRoutes } from './events-write.ts';
 import { errorHandler } from './errors.ts';
 import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
+import { registerJsonBodies } from './json-body.ts';
 import { openApiRoutes } from './openapi.ts';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.ts';
 import { PushIngress } from './push-ingress.ts';
@@ -50,6 +51,8 @@ export interface HttpDeps {
   now?: () => Date;
   /** How often an idle event stream gets a comment line (default 25 s). */
   streamHeartbeatMs?: number;
+  /** What wakes the event streams; by default the app makes (and closes) its own. */
+  notices?: CalendarNotices;
 }
 
 export async function build(deps: HttpDeps): Promise<FastifyInstance> {
@@ -60,6 +63,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   app.decorateRequest('principal', null);
+  registerJsonBodies(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {
     throw new CalsyncError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
@@ -75,13 +79,13 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   // First, so it sees every route registered after it.
   await openApiRoutes(app);
   // The LISTEN connection behind event streams is opened by the first stream, not here.
-  const notices = new CalendarNotices(deps.db, { onError: (error) => deps.logger.warn({ err: error }, 'calendar notice connection lost; reconnecting') });
+  const notices = deps.notices ?? new CalendarNotices(deps.db, { onError: (error) => deps.logger.warn({ err: error }, 'calendar notice connection lost; reconnecting') });
   const openStreams = new Set<() => void>();
   // Streams never end on their own: end them before the server waits for its connections.
   app.addHook('preClose', async () => {
     for (const end of [...openStreams]) end();
   });
-  app.addHook('onClose', () => notices.close());
+  if (!deps.notices) app.addHook('onClose', () => notices.close());
 
   healthRoutes(app, deps);
   // Provider webhooks authenticate with their channel's token, not an API key.

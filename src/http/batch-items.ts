@@ -6,19 +6,18 @@
 import { STATUS_CODES } from 'node:http';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { CalsyncError } from '../errors.ts';
+import { batchPartHeader, batchPartHeaders } from './batch-part.ts';
+import { normaliseTarget } from './batch-target.ts';
 import { errorBody, toCalsyncError } from './errors.ts';
 import { KeyRateLimiter } from './rate-limit.ts';
 
 /** Google's limit for Calendar batches (developers.google.com/calendar/api/guides/batch). */
-export const maxBatchItems = 50;
-
-/** Where a path without a leading slash is resolved: the Calendar API's root. */
-const apiRoot = '/calendar/v3/';
+export const maxBatchItems = 1000;
 
 const methods = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 // Headers of the item that describe the transport, not the call: they are the batch's.
-const transportHeaders = new Set(['host', 'content-length', 'authorization', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', KeyRateLimiter.prepaidHeader]);
+const transportHeaders = new Set(['host', 'content-length', 'authorization', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', KeyRateLimiter.prepaidHeader, batchPartHeader]);
 
 export interface BatchItemRequest {
   method: string;
@@ -42,19 +41,8 @@ export interface BatchRunner {
   authorization: string;
   /** Marks the items as paid for by the batch (see rate-limit.ts). */
   prepaidHeaders: Record<string, string>;
-}
-
-/** The path and query an item calls; a batch inside a batch is refused. */
-export function resolveTarget(target: string): string {
-  let path = target.trim();
-  if (/^https?:\/\//i.test(path)) {
-    const url = new URL(path);
-    path = `${url.pathname}${url.search}`;
-  } else if (!path.startsWith('/')) {
-    path = `${apiRoot}${path}`;
-  }
-  if (/^\/batch(?:[/?]|$)/.test(path)) throw new CalsyncError('INVALID_REQUEST', 'a batch cannot contain another batch');
-  return path;
+  /** The batch's client address: its parts come from where the batch came from. */
+  remoteAddress: string;
 }
 
 export function failedItem(error: unknown): BatchItemResult {
@@ -65,15 +53,15 @@ export function failedItem(error: unknown): BatchItemResult {
 async function runItem(item: BatchItemRequest, runner: BatchRunner): Promise<BatchItemResult> {
   const method = item.method.toUpperCase();
   if (!methods.has(method)) throw new CalsyncError('INVALID_REQUEST', `method ${JSON.stringify(item.method)} is not one of ${[...methods].join(', ')}`);
-  const url = resolveTarget(item.target);
+  const url = normaliseTarget(item.target);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(item.headers)) if (!transportHeaders.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
   const hasBody = item.body !== undefined && item.body.trim() !== '';
   if (!hasBody) delete headers['content-type'];
   else headers['content-type'] ??= 'application/json';
   const response = await runner.inject({
-    method: method as InjectOptions['method'], url,
-    headers: { ...headers, authorization: runner.authorization, ...runner.prepaidHeaders },
+    method: method as InjectOptions['method'], url, remoteAddress: runner.remoteAddress,
+    headers: { ...headers, authorization: runner.authorization, ...runner.prepaidHeaders, ...batchPartHeaders() },
     ...(hasBody ? { payload: item.body } : {}),
   });
   const kept: Record<string, string> = {};

@@ -1,11 +1,15 @@
-// Batch: up to 50 requests in one HTTP request, at Google's batch path
+// Batch: up to 1,000 requests in one HTTP request, at Google's batch path
 // (`POST /batch/calendar/v3`, and `/batch`, Google's older global one), best effort with a
 // status per item. Two forms:
 //   multipart/mixed   Google's (batch-google.ts), so Google clients' batch helpers work;
 //   application/json  {"requests": [{"id", "method", "path", "headers"?, "body"?}]}
 //                     → {"responses": [{"id", "status", "headers", "body"}]}.
-// More than 50 items is 400 BATCH_TOO_LARGE and runs none. The key is charged one request
-// per item before any runs (rate-limit.ts); the body limit is the one of any request.
+// The batch itself is 400 when its envelope is malformed (no body, broken framing, no
+// requests) and runs none; a request it holds that is malformed or refused is answered in
+// its own part. More than 1,000 items is 400 BATCH_TOO_LARGE and runs none: Google's limit
+// ("You're limited to 1000 calls in a single batch request", guides/batch), which Google's
+// Python client checks too (MAX_BATCH_LIMIT). The key is charged one request per item
+// before any runs (rate-limit.ts); the body limit is the one of any request.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalsyncError } from '../errors.ts';
 import { googleBatchParts, googleBatchResponse } from './batch-google.ts';
@@ -53,7 +57,12 @@ function checkSize(count: number): void {
 function jsonBodyOf(result: BatchItemResult): unknown {
   if (result.body === '') return null;
   if (!/json/i.test(result.headers['content-type'] ?? '')) return result.body;
-  return JSON.parse(result.body);
+  // A route's JSON is valid; were one not, its part would carry the text rather than the batch fail.
+  try {
+    return JSON.parse(result.body);
+  } catch {
+    return result.body;
+  }
 }
 
 export function batchRoutes(app: FastifyInstance, deps: BatchDeps): void {
@@ -61,10 +70,16 @@ export function batchRoutes(app: FastifyInstance, deps: BatchDeps): void {
   app.addContentTypeParser('multipart/mixed', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   const runner = (request: FastifyRequest): BatchRunner => ({
-    inject: deps.inject, authorization: request.headers.authorization!, prepaidHeaders: deps.limiter?.prepaidHeaders() ?? {},
+    inject: deps.inject, authorization: request.headers.authorization!, prepaidHeaders: deps.limiter?.prepaidHeaders() ?? {}, remoteAddress: request.ip,
   });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.body === undefined) {
+      throw new CalsyncError('INVALID_REQUEST', 'the batch has no body: send multipart/mixed with one application/http part per request, as Google, or JSON {"requests": [...]}');
+    }
+    const multipart = /^multipart\/mixed\s*(?:;|$)/i.test(request.headers['content-type'] ?? '');
+    // Another content type with a parser of its own (text/plain) reaches here as a string too.
+    if (typeof request.body === 'string' && !multipart) throw new CalsyncError('UNSUPPORTED_MEDIA_TYPE', 'a batch is multipart/mixed (as Google) or application/json');
     if (typeof request.body === 'string') {
       const boundary = boundaryOf(request.headers['content-type']);
       if (!boundary) throw new CalsyncError('INVALID_REQUEST', 'multipart/mixed needs a boundary parameter in Content-Type');
@@ -85,9 +100,10 @@ export function batchRoutes(app: FastifyInstance, deps: BatchDeps): void {
   };
 
   const options = {
-    config: { rateLimitCost: 'parts' as const },
+    // The envelope {"requests": [{"body": …}]} holds each body 3 levels down.
+    config: { rateLimitCost: 'parts' as const, jsonEnvelopeDepth: 3 },
     schema: {
-      summary: 'Run up to 50 requests in one (multipart/mixed as Google, or JSON)',
+      summary: `Run up to ${maxBatchItems} requests in one (multipart/mixed as Google, or JSON)`,
       tags: ['batch'],
       body: { content: { 'application/json': { schema: jsonBatchBody } } },
     },

@@ -13,6 +13,9 @@
 //   event: binding
 //   data: {"bindingId": …, "accountId": …, "state": "paused", "reason": "account revoked: …"}
 // A stream starts with one such event per binding that is not active.
+// HEAD makes the same checks and answers the stream's headers without a body (and without
+// a Content-Length, which would have to be the length of a body that never ends). A batch
+// cannot carry a stream: its part is refused before the handler runs (batch-part.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CalsyncError } from '../errors.ts';
 import { calendarVersions } from '../store/app-events.ts';
@@ -20,6 +23,7 @@ import { bindingStatesOfCalendar, type BindingState } from '../store/bindings.ts
 import type { CalendarNotices } from '../store/calendar-notices.ts';
 import type { Db } from '../store/db.ts';
 import { tenantOf } from './auth.ts';
+import { refusedInBatch } from './batch-part.ts';
 import { calendarOf } from './calendar-scope.ts';
 
 export interface EventStreamDeps {
@@ -39,13 +43,29 @@ function sinceOf(request: FastifyRequest<{ Querystring: { since?: string } }>): 
   return Number(raw.trim());
 }
 
+const streamHeaders = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache',
+  Connection: 'keep-alive',
+  // nginx buffers responses unless told not to; events would arrive in bursts.
+  'X-Accel-Buffering': 'no',
+};
+
+const notInBatch = refusedInBatch('an event stream never ends, so it cannot be a batch part: open it with a GET of its own');
+
 export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): void {
-  app.get<{ Params: { calendarId: string }; Querystring: { since?: string } }>('/calendar/v3/calendars/:calendarId/events/stream', async (request, reply) => {
+  // Fastify answers HEAD with this handler too (exposeHeadRoutes), hooks included.
+  app.get<{ Params: { calendarId: string }; Querystring: { since?: string } }>('/calendar/v3/calendars/:calendarId/events/stream', { onRequest: notInBatch }, async (request, reply) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const tenantId = tenantOf(request);
     const since = sinceOf(request);
     if (since !== null && since > calendar.version) {
       throw new CalsyncError('INVALID_REQUEST', `version ${since} is ahead of the calendar (at ${calendar.version}): start without one`, { parameter: 'since' });
+    }
+    if (request.method === 'HEAD') {
+      reply.hijack();
+      reply.raw.writeHead(200, streamHeaders).end();
+      return;
     }
     let sent = since ?? calendar.version;
     // Binding states as last told: active ones need no telling at the start.
@@ -100,13 +120,7 @@ export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): 
     deps.openStreams.add(end);
     reply.hijack();
     stream.on('close', end);
-    stream.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-      // nginx buffers responses unless told not to; events would arrive in bursts.
-      'X-Accel-Buffering': 'no',
-    });
+    stream.writeHead(200, streamHeaders);
     write(`: calendar ${calendar.id} from version ${sent}\n\n`);
     await check();
   });

@@ -105,9 +105,10 @@ export const openApiOperations: Record<string, Operation> = {
 const batch: Operation = {
   summary: 'batch',
   tags: ['batch'],
-  description: 'Up to 50 requests, run one after another with this key, best effort. Google\'s form: multipart/mixed, each part `Content-Type: application/http` '
+  description: 'Up to 1,000 requests, run one after another with this key, best effort. Google\'s form: multipart/mixed, each part `Content-Type: application/http` '
     + 'with an optional Content-ID and one HTTP request; answered multipart/mixed, one `HTTP/1.1 <status>` response per part under `Content-ID: <response-ID>`. '
-    + 'Or JSON: {"requests": [{"id", "method", "path", "headers"?, "body"?}]} → {"responses": [{"id", "status", "headers", "body"}]}. Counts as its number of requests against the rate limit.',
+    + 'Or JSON: {"requests": [{"id", "method", "path", "headers"?, "body"?}]} → {"responses": [{"id", "status", "headers", "body"}]}. Counts as its number of requests against the rate limit. '
+    + 'A request that is malformed or cannot be part of a batch (another batch, an event stream, a path outside /calendar/v3/ and /admin/v1/) is answered in its own part.',
   requestBody: {
     required: true,
     content: {
@@ -116,7 +117,8 @@ const batch: Operation = {
   },
   responses: {
     200: { description: 'One response per request.', content: { 'multipart/mixed': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: '#/components/schemas/BatchResponse' } } } },
-    400: error('More than 50 requests (BATCH_TOO_LARGE) or a malformed body; none ran.'),
+    400: error('No body, a malformed envelope, no requests, more than 1,000 (BATCH_TOO_LARGE), or JSON nested too deep (JSON_TOO_DEEP); none ran.'),
+    415: error('Neither multipart/mixed nor application/json; none ran.'),
   },
 };
 openApiOperations['POST /batch/calendar/v3'] = batch;

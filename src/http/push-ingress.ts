@@ -1,15 +1,17 @@
 // What the webhook route needs: notifications authenticated against their channel
 // (lookups from a short-lived cache), database work bounded however many forged ones
 // arrive, and the passes notifications ask for gathered for a few milliseconds and
-// queued in one statement, one per binding, before each of them is answered. One per
-// app (build makes it), never module state.
+// queued in one statement, one per binding, before each of them is answered. A
+// notification of a channel the binding retired, with that channel's token, came from
+// Google (nobody else has the token): its stop is queued, once per resource an hour. One
+// per app (build makes it), never module state.
 //
 // Measured with bench/webhook-ingress.ts: without the gathering, every notification was a
 // graphile-worker add_job of its own, the database's work per request.
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import { queuePassesSoon } from '../store/outbox.ts';
-import { confirmPushChannel, findChannel, tokenHash, type ChannelOwner } from '../store/push-channels.ts';
+import { confirmPushChannel, findChannel, queueRetiredChannelStop, tokenHash, type ChannelOwner } from '../store/push-channels.ts';
 import type { RateLimit } from './rate-limit.ts';
 
 export interface PushIngressOptions {
@@ -17,7 +19,10 @@ export interface PushIngressOptions {
   debounceMs: number;
   /** How long notifications are gathered before their passes are queued. Default 5 ms. */
   gatherMs?: number;
-  /** How long a channel lookup is reused. Default 10 s (a renewed channel has a new id). */
+  /**
+   * How long a channel lookup is reused. Default 10 s (a renewed channel has a new id; the
+   * old one's notifications in those seconds queue passes, then ask for its stop).
+   */
   cacheMs?: number;
   /**
    * Channel lookups in the database (cache misses), all sources together. Past it a
@@ -31,11 +36,16 @@ export interface PushIngressOptions {
    * lookup. Default 10 a second, bursts of 50: Google sends only the channels it was given.
    */
   failuresPerSource?: RateLimit;
+  /**
+   * Stops of retired channels still delivered: at most one per resource in this window
+   * (default an hour). A stop that failed is tried again by a later notification.
+   */
+  retiredStopWindowMs?: number;
   now?: () => number;
 }
 
-/** A notification's channel: its binding, or why it gets no work. */
-export type Authentication = { owner: ChannelOwner } | { refused: 'unknown' } | { busy: number };
+/** A notification's channel: its binding, a retired channel of one, or why it gets no work. */
+export type Authentication = { owner: ChannelOwner } | { retired: ChannelOwner } | { refused: 'unknown' } | { busy: number };
 
 interface Cached {
   owner: ChannelOwner | null;
@@ -100,6 +110,8 @@ export class PushIngress {
   private readonly now: () => number;
   private readonly lookups: Buckets;
   private readonly failures: Buckets;
+  /** Resource id → when this process last asked for a retired channel's stop on it. */
+  private readonly stopsAsked = new Map<string, number>();
 
   constructor(private readonly db: Db, private readonly options: PushIngressOptions) {
     this.now = options.now ?? Date.now;
@@ -109,18 +121,46 @@ export class PushIngress {
 
   /**
    * The binding of the channel a notification names, if its token is the channel's.
-   * A source that keeps failing, and lookups past their limit, are `busy` (seconds to
-   * wait) before any database work.
+   * Where that needs a database lookup, a source that keeps failing and lookups past their
+   * limit are `busy` (seconds to wait) first; a channel in the cache costs no database
+   * work, so its notifications pass whoever else shares their source address.
    */
   async authenticate(source: string, channelId: string, token: string): Promise<Authentication> {
-    const failing = this.failures.wait(source);
-    if (failing > 0) return { busy: failing };
-    const owner = await this.channel(channelId);
+    // Google takes channel ids of at most 64 characters (events.watch); calsync's are UUIDs.
+    if (channelId.length > 64) {
+      this.failures.take(source);
+      return { refused: 'unknown' };
+    }
+    const owner = await this.channel(channelId, source);
     if (typeof owner === 'number') return { busy: owner };
     // The token is compared as SHA-256 digests in constant time; the channel id is only a lookup key.
-    if (owner !== null && sameDigest(tokenHash(token), owner.tokenHash)) return { owner };
+    if (owner !== null && sameDigest(tokenHash(token), owner.tokenHash)) return owner.kind === 'retired' ? { retired: owner } : { owner };
     this.failures.take(source);
     return { refused: 'unknown' };
+  }
+
+  /**
+   * A retired channel Google still delivers: its stop is queued with its binding's account,
+   * at most once per resource and window (this process remembers, and the database decides
+   * across processes). `notifiedResourceId` (X-Goog-Resource-ID) names the resource when
+   * the watch never answered; the notification's token proved it Google's.
+   */
+  async stopRetired(channelId: string, owner: ChannelOwner, notifiedResourceId: string): Promise<void> {
+    const resourceId = owner.resourceId || (notifiedResourceId.length <= 256 ? notifiedResourceId : '');
+    if (resourceId === '') return;
+    const now = this.now();
+    const windowMs = this.options.retiredStopWindowMs ?? 3_600_000;
+    const asked = this.stopsAsked.get(resourceId);
+    if (asked !== undefined && asked > now - windowMs) return;
+    this.stopsAsked.set(resourceId, now);
+    if (this.stopsAsked.size > 10_000) for (const [id, at] of this.stopsAsked) if (at <= now - windowMs) this.stopsAsked.delete(id);
+    try {
+      await queueRetiredChannelStop(this.db, channelId, resourceId, new Date(now), windowMs);
+    } catch (error) {
+      // Not asked after all: Google's retry of this notification may ask again.
+      this.stopsAsked.delete(resourceId);
+      throw error;
+    }
   }
 
   /** A pass of the binding, queued with the others gathered in the next few milliseconds; settles once it is queued. */
@@ -149,19 +189,26 @@ export class PushIngress {
     await this.flushing;
   }
 
-  /** The channel's binding, null for an unknown channel, or the seconds to wait when lookups are over their limit. */
-  private async channel(channelId: string): Promise<ChannelOwner | null | number> {
+  /**
+   * The channel's binding, null for an unknown channel, or the seconds to wait when the
+   * source keeps failing or lookups are over their limit (checked only when a lookup is needed).
+   */
+  private async channel(channelId: string, source: string): Promise<ChannelOwner | null | number> {
     const hit = this.cache.get(channelId);
     if (hit instanceof Promise) return hit;
     if (hit && hit.until > this.now()) return hit.owner;
+    const failing = this.failures.wait(source);
+    if (failing > 0) return failing;
     const wait = this.lookups.take('all');
     if (wait > 0) return wait;
     const lookup = findChannel(this.db, channelId);
     this.cache.set(channelId, lookup);
     try {
       const owner = await lookup;
-      // An unknown id is asked again sooner: it may be a channel being made right now.
-      this.cache.set(channelId, { owner, until: this.now() + (owner ? (this.options.cacheMs ?? 10_000) : 1000) });
+      // An unknown id is asked again sooner: it may be a channel being made right now; so is
+      // one being made: its watch may fail within the second, and the channel be retired.
+      const settled = owner !== null && owner.kind !== 'pending';
+      this.cache.set(channelId, { owner, until: this.now() + (settled ? (this.options.cacheMs ?? 10_000) : 1000) });
       if (this.cache.size > 100_000) this.prune();
       return owner;
     } catch (error) {

@@ -8,12 +8,18 @@
 // 504 … retried with exponential backoff; every other status … a message failure":
 // - 200 once the pass is queued (or the `sync` message recorded), and for a binding that
 //   is paused (there is nothing to do, and retrying would not change that);
-// - 503 when that could not be stored (the database is down): Google retries later;
+// - 503 when the channel could not be looked up or that stored (the database is down):
+//   Google retries later;
 // - 503 with Retry-After while channel lookups are over their limit, or the sender has
 //   failed authentication too often (push-ingress.ts): a flood of forged notifications
-//   costs no database work, and Google retries what was genuine;
+//   costs no database work, and Google retries what was genuine; a channel in the cache
+//   needs no lookup, so it passes even from a sender held off;
+// - 200 for a channel the binding retired (renewed, its watch answer lost) that Google
+//   still delivers, proven by its token: its stop is queued with the binding's account,
+//   at most once per resource an hour (push-ingress.ts);
 // - 404 for a wrong token or a channel calsync does not know: no work at all, no provider
-//   call. A channel calsync lost track of (its watch answer was lost) expires by itself.
+//   call. Anyone may name a calendar's resource id and make up a channel id; nothing
+//   proves such a channel is calsync's, and it expires by itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PushIngress } from './push-ingress.ts';
 
@@ -39,15 +45,19 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
     scope.post('/webhooks/google', { bodyLimit: 4096, schema: { security: [] } }, async (request, reply) => {
       const channelId = header(request, 'x-goog-channel-id');
       if (channelId === '') return reply.code(400).send({ error: 'not a Google notification: no X-Goog-Channel-ID' });
-      const checked = await deps.ingress.authenticate(request.ip, channelId, header(request, 'x-goog-channel-token'));
-      if ('busy' in checked) return reply.code(503).header('retry-after', String(checked.busy)).send();
-      if ('refused' in checked) return reply.code(404).send();
       try {
+        const checked = await deps.ingress.authenticate(request.ip, channelId, header(request, 'x-goog-channel-token'));
+        if ('busy' in checked) return reply.code(503).header('retry-after', String(checked.busy)).send();
+        if ('refused' in checked) return reply.code(404).send();
+        if ('retired' in checked) {
+          await deps.ingress.stopRetired(channelId, checked.retired, header(request, 'x-goog-resource-id'));
+          return reply.code(200).send();
+        }
         // `sync` says the channel works; nothing changed.
         if (header(request, 'x-goog-resource-state') === 'sync') await deps.ingress.confirm(channelId);
         else if (checked.owner.active) await deps.ingress.schedule(checked.owner);
       } catch (error) {
-        request.log.warn({ err: error, channelId }, 'push notification not stored; Google retries it');
+        request.log.warn({ err: error, channelId }, 'push notification not handled (database); Google retries it');
         return reply.code(503).send();
       }
       return reply.code(200).send();

@@ -3,10 +3,11 @@
 // binding whose attempt failed waits for its retry time. A job for one binding (its
 // payload names it) is queued when a Google binding is made, so its channel does not
 // wait for the next minute. Without a webhook URL (CALSYNC_WEBHOOK_URL) there are no
-// channels and every binding is polled.
+// channels and every binding is polled. The minutely run also forgets retired channels
+// that have expired.
 import { renewPushChannel } from '../engine/push-channels.ts';
 import type { BindingRef } from '../store/bindings.ts';
-import { channelsDue, renewPushChannelsTask } from '../store/push-channels.ts';
+import { channelsDue, purgeRetiredChannels, renewPushChannelsTask } from '../store/push-channels.ts';
 import { defineTask, invalidPayload } from './registry.ts';
 
 /** The cron's runs carry no binding (graphile-worker's `_cron` is ignored); a bind-time job names one. */
@@ -28,6 +29,7 @@ export const renewPushChannelsJob = defineTask<RenewPushChannelsPayload>({
   },
   async run(payload, deps) {
     if (!deps.push) return;
+    if (!payload.binding) await purgeRetiredChannels(deps.db, deps.engine.now());
     const renewBefore = new Date(deps.engine.now().getTime() + deps.push.renewAheadMs);
     const due = await channelsDue(deps.db, 'google', renewBefore, perRun, payload.binding ?? undefined);
     const outcomes: Record<string, number> = {};

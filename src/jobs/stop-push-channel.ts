@@ -1,6 +1,7 @@
-// Stops a push channel a binding no longer uses (a renewal's stop that failed, or a
-// notification from a channel calsync forgot), with that binding's account. Retried by
-// graphile-worker up to 5 times; a channel never stopped still expires on its own.
+// Stops a push channel a binding no longer uses (a renewal's stop that failed, a watch
+// whose answer was lost, or a retired channel Google still delivers), with that binding's
+// account. Retried by graphile-worker up to 5 times; a channel never stopped still expires
+// on its own.
 import { canSubscribe } from '../connectors/connector.ts';
 import { getBinding } from '../store/bindings.ts';
 import { stopPushChannelTask } from '../store/outbox.ts';

@@ -41,6 +41,13 @@ export class CalendarNotices {
     return unsubscribe;
   }
 
+  /** Listeners subscribed now, over every calendar. */
+  listenerCount(): number {
+    let count = 0;
+    for (const set of this.listeners.values()) count += set.size;
+    return count;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);

@@ -1,11 +1,13 @@
-// Provider push channels of bindings (Google watch channels), in bindings.push_channel.
-// The channel's token is a shared secret Google echoes in every notification: only its
-// SHA-256 is stored, and a notification's token is hashed and compared in constant time.
-// Finding a channel by its id (or the resource it watches) is across tenants: a webhook
-// names no tenant, as finding an API key by its hash names none.
+// Provider push channels of bindings (Google watch channels), in bindings.push_channel,
+// and the channels bindings no longer use but Google may still deliver, in
+// retired_push_channels until they expire. A channel's token is a shared secret Google
+// echoes in every notification: only its SHA-256 is stored, and a notification's token is
+// hashed and compared in constant time. Finding a channel by its id is across tenants: a
+// webhook names no tenant, as finding an API key by its hash names none.
 import { createHash } from 'node:crypto';
 import type { BindingRef } from './bindings.ts';
-import type { Queryable } from './db.ts';
+import { withTransaction, type Db, type Queryable } from './db.ts';
+import { queueChannelStop } from './outbox.ts';
 
 export interface PushChannelState {
   id: string;
@@ -25,21 +27,76 @@ export interface ChannelOwner {
   tokenHash: string;
   resourceId: string;
   active: boolean;
+  /** `pending`: being made (watch has not answered); `retired`: no longer used, a notification of it asks for its stop, not a pass. */
+  kind: 'live' | 'pending' | 'retired';
 }
 
 export const tokenHash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
-/** The binding of a live channel, or of one being made (its resourceId is then ''). */
+/**
+ * The binding of a live channel, of one being made (its resourceId is then ''), or of a
+ * retired one that has not expired (its resourceId is '' when the watch never answered).
+ */
 export async function findChannel(db: Queryable, channelId: string): Promise<ChannelOwner | null> {
-  const { rows: [row] } = await db.query<{ tenant_id: string; id: string; token_hash: string; resource_id: string | null; state: string }>(
-    `select tenant_id, id, state, push_channel ->> 'tokenHash' as token_hash, push_channel ->> 'resourceId' as resource_id
+  const { rows: [row] } = await db.query<{ tenant_id: string; id: string; token_hash: string; resource_id: string | null; state: string; kind: ChannelOwner['kind'] }>(
+    `select tenant_id, id, state, push_channel ->> 'tokenHash' as token_hash, push_channel ->> 'resourceId' as resource_id, 'live' as kind, 1 as rank
        from bindings where push_channel ->> 'id' = $1
      union all
-     select tenant_id, id, state, push_channel -> 'pending' ->> 'tokenHash', null
+     select tenant_id, id, state, push_channel -> 'pending' ->> 'tokenHash', null, 'pending', 2
        from bindings where push_channel -> 'pending' ->> 'id' = $1
-     limit 1`, [channelId]);
+     union all
+     select r.tenant_id, r.binding_id, b.state, r.token_hash, r.resource_id, 'retired', 3
+       from retired_push_channels r join bindings b on b.tenant_id = r.tenant_id and b.id = r.binding_id
+      where r.channel_id = $1 and r.expires_at > now()
+     order by rank limit 1`, [channelId]);
   if (!row) return null;
-  return { tenantId: row.tenant_id, bindingId: row.id, tokenHash: row.token_hash, resourceId: row.resource_id ?? '', active: row.state === 'active' };
+  return { tenantId: row.tenant_id, bindingId: row.id, tokenHash: row.token_hash, resourceId: row.resource_id ?? '', active: row.state === 'active', kind: row.kind };
+}
+
+export interface RetiredChannel {
+  id: string;
+  tokenHash: string;
+  /** Null when the watch never answered. */
+  resourceId: string | null;
+  expiresAt: Date;
+}
+
+/** A channel the binding stops using; kept until it expires, whatever becomes of its stop. */
+export async function retirePushChannel(db: Queryable, ref: BindingRef, channel: RetiredChannel): Promise<void> {
+  await db.query(
+    `insert into retired_push_channels (channel_id, tenant_id, binding_id, resource_id, token_hash, expires_at)
+     values ($3, $1, $2, $4, $5, $6)
+     on conflict (channel_id) do update set resource_id = coalesce(excluded.resource_id, retired_push_channels.resource_id), expires_at = excluded.expires_at`,
+    [ref.tenantId, ref.bindingId, channel.id, channel.resourceId, channel.tokenHash, channel.expiresAt]);
+}
+
+/**
+ * Queues the stop of a retired channel that Google still delivers (with its binding's
+ * account), unless a stop of a retired channel on the same resource was queued within
+ * `windowMs`: one per resource and window, however many notifications arrive and however
+ * many processes receive them (an advisory lock per resource orders them). `resourceId`
+ * is the stored one, or the notification's when the watch never answered. True when queued.
+ */
+export async function queueRetiredChannelStop(db: Db, channelId: string, resourceId: string, at: Date, windowMs: number): Promise<boolean> {
+  return withTransaction(db, async (client) => {
+    await client.query(`select pg_advisory_xact_lock(hashtextextended('calsync.retired-channel-stop:' || $1, 0))`, [resourceId]);
+    const { rows: [claimed] } = await client.query<{ tenant_id: string; binding_id: string }>(
+      `update retired_push_channels r set stop_queued_at = $3, resource_id = coalesce(r.resource_id, $2)
+        where r.channel_id = $1
+          and not exists (select 1 from retired_push_channels o
+                           where o.resource_id = $2 and o.stop_queued_at > $3::timestamptz - make_interval(secs => $4::double precision / 1000))
+        returning r.tenant_id, r.binding_id`,
+      [channelId, resourceId, at.toISOString(), windowMs]);
+    if (!claimed) return false;
+    await queueChannelStop(client, { tenantId: claimed.tenant_id, bindingId: claimed.binding_id }, { id: channelId, resourceId });
+    return true;
+  });
+}
+
+/** Forgets retired channels that have expired: Google delivers them no more. */
+export async function purgeRetiredChannels(db: Queryable, at: Date): Promise<number> {
+  const { rowCount } = await db.query('delete from retired_push_channels where expires_at <= $1', [at]);
+  return rowCount ?? 0;
 }
 
 /** A renewal that started this long ago and never finished (its process died) no longer holds the binding. */

@@ -5,6 +5,7 @@ import { build } from '../../src/http/app.ts';
 import type { ProviderProbes } from '../../src/http/providers.ts';
 import type { RateLimit } from '../../src/http/rate-limit.ts';
 import { urlGuard } from '../../src/main/connectors.ts';
+import type { CalendarNotices } from '../../src/store/calendar-notices.ts';
 import { providerProbes } from '../../src/main/providers.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
@@ -27,6 +28,7 @@ export interface TestAppOptions {
   streamHeartbeatMs?: number;
   rateLimit?: RateLimit;
   now?: () => Date;
+  notices?: CalendarNotices;
 }
 
 /** The app on an existing database (a second app with other settings shares the first one's data). */
@@ -40,6 +42,7 @@ export function appOn(database: TestDatabase, options: TestAppOptions = {}): Pro
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     ...(options.streamHeartbeatMs === undefined ? {} : { streamHeartbeatMs: options.streamHeartbeatMs }),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}), ...(options.now ? { now: options.now } : {}),
+    ...(options.notices ? { notices: options.notices } : {}),
   });
 }
 

@@ -143,3 +143,22 @@ test('webhook: a flood of forged notifications costs bounded lookups; the sender
     await app.close();
   }
 });
+
+test('webhook: a sender held off still gets through for a channel in the cache, which costs no lookup', async () => {
+  await clearJobs();
+  const { db, queries } = watchedDb();
+  const app = await routeOn(db, { failuresPerSource: { perSecond: 0.01, burst: 3 } });
+  try {
+    const genuine = { 'x-goog-channel-id': 'channel-1', 'x-goog-channel-token': token };
+    assert.equal((await notify(app, genuine, '203.0.113.50')).statusCode, 200);
+    for (let i = 0; i < 5; i++) await notify(app, { 'x-goog-channel-id': `forged-${i}` }, '203.0.113.50');
+    assert.equal((await notify(app, { 'x-goog-channel-id': 'forged-new' }, '203.0.113.50')).statusCode, 503, 'held off');
+    const lookups = queries.filter((q) => /from bindings where push_channel/.test(q)).length;
+    assert.equal((await notify(app, genuine, '203.0.113.50')).statusCode, 200, 'a proxy in front of Google may share the forger\'s address');
+    assert.equal(queries.filter((q) => /from bindings where push_channel/.test(q)).length, lookups, 'answered from the cache');
+    assert.equal((await notify(app, { 'x-goog-channel-id': 'x'.repeat(65) }, '198.51.100.99')).statusCode, 404, 'longer than any channel id Google takes: no lookup');
+    assert.equal(queries.filter((q) => /from bindings where push_channel/.test(q)).length, lookups);
+  } finally {
+    await app.close();
+  }
+});
