@@ -35,7 +35,7 @@ const error = {
       properties: {
         code: { type: 'integer' }, message: { type: 'string' }, status: { type: 'string' },
         errors: { type: 'array', items: { type: 'object', additionalProperties: true, properties: { domain: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' } } } },
-        calsync: { type: 'object', additionalProperties: true, properties: { code: { type: 'string' }, hint: { type: 'string' } } },
+        calsync: { type: 'object', additionalProperties: true, properties: { code: { type: 'string' }, hint: { type: 'string' }, field: { type: 'string' } } },
       },
     },
   },
