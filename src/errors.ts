@@ -33,7 +33,8 @@ export const errorCatalogue = {
   },
   NOT_FOUND: { status: 404, hint: 'Check the id; it does not exist for this tenant.', google: { domain: 'global', reason: 'notFound' } },
   INVALID_REQUEST: { status: 400, hint: 'Fix the request as the message says; nothing was changed.', google: { domain: 'global', reason: 'invalid' } },
-  // Values Postgres refused, classified by SQLSTATE (src/http/database-errors.ts).
+  // Values Postgres cannot store: refused at the edge (src/http/edge-strings.ts), or where
+  // one got past, classified by SQLSTATE (src/http/database-errors.ts).
   STRING_NOT_STORABLE: {
     status: 400, hint: 'Remove the NUL characters (\\u0000) and unpaired surrogates (\\ud800-\\udfff without their pair) from the value named in the message; nothing was changed.',
     google: { domain: 'global', reason: 'invalid' },

@@ -24,6 +24,7 @@ import { channelRoutes } from './channels.ts';
 import { eventReadRoutes } from './events-read.ts';
 import { eventStreamRoutes } from './events-stream.ts';
 import { eventWriteRoutes } from './events-write.ts';
+import { refuseUnstorableText } from './edge-strings.ts';
 import { errorHandler } from './errors.ts';
 import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
@@ -58,9 +59,12 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimitBytes,
     // Unknown fields are refused, not silently dropped (Fastify's default removes them).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // A path that is not valid percent-encoded UTF-8 (FST_ERR_BAD_URL) answers like any error.
+    frameworkErrors: errorHandler,
   });
   app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler);
+  refuseUnstorableText(app);
   app.setNotFoundHandler((request) => {
     throw new CalsyncError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
   });
