@@ -11,9 +11,11 @@ import {
   actorOf, adminTags, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableDate, nullableString, pageToken, pathParams, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminConflictsDeps {
   db: Db;
+  tokens: TokenSigner;
   /** Debounce of the passes a resolution queues on the calendar's bindings. */
   debounceMs: number;
 }
@@ -59,14 +61,14 @@ export function adminConflictsRoutes(app: FastifyInstance, deps: AdminConflictsD
   }, async (request) => {
     const query = request.query as { state?: ConflictState; bindingId?: string; eventId?: string; maxResults?: string; pageToken?: string };
     const limit = Number(query.maxResults ?? 100);
-    const after = decodePageToken(query.pageToken, isCursor);
+    const after = decodePageToken(deps.tokens, 'conflicts', query.pageToken, isCursor);
     const items = await listConflicts(deps.db, tenantOf(request), {
       state: query.state, bindingId: query.bindingId, eventId: query.eventId, limit: limit + 1,
       before: after ? { createdAt: new Date(after.createdAt), id: after.id } : null,
     });
     const page = items.slice(0, limit);
     const last = page.at(-1);
-    return { items: page.map(resource), nextPageToken: items.length > limit && last ? encodePageToken({ createdAt: last.createdAt.toISOString(), id: last.id }) : null };
+    return { items: page.map(resource), nextPageToken: items.length > limit && last ? encodePageToken(deps.tokens, 'conflicts', { createdAt: last.createdAt.toISOString(), id: last.id }) : null };
   });
 
   app.get<{ Params: { conflictId: string } }>('/admin/v1/conflicts/:conflictId', {

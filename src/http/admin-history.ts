@@ -6,9 +6,11 @@ import { eventHistory } from '../store/event-history.ts';
 import { listOperatorActions } from '../store/operator-actions.ts';
 import { adminTags, anyObject, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableString, pageToken, pathParams, uuidString } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminHistoryDeps {
   db: Db;
+  tokens: TokenSigner;
 }
 
 const decisions = { type: 'array', nullable: true, items: anyObject, description: 'A merge\'s per-field decisions: the field, the side it took, the rule and why.' } as const;
@@ -77,9 +79,9 @@ export function adminHistoryRoutes(app: FastifyInstance, deps: AdminHistoryDeps)
   }, async (request) => {
     const limit = Number(request.query.maxResults ?? 100);
     const items = await listOperatorActions(deps.db, tenantOf(request), {
-      bindingId: request.query.bindingId, accountId: request.query.accountId, before: decodePageToken(request.query.pageToken, isId) ?? undefined, limit: limit + 1,
+      bindingId: request.query.bindingId, accountId: request.query.accountId, before: decodePageToken(deps.tokens, 'operator actions', request.query.pageToken, isId) ?? undefined, limit: limit + 1,
     });
     const page = items.slice(0, limit);
-    return { items: page, nextPageToken: items.length > limit ? encodePageToken(page.at(-1)!.id) : null };
+    return { items: page, nextPageToken: items.length > limit ? encodePageToken(deps.tokens, 'operator actions', page.at(-1)!.id) : null };
   });
 }

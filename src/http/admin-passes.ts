@@ -8,9 +8,11 @@ import {
   absentBodyIsEmpty, actorOf, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableString, pageToken, pathParams, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminPassesDeps {
   db: Db;
+  tokens: TokenSigner;
   /** Debounce of the passes a restore queues on the calendar's other bindings. */
   debounceMs: number;
 }
@@ -61,9 +63,10 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
     },
   }, async (request) => {
     const tenantId = tenantOf(request);
+    const after = decodePageToken(deps.tokens, 'stopped-pass deletions', request.query.pageToken, isKey);
     const stopped = { ...(await getStoppedPass(deps.db, { tenantId, bindingId: request.params.bindingId })), tenantId };
-    const page = await listDeletions(deps.db, stopped, { after: decodePageToken(request.query.pageToken, isKey), limit: Number(request.query.maxResults ?? 100) });
-    return { ...stopped, items: page.items, nextPageToken: page.next ? encodePageToken(page.next) : null };
+    const page = await listDeletions(deps.db, stopped, { after, limit: Number(request.query.maxResults ?? 100) });
+    return { ...stopped, items: page.items, nextPageToken: page.next ? encodePageToken(deps.tokens, 'stopped-pass deletions', page.next) : null };
   });
 
   app.post<{ Params: { bindingId: string }; Body: { passId?: string; note?: string } }>('/admin/v1/bindings/:bindingId/stopped-pass/confirm', {

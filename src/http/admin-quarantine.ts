@@ -8,9 +8,11 @@ import {
   actorOf, adminTags, anyValue, booleanParameter, decodePageToken, encodePageToken, errorAnswer, note, nullableDate, maxResults, nullableString, pageToken, pathParams, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminQuarantineDeps {
   db: Db;
+  tokens: TokenSigner;
 }
 
 const entry = {
@@ -57,9 +59,9 @@ export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantin
     const query = request.query as { bindingId?: string; kind?: QuarantineKind; raw?: string; maxResults?: string; pageToken?: string };
     const page = await listQuarantine(deps.db, tenantOf(request), {
       bindingId: query.bindingId, kind: query.kind, raw: query.raw === 'true', limit: Number(query.maxResults ?? 100),
-      after: decodePageToken(query.pageToken, isCursor),
+      after: decodePageToken(deps.tokens, 'quarantine', query.pageToken, isCursor),
     });
-    return { items: page.items, nextPageToken: page.next ? encodePageToken(page.next) : null };
+    return { items: page.items, nextPageToken: page.next ? encodePageToken(deps.tokens, 'quarantine', page.next) : null };
   });
 
   app.post<{ Params: { bindingId: string }; Body: { remoteIds: string[]; note?: string } }>('/admin/v1/bindings/:bindingId/quarantine/retry', {

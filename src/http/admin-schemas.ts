@@ -4,6 +4,7 @@
 // document. OpenAPI 3.0 dialect (nullable, no `const`, no type lists).
 import type { FastifyRequest } from 'fastify';
 import { CalsyncError } from '../errors.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export const adminTags = ['operator'];
 
@@ -60,19 +61,15 @@ export function actorOf(request: FastifyRequest): string {
   return `api-key:${request.principal.apiKeyId}`;
 }
 
-/** Page tokens are opaque: base64url JSON of where the previous page ended. */
-export function encodePageToken(position: unknown): string {
-  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
+/** Page tokens are opaque: where the previous page ended, signed for the route that listed it (token-signing.ts). */
+export function encodePageToken(tokens: TokenSigner, route: string, position: unknown): string {
+  return tokens.sign(`operator page token ${route}`, position);
 }
 
-export function decodePageToken<T>(token: string | undefined, check: (value: unknown) => value is T): T | null {
+/** The position in a page token this route gave out, or INVALID_REQUEST naming pageToken. */
+export function decodePageToken<T>(tokens: TokenSigner, route: string, token: string | undefined, check: (value: unknown) => value is T): T | null {
   if (token === undefined) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
+  const value = tokens.open(`operator page token ${route}`, token);
   if (!check(value)) throw new CalsyncError('INVALID_REQUEST', 'pageToken is not one this route gave out', { parameter: 'pageToken' });
   return value;
 }

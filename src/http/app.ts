@@ -29,6 +29,7 @@ import { errorHandler } from './errors.ts';
 import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
+import { TokenSigner } from './token-signing.ts';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.ts';
 import { PushIngress } from './push-ingress.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -75,6 +76,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   const now = deps.now ?? (() => new Date());
+  const tokens = TokenSigner.fromSecrets(deps.secrets);
   const limiter = deps.rateLimit ? new KeyRateLimiter(deps.rateLimit, () => now().getTime()) : null;
   // First, so it sees every route registered after it.
   await openApiRoutes(app);
@@ -96,16 +98,16 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     requireApiKey(authenticated, deps.db);
     limiter?.register(authenticated);
     calendarRoutes(authenticated, deps);
-    eventReadRoutes(authenticated, { db: deps.db, syncTokenMs: deps.tombstoneMs ?? 30 * 86_400_000, now });
+    eventReadRoutes(authenticated, { db: deps.db, syncTokenMs: deps.tombstoneMs ?? 30 * 86_400_000, tokens, now });
     eventWriteRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
     freeBusyRoutes(authenticated, { db: deps.db });
     eventStreamRoutes(authenticated, { db: deps.db, notices, heartbeatMs: deps.streamHeartbeatMs ?? 25_000, openStreams });
     channelRoutes(authenticated, { db: deps.db, secrets: deps.secrets, webhooks: deps.webhooks, now });
     adminSyncRoutes(authenticated, deps);
-    adminQuarantineRoutes(authenticated, { db: deps.db });
-    adminConflictsRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
-    adminPassesRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
-    adminHistoryRoutes(authenticated, { db: deps.db });
+    adminQuarantineRoutes(authenticated, { db: deps.db, tokens });
+    adminConflictsRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
+    adminPassesRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
+    adminHistoryRoutes(authenticated, { db: deps.db, tokens });
     adminBindingRoutes(authenticated, { db: deps.db });
     adminAccountRoutes(authenticated, { db: deps.db });
     // Its own scope, so only the batch routes read multipart/mixed bodies.

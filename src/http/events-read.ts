@@ -15,6 +15,7 @@ import { inResponseZone, instanceResource, resourceOf, type ResourceContext } fr
 import { readListParams, responseZone, type ListParams } from './list-params.ts';
 import { decodePageToken, decodeSyncToken, encodePageToken, encodeSyncToken, queryDigest } from './tokens.ts';
 import { tenantOf } from './auth.ts';
+import type { TokenSigner } from './token-signing.ts';
 import { eventTarget } from './events-targets.ts';
 import { listInstances, seriesOf } from './series-instances.ts';
 
@@ -22,6 +23,7 @@ export interface EventReadDeps {
   db: Db;
   /** How long sync tokens stay valid: the tombstone horizon (default 30 days). */
   syncTokenMs: number;
+  tokens: TokenSigner;
   now(): Date;
 }
 
@@ -50,12 +52,12 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     const versions = (await calendarVersions(deps.db, tenantId, calendar.id))!;
     const context: ResourceContext = { calendarTimeZone: calendar.timeZone };
     const digest = digestOf(params);
-    const page = params.pageToken === null ? null : decodePageToken(calendar.id, params.pageToken, digest);
+    const page = params.pageToken === null ? null : decodePageToken(deps.tokens, calendar.id, params.pageToken, digest);
     const since = page ? page.since : params.syncToken === null ? null
-      : decodeSyncToken(calendar.id, params.syncToken, deps.now().getTime(), deps.syncTokenMs, versions.minVersion).version;
+      : decodeSyncToken(deps.tokens, calendar.id, params.syncToken, deps.now().getTime(), deps.syncTokenMs, versions.minVersion).version;
     const upTo = page?.upTo ?? versions.version;
-    const more = (after: Array<string | number>) => ({ nextPageToken: encodePageToken(calendar.id, { query: digest, upTo, since, after }) });
-    const last = () => ({ nextSyncToken: encodeSyncToken(calendar.id, { version: upTo, issuedAt: deps.now().getTime() }) });
+    const more = (after: Array<string | number>) => ({ nextPageToken: encodePageToken(deps.tokens, calendar.id, { query: digest, upTo, since, after }) });
+    const last = () => ({ nextSyncToken: encodeSyncToken(deps.tokens, calendar.id, { version: upTo, issuedAt: deps.now().getTime() }) });
 
     if (params.singleEvents) {
       const listed = await listInstances(deps.db, tenantId, calendar, params, { since, upTo, after: page?.after ?? [] }, deps.now());
@@ -99,11 +101,11 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     }
     const params = readListParams({ ...request.query, singleEvents: 'true', orderBy: 'startTime' });
     const digest = digestOf(params);
-    const page = params.pageToken === null ? null : decodePageToken(calendar.id, params.pageToken, `${digest}:${request.params.eventId}`);
+    const page = params.pageToken === null ? null : decodePageToken(deps.tokens, calendar.id, params.pageToken, `${digest}:${request.params.eventId}`);
     const listed = await listInstances(deps.db, tenantId, calendar, params, { since: null, upTo: Number.MAX_SAFE_INTEGER, after: page?.after ?? [] }, deps.now(), series);
     return {
       ...(listEnvelope(calendar, listed.items, {}, zone) as object),
-      ...(listed.after ? { nextPageToken: encodePageToken(calendar.id, { query: `${digest}:${request.params.eventId}`, upTo: 0, since: null, after: listed.after }) } : {}),
+      ...(listed.after ? { nextPageToken: encodePageToken(deps.tokens, calendar.id, { query: `${digest}:${request.params.eventId}`, upTo: 0, since: null, after: listed.after }) } : {}),
     };
   });
 }
