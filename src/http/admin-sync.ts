@@ -3,6 +3,7 @@
 // and `sync`.
 import type { FastifyInstance } from 'fastify';
 import { parsePolicy } from '../core/policy.ts';
+import { isIanaZone } from '../core/timezones.ts';
 import { asCalsyncError } from '../engine/provider-errors.ts';
 import { CalsyncError } from '../errors.ts';
 import { accountCalendars, bindableRemoteCalendar } from '../engine/remote-calendars.ts';
@@ -106,6 +107,11 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
       direction?: Direction; policy?: unknown; projection?: 'full' | 'busy-only'; pollIntervalSeconds?: number;
     };
     if (Boolean(body.calendarId) === Boolean(body.newCalendar)) throw new CalsyncError('INVALID_REQUEST', 'give exactly one of calendarId and newCalendar');
+    // Checked before anything is asked or made: a calendar in an unknown zone fails every pass.
+    const zone = body.newCalendar?.timeZone;
+    if (zone !== undefined && !isIanaZone(zone)) {
+      throw new CalsyncError('INVALID_REQUEST', `newCalendar.timeZone ${JSON.stringify(zone)} is not an IANA time zone name such as Europe/Berlin`, { field: 'newCalendar.timeZone' });
+    }
     let policy;
     try {
       policy = parsePolicy(body.policy ?? null);
