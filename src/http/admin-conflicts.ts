@@ -8,9 +8,10 @@ import { CalsyncError } from '../errors.ts';
 import { getConflict, listConflicts, type Conflict, type ConflictState } from '../store/conflicts.ts';
 import type { Db } from '../store/db.ts';
 import {
-  actorOf, adminTags, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableDate, nullableString, pageToken, pathParams, uuidString,
+  actorOf, adminTags, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableDate, nullableString, pageToken, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
 import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminConflictsDeps {
@@ -73,7 +74,7 @@ export function adminConflictsRoutes(app: FastifyInstance, deps: AdminConflictsD
 
   app.get<{ Params: { conflictId: string } }>('/admin/v1/conflicts/:conflictId', {
     schema: {
-      summary: 'One conflict', tags: adminTags, params: pathParams('conflictId'),
+      summary: 'One conflict', tags: adminTags, params: pathParams('conflictId'), querystring: noParameters,
       response: { 200: conflict, 404: errorAnswer('No such conflict for this tenant.') },
     },
   }, async (request) => resource(await getConflict(deps.db, tenantOf(request), request.params.conflictId)));
@@ -81,7 +82,7 @@ export function adminConflictsRoutes(app: FastifyInstance, deps: AdminConflictsD
   app.post<{ Params: { conflictId: string }; Body: { take?: 'calendar' | 'remote'; value?: unknown; note?: string } }>('/admin/v1/conflicts/:conflictId/resolve', {
     schema: {
       summary: 'Resolve a conflict: take the calendar\'s or the remote\'s value, or give the value to hold; it reaches every binding of the calendar', tags: adminTags,
-      params: pathParams('conflictId'),
+      params: pathParams('conflictId'), querystring: noParameters,
       body: {
         type: 'object', additionalProperties: false,
         properties: {

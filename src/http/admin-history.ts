@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { eventHistory } from '../store/event-history.ts';
 import { listOperatorActions } from '../store/operator-actions.ts';
-import { adminTags, anyObject, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableString, pageToken, pathParams, uuidString } from './admin-schemas.ts';
+import { adminTags, anyObject, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableString, pageToken, uuidString } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
 import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminHistoryDeps {
@@ -56,7 +57,7 @@ export function adminHistoryRoutes(app: FastifyInstance, deps: AdminHistoryDeps)
     schema: {
       summary: 'Why an event changed: every version with its pass, binding, side, rule and reason, and what passes decided about it',
       description: 'eventId is the series id or an id apps see (an instance\'s id narrows the versions to that instance).',
-      tags: adminTags, params: pathParams('calendarId', 'eventId'),
+      tags: adminTags, params: pathParams('calendarId', 'eventId'), querystring: noParameters,
       response: {
         200: {
           type: 'object',

@@ -5,9 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { confirmStoppedPass, dismissStoppedPass, getStoppedPass, listDeletions, listStoppedPasses } from '../store/stopped-passes.ts';
 import {
-  absentBodyIsEmpty, actorOf, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableString, pageToken, pathParams, uuidString,
+  absentBodyIsEmpty, actorOf, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableString, pageToken, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
 import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminPassesDeps {
@@ -72,7 +73,7 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
   app.post<{ Params: { bindingId: string }; Body: { passId?: string; note?: string } }>('/admin/v1/bindings/:bindingId/stopped-pass/confirm', {
     preValidation: absentBodyIsEmpty,
     schema: {
-      summary: 'Confirm a stopped pass: a pass is queued that mirrors the wipe or the deletions', tags: adminTags, params: pathParams('bindingId'), body: decision,
+      summary: 'Confirm a stopped pass: a pass is queued that mirrors the wipe or the deletions', tags: adminTags, params: pathParams('bindingId'), querystring: noParameters, body: decision,
       response: {
         202: { type: 'object', properties: { bindingId: { type: 'string' }, passId: { type: 'string' }, confirmWipe: { type: 'boolean' }, confirmDeletions: { type: 'boolean' } } },
         400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding.'),
@@ -92,7 +93,7 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
     schema: {
       summary: 'Dismiss a stopped pass: nothing is deleted, the side that lost the items gets them back, and a pass is queued', tags: adminTags,
       description: 'Items the remote deleted lose their sync statuses and are created on the remote again by the next pass; events the calendar deleted are restored from their tombstones (actor `operator`), which every binding of the calendar carries out.',
-      params: pathParams('bindingId'), body: decision,
+      params: pathParams('bindingId'), querystring: noParameters, body: decision,
       response: {
         200: {
           type: 'object',

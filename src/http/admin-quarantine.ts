@@ -5,9 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { liftQuarantined, listQuarantine, retryQuarantined, type QuarantineCursor, type QuarantineKind } from '../store/quarantine-review.ts';
 import {
-  actorOf, adminTags, anyValue, booleanParameter, decodePageToken, encodePageToken, errorAnswer, note, nullableDate, maxResults, nullableString, pageToken, pathParams, uuidString,
+  actorOf, adminTags, anyValue, booleanParameter, decodePageToken, encodePageToken, errorAnswer, note, nullableDate, maxResults, nullableString, pageToken, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
 import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminQuarantineDeps {
@@ -67,7 +68,7 @@ export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantin
   app.post<{ Params: { bindingId: string }; Body: { remoteIds: string[]; note?: string } }>('/admin/v1/bindings/:bindingId/quarantine/retry', {
     schema: {
       summary: 'Read quarantined items again in the next pass (queued now); a dismissed one is shown again', tags: adminTags,
-      params: pathParams('bindingId'),
+      params: pathParams('bindingId'), querystring: noParameters,
       body: { type: 'object', additionalProperties: false, required: ['remoteIds'], properties: { remoteIds, note } },
       response: { 200: queued, 400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding, or an id it has not quarantined; nothing was changed.') },
     },
@@ -77,7 +78,7 @@ export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantin
   app.post<{ Params: { bindingId: string }; Body: { kind: QuarantineKind; remoteIds: string[]; note?: string } }>('/admin/v1/bindings/:bindingId/quarantine/lift', {
     schema: {
       summary: 'Lift quarantined items: dismiss remote items (until a new version of them comes), or release held items to the next pass (queued now)', tags: adminTags,
-      params: pathParams('bindingId'),
+      params: pathParams('bindingId'), querystring: noParameters,
       body: { type: 'object', additionalProperties: false, required: ['kind', 'remoteIds'], properties: { kind: { type: 'string', enum: ['remote', 'held'] }, remoteIds, note } },
       response: {
         200: queued, 400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding, or an id it does not hold of that kind; nothing was changed.'),

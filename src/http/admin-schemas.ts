@@ -8,13 +8,6 @@ import type { TokenSigner } from './token-signing.ts';
 
 export const adminTags = ['operator'];
 
-/** An id in a path: any string up to 1024 (an unknown one is a 404 from the store, as elsewhere). */
-const pathId = { type: 'string', maxLength: 1024 } as const;
-
-export function pathParams(...names: string[]): object {
-  return { type: 'object', required: names, properties: Object.fromEntries(names.map((n) => [n, pathId])) };
-}
-
 export const uuidString = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
 export const nullableString = { type: 'string', nullable: true } as const;
 export const nullableDate = { type: 'string', format: 'date-time', nullable: true } as const;

@@ -16,6 +16,7 @@ import { queuePushChannel } from '../store/push-channels.ts';
 import type { Secrets } from '../store/secrets.ts';
 import { absentBodyIsEmpty } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
 import type { ProviderProbes } from './providers.ts';
 
 export interface AdminSyncDeps {
@@ -77,7 +78,7 @@ async function probe<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void {
-  app.post('/admin/v1/accounts', { schema: { body: accountBody } }, async (request, reply) => {
+  app.post('/admin/v1/accounts', { schema: { querystring: noParameters, body: accountBody } }, async (request, reply) => {
     const tenantId = tenantOf(request);
     const body = request.body as { provider: 'caldav'; serverUrl: string; username: string; password: string; displayName?: string } | { provider: 'ics'; url: string; displayName?: string };
     if (body.provider === 'caldav') {
@@ -93,14 +94,14 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
     return reply.status(201).send({ account: accountResource(account), events });
   });
 
-  app.get('/admin/v1/accounts', async (request) => ({ items: (await listAccounts(deps.db, tenantOf(request))).map(accountResource) }));
+  app.get('/admin/v1/accounts', { schema: { querystring: noParameters } }, async (request) => ({ items: (await listAccounts(deps.db, tenantOf(request))).map(accountResource) }));
 
-  app.get<{ Params: { accountId: string } }>('/admin/v1/accounts/:accountId/calendars', async (request) => {
+  app.get<{ Params: { accountId: string } }>('/admin/v1/accounts/:accountId/calendars', { schema: { params: pathParams('accountId'), querystring: noParameters } }, async (request) => {
     const account = await getAccount(deps.db, tenantOf(request), request.params.accountId);
     return { items: await accountCalendars(deps.db, deps.secrets, deps.providers, account) };
   });
 
-  app.post('/admin/v1/bindings', { schema: { body: bindingBody } }, async (request, reply) => {
+  app.post('/admin/v1/bindings', { schema: { querystring: noParameters, body: bindingBody } }, async (request, reply) => {
     const tenantId = tenantOf(request);
     const body = request.body as {
       accountId: string; remoteCalendarId: string; calendarId?: string; newCalendar?: { summary: string; timeZone?: string };
@@ -135,14 +136,15 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
     return reply.status(201).send(bindingResource(binding));
   });
 
-  app.get('/admin/v1/bindings', async (request) => ({ items: (await listBindings(deps.db, tenantOf(request))).map(bindingResource) }));
+  app.get('/admin/v1/bindings', { schema: { querystring: noParameters } }, async (request) => ({ items: (await listBindings(deps.db, tenantOf(request))).map(bindingResource) }));
 
-  app.get<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId', async (request) =>
+  app.get<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId', { schema: { params: pathParams('bindingId'), querystring: noParameters } }, async (request) =>
     bindingResource(await getBinding(deps.db, tenantOf(request), request.params.bindingId)));
 
   app.post<{ Params: { bindingId: string }; Body: { confirmWipe?: boolean; confirmDeletions?: boolean } }>('/admin/v1/bindings/:bindingId/sync', {
     preValidation: absentBodyIsEmpty,
     schema: {
+      params: pathParams('bindingId'), querystring: noParameters,
       body: {
         type: 'object', additionalProperties: false,
         properties: {

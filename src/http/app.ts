@@ -25,6 +25,7 @@ import { eventReadRoutes } from './events-read.ts';
 import { eventStreamRoutes } from './events-stream.ts';
 import { eventWriteRoutes } from './events-write.ts';
 import { refuseUnstorableText } from './edge-strings.ts';
+import { requireRouteSchemas } from './route-schemas.ts';
 import { errorHandler } from './errors.ts';
 import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
@@ -62,10 +63,14 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // A path that is not valid percent-encoded UTF-8 (FST_ERR_BAD_URL) answers like any error.
     frameworkErrors: errorHandler,
+    // Longer than any path parameter's schema takes (2,048 characters, percent-encoded
+    // three bytes each), so the schema answers a long id, naming it, rather than the router.
+    routerOptions: { maxParamLength: 3 * 2048 },
   });
   app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler);
   refuseUnstorableText(app);
+  requireRouteSchemas(app);
   app.setNotFoundHandler((request) => {
     throw new CalsyncError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
   });

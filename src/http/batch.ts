@@ -12,6 +12,7 @@ import { googleBatchParts, googleBatchResponse } from './batch-google.ts';
 import { maxBatchItems, runItems, type BatchItemResult, type BatchRunner } from './batch-items.ts';
 import { boundaryOf, parseMultipart } from './batch-multipart.ts';
 import type { KeyRateLimiter } from './rate-limit.ts';
+import { unreadQuery } from './google-parameters.ts';
 
 export interface BatchDeps {
   inject: BatchRunner['inject'];
@@ -89,6 +90,7 @@ export function batchRoutes(app: FastifyInstance, deps: BatchDeps): void {
     schema: {
       summary: 'Run up to 50 requests in one (multipart/mixed as Google, or JSON)',
       tags: ['batch'],
+      querystring: unreadQuery,
       body: { content: { 'application/json': { schema: jsonBatchBody } } },
     },
   };

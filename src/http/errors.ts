@@ -7,6 +7,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CalsyncError, errorCatalogue, googleReasonOf, type ErrorCode } from '../errors.ts';
 import { classifyRequestDatabaseError } from './database-errors.ts';
+import { validationError } from './validation-errors.ts';
 
 const canonicalStatus: Record<number, string> = {
   400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND',
@@ -21,12 +22,12 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_REQUEST',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_REQUEST',
-  FST_ERR_VALIDATION: 'INVALID_REQUEST',
 };
 
 export function toCalsyncError(error: unknown): CalsyncError {
   if (error instanceof CalsyncError) return error;
   const fastifyError = error as FastifyError;
+  if (fastifyError.code === 'FST_ERR_VALIDATION') return validationError(fastifyError);
   const mapped = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined;
   if (mapped) return new CalsyncError(mapped, fastifyError.message);
   // JSON.parse failures reach the handler as SyntaxError with status 400.

@@ -18,6 +18,8 @@ import { tenantOf } from './auth.ts';
 import type { TokenSigner } from './token-signing.ts';
 import { eventTarget } from './events-targets.ts';
 import { listInstances, seriesOf } from './series-instances.ts';
+import { getQuery, instancesQuery, listQuery } from './google-parameters.ts';
+import { pathParams } from './route-schemas.ts';
 
 export interface EventReadDeps {
   db: Db;
@@ -45,7 +47,9 @@ function digestOf(params: ListParams): string {
 }
 
 export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void {
-  app.get<{ Params: { calendarId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events', async (request) => {
+  app.get<{ Params: { calendarId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events', {
+    schema: { params: pathParams('calendarId'), querystring: listQuery },
+  }, async (request) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const params = readListParams(request.query);
     const tenantId = tenantOf(request);
@@ -78,7 +82,9 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     return listEnvelope(calendar, items, hasMore ? more(keyOf(events.at(-1)!, order)) : last(), params.timeZone);
   });
 
-  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId', async (request) => {
+  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId', {
+    schema: { params: pathParams('calendarId', 'eventId'), querystring: getQuery },
+  }, async (request) => {
     const zone = responseZone(request.query);
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const context: ResourceContext = { calendarTimeZone: calendar.timeZone };
@@ -91,7 +97,9 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     return inResponseZone(resource, zone);
   });
 
-  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId/instances', async (request) => {
+  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId/instances', {
+    schema: { params: pathParams('calendarId', 'eventId'), querystring: instancesQuery },
+  }, async (request) => {
     const zone = responseZone(request.query);
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const tenantId = tenantOf(request);

@@ -21,6 +21,8 @@ import type { CalendarNotices } from '../store/calendar-notices.ts';
 import type { Db } from '../store/db.ts';
 import { tenantOf } from './auth.ts';
 import { calendarOf } from './calendar-scope.ts';
+import { streamQuery } from './google-parameters.ts';
+import { pathParams } from './route-schemas.ts';
 
 export interface EventStreamDeps {
   db: Db;
@@ -40,7 +42,9 @@ function sinceOf(request: FastifyRequest<{ Querystring: { since?: string } }>): 
 }
 
 export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): void {
-  app.get<{ Params: { calendarId: string }; Querystring: { since?: string } }>('/calendar/v3/calendars/:calendarId/events/stream', async (request, reply) => {
+  app.get<{ Params: { calendarId: string }; Querystring: { since?: string } }>('/calendar/v3/calendars/:calendarId/events/stream', {
+    schema: { params: pathParams('calendarId'), querystring: streamQuery },
+  }, async (request, reply) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const tenantId = tenantOf(request);
     const since = sinceOf(request);
