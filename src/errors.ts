@@ -33,6 +33,22 @@ export const errorCatalogue = {
   },
   NOT_FOUND: { status: 404, hint: 'Check the id; it does not exist for this tenant.', google: { domain: 'global', reason: 'notFound' } },
   INVALID_REQUEST: { status: 400, hint: 'Fix the request as the message says; nothing was changed.', google: { domain: 'global', reason: 'invalid' } },
+  // Values Postgres cannot store: refused at the edge (src/http/edge-strings.ts), or where
+  // one got past, classified by SQLSTATE (src/http/database-errors.ts).
+  STRING_NOT_STORABLE: {
+    status: 400, hint: 'Remove the NUL characters (\\u0000) and unpaired surrogates (\\ud800-\\udfff without their pair) from the value named in the message; nothing was changed.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
+  VALUE_TOO_LARGE: { status: 400, hint: 'Shorten the value named in the message; nothing was changed.', google: { domain: 'global', reason: 'invalid' } },
+  VALUE_OUT_OF_RANGE: {
+    status: 400, hint: 'Send a value within range: whole numbers up to 2147483647 where Google uses a 32-bit integer, dates from year 1 to 9999; nothing was changed.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
+  VALUE_MALFORMED: { status: 400, hint: 'Send the value named in the message in the form its field takes (a number, an id, an RFC 3339 time); nothing was changed.', google: { domain: 'global', reason: 'invalid' } },
+  DATABASE_BUSY: {
+    status: 503, hint: 'Retry the request after the seconds in Retry-After: the database cancelled it to resolve a clash with another request, and nothing was changed.',
+    google: { domain: 'global', reason: 'backendError' },
+  },
   INVALID_SEQUENCE: {
     status: 400, hint: 'Read the event again and send its current sequence number (or a higher one).',
     google: { domain: 'global', reason: 'invalid' },

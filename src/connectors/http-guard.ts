@@ -145,6 +145,9 @@ export function parseUserUrl(input: string | URL): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new RequestFailure('permanent', 'url-invalid', `${redactUrl(url)} is not an http or https URL`);
   }
+  // The URL parser takes port 0 (and refuses 65536 and up); no server listens on it, and
+  // net.connect refuses it with a RangeError of its own.
+  if (url.port === '0') throw new RequestFailure('permanent', 'url-invalid', `${redactUrl(url)} names port 0, where no server listens`);
   return url;
 }
 

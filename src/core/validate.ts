@@ -194,8 +194,14 @@ function instantOf(t: EventTime): number {
   return t.tz === null ? Date.parse(`${t.local}Z`) : localToInstant(t.local, t.tz);
 }
 
+/**
+ * The highest SEQUENCE: an iCalendar INTEGER is 32-bit (RFC 5545 3.3.8), Google's
+ * `sequence` an int32, and the store's column an integer.
+ */
+export const MAX_SEQUENCE = 2_147_483_647;
+
 function sequence(x: unknown, path: string): number {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) fail(path, `expected a whole number ≥ 0, got ${describe(x)}`);
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0 || x > MAX_SEQUENCE) fail(path, `expected a whole number from 0 to ${MAX_SEQUENCE}, got ${describe(x)}`);
   return x;
 }
 

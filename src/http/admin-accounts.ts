@@ -4,8 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import { disconnectAccount } from '../store/account-disconnect.ts';
 import type { Db } from '../store/db.ts';
-import { absentBodyIsEmpty, actorOf, adminTags, errorAnswer, note, pathParams } from './admin-schemas.ts';
+import { absentBodyIsEmpty, actorOf, adminTags, errorAnswer, note } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
 
 export interface AdminAccountsDeps {
   db: Db;
@@ -18,7 +19,7 @@ export function adminAccountRoutes(app: FastifyInstance, deps: AdminAccountsDeps
       summary: 'Disconnect an account: pause its bindings, stop their push channels, drop its credentials', tags: adminTags,
       description: 'Its active bindings pause with `account disconnected by an operator: <reason>`; connecting the account again resumes them. '
         + 'Credentials are dropped at once, or, when push channels are to be stopped with them first, by a disconnect_account job right after. Asking again is harmless.',
-      params: pathParams('accountId'),
+      params: pathParams('accountId'), querystring: noParameters,
       body: { type: 'object', additionalProperties: false, properties: { reason: note } },
       response: {
         200: {

@@ -9,8 +9,9 @@ import { changeBinding, pauseBinding, resumeBinding, type BindingChange } from '
 import type { Direction } from '../store/bindings.ts';
 import type { Db } from '../store/db.ts';
 import { requestUnbind, type RemoteCopies } from '../store/unbinding.ts';
-import { actorOf, adminTags, anyObject, errorAnswer, note, nullableString, pathParams } from './admin-schemas.ts';
+import { absentBodyIsEmpty, actorOf, adminTags, anyObject, errorAnswer, note, nullableString } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
 
 export interface AdminBindingsDeps {
   db: Db;
@@ -35,7 +36,7 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
     schema: {
       summary: 'Change a binding\'s merge policy, direction or poll interval', tags: adminTags,
       description: 'A direction that starts writing the remote makes the next pass send every calendar event the remote lacks; one that starts writing the calendar makes it list the remote in full. An ICS feed stays `import`.',
-      params: pathParams('bindingId'),
+      params: pathParams('bindingId'), querystring: noParameters,
       body: {
         type: 'object', additionalProperties: false, minProperties: 1,
         properties: {
@@ -64,15 +65,17 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
   app.post<{ Params: { bindingId: string }; Body: { reason: string } }>('/admin/v1/bindings/:bindingId/pause', {
     schema: {
       summary: 'Pause a binding: no pass runs until it is resumed; its reason reads `paused by an operator: <reason>`', tags: adminTags,
-      params: pathParams('bindingId'),
+      params: pathParams('bindingId'), querystring: noParameters,
       body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: note } },
       response: { 200: binding, 400: errorAnswer('No reason given; nothing was changed.'), 404: notFound, 409: unbinding },
     },
   }, async (request) => bindingView(await pauseBinding(deps.db, ref(request), request.body.reason, { actor: actorOf(request) })));
 
   app.post<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId/resume', {
+    preValidation: absentBodyIsEmpty,
     schema: {
-      summary: 'Resume a paused binding and queue a pass', tags: adminTags, params: pathParams('bindingId'),
+      summary: 'Resume a paused binding and queue a pass', tags: adminTags, params: pathParams('bindingId'), querystring: noParameters,
+      body: { type: 'object', additionalProperties: false, properties: {} },
       response: {
         200: binding, 404: notFound,
         409: errorAnswer('Its account is revoked or disconnected (ACCOUNT_NOT_ACTIVE: connect it again), or it is being unbound; nothing was changed.'),
@@ -85,7 +88,7 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
       summary: 'Unbind a remote calendar: keep or delete the remote copies calsync made, stop its push channel, remove the binding', tags: adminTags,
       description: 'The calendar and its events stay. `delete` removes, through the provider, the remote items calsync holds sync statuses for; one changed on the remote since calsync last synced it is kept. '
         + 'Answered 200 once the binding is gone (keep, without a push channel), else 202: the binding is paused and an unbind_binding job finishes the work.',
-      params: pathParams('bindingId'),
+      params: pathParams('bindingId'), querystring: noParameters,
       body: { type: 'object', additionalProperties: false, required: ['remoteCopies'], properties: { remoteCopies: { type: 'string', enum: ['keep', 'delete'] }, note } },
       response: {
         200: { type: 'object', properties: { bindingId: { type: 'string' }, remoteCopies: { type: 'string' }, removed: { type: 'boolean' } } },

@@ -8,12 +8,15 @@ import { CalsyncError } from '../errors.ts';
 import { getConflict, listConflicts, type Conflict, type ConflictState } from '../store/conflicts.ts';
 import type { Db } from '../store/db.ts';
 import {
-  actorOf, adminTags, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableDate, nullableString, pageToken, pathParams, uuidString,
+  actorOf, adminTags, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableDate, nullableString, pageToken, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminConflictsDeps {
   db: Db;
+  tokens: TokenSigner;
   /** Debounce of the passes a resolution queues on the calendar's bindings. */
   debounceMs: number;
 }
@@ -59,19 +62,19 @@ export function adminConflictsRoutes(app: FastifyInstance, deps: AdminConflictsD
   }, async (request) => {
     const query = request.query as { state?: ConflictState; bindingId?: string; eventId?: string; maxResults?: string; pageToken?: string };
     const limit = Number(query.maxResults ?? 100);
-    const after = decodePageToken(query.pageToken, isCursor);
+    const after = decodePageToken(deps.tokens, 'conflicts', query.pageToken, isCursor);
     const items = await listConflicts(deps.db, tenantOf(request), {
       state: query.state, bindingId: query.bindingId, eventId: query.eventId, limit: limit + 1,
       before: after ? { createdAt: new Date(after.createdAt), id: after.id } : null,
     });
     const page = items.slice(0, limit);
     const last = page.at(-1);
-    return { items: page.map(resource), nextPageToken: items.length > limit && last ? encodePageToken({ createdAt: last.createdAt.toISOString(), id: last.id }) : null };
+    return { items: page.map(resource), nextPageToken: items.length > limit && last ? encodePageToken(deps.tokens, 'conflicts', { createdAt: last.createdAt.toISOString(), id: last.id }) : null };
   });
 
   app.get<{ Params: { conflictId: string } }>('/admin/v1/conflicts/:conflictId', {
     schema: {
-      summary: 'One conflict', tags: adminTags, params: pathParams('conflictId'),
+      summary: 'One conflict', tags: adminTags, params: pathParams('conflictId'), querystring: noParameters,
       response: { 200: conflict, 404: errorAnswer('No such conflict for this tenant.') },
     },
   }, async (request) => resource(await getConflict(deps.db, tenantOf(request), request.params.conflictId)));
@@ -79,7 +82,7 @@ export function adminConflictsRoutes(app: FastifyInstance, deps: AdminConflictsD
   app.post<{ Params: { conflictId: string }; Body: { take?: 'calendar' | 'remote'; value?: unknown; note?: string } }>('/admin/v1/conflicts/:conflictId/resolve', {
     schema: {
       summary: 'Resolve a conflict: take the calendar\'s or the remote\'s value, or give the value to hold; it reaches every binding of the calendar', tags: adminTags,
-      params: pathParams('conflictId'),
+      params: pathParams('conflictId'), querystring: noParameters,
       body: {
         type: 'object', additionalProperties: false,
         properties: {

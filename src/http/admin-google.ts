@@ -13,6 +13,7 @@ import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
 import { accountResource } from './admin-sync.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters } from './route-schemas.ts';
 import type { ProviderProbes } from './providers.ts';
 
 export interface AdminGoogleDeps {
@@ -57,7 +58,7 @@ export function adminGoogleRoutes(app: FastifyInstance, deps: AdminGoogleDeps): 
   const now = () => (deps.now ?? (() => new Date()))().getTime();
   const context = (tenantId: string) => `google-oauth-state:${tenantId}`;
 
-  app.post('/admin/v1/accounts/google/authorize', { schema: { body: authorizeBody } }, async (request) => {
+  app.post('/admin/v1/accounts/google/authorize', { schema: { querystring: noParameters, body: authorizeBody } }, async (request) => {
     const tenantId = tenantOf(request);
     const { redirectUri, loginHint } = request.body as { redirectUri: string; loginHint?: string };
     // The state seals the verifier the URL is made with, so it is put in afterwards.
@@ -70,7 +71,7 @@ export function adminGoogleRoutes(app: FastifyInstance, deps: AdminGoogleDeps): 
     return { authorizationUrl: authorizationUrl.toString(), state, expiresAt: new Date(expiresAt).toISOString() };
   });
 
-  app.post('/admin/v1/accounts/google', { schema: { body: connectBody } }, async (request, reply) => {
+  app.post('/admin/v1/accounts/google', { schema: { querystring: noParameters, body: connectBody } }, async (request, reply) => {
     const tenantId = tenantOf(request);
     const body = request.body as { code: string; state: string; displayName?: string; accountId?: string };
     const existing = body.accountId ? await getAccount(deps.db, tenantId, body.accountId) : null;

@@ -4,11 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { eventHistory } from '../store/event-history.ts';
 import { listOperatorActions } from '../store/operator-actions.ts';
-import { adminTags, anyObject, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableString, pageToken, pathParams, uuidString } from './admin-schemas.ts';
+import { adminTags, anyObject, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableString, pageToken, uuidString } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminHistoryDeps {
   db: Db;
+  tokens: TokenSigner;
 }
 
 const decisions = { type: 'array', nullable: true, items: anyObject, description: 'A merge\'s per-field decisions: the field, the side it took, the rule and why.' } as const;
@@ -54,7 +57,7 @@ export function adminHistoryRoutes(app: FastifyInstance, deps: AdminHistoryDeps)
     schema: {
       summary: 'Why an event changed: every version with its pass, binding, side, rule and reason, and what passes decided about it',
       description: 'eventId is the series id or an id apps see (an instance\'s id narrows the versions to that instance).',
-      tags: adminTags, params: pathParams('calendarId', 'eventId'),
+      tags: adminTags, params: pathParams('calendarId', 'eventId'), querystring: noParameters,
       response: {
         200: {
           type: 'object',
@@ -77,9 +80,9 @@ export function adminHistoryRoutes(app: FastifyInstance, deps: AdminHistoryDeps)
   }, async (request) => {
     const limit = Number(request.query.maxResults ?? 100);
     const items = await listOperatorActions(deps.db, tenantOf(request), {
-      bindingId: request.query.bindingId, accountId: request.query.accountId, before: decodePageToken(request.query.pageToken, isId) ?? undefined, limit: limit + 1,
+      bindingId: request.query.bindingId, accountId: request.query.accountId, before: decodePageToken(deps.tokens, 'operator actions', request.query.pageToken, isId) ?? undefined, limit: limit + 1,
     });
     const page = items.slice(0, limit);
-    return { items: page, nextPageToken: items.length > limit ? encodePageToken(page.at(-1)!.id) : null };
+    return { items: page, nextPageToken: items.length > limit ? encodePageToken(deps.tokens, 'operator actions', page.at(-1)!.id) : null };
   });
 }

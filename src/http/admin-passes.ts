@@ -5,12 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { confirmStoppedPass, dismissStoppedPass, getStoppedPass, listDeletions, listStoppedPasses } from '../store/stopped-passes.ts';
 import {
-  absentBodyIsEmpty, actorOf, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableString, pageToken, pathParams, uuidString,
+  absentBodyIsEmpty, actorOf, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableString, pageToken, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminPassesDeps {
   db: Db;
+  tokens: TokenSigner;
   /** Debounce of the passes a restore queues on the calendar's other bindings. */
   debounceMs: number;
 }
@@ -61,15 +64,16 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
     },
   }, async (request) => {
     const tenantId = tenantOf(request);
+    const after = decodePageToken(deps.tokens, 'stopped-pass deletions', request.query.pageToken, isKey);
     const stopped = { ...(await getStoppedPass(deps.db, { tenantId, bindingId: request.params.bindingId })), tenantId };
-    const page = await listDeletions(deps.db, stopped, { after: decodePageToken(request.query.pageToken, isKey), limit: Number(request.query.maxResults ?? 100) });
-    return { ...stopped, items: page.items, nextPageToken: page.next ? encodePageToken(page.next) : null };
+    const page = await listDeletions(deps.db, stopped, { after, limit: Number(request.query.maxResults ?? 100) });
+    return { ...stopped, items: page.items, nextPageToken: page.next ? encodePageToken(deps.tokens, 'stopped-pass deletions', page.next) : null };
   });
 
   app.post<{ Params: { bindingId: string }; Body: { passId?: string; note?: string } }>('/admin/v1/bindings/:bindingId/stopped-pass/confirm', {
     preValidation: absentBodyIsEmpty,
     schema: {
-      summary: 'Confirm a stopped pass: a pass is queued that mirrors the wipe or the deletions', tags: adminTags, params: pathParams('bindingId'), body: decision,
+      summary: 'Confirm a stopped pass: a pass is queued that mirrors the wipe or the deletions', tags: adminTags, params: pathParams('bindingId'), querystring: noParameters, body: decision,
       response: {
         202: { type: 'object', properties: { bindingId: { type: 'string' }, passId: { type: 'string' }, confirmWipe: { type: 'boolean' }, confirmDeletions: { type: 'boolean' } } },
         400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding.'),
@@ -89,7 +93,7 @@ export function adminPassesRoutes(app: FastifyInstance, deps: AdminPassesDeps): 
     schema: {
       summary: 'Dismiss a stopped pass: nothing is deleted, the side that lost the items gets them back, and a pass is queued', tags: adminTags,
       description: 'Items the remote deleted lose their sync statuses and are created on the remote again by the next pass; events the calendar deleted are restored from their tombstones (actor `operator`), which every binding of the calendar carries out.',
-      params: pathParams('bindingId'), body: decision,
+      params: pathParams('bindingId'), querystring: noParameters, body: decision,
       response: {
         200: {
           type: 'object',

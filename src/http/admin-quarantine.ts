@@ -5,12 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { liftQuarantined, listQuarantine, retryQuarantined, type QuarantineCursor, type QuarantineKind } from '../store/quarantine-review.ts';
 import {
-  actorOf, adminTags, anyValue, booleanParameter, decodePageToken, encodePageToken, errorAnswer, note, nullableDate, maxResults, nullableString, pageToken, pathParams, uuidString,
+  actorOf, adminTags, anyValue, booleanParameter, decodePageToken, encodePageToken, errorAnswer, note, nullableDate, maxResults, nullableString, pageToken, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface AdminQuarantineDeps {
   db: Db;
+  tokens: TokenSigner;
 }
 
 const entry = {
@@ -57,15 +60,15 @@ export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantin
     const query = request.query as { bindingId?: string; kind?: QuarantineKind; raw?: string; maxResults?: string; pageToken?: string };
     const page = await listQuarantine(deps.db, tenantOf(request), {
       bindingId: query.bindingId, kind: query.kind, raw: query.raw === 'true', limit: Number(query.maxResults ?? 100),
-      after: decodePageToken(query.pageToken, isCursor),
+      after: decodePageToken(deps.tokens, 'quarantine', query.pageToken, isCursor),
     });
-    return { items: page.items, nextPageToken: page.next ? encodePageToken(page.next) : null };
+    return { items: page.items, nextPageToken: page.next ? encodePageToken(deps.tokens, 'quarantine', page.next) : null };
   });
 
   app.post<{ Params: { bindingId: string }; Body: { remoteIds: string[]; note?: string } }>('/admin/v1/bindings/:bindingId/quarantine/retry', {
     schema: {
       summary: 'Read quarantined items again in the next pass (queued now); a dismissed one is shown again', tags: adminTags,
-      params: pathParams('bindingId'),
+      params: pathParams('bindingId'), querystring: noParameters,
       body: { type: 'object', additionalProperties: false, required: ['remoteIds'], properties: { remoteIds, note } },
       response: { 200: queued, 400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding, or an id it has not quarantined; nothing was changed.') },
     },
@@ -75,7 +78,7 @@ export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantin
   app.post<{ Params: { bindingId: string }; Body: { kind: QuarantineKind; remoteIds: string[]; note?: string } }>('/admin/v1/bindings/:bindingId/quarantine/lift', {
     schema: {
       summary: 'Lift quarantined items: dismiss remote items (until a new version of them comes), or release held items to the next pass (queued now)', tags: adminTags,
-      params: pathParams('bindingId'),
+      params: pathParams('bindingId'), querystring: noParameters,
       body: { type: 'object', additionalProperties: false, required: ['kind', 'remoteIds'], properties: { kind: { type: 'string', enum: ['remote', 'held'] }, remoteIds, note } },
       response: {
         200: queued, 400: errorAnswer('A malformed body; nothing was changed.'), 404: errorAnswer('No such binding, or an id it does not hold of that kind; nothing was changed.'),

@@ -4,15 +4,9 @@
 // document. OpenAPI 3.0 dialect (nullable, no `const`, no type lists).
 import type { FastifyRequest } from 'fastify';
 import { CalsyncError } from '../errors.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export const adminTags = ['operator'];
-
-/** An id in a path: any string up to 1024 (an unknown one is a 404 from the store, as elsewhere). */
-const pathId = { type: 'string', maxLength: 1024 } as const;
-
-export function pathParams(...names: string[]): object {
-  return { type: 'object', required: names, properties: Object.fromEntries(names.map((n) => [n, pathId])) };
-}
 
 export const uuidString = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
 export const nullableString = { type: 'string', nullable: true } as const;
@@ -35,7 +29,7 @@ const error = {
       properties: {
         code: { type: 'integer' }, message: { type: 'string' }, status: { type: 'string' },
         errors: { type: 'array', items: { type: 'object', additionalProperties: true, properties: { domain: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' } } } },
-        calsync: { type: 'object', additionalProperties: true, properties: { code: { type: 'string' }, hint: { type: 'string' } } },
+        calsync: { type: 'object', additionalProperties: true, properties: { code: { type: 'string' }, hint: { type: 'string' }, field: { type: 'string' } } },
       },
     },
   },
@@ -60,19 +54,15 @@ export function actorOf(request: FastifyRequest): string {
   return `api-key:${request.principal.apiKeyId}`;
 }
 
-/** Page tokens are opaque: base64url JSON of where the previous page ended. */
-export function encodePageToken(position: unknown): string {
-  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
+/** Page tokens are opaque: where the previous page ended, signed for the route that listed it (token-signing.ts). */
+export function encodePageToken(tokens: TokenSigner, route: string, position: unknown): string {
+  return tokens.sign(`operator page token ${route}`, position);
 }
 
-export function decodePageToken<T>(token: string | undefined, check: (value: unknown) => value is T): T | null {
+/** The position in a page token this route gave out, or INVALID_REQUEST naming pageToken. */
+export function decodePageToken<T>(tokens: TokenSigner, route: string, token: string | undefined, check: (value: unknown) => value is T): T | null {
   if (token === undefined) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
+  const value = tokens.open(`operator page token ${route}`, token);
   if (!check(value)) throw new CalsyncError('INVALID_REQUEST', 'pageToken is not one this route gave out', { parameter: 'pageToken' });
   return value;
 }

@@ -3,6 +3,7 @@
 // and `sync`.
 import type { FastifyInstance } from 'fastify';
 import { parsePolicy } from '../core/policy.ts';
+import { isIanaZone } from '../core/timezones.ts';
 import { asCalsyncError } from '../engine/provider-errors.ts';
 import { CalsyncError } from '../errors.ts';
 import { accountCalendars, bindableRemoteCalendar } from '../engine/remote-calendars.ts';
@@ -15,6 +16,7 @@ import { queuePushChannel } from '../store/push-channels.ts';
 import type { Secrets } from '../store/secrets.ts';
 import { absentBodyIsEmpty } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { noParameters, pathParams } from './route-schemas.ts';
 import type { ProviderProbes } from './providers.ts';
 
 export interface AdminSyncDeps {
@@ -76,7 +78,7 @@ async function probe<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void {
-  app.post('/admin/v1/accounts', { schema: { body: accountBody } }, async (request, reply) => {
+  app.post('/admin/v1/accounts', { schema: { querystring: noParameters, body: accountBody } }, async (request, reply) => {
     const tenantId = tenantOf(request);
     const body = request.body as { provider: 'caldav'; serverUrl: string; username: string; password: string; displayName?: string } | { provider: 'ics'; url: string; displayName?: string };
     if (body.provider === 'caldav') {
@@ -92,20 +94,25 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
     return reply.status(201).send({ account: accountResource(account), events });
   });
 
-  app.get('/admin/v1/accounts', async (request) => ({ items: (await listAccounts(deps.db, tenantOf(request))).map(accountResource) }));
+  app.get('/admin/v1/accounts', { schema: { querystring: noParameters } }, async (request) => ({ items: (await listAccounts(deps.db, tenantOf(request))).map(accountResource) }));
 
-  app.get<{ Params: { accountId: string } }>('/admin/v1/accounts/:accountId/calendars', async (request) => {
+  app.get<{ Params: { accountId: string } }>('/admin/v1/accounts/:accountId/calendars', { schema: { params: pathParams('accountId'), querystring: noParameters } }, async (request) => {
     const account = await getAccount(deps.db, tenantOf(request), request.params.accountId);
     return { items: await accountCalendars(deps.db, deps.secrets, deps.providers, account) };
   });
 
-  app.post('/admin/v1/bindings', { schema: { body: bindingBody } }, async (request, reply) => {
+  app.post('/admin/v1/bindings', { schema: { querystring: noParameters, body: bindingBody } }, async (request, reply) => {
     const tenantId = tenantOf(request);
     const body = request.body as {
       accountId: string; remoteCalendarId: string; calendarId?: string; newCalendar?: { summary: string; timeZone?: string };
       direction?: Direction; policy?: unknown; projection?: 'full' | 'busy-only'; pollIntervalSeconds?: number;
     };
     if (Boolean(body.calendarId) === Boolean(body.newCalendar)) throw new CalsyncError('INVALID_REQUEST', 'give exactly one of calendarId and newCalendar');
+    // Checked before anything is asked or made: a calendar in an unknown zone fails every pass.
+    const zone = body.newCalendar?.timeZone;
+    if (zone !== undefined && !isIanaZone(zone)) {
+      throw new CalsyncError('INVALID_REQUEST', `newCalendar.timeZone ${JSON.stringify(zone)} is not an IANA time zone name such as Europe/Berlin`, { field: 'newCalendar.timeZone' });
+    }
     let policy;
     try {
       policy = parsePolicy(body.policy ?? null);
@@ -129,14 +136,15 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
     return reply.status(201).send(bindingResource(binding));
   });
 
-  app.get('/admin/v1/bindings', async (request) => ({ items: (await listBindings(deps.db, tenantOf(request))).map(bindingResource) }));
+  app.get('/admin/v1/bindings', { schema: { querystring: noParameters } }, async (request) => ({ items: (await listBindings(deps.db, tenantOf(request))).map(bindingResource) }));
 
-  app.get<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId', async (request) =>
+  app.get<{ Params: { bindingId: string } }>('/admin/v1/bindings/:bindingId', { schema: { params: pathParams('bindingId'), querystring: noParameters } }, async (request) =>
     bindingResource(await getBinding(deps.db, tenantOf(request), request.params.bindingId)));
 
   app.post<{ Params: { bindingId: string }; Body: { confirmWipe?: boolean; confirmDeletions?: boolean } }>('/admin/v1/bindings/:bindingId/sync', {
     preValidation: absentBodyIsEmpty,
     schema: {
+      params: pathParams('bindingId'), querystring: noParameters,
       body: {
         type: 'object', additionalProperties: false,
         properties: {

@@ -24,11 +24,14 @@ import { channelRoutes } from './channels.ts';
 import { eventReadRoutes } from './events-read.ts';
 import { eventStreamRoutes } from './events-stream.ts';
 import { eventWriteRoutes } from './events-write.ts';
+import { refuseUnstorableText } from './edge-strings.ts';
+import { requireRouteSchemas } from './route-schemas.ts';
 import { errorHandler } from './errors.ts';
 import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
 import { registerJsonBodies } from './json-body.ts';
 import { openApiRoutes } from './openapi.ts';
+import { TokenSigner } from './token-signing.ts';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.ts';
 import { PushIngress } from './push-ingress.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -61,10 +64,17 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimitBytes,
     // Unknown fields are refused, not silently dropped (Fastify's default removes them).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // A path that is not valid percent-encoded UTF-8 (FST_ERR_BAD_URL) answers like any error.
+    frameworkErrors: errorHandler,
+    // Longer than any path parameter's schema takes (2,048 characters, percent-encoded
+    // three bytes each), so the schema answers a long id, naming it, rather than the router.
+    routerOptions: { maxParamLength: 3 * 2048 },
   });
   app.decorateRequest('principal', null);
   registerJsonBodies(app);
   app.setErrorHandler(errorHandler);
+  refuseUnstorableText(app);
+  requireRouteSchemas(app);
   app.setNotFoundHandler((request) => {
     throw new CalsyncError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
   });
@@ -75,6 +85,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   const now = deps.now ?? (() => new Date());
+  const tokens = TokenSigner.fromSecrets(deps.secrets);
   const limiter = deps.rateLimit ? new KeyRateLimiter(deps.rateLimit, () => now().getTime()) : null;
   // First, so it sees every route registered after it.
   await openApiRoutes(app);
@@ -96,16 +107,16 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     requireApiKey(authenticated, deps.db);
     limiter?.register(authenticated);
     calendarRoutes(authenticated, deps);
-    eventReadRoutes(authenticated, { db: deps.db, syncTokenMs: deps.tombstoneMs ?? 30 * 86_400_000, now });
+    eventReadRoutes(authenticated, { db: deps.db, syncTokenMs: deps.tombstoneMs ?? 30 * 86_400_000, tokens, now });
     eventWriteRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
     freeBusyRoutes(authenticated, { db: deps.db });
     eventStreamRoutes(authenticated, { db: deps.db, notices, heartbeatMs: deps.streamHeartbeatMs ?? 25_000, openStreams });
     channelRoutes(authenticated, { db: deps.db, secrets: deps.secrets, webhooks: deps.webhooks, now });
     adminSyncRoutes(authenticated, deps);
-    adminQuarantineRoutes(authenticated, { db: deps.db });
-    adminConflictsRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
-    adminPassesRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500 });
-    adminHistoryRoutes(authenticated, { db: deps.db });
+    adminQuarantineRoutes(authenticated, { db: deps.db, tokens });
+    adminConflictsRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
+    adminPassesRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
+    adminHistoryRoutes(authenticated, { db: deps.db, tokens });
     adminBindingRoutes(authenticated, { db: deps.db });
     adminAccountRoutes(authenticated, { db: deps.db });
     // Its own scope, so only the batch routes read multipart/mixed bodies.

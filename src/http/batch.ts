@@ -16,6 +16,7 @@ import { googleBatchParts, googleBatchResponse } from './batch-google.ts';
 import { maxBatchItems, runItems, type BatchItemResult, type BatchRunner } from './batch-items.ts';
 import { boundaryOf, parseMultipart } from './batch-multipart.ts';
 import type { KeyRateLimiter } from './rate-limit.ts';
+import { unreadQuery } from './google-parameters.ts';
 
 export interface BatchDeps {
   inject: BatchRunner['inject'];
@@ -105,6 +106,7 @@ export function batchRoutes(app: FastifyInstance, deps: BatchDeps): void {
     schema: {
       summary: `Run up to ${maxBatchItems} requests in one (multipart/mixed as Google, or JSON)`,
       tags: ['batch'],
+      querystring: unreadQuery,
       body: { content: { 'application/json': { schema: jsonBatchBody } } },
     },
   };

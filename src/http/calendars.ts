@@ -8,6 +8,8 @@ import type { Db } from '../store/db.ts';
 import { createCalendar, deleteCalendar, listCalendars, updateCalendar, type Calendar, type CalendarInput } from '../store/calendars.ts';
 import { tenantOf } from './auth.ts';
 import { calendarOf } from './calendar-scope.ts';
+import { unreadQuery } from './google-parameters.ts';
+import { pathParams } from './route-schemas.ts';
 
 function calendarResource(calendar: Calendar): Record<string, unknown> {
   return {
@@ -35,6 +37,8 @@ const calendarFields = {
   conferenceProperties: { type: 'object' },
 } as const;
 
+const calendarPath = { params: pathParams('calendarId'), querystring: unreadQuery };
+
 const insertBody = { type: 'object', additionalProperties: false, required: ['summary'], properties: calendarFields } as const;
 const patchBody = { type: 'object', additionalProperties: false, properties: calendarFields } as const;
 
@@ -52,34 +56,34 @@ async function isPrimary(db: Db, request: FastifyRequest, calendar: Calendar): P
 }
 
 export function calendarRoutes(app: FastifyInstance, deps: { db: Db }): void {
-  app.post('/calendar/v3/calendars', { schema: { body: insertBody } }, async (request) => {
+  app.post('/calendar/v3/calendars', { schema: { querystring: unreadQuery, body: insertBody } }, async (request) => {
     const input = inputOf(request.body as CalendarInput);
     return calendarResource(await createCalendar(deps.db, tenantOf(request), input as CalendarInput));
   });
 
-  app.get<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', async (request) =>
+  app.get<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', { schema: calendarPath }, async (request) =>
     calendarResource(await calendarOf(deps.db, request, request.params.calendarId)));
 
   const change = async (request: FastifyRequest<{ Params: { calendarId: string } }>) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     return calendarResource(await updateCalendar(deps.db, tenantOf(request), calendar.id, inputOf(request.body as Partial<CalendarInput>)));
   };
-  app.put<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', { schema: { body: insertBody } }, change);
-  app.patch<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', { schema: { body: patchBody } }, change);
+  app.put<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', { schema: { ...calendarPath, body: insertBody } }, change);
+  app.patch<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', { schema: { ...calendarPath, body: patchBody } }, change);
 
-  app.delete<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', async (request, reply) => {
+  app.delete<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', { schema: calendarPath }, async (request, reply) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     await deleteCalendar(deps.db, tenantOf(request), calendar.id);
     return reply.status(204).send();
   });
 
-  app.get('/calendar/v3/users/me/calendarList', async (request) => ({
+  app.get('/calendar/v3/users/me/calendarList', { schema: { querystring: unreadQuery } }, async (request) => ({
     kind: 'calendar#calendarList',
     etag: '"calendarList"',
     items: (await listCalendars(deps.db, tenantOf(request))).map((c, i) => listEntry(c, i === 0)),
   }));
 
-  app.get<{ Params: { calendarId: string } }>('/calendar/v3/users/me/calendarList/:calendarId', async (request) => {
+  app.get<{ Params: { calendarId: string } }>('/calendar/v3/users/me/calendarList/:calendarId', { schema: calendarPath }, async (request) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     return listEntry(calendar, await isPrimary(deps.db, request, calendar));
   });

@@ -13,6 +13,8 @@ import { createWatchChannel, stopWatchChannel } from '../store/watch-channels.ts
 import { tenantOf } from './auth.ts';
 import { calendarOf } from './calendar-scope.ts';
 import { readStopRequest, readWatchRequest } from './channel-request.ts';
+import { unreadQuery } from './google-parameters.ts';
+import { pathParams } from './route-schemas.ts';
 
 export interface ChannelDeps {
   db: Db;
@@ -27,7 +29,9 @@ export function eventsResourceId(calendarId: string): string {
 }
 
 export function channelRoutes(app: FastifyInstance, deps: ChannelDeps): void {
-  app.post<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId/events/watch', async (request) => {
+  app.post<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId/events/watch', {
+    schema: { params: pathParams('calendarId'), querystring: unreadQuery }, config: { bodyReadBy: 'channel-request.ts (Google\'s Channel rules)' },
+  }, async (request) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const tenantId = tenantOf(request);
     const asked = readWatchRequest(request.body, deps.now());
@@ -52,7 +56,7 @@ export function channelRoutes(app: FastifyInstance, deps: ChannelDeps): void {
     };
   });
 
-  app.post('/calendar/v3/channels/stop', async (request, reply) => {
+  app.post('/calendar/v3/channels/stop', { schema: { querystring: unreadQuery }, config: { bodyReadBy: 'channel-request.ts (Google\'s Channel rules)' } }, async (request, reply) => {
     const { id, resourceId } = readStopRequest(request.body);
     const tenantId = tenantOf(request);
     if (!(await stopWatchChannel(deps.db, tenantId, id, resourceId))) {

@@ -15,13 +15,17 @@ import { inResponseZone, instanceResource, resourceOf, type ResourceContext } fr
 import { readListParams, responseZone, type ListParams } from './list-params.ts';
 import { decodePageToken, decodeSyncToken, encodePageToken, encodeSyncToken, queryDigest } from './tokens.ts';
 import { tenantOf } from './auth.ts';
+import type { TokenSigner } from './token-signing.ts';
 import { eventTarget } from './events-targets.ts';
 import { listInstances, seriesOf } from './series-instances.ts';
+import { getQuery, instancesQuery, listQuery } from './google-parameters.ts';
+import { pathParams } from './route-schemas.ts';
 
 export interface EventReadDeps {
   db: Db;
   /** How long sync tokens stay valid: the tombstone horizon (default 30 days). */
   syncTokenMs: number;
+  tokens: TokenSigner;
   now(): Date;
 }
 
@@ -43,19 +47,21 @@ function digestOf(params: ListParams): string {
 }
 
 export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void {
-  app.get<{ Params: { calendarId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events', async (request) => {
+  app.get<{ Params: { calendarId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events', {
+    schema: { params: pathParams('calendarId'), querystring: listQuery },
+  }, async (request) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const params = readListParams(request.query);
     const tenantId = tenantOf(request);
     const versions = (await calendarVersions(deps.db, tenantId, calendar.id))!;
     const context: ResourceContext = { calendarTimeZone: calendar.timeZone };
     const digest = digestOf(params);
-    const page = params.pageToken === null ? null : decodePageToken(calendar.id, params.pageToken, digest);
+    const page = params.pageToken === null ? null : decodePageToken(deps.tokens, calendar.id, params.pageToken, digest);
     const since = page ? page.since : params.syncToken === null ? null
-      : decodeSyncToken(calendar.id, params.syncToken, deps.now().getTime(), deps.syncTokenMs, versions.minVersion).version;
+      : decodeSyncToken(deps.tokens, calendar.id, params.syncToken, deps.now().getTime(), deps.syncTokenMs, versions.minVersion).version;
     const upTo = page?.upTo ?? versions.version;
-    const more = (after: Array<string | number>) => ({ nextPageToken: encodePageToken(calendar.id, { query: digest, upTo, since, after }) });
-    const last = () => ({ nextSyncToken: encodeSyncToken(calendar.id, { version: upTo, issuedAt: deps.now().getTime() }) });
+    const more = (after: Array<string | number>) => ({ nextPageToken: encodePageToken(deps.tokens, calendar.id, { query: digest, upTo, since, after }) });
+    const last = () => ({ nextSyncToken: encodeSyncToken(deps.tokens, calendar.id, { version: upTo, issuedAt: deps.now().getTime() }) });
 
     if (params.singleEvents) {
       const listed = await listInstances(deps.db, tenantId, calendar, params, { since, upTo, after: page?.after ?? [] }, deps.now());
@@ -76,7 +82,9 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     return listEnvelope(calendar, items, hasMore ? more(keyOf(events.at(-1)!, order)) : last(), params.timeZone);
   });
 
-  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId', async (request) => {
+  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId', {
+    schema: { params: pathParams('calendarId', 'eventId'), querystring: getQuery },
+  }, async (request) => {
     const zone = responseZone(request.query);
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const context: ResourceContext = { calendarTimeZone: calendar.timeZone };
@@ -89,7 +97,9 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     return inResponseZone(resource, zone);
   });
 
-  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId/instances', async (request) => {
+  app.get<{ Params: { calendarId: string; eventId: string }; Querystring: Query }>('/calendar/v3/calendars/:calendarId/events/:eventId/instances', {
+    schema: { params: pathParams('calendarId', 'eventId'), querystring: instancesQuery },
+  }, async (request) => {
     const zone = responseZone(request.query);
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const tenantId = tenantOf(request);
@@ -99,11 +109,11 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     }
     const params = readListParams({ ...request.query, singleEvents: 'true', orderBy: 'startTime' });
     const digest = digestOf(params);
-    const page = params.pageToken === null ? null : decodePageToken(calendar.id, params.pageToken, `${digest}:${request.params.eventId}`);
+    const page = params.pageToken === null ? null : decodePageToken(deps.tokens, calendar.id, params.pageToken, `${digest}:${request.params.eventId}`);
     const listed = await listInstances(deps.db, tenantId, calendar, params, { since: null, upTo: Number.MAX_SAFE_INTEGER, after: page?.after ?? [] }, deps.now(), series);
     return {
       ...(listEnvelope(calendar, listed.items, {}, zone) as object),
-      ...(listed.after ? { nextPageToken: encodePageToken(calendar.id, { query: `${digest}:${request.params.eventId}`, upTo: 0, since: null, after: listed.after }) } : {}),
+      ...(listed.after ? { nextPageToken: encodePageToken(deps.tokens, calendar.id, { query: `${digest}:${request.params.eventId}`, upTo: 0, since: null, after: listed.after }) } : {}),
     };
   });
 }

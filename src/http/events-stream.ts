@@ -25,6 +25,8 @@ import type { Db } from '../store/db.ts';
 import { tenantOf } from './auth.ts';
 import { refusedInBatch } from './batch-part.ts';
 import { calendarOf } from './calendar-scope.ts';
+import { streamQuery } from './google-parameters.ts';
+import { pathParams } from './route-schemas.ts';
 
 export interface EventStreamDeps {
   db: Db;
@@ -55,7 +57,9 @@ const notInBatch = refusedInBatch('an event stream never ends, so it cannot be a
 
 export function eventStreamRoutes(app: FastifyInstance, deps: EventStreamDeps): void {
   // Fastify answers HEAD with this handler too (exposeHeadRoutes), hooks included.
-  app.get<{ Params: { calendarId: string }; Querystring: { since?: string } }>('/calendar/v3/calendars/:calendarId/events/stream', { onRequest: notInBatch }, async (request, reply) => {
+  app.get<{ Params: { calendarId: string }; Querystring: { since?: string } }>('/calendar/v3/calendars/:calendarId/events/stream', {
+    onRequest: notInBatch, schema: { params: pathParams('calendarId'), querystring: streamQuery },
+  }, async (request, reply) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const tenantId = tenantOf(request);
     const since = sinceOf(request);

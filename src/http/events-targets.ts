@@ -14,6 +14,7 @@ import type { Queryable } from '../store/db.ts';
 import { appEventByApiId, type AppEvent } from '../store/app-events.ts';
 import { instanceApiId, seriesApiIdOf } from '../store/event-writes.ts';
 import { seriesRows, type SeriesRows } from './series-instances.ts';
+import { calendarDayMs, clampToRange } from './time-bounds.ts';
 
 export interface EventTarget {
   series: SeriesRows;
@@ -58,9 +59,11 @@ export async function eventTarget(db: Queryable, tenantId: string, calendar: Cal
   const master = series.master;
   if (!master || master.kind !== 'master' || master.deleted) return null;
   // The day in the id is UTC (or the series' own date): the instance starts within a day of it.
-  const at = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
+  // An id naming a day that does not exist (month 13, year 0) names no instance.
+  const at = calendarDayMs(Number(day[1]), Number(day[2]), Number(day[3]));
+  if (at === null) return null;
   const { instances } = expandSeries({ uid: master.event.uid, master: master.event, overrides: [] }, {
-    from: new Date(at - 2 * dayMs).toISOString(), to: new Date(at + 3 * dayMs).toISOString(), defaultZone: calendar.timeZone,
+    from: new Date(clampToRange(at - 2 * dayMs)).toISOString(), to: new Date(clampToRange(at + 3 * dayMs)).toISOString(), defaultZone: calendar.timeZone,
   });
   const instance = instances.find((i) => namesInstance(eventId, seriesApiId, series, { recurrenceId: i.recurrenceId, start: master.event.start }, calendar.timeZone));
   return instance ? { series, row: null, recurrenceId: instance.recurrenceId, instance } : null;

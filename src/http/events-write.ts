@@ -19,6 +19,8 @@ import { calendarOf } from './calendar-scope.ts';
 import { eventOfBody, instanceResource, resourceOf, type MasterTerms } from './event-resources.ts';
 import { eventTarget, type EventTarget } from './events-targets.ts';
 import { seriesRows, type SeriesRows } from './series-instances.ts';
+import { moveQuery, unreadQuery } from './google-parameters.ts';
+import { pathParams } from './route-schemas.ts';
 import type { GoogleEvent } from '../core/google/index.ts';
 
 type Params = { calendarId: string; eventId: string };
@@ -124,6 +126,12 @@ function objectBody(request: FastifyRequest): Record<string, unknown> {
 
 const uniqueViolation = '23505';
 
+// The Event body is read by the core's Google mapping, which refuses what Google refuses
+// and keeps what a schema would have to list twice (route-schemas.ts).
+const readByMapping = { bodyReadBy: 'the core\'s Google mapping (src/core/google, via event-resources.ts)' };
+const inCalendar = { params: pathParams('calendarId'), querystring: unreadQuery };
+const atEvent = { params: pathParams('calendarId', 'eventId'), querystring: unreadQuery };
+
 /**
  * A DELETE has no body, but some HTTP clients send `Content-Type: application/json`
  * with it anyway, and Google answers such a delete as any other; Fastify would refuse
@@ -137,7 +145,7 @@ async function ignoreEmptyBodyType(request: FastifyRequest): Promise<void> {
 export function eventWriteRoutes(app: FastifyInstance, deps: AppWriteDeps): void {
   const scopeOf = (request: FastifyRequest, calendar: Calendar): AppScope => ({ tenantId: tenantOf(request), calendarId: calendar.id });
 
-  app.post<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId/events', async (request) => {
+  app.post<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId/events', { schema: inCalendar, config: readByMapping }, async (request) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const scope = scopeOf(request, calendar);
     const body = objectBody(request);
@@ -185,10 +193,10 @@ export function eventWriteRoutes(app: FastifyInstance, deps: AppWriteDeps): void
       return { result, changed: written.changed > 0 ? [scope] : [] };
     });
   };
-  app.put<{ Params: Params }>('/calendar/v3/calendars/:calendarId/events/:eventId', (request) => replace(request, false));
-  app.patch<{ Params: Params }>('/calendar/v3/calendars/:calendarId/events/:eventId', (request) => replace(request, true));
+  app.put<{ Params: Params }>('/calendar/v3/calendars/:calendarId/events/:eventId', { schema: atEvent, config: readByMapping }, (request) => replace(request, false));
+  app.patch<{ Params: Params }>('/calendar/v3/calendars/:calendarId/events/:eventId', { schema: atEvent, config: readByMapping }, (request) => replace(request, true));
 
-  app.delete<{ Params: Params }>('/calendar/v3/calendars/:calendarId/events/:eventId', { onRequest: ignoreEmptyBodyType }, async (request, reply) => {
+  app.delete<{ Params: Params }>('/calendar/v3/calendars/:calendarId/events/:eventId', { schema: atEvent, onRequest: ignoreEmptyBodyType }, async (request, reply) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const scope = scopeOf(request, calendar);
     await appTransaction(deps, async (tx) => {
@@ -209,7 +217,7 @@ export function eventWriteRoutes(app: FastifyInstance, deps: AppWriteDeps): void
     return reply.status(204).send();
   });
 
-  app.post<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId/events/import', async (request) => {
+  app.post<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId/events/import', { schema: inCalendar, config: readByMapping }, async (request) => {
     const calendar = await calendarOf(deps.db, request, request.params.calendarId);
     const scope = scopeOf(request, calendar);
     const body = objectBody(request);
@@ -235,7 +243,9 @@ export function eventWriteRoutes(app: FastifyInstance, deps: AppWriteDeps): void
     });
   });
 
-  app.post<{ Params: Params; Querystring: { destination?: string } }>('/calendar/v3/calendars/:calendarId/events/:eventId/move', async (request) => {
+  app.post<{ Params: Params; Querystring: { destination?: string } }>('/calendar/v3/calendars/:calendarId/events/:eventId/move', {
+    schema: { params: pathParams('calendarId', 'eventId'), querystring: moveQuery }, config: { bodyReadBy: 'nothing: events.move has no body' },
+  }, async (request) => {
     const source = await calendarOf(deps.db, request, request.params.calendarId);
     if (!request.query.destination) throw new CalsyncError('INVALID_REQUEST', 'Required parameter: destination', { parameter: 'destination' });
     const destination = await calendarOf(deps.db, request, request.query.destination);

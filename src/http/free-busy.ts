@@ -25,6 +25,7 @@ import type { Db } from '../store/db.ts';
 import { getSeries } from '../store/events.ts';
 import { tenantOf } from './auth.ts';
 import { calendarOf } from './calendar-scope.ts';
+import { unreadQuery } from './google-parameters.ts';
 import { instantParam } from './list-params.ts';
 
 const maxWindowMs = 93 * 86_400_000;
@@ -113,7 +114,7 @@ async function entryOf(db: Db, request: FastifyRequest, id: string, window: Wind
 }
 
 export function freeBusyRoutes(app: FastifyInstance, deps: { db: Db }): void {
-  app.post<{ Body: FreeBusyBody }>('/calendar/v3/freeBusy', { schema: { body } }, async (request) => {
+  app.post<{ Body: FreeBusyBody }>('/calendar/v3/freeBusy', { schema: { querystring: unreadQuery, body } }, async (request) => {
     const q = request.body;
     const window = windowOf(q);
     const zone = q.timeZone ?? 'UTC';

@@ -2,9 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import type { Metrics } from '../metrics.ts';
+import { unreadParameters } from './route-schemas.ts';
 
-// In the OpenAPI document, these need no key.
-const withoutKey = { schema: { security: [] } };
+// In the OpenAPI document, these need no key; they read no query parameter (a scraper's are ignored).
+const withoutKey = { schema: { security: [], querystring: unreadParameters } };
 
 export function healthRoutes(app: FastifyInstance, deps: { db: Db; metrics: Metrics }): void {
   app.get('/healthz', withoutKey, async () => ({ status: 'ok' }));

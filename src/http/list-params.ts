@@ -7,6 +7,7 @@
 import { isIanaZone } from '../core/timezones.ts';
 import { CalsyncError } from '../errors.ts';
 import type { PropertyFilter } from '../store/app-events.ts';
+import { calendarDayMs, isInRange } from './time-bounds.ts';
 
 export interface ListParams {
   maxResults: number;
@@ -80,13 +81,19 @@ export function responseZone(query: Query): string | null {
   return zone;
 }
 
-/** An RFC 3339 timestamp with an offset (Google refuses one without), as an ISO instant. */
+/**
+ * An RFC 3339 timestamp with an offset (Google refuses one without), as an ISO instant:
+ * a day that exists, within years 1 to 9999 once in UTC (time-bounds.ts).
+ */
 export function instantParam(value: string | null, name: string): string | null {
   if (value === null) return null;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) || Number.isNaN(Date.parse(value))) {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.exec(value);
+  const ms = Date.parse(value);
+  if (!parts || Number.isNaN(ms) || calendarDayMs(Number(parts[1]), Number(parts[2]), Number(parts[3])) === null) {
     invalid(name, `${name} must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z, not ${JSON.stringify(value)}`);
   }
-  return new Date(Date.parse(value)).toISOString();
+  if (!isInRange(ms)) invalid(name, `${name} must lie between the years 1 and 9999 (in UTC), not ${JSON.stringify(value)}`);
+  return new Date(ms).toISOString();
 }
 
 export function readListParams(query: Query): ListParams {

@@ -1,5 +1,6 @@
 // What the OpenAPI document says about routes beyond what their Fastify schemas say: the
-// Google method each one is, its query parameters and what it answers. Keyed by
+// Google method each one is, its headers and what it answers (query and path parameters
+// come from the routes' schemas, route-schemas.ts). Keyed by
 // "METHOD /path/{param}"; a route missing here is still in the document (openapi.ts
 // generates it from the registered routes), only with less said about it.
 
@@ -16,25 +17,8 @@ const json = (ref: string, description = 'OK') => ({ description, content: { 'ap
 const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const noContent = { description: 'Done; no body.' };
-const query = (name: string, type: string, description: string) => ({ name, in: 'query', required: false, description, schema: { type } });
 const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'Write only if the event still has this etag; else 412 conditionNotMet.', schema: { type: 'string' } };
 
-const listParameters = [
-  query('maxResults', 'integer', 'Events per page, 1 to 2500 (default 250).'),
-  query('pageToken', 'string', 'nextPageToken of the previous page of the same query.'),
-  query('syncToken', 'string', 'nextSyncToken of an earlier listing: only what changed since, deletions included. Not with iCalUID, orderBy, q, timeMin, timeMax, updatedMin, extended-property filters or showDeleted=false.'),
-  query('singleEvents', 'boolean', 'Expand recurring events into their instances.'),
-  query('showDeleted', 'boolean', 'Include cancelled events.'),
-  query('orderBy', 'string', '"startTime" (with singleEvents) or "updated".'),
-  query('timeMin', 'string', 'RFC 3339 lower bound for the end of events.'),
-  query('timeMax', 'string', 'RFC 3339 upper bound for the start of events.'),
-  query('updatedMin', 'string', 'Only events changed at or after this RFC 3339 time.'),
-  query('iCalUID', 'string', 'Only the event with this iCalendar UID.'),
-  query('q', 'string', 'Free-text search terms.'),
-  query('privateExtendedProperty', 'string', 'propertyName=value; may repeat.'),
-  query('sharedExtendedProperty', 'string', 'propertyName=value; may repeat.'),
-  query('timeZone', 'string', 'Time zone of the response.'),
-];
 
 const calendarsTag = ['calendars'];
 const eventsTag = ['events'];
@@ -54,7 +38,7 @@ export const openApiOperations: Record<string, Operation> = {
   'GET /calendar/v3/users/me/calendarList/{calendarId}': { summary: 'calendarList.get', tags: calendarsTag, responses: { 200: json('CalendarListEntry'), 404: error('No such calendar for this tenant.') } },
 
   [`GET ${events}`]: {
-    summary: 'events.list', tags: eventsTag, parameters: listParameters,
+    summary: 'events.list', tags: eventsTag,
     responses: { 200: json('Events'), 400: error('A parameter is invalid or not allowed with syncToken.'), 410: error('The sync token expired: fullSyncRequired.') },
   },
   [`POST ${events}`]: {
@@ -79,11 +63,11 @@ export const openApiOperations: Record<string, Operation> = {
     responses: { 200: json('Event'), 400: error('The event is invalid or has no iCalUID.') },
   },
   [`GET ${event}/instances`]: {
-    summary: 'events.instances', tags: eventsTag, parameters: listParameters.filter((p) => !['syncToken', 'singleEvents', 'orderBy'].includes(p.name)),
+    summary: 'events.instances', tags: eventsTag,
     responses: { 200: json('Events'), 404: error('No such recurring event.') },
   },
   [`POST ${event}/move`]: {
-    summary: 'events.move', tags: eventsTag, parameters: [{ ...query('destination', 'string', 'The calendar to move the event to.'), required: true }],
+    summary: 'events.move', tags: eventsTag,
     responses: { 200: json('Event'), 400: error('No destination, or not a whole event.'), 404: error('No such event or calendar.'), 409: error('The destination has an event with this id.') },
   },
 

@@ -117,7 +117,10 @@ const error = {
       properties: {
         code: { type: 'integer' }, message: { type: 'string' }, status: { type: 'string' },
         errors: { type: 'array', items: { type: 'object', properties: { domain: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' }, location: { type: 'string' }, locationType: { type: 'string' } } } },
-        calsync: { type: 'object', properties: { code: { type: 'string' }, hint: { type: 'string' } } },
+        calsync: {
+          type: 'object',
+          properties: { code: { type: 'string' }, hint: { type: 'string' }, field: { type: 'string', description: 'The member of the body the error is about, e.g. attendees[0].displayName.' } },
+        },
       },
     },
   },

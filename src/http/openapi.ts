@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { openApiOperations } from './openapi-operations.ts';
 import { openApiSchemas } from './openapi-schemas.ts';
+import { unreadParameters } from './route-schemas.ts';
 
 type Operation = Record<string, unknown> & { security?: unknown[]; responses?: Record<string, unknown>; parameters?: unknown[]; requestBody?: { content?: object } };
 type Document = { paths?: Record<string, Record<string, Operation>>; components?: Record<string, unknown> };
@@ -61,5 +62,5 @@ export async function openApiRoutes(app: FastifyInstance): Promise<void> {
     // In openapi mode the document comes as `openapiObject`.
     transformObject: (document) => describeOperations((document as { openapiObject: Document }).openapiObject) as object,
   });
-  app.get('/openapi.json', { schema: { security: [] } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { security: [], querystring: unreadParameters } }, async () => app.swagger());
 }

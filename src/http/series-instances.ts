@@ -1,7 +1,8 @@
 // Recurring series as instances (singleEvents=true and events.instances): the series in
 // the window are expanded (src/core/ical/expand.ts, in the master's wall-clock time) and
-// their instances ordered by start. Without timeMax the window ends two years from now,
-// and a series gives at most 2,500 instances, so an endless rule lists a bounded page set.
+// their instances ordered by start. Without timeMax the window ends two years after now
+// or timeMin, whichever is later (and at the end of year 9999), and a series gives at
+// most 2,500 instances, so an endless rule lists a bounded page set.
 import { expandSeries } from '../core/ical/index.ts';
 import type { CanonicalEvent, EventSeries } from '../core/model.ts';
 import { CalsyncError } from '../errors.ts';
@@ -13,6 +14,7 @@ import { seriesApiIdOf } from '../store/event-writes.ts';
 import { googleExtras, type GoogleEvent } from '../core/google/index.ts';
 import { instanceResource, resourceOf, type ResourceContext } from './event-resources.ts';
 import type { ListParams } from './list-params.ts';
+import { clampToRange } from './time-bounds.ts';
 
 export interface SeriesRows {
   /** The master or single row; null when only exceptions are stored. */
@@ -81,7 +83,9 @@ export async function listInstances(
   page: { since: number | null; upTo: number; after: Array<string | number> }, now: Date, only?: SeriesRows,
 ): Promise<Listed> {
   const from = params.timeMin ?? '1970-01-01T00:00:00.000Z';
-  const to = params.timeMax ?? new Date(now.getTime() + defaultHorizonMs).toISOString();
+  const to = params.timeMax ?? new Date(clampToRange(Math.max(now.getTime(), Date.parse(from)) + defaultHorizonMs)).toISOString();
+  // A window that ends before it starts (timeMax alone, before 1970) holds no instance.
+  if (to <= from) return { items: [], after: null };
   const context: ResourceContext = { calendarTimeZone: calendar.timeZone };
   let all: SeriesRows[];
   if (only) {

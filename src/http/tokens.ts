@@ -1,11 +1,15 @@
-// Sync tokens and page tokens of the app API. Both are opaque to apps: base64url JSON
-// with a short tag of the calendar they belong to, so a token of another calendar or
-// one an app edited is refused instead of misread. A sync token is a calendar version
+// Sync tokens and page tokens of the app API. Both are opaque to apps: signed JSON
+// (token-signing.ts) with a short tag of the calendar they belong to, so a token of
+// another calendar or one an app forged or edited is refused instead of misread: a sync
+// token with 410 fullSyncRequired, as Google answers an invalid one (guides/sync: "the
+// server will respond to an incremental request with a response code 410"), a page
+// token with 400 naming pageToken. A sync token is a calendar version
 // (ARCHITECTURE: versions, never timestamps) and the time it was issued, which bounds
 // its age by the tombstone horizon: deletions older than that may be purged, so an older
 // token could miss them and gets 410 fullSyncRequired.
 import { createHash } from 'node:crypto';
 import { CalsyncError } from '../errors.ts';
+import type { TokenSigner } from './token-signing.ts';
 
 export interface SyncToken {
   /** Changes with a version above this are what the token has not seen. */
@@ -28,29 +32,27 @@ export interface PageToken {
 
 const tag = (calendarId: string): string => createHash('sha256').update(calendarId).digest('base64url').slice(0, 8);
 
-function encode(kind: 's' | 'p', calendarId: string, value: object): string {
-  return Buffer.from(JSON.stringify({ k: kind, c: tag(calendarId), ...value })).toString('base64url');
+const kinds = { s: 'events sync token', p: 'events page token' } as const;
+
+function encode(signer: TokenSigner, kind: 's' | 'p', calendarId: string, value: object): string {
+  return signer.sign(kinds[kind], { c: tag(calendarId), ...value });
 }
 
-function decode(kind: 's' | 'p', calendarId: string, token: string): Record<string, unknown> | null {
-  try {
-    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    return value && value.k === kind && value.c === tag(calendarId) ? value : null;
-  } catch {
-    return null;
-  }
+function decode(signer: TokenSigner, kind: 's' | 'p', calendarId: string, token: string): Record<string, unknown> | null {
+  const value = signer.open(kinds[kind], token) as Record<string, unknown> | null;
+  return typeof value === 'object' && value !== null && value.c === tag(calendarId) ? value : null;
 }
 
-export function encodeSyncToken(calendarId: string, token: SyncToken): string {
-  return encode('s', calendarId, { v: token.version, t: token.issuedAt });
+export function encodeSyncToken(signer: TokenSigner, calendarId: string, token: SyncToken): string {
+  return encode(signer, 's', calendarId, { v: token.version, t: token.issuedAt });
 }
 
 /** The token, or SYNC_TOKEN_EXPIRED (Google answers an unreadable token with 410 too). */
-export function decodeSyncToken(calendarId: string, text: string, now: number, horizonMs: number, minVersion: number): SyncToken {
-  const value = decode('s', calendarId, text);
+export function decodeSyncToken(signer: TokenSigner, calendarId: string, text: string, now: number, horizonMs: number, minVersion: number): SyncToken {
+  const value = decode(signer, 's', calendarId, text);
   const version = value?.v;
   const issuedAt = value?.t;
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0 || typeof issuedAt !== 'number') {
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0 || typeof issuedAt !== 'number' || !Number.isSafeInteger(issuedAt)) {
     throw new CalsyncError('SYNC_TOKEN_EXPIRED', 'Sync token is no longer valid, a full sync is required.', { parameter: 'syncToken' });
   }
   if (now - issuedAt > horizonMs || version < minVersion) {
@@ -59,18 +61,18 @@ export function decodeSyncToken(calendarId: string, text: string, now: number, h
   return { version, issuedAt };
 }
 
-export function encodePageToken(calendarId: string, token: PageToken): string {
-  return encode('p', calendarId, { q: token.query, u: token.upTo, s: token.since, a: token.after });
+export function encodePageToken(signer: TokenSigner, calendarId: string, token: PageToken): string {
+  return encode(signer, 'p', calendarId, { q: token.query, u: token.upTo, s: token.since, a: token.after });
 }
 
 /** The page token of this query, or INVALID_REQUEST naming pageToken. */
-export function decodePageToken(calendarId: string, text: string, query: string): PageToken {
-  const value = decode('p', calendarId, text);
+export function decodePageToken(signer: TokenSigner, calendarId: string, text: string, query: string): PageToken {
+  const value = decode(signer, 'p', calendarId, text);
   const upTo = value?.u;
   const since = value?.s;
   const after = value?.a;
   if (!value || value.q !== query || typeof upTo !== 'number' || (since !== null && typeof since !== 'number') || !Array.isArray(after)) {
-    throw new CalsyncError('INVALID_REQUEST', 'Invalid pageToken: it belongs to another query or calendar; repeat the query that returned it.', { parameter: 'pageToken' });
+    throw new CalsyncError('INVALID_REQUEST', 'Invalid pageToken: calsync did not give it out for this query and calendar; repeat the query that returned it.', { parameter: 'pageToken' });
   }
   return { query, upTo, since: since as number | null, after: after as Array<string | number> };
 }

@@ -22,6 +22,7 @@
 //   proves such a channel is calsync's, and it expires by itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PushIngress } from './push-ingress.ts';
+import { unreadParameters } from './route-schemas.ts';
 
 export interface WebhookDeps {
   ingress: PushIngress;
@@ -42,7 +43,9 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
     });
 
     // No API key: the channel's token names its binding (security: [] in the OpenAPI document).
-    scope.post('/webhooks/google', { bodyLimit: 4096, schema: { security: [] } }, async (request, reply) => {
+    scope.post('/webhooks/google', {
+      bodyLimit: 4096, schema: { security: [], querystring: unreadParameters }, config: { bodyReadBy: 'nothing: a notification is its headers' },
+    }, async (request, reply) => {
       const channelId = header(request, 'x-goog-channel-id');
       if (channelId === '') return reply.code(400).send({ error: 'not a Google notification: no X-Goog-Channel-ID' });
       try {

@@ -1,4 +1,5 @@
 // Canonical calendars. Every query is scoped by tenant.
+import { isIanaZone } from '../core/timezones.ts';
 import { CalsyncError } from '../errors.ts';
 import type { Queryable } from './db.ts';
 
@@ -39,7 +40,15 @@ function notFound(id: string): CalsyncError {
   return new CalsyncError('NOT_FOUND', `calendar ${id} not found`, { calendarId: id });
 }
 
+/** A calendar's zone reads its floating and all-day events on every pass: an unknown one would fail each. */
+function checkZone(timeZone: string | undefined): void {
+  if (timeZone !== undefined && !isIanaZone(timeZone)) {
+    throw new CalsyncError('INVALID_REQUEST', `time zone ${JSON.stringify(timeZone)} is not an IANA time zone name such as Europe/Berlin`, { field: 'timeZone' });
+  }
+}
+
 export async function createCalendar(db: Queryable, tenantId: string, input: CalendarInput): Promise<Calendar> {
+  checkZone(input.timeZone);
   const { rows: [row] } = await db.query<CalendarRow>(
     `insert into calendars (tenant_id, summary, description, location, time_zone) values ($1, $2, $3, $4, $5) returning *`,
     [tenantId, input.summary, input.description ?? '', input.location ?? '', input.timeZone ?? 'UTC']);
@@ -71,6 +80,7 @@ export async function deleteCalendar(db: Queryable, tenantId: string, id: string
 /** Changes the given fields of a calendar; its etag changes with them. */
 export async function updateCalendar(db: Queryable, tenantId: string, id: string, input: Partial<CalendarInput>): Promise<Calendar> {
   if (!uuidPattern.test(id)) throw notFound(id);
+  checkZone(input.timeZone);
   const { rows: [row] } = await db.query<CalendarRow>(
     `update calendars set summary = coalesce($3, summary), description = coalesce($4, description), location = coalesce($5, location),
             time_zone = coalesce($6, time_zone), updated_at = now()

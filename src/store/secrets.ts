@@ -4,7 +4,7 @@
 // key still open while `calsync secrets rotate` re-encrypts them with the current one.
 // The optional context (e.g. "account:<id>") is bound as additional authenticated data,
 // so a sealed value copied into another row does not open there.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { CalsyncError } from '../errors.ts';
 import type { Queryable } from './db.ts';
 
@@ -64,6 +64,16 @@ export class Secrets {
     } catch (cause) {
       throw new CalsyncError('DECRYPT_FAILED', `a stored secret did not authenticate with key ${keyId}`, { keyId }, { cause });
     }
+  }
+
+  /**
+   * A 32-byte key for another use than sealing (e.g. signing tokens), derived with HKDF
+   * from each configured key, the current one's first: what the current key's derived key
+   * signed before a rotation still verifies with the previous one's.
+   */
+  derivedKeys(purpose: string): Buffer[] {
+    const keys = [this.current, ...[...this.byId.values()].filter((k) => k.id !== this.current.id)];
+    return keys.map((k) => Buffer.from(hkdfSync('sha256', k.key, Buffer.alloc(0), `calsync ${purpose}`, 32)));
   }
 
   keyIdOf(sealed: Buffer): string {

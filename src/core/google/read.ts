@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, objectArgument } from '../arguments.ts';
 import { CoreError } from '../errors.ts';
 import type { CanonicalEvent, EventTime, LocalDateTime } from '../model.ts';
-import { isLocalDateTime, validateEvent } from '../validate.ts';
+import { isLocalDateTime, MAX_SEQUENCE, validateEvent } from '../validate.ts';
 import { isIanaZone } from '../timezones.ts';
 import { addDays, instantToLocal, localToInstant } from '../ical/zoned.ts';
 import { fail, object, optionalInteger, optionalOneOf, optionalString, type Obj } from './checks.ts';
@@ -189,7 +189,7 @@ export function eventFromGoogle(resource: unknown, context: GoogleReadContext): 
   const event: CanonicalEvent = {
     uid,
     recurrenceId,
-    sequence: optionalInteger(o.sequence, 'sequence', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    sequence: optionalInteger(o.sequence, 'sequence', 0, MAX_SEQUENCE) ?? 0,
     status,
     summary: optionalString(o.summary, 'summary') ?? '',
     description: description.description,
