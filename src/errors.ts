@@ -61,6 +61,10 @@ export const errorCatalogue = {
     status: 400, hint: 'Ask for at most 93 days at once: split a longer range into several queries and join their answers.',
     google: { domain: 'calendar', reason: 'timeRangeTooLong', locationType: 'parameter', location: 'timeMax' },
   },
+  HEADERS_TOO_LARGE: {
+    status: 431, hint: 'Keep the request line and headers under 16 KB: long values (ids, filters) belong in fewer or shorter parameters; the connection was closed.',
+    google: { domain: 'global', reason: 'badRequest' },
+  },
   PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body; the limit is in the message.', google: { domain: 'global', reason: 'uploadTooLarge' } },
   JSON_TOO_DEEP: {
     status: 400, hint: 'Send JSON whose arrays and objects nest at most 64 levels deep (a batch in JSON form: its requests\' bodies at most 64); nothing was changed.',

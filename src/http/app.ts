@@ -30,6 +30,7 @@ import { errorHandler } from './errors.ts';
 import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
 import { registerJsonBodies } from './json-body.ts';
+import { clientErrorHandler } from './client-errors.ts';
 import { openApiRoutes } from './openapi.ts';
 import { TokenSigner } from './token-signing.ts';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.ts';
@@ -66,6 +67,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // A path that is not valid percent-encoded UTF-8 (FST_ERR_BAD_URL) answers like any error.
     frameworkErrors: errorHandler,
+    clientErrorHandler,
     // Longer than any path parameter's schema takes (2,048 characters, percent-encoded
     // three bytes each), so the schema answers a long id, naming it, rather than the router.
     routerOptions: { maxParamLength: 3 * 2048 },
