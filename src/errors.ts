@@ -33,6 +33,10 @@ export const errorCatalogue = {
   },
   NOT_FOUND: { status: 404, hint: 'Check the id; it does not exist for this tenant.', google: { domain: 'global', reason: 'notFound' } },
   INVALID_REQUEST: { status: 400, hint: 'Fix the request as the message says; nothing was changed.', google: { domain: 'global', reason: 'invalid' } },
+  INVALID_RECURRENCE: {
+    status: 400, hint: 'Fix the recurrence rule the message names: calsync refuses rules that never occur, whose instances lie too far apart to expand, or that run past the year 9999; nothing was changed.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
   INVALID_SEQUENCE: {
     status: 400, hint: 'Read the event again and send its current sequence number (or a higher one).',
     google: { domain: 'global', reason: 'invalid' },
