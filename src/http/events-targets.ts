@@ -13,6 +13,7 @@ import type { Calendar } from '../store/calendars.ts';
 import type { Queryable } from '../store/db.ts';
 import { appEventByApiId, type AppEvent } from '../store/app-events.ts';
 import { instanceApiId, seriesApiIdOf } from '../store/event-writes.ts';
+import { expansionBounds } from './expansion-budget.ts';
 import { seriesRows, type SeriesRows } from './series-instances.ts';
 
 export interface EventTarget {
@@ -60,7 +61,7 @@ export async function eventTarget(db: Queryable, tenantId: string, calendar: Cal
   // The day in the id is UTC (or the series' own date): the instance starts within a day of it.
   const at = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
   const { instances } = expandSeries({ uid: master.event.uid, master: master.event, overrides: [] }, {
-    from: new Date(at - 2 * dayMs).toISOString(), to: new Date(at + 3 * dayMs).toISOString(), defaultZone: calendar.timeZone,
+    from: new Date(at - 2 * dayMs).toISOString(), to: new Date(at + 3 * dayMs).toISOString(), defaultZone: calendar.timeZone, ...expansionBounds,
   });
   const instance = instances.find((i) => namesInstance(eventId, seriesApiId, series, { recurrenceId: i.recurrenceId, start: master.event.start }, calendar.timeZone));
   return instance ? { series, row: null, recurrenceId: instance.recurrenceId, instance } : null;
