@@ -65,16 +65,19 @@ function ruleProblem(text: string, terms: RuleTerms, master: CanonicalEvent): st
   return `RRULE "${text}" has no instance after its start within the ${PROBE_STEPS.toLocaleString('en')} steps calsync takes to find one: its instances lie too far apart to expand, or never come; simplify the rule (fewer BY parts, a smaller INTERVAL) or move its start`;
 }
 
-// Results by rule and start: a pass plans the same series again and again.
+// Results by rule and start: a pass plans the same series again and again, and placing
+// a zoned start in its wall clock costs more than looking the answer up. Ten thousand
+// entries hold a large calendar's rules.
 const cache = new Map<string, string | null>();
+const CACHE_SIZE = 10_000;
 
-function cachedRuleProblem(text: string, terms: RuleTerms, master: CanonicalEvent): string | null {
+function cachedRuleProblem(text: string, terms: () => RuleTerms, master: CanonicalEvent): string | null {
   // A custom VTIMEZONE's wall clock depends on its text: not cached.
-  if (icalExtras(master).timezone !== undefined) return ruleProblem(text, terms, master);
+  if (icalExtras(master).timezone !== undefined) return ruleProblem(text, terms(), master);
   const key = `${master.allDay ? 'D' : 'T'} ${master.start.local} ${master.start.tz} ${master.end.local} ${text}`;
   if (cache.has(key)) return cache.get(key)!;
-  const problem = ruleProblem(text, terms, master);
-  if (cache.size >= 2000) cache.clear();
+  const problem = ruleProblem(text, terms(), master);
+  if (cache.size >= CACHE_SIZE) cache.clear();
   cache.set(key, problem);
   return problem;
 }
@@ -84,9 +87,10 @@ export function recurrenceProblem(master: CanonicalEvent): RecurrenceProblem | n
   const recurrence = master.recurrence;
   if (recurrence === null) return null;
   // Floating times are read in UTC here: their wall clock is the same in every zone.
-  const terms = ruleTerms(master, 'UTC');
+  let terms: RuleTerms | undefined;
+  const termsOnce = (): RuleTerms => (terms ??= ruleTerms(master, 'UTC'));
   for (const [index, text] of recurrence.rrule.entries()) {
-    const message = cachedRuleProblem(text, terms, master);
+    const message = cachedRuleProblem(text, termsOnce, master);
     if (message !== null) return { rule: index, message };
   }
   const length = Math.max(0, asUtc(master.end.local) - asUtc(master.start.local));
