@@ -49,6 +49,10 @@ export const errorCatalogue = {
     status: 503, hint: 'Retry the request after the seconds in Retry-After: the database cancelled it to resolve a clash with another request, and nothing was changed.',
     google: { domain: 'global', reason: 'backendError' },
   },
+  INVALID_RECURRENCE: {
+    status: 400, hint: 'Fix the recurrence rule the message names: calsync refuses rules that never occur, whose instances lie too far apart to expand, or that run past the year 9999; nothing was changed.',
+    google: { domain: 'global', reason: 'invalid' },
+  },
   INVALID_SEQUENCE: {
     status: 400, hint: 'Read the event again and send its current sequence number (or a higher one).',
     google: { domain: 'global', reason: 'invalid' },

@@ -1,13 +1,17 @@
 // Bounded expansion of a recurring event's `recurrence` lines ("list of RRULE, EXRULE,
 // RDATE and EXDATE lines for a recurring event, as specified in RFC5545"), for
-// events.instances, singleEvents=true and time-window filters. Rules are expanded in
-// the master's wall clock in its `timeZone` with ical.js, then each occurrence is placed
-// in time, so a weekly 10:00 Berlin meeting stays at 10:00 across DST. Written apart from
-// calsync's own expansion (src/core/ical/expand.ts) so a bug there is not mirrored here.
+// events.instances, singleEvents=true and time-window filters. Rules are walked in the
+// master's wall clock in its `timeZone`, then each occurrence is placed in time, so a
+// weekly 10:00 Berlin meeting stays at 10:00 across DST. Written apart from calsync's own
+// expansion (src/core/ical/expand.ts) so a bug there is not mirrored here; only the rule
+// walk is shared (src/core/rrule), because ical.js, used before, never returns from some
+// rules (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) and would hang the emulator with them.
 import ICAL from 'ical.js';
 import type { GoogleEvent, GoogleEventDateTime } from '../../src/core/google/types.ts';
 import { instanceId } from '../../src/core/google/ids.ts';
-import { contradicts, explicitRule } from '../../src/core/ical/recur-rules.ts';
+import { Budget } from '../../src/core/rrule/budget.ts';
+import { RuleIterator } from '../../src/core/rrule/iterator.ts';
+import { parseRule, RuleError, type Rule } from '../../src/core/rrule/parse.ts';
 import { googleErrors } from './errors.ts';
 import { addDaysToDate, formatDateTime, instantToLocal, localToInstant, readMoment } from './times.ts';
 
@@ -28,8 +32,8 @@ export interface Window {
 
 const LINE = /^(RRULE|EXRULE|RDATE|EXDATE)([;:])/i;
 const FREQS = new Set(['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY']);
-/** Occurrences walked per rule at most, inside the window or not. */
-const MAX_STEPS = 100_000;
+/** Steps of the rule walk per expansion at most (days looked at, occurrences walked). */
+const MAX_STEPS = 200_000;
 
 /** The lines of a request's `recurrence`, checked; a bad one is 400 as Google answers. */
 export function checkRecurrence(lines: unknown): string[] {
@@ -56,7 +60,7 @@ interface Terms {
   timeOfDay: string;
 }
 
-/** RFC 5545: with a zoned DTSTART, UNTIL is UTC; ical.js iterates wall clocks, so move UNTIL there. */
+/** RFC 5545: with a zoned DTSTART, UNTIL is UTC; rules run in wall clocks, so move UNTIL there. */
 function localUntil(rule: string, terms: Terms): string {
   return rule.replace(/UNTIL=(\d{8})T(\d{6})Z/i, (_, d: string, t: string) => {
     const utc = Date.parse(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4)}Z`);
@@ -118,22 +122,32 @@ export function expand(master: GoogleEvent, calendarZone: string, window: Window
   const found = new Map<string, Occurrence>();
   let truncated = false;
   const lines = master.recurrence ?? [];
-  const dtstart = terms.allDay ? ICAL.Time.fromDateString(terms.local) : ICAL.Time.fromDateTimeString(terms.local);
   // RFC 5545 §3.8.5.3: DTSTART is always the first instance of the recurrence set.
   const first = occurrence(terms.local);
   if (first.startMs < window.to && first.endMs > window.from) found.set(first.id, first);
+  const budget = new Budget({ steps: MAX_STEPS });
+  const wall = (local: string): number => Date.parse(`${terms.allDay ? `${local}T00:00:00` : local}Z`) / 1000;
+  const ruleStart = { seconds: wall(terms.local), allDay: terms.allDay };
+  // Occurrences start in the window at the earliest a day and a duration before it.
+  const from = Number.isFinite(window.from) ? wall(instantToLocal(window.from - duration - 86_400_000, terms.zone)) : undefined;
   for (const line of lines.filter((l) => /^RRULE:/i.test(l))) {
-    const recur = explicitRule(localUntil(line.slice(6), terms), terms.local);
-    const iterator = recur.iterator(dtstart);
-    for (let step = 0; ; step++) {
-      if (step >= MAX_STEPS) {
-        truncated = true;
+    let rule: Rule;
+    try {
+      rule = parseRule(localUntil(line.slice(6), terms));
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      truncated = true;
+      continue;
+    }
+    const iterator = new RuleIterator(rule, ruleStart, budget, from);
+    for (;;) {
+      const next = iterator.next();
+      if (next === null) {
+        truncated ||= iterator.exhausted;
         break;
       }
-      const next = iterator.next();
-      if (!next) break;
-      if (contradicts(recur, next)) continue;
-      const o = occurrence(next.toString());
+      const local = new Date(next * 1000).toISOString().slice(0, 19);
+      const o = occurrence(terms.allDay ? local.slice(0, 10) : local);
       if (o.startMs >= window.to) break;
       if (o.endMs > window.from || (o.endMs === o.startMs && o.startMs >= window.from)) found.set(o.id, o);
       if (found.size > limit) {

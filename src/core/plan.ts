@@ -4,6 +4,7 @@
 // normalised content hash differs from the base's, never just the etag.
 import { CoreError } from './errors.ts';
 import { hashNormal } from './hash.ts';
+import { checkSeriesRecurrence } from './ical/recurrence-check.ts';
 import { isOlder, newest } from './instants.ts';
 import { baseAfterUnconfirmedWrite, baseForAdoptedCreate, mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
 import type { EventSeries } from './model.ts';
@@ -484,7 +485,10 @@ class Planner {
   private view(event: CalendarEvent): Cal {
     if (event.series === null) return { event, hash: null, error: null };
     try {
-      return { event, hash: hashNormal(normaliseSeries(project(event.series, this.input.binding.projection))), error: null };
+      const normal = normaliseSeries(project(event.series, this.input.binding.projection));
+      // A series stored before calsync refused rules it cannot expand is set aside too.
+      checkSeriesRecurrence(normal);
+      return { event, hash: hashNormal(normal), error: null };
     } catch (error) {
       if (error instanceof CoreError) return { event, hash: null, error };
       throw error;
@@ -494,6 +498,8 @@ class Planner {
   private remoteHash(item: RemoteItem & { deleted: false }, status?: SyncStatus): Hashed | null {
     try {
       const normal = normaliseSeries(item.series);
+      // Connectors that parse refuse such rules already; this covers every connector.
+      checkSeriesRecurrence(normal);
       return { normal, hash: hashNormal(normal), updatedAt: newest(status?.remoteUpdatedAt, item.updatedAt) };
     } catch (error) {
       if (!(error instanceof CoreError)) throw error;

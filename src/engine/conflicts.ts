@@ -11,6 +11,7 @@ import type { EventSeries } from '../core/model.ts';
 import { normaliseSeries } from '../core/normalise.ts';
 import { project, type Projection } from '../core/projection.ts';
 import { validateSeries } from '../core/validate.ts';
+import { checkSeriesRecurrence } from '../core/ical/recurrence-check.ts';
 import { CalsyncError } from '../errors.ts';
 import { getBinding } from '../store/bindings.ts';
 import { getConflict, markResolved, type Conflict } from '../store/conflicts.ts';
@@ -77,6 +78,7 @@ async function resolveField(tx: DbClient, write: WriteContext, ref: { tenantId: 
   let series: EventSeries;
   try {
     series = validateSeries(withMergeField(stored.series, conflict.field, value));
+    checkSeriesRecurrence(series);
   } catch (error) {
     if (error instanceof CoreError) throw new CalsyncError('INVALID_REQUEST', `value for ${conflict.field}: ${error.message}`, { conflictId: conflict.id });
     throw error;

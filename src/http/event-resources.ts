@@ -44,9 +44,21 @@ export function instanceResource(master: AppEvent, instance: Instance, overrides
     end: { ...master.event.end, local: shiftLocal(master.event, instance.recurrenceId, true) },
   };
   return eventToGoogle(event, {
-    id: instanceApiId(seriesApiId, event, master.event, context.calendarTimeZone), etag: master.etag, created: master.created.toISOString(),
+    id: instanceIdOf(master, instance, overrides, context), etag: master.etag, created: master.created.toISOString(),
     updated: master.updated.toISOString(), calendarTimeZone: context.calendarTimeZone, recurringEventId: seriesApiId, master: master.event,
   });
+}
+
+/**
+ * The id instanceResource gives an instance, without rendering it: a listing orders and
+ * pages thousands of instances by id and renders only the page's.
+ */
+export function instanceIdOf(master: AppEvent, instance: Instance, overrides: Map<string, AppEvent>, context: ResourceContext): string {
+  if (instance.recurrenceId === null) return master.apiId;
+  const override = overrides.get(instance.recurrenceId);
+  if (override) return override.apiId;
+  const start = { ...master.event.start, local: shiftLocal(master.event, instance.recurrenceId) };
+  return instanceApiId(seriesApiIdOf(master.apiId), { recurrenceId: instance.recurrenceId, start }, master.event, context.calendarTimeZone);
 }
 
 /** An instance's start (or end) in the master's terms: its recurrence id, plus the duration for the end. */

@@ -17,7 +17,7 @@ import { decodePageToken, decodeSyncToken, encodePageToken, encodeSyncToken, que
 import { tenantOf } from './auth.ts';
 import type { TokenSigner } from './token-signing.ts';
 import { eventTarget } from './events-targets.ts';
-import { listInstances, seriesOf } from './series-instances.ts';
+import { listInstances, seriesOf, type TruncatedSeries } from './series-instances.ts';
 import { getQuery, instancesQuery, listQuery } from './google-parameters.ts';
 import { pathParams } from './route-schemas.ts';
 
@@ -31,12 +31,17 @@ export interface EventReadDeps {
 
 type Query = Record<string, string | string[] | undefined>;
 
-/** A page of events; `timeZone` stays the calendar's ("The time zone of the calendar"), the items are written in `zone`. */
-function listEnvelope(calendar: Calendar, items: GoogleEvent[], next: { nextPageToken?: string; nextSyncToken?: string }, zone: string | null): object {
+/**
+ * A page of events; `timeZone` stays the calendar's ("The time zone of the calendar"), the
+ * items are written in `zone`. Series whose instances were cut short are named in
+ * `calsync.truncated` (Google's Events resource has no member for it; clients ignore it).
+ */
+function listEnvelope(calendar: Calendar, items: GoogleEvent[], next: { nextPageToken?: string; nextSyncToken?: string }, zone: string | null, truncated: TruncatedSeries[] = []): object {
   return {
     kind: 'calendar#events', etag: calendar.etag, summary: calendar.summary, description: calendar.description,
     updated: calendar.updatedAt.toISOString(), timeZone: calendar.timeZone, accessRole: 'owner', defaultReminders: [],
     ...next, items: items.map((item) => inResponseZone(item, zone)),
+    ...(truncated.length > 0 ? { calsync: { truncated } } : {}),
   };
 }
 
@@ -65,7 +70,7 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
 
     if (params.singleEvents) {
       const listed = await listInstances(deps.db, tenantId, calendar, params, { since, upTo, after: page?.after ?? [] }, deps.now());
-      return listEnvelope(calendar, listed.items, listed.after ? more(listed.after) : last(), params.timeZone);
+      return listEnvelope(calendar, listed.items, listed.after ? more(listed.after) : last(), params.timeZone, listed.truncated);
     }
     const order: AppEventQuery['order'] = params.orderBy === 'updated' ? 'updated' : 'version';
     const { events, more: hasMore } = await listAppEvents(deps.db, tenantId, calendar.id, {
@@ -112,7 +117,7 @@ export function eventReadRoutes(app: FastifyInstance, deps: EventReadDeps): void
     const page = params.pageToken === null ? null : decodePageToken(deps.tokens, calendar.id, params.pageToken, `${digest}:${request.params.eventId}`);
     const listed = await listInstances(deps.db, tenantId, calendar, params, { since: null, upTo: Number.MAX_SAFE_INTEGER, after: page?.after ?? [] }, deps.now(), series);
     return {
-      ...(listEnvelope(calendar, listed.items, {}, zone) as object),
+      ...(listEnvelope(calendar, listed.items, {}, zone, listed.truncated) as object),
       ...(listed.after ? { nextPageToken: encodePageToken(deps.tokens, calendar.id, { query: `${digest}:${request.params.eventId}`, upTo: 0, since: null, after: listed.after }) } : {}),
     };
   });

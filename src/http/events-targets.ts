@@ -13,6 +13,7 @@ import type { Calendar } from '../store/calendars.ts';
 import type { Queryable } from '../store/db.ts';
 import { appEventByApiId, type AppEvent } from '../store/app-events.ts';
 import { instanceApiId, seriesApiIdOf } from '../store/event-writes.ts';
+import { expansionBounds } from './expansion-budget.ts';
 import { seriesRows, type SeriesRows } from './series-instances.ts';
 import { calendarDayMs, clampToRange } from './time-bounds.ts';
 
@@ -63,7 +64,7 @@ export async function eventTarget(db: Queryable, tenantId: string, calendar: Cal
   const at = calendarDayMs(Number(day[1]), Number(day[2]), Number(day[3]));
   if (at === null) return null;
   const { instances } = expandSeries({ uid: master.event.uid, master: master.event, overrides: [] }, {
-    from: new Date(clampToRange(at - 2 * dayMs)).toISOString(), to: new Date(clampToRange(at + 3 * dayMs)).toISOString(), defaultZone: calendar.timeZone,
+    from: new Date(clampToRange(at - 2 * dayMs)).toISOString(), to: new Date(clampToRange(at + 3 * dayMs)).toISOString(), defaultZone: calendar.timeZone, ...expansionBounds,
   });
   const instance = instances.find((i) => namesInstance(eventId, seriesApiId, series, { recurrenceId: i.recurrenceId, start: master.event.start }, calendar.timeZone));
   return instance ? { series, row: null, recurrenceId: instance.recurrenceId, instance } : null;

@@ -30,7 +30,8 @@ type Target = EventTarget & { etag: string };
 
 function badBody(error: unknown): never {
   if (error instanceof CoreError) {
-    throw new CalsyncError('INVALID_REQUEST', `${error.path ? `${error.path}: ` : ''}${error.message}`, error.path ? { field: error.path } : {});
+    const code = error.code === 'INVALID_RECURRENCE' ? 'INVALID_RECURRENCE' : 'INVALID_REQUEST';
+    throw new CalsyncError(code, `${error.path ? `${error.path}: ` : ''}${error.message}`, error.path ? { field: error.path } : {});
   }
   throw error;
 }

@@ -10,6 +10,9 @@
 //   and otherwise unused: calsync has no groups, so a group id is not found.
 // - The bounds come back in UTC with milliseconds, busy times in UTC (`Z`) or with the
 //   offset of `timeZone`, as Google writes them.
+// - A calendar with a series that cannot be expanded in full in the window (more than
+//   10,000 instances, or a rule too costly to expand) gets `errors: [{domain: "calsync",
+//   reason: "expansionIncomplete", message}]` and no busy time, beside the others.
 // - Google refuses a long range with `timeRangeTooLong` at a limit it does not document;
 //   clients in production query 90 days at a time, so calsync takes up to 93 days (any
 //   three months) and refuses longer ranges the same way.
@@ -26,6 +29,7 @@ import { getSeries } from '../store/events.ts';
 import { tenantOf } from './auth.ts';
 import { calendarOf } from './calendar-scope.ts';
 import { unreadQuery } from './google-parameters.ts';
+import { expansionBounds, expansionPacer } from './expansion-budget.ts';
 import { instantParam } from './list-params.ts';
 
 const maxWindowMs = 93 * 86_400_000;
@@ -65,7 +69,7 @@ interface Window {
   to: number;
 }
 
-type Entry = { busy: Array<{ start: string; end: string }> } | { errors: Array<{ domain: string; reason: string }>; busy: [] };
+type Entry = { busy: Array<{ start: string; end: string }> } | { errors: Array<{ domain: string; reason: string; message?: string }>; busy: [] };
 
 const failed = (reason: string): Entry => ({ errors: [{ domain: 'global', reason }], busy: [] });
 
@@ -77,8 +81,23 @@ function windowOf(q: FreeBusyBody): Window {
   return { from, to };
 }
 
-/** The busy periods of one calendar: single events from Postgres, series expanded here. */
-async function busyOf(db: Db, tenantId: string, calendar: Calendar, window: Window): Promise<Period[]> {
+/**
+ * A calendar whose busy time cannot be given in full: a series with more instances in
+ * the window than calsync expands, or a rule too costly to expand within the bounds of
+ * expansion-budget.ts. Busy time left out would let an app book over it, so the
+ * calendar gets an error instead of a short answer, beside the others' answers, in the
+ * shape Google gives a calendar it could not compute (`errors` and no busy time).
+ */
+const incomplete = (calendarId: string): Entry => ({
+  errors: [{
+    domain: 'calsync', reason: 'expansionIncomplete',
+    message: `a recurring series of calendar ${calendarId} has more than ${instancesPerSeries} instances in this window, or a rule too costly to expand: narrow timeMin and timeMax, or fix the rule`,
+  }],
+  busy: [],
+});
+
+/** The busy periods of one calendar: single events from Postgres, series expanded here; null when a series could not be expanded in full. */
+async function busyOf(db: Db, tenantId: string, calendar: Calendar, window: Window): Promise<Period[] | null> {
   const from = new Date(window.from).toISOString();
   const to = new Date(window.to).toISOString();
   const periods = await singleBusyPeriods(db, tenantId, calendar.id, from, to);
@@ -86,13 +105,12 @@ async function busyOf(db: Db, tenantId: string, calendar: Calendar, window: Wind
   if (seriesIds.length > seriesPerCalendar) {
     throw new CalsyncError('INVALID_REQUEST', `more than ${seriesPerCalendar} recurring series of calendar ${calendar.id} fall in this window: narrow timeMin and timeMax`, { parameter: 'timeMax' });
   }
+  const pace = expansionPacer();
   for (let start = 0; start < seriesIds.length; start += seriesPerRead) {
     for (const stored of await getSeries(db, tenantId, calendar.id, seriesIds.slice(start, start + seriesPerRead))) {
-      const { instances, truncated } = expandSeries(stored.series, { from, to, defaultZone: calendar.timeZone, limit: instancesPerSeries });
-      // Busy time left out would let an app book over it: refuse rather than answer short.
-      if (truncated) {
-        throw new CalsyncError('INVALID_REQUEST', `a recurring series of calendar ${calendar.id} has more than ${instancesPerSeries} instances in this window, or a rule too dense to expand: narrow timeMin and timeMax`, { parameter: 'timeMax' });
-      }
+      await pace();
+      const { instances, truncated } = expandSeries(stored.series, { from, to, defaultZone: calendar.timeZone, limit: instancesPerSeries, ...expansionBounds });
+      if (truncated) return null;
       for (const instance of instances) {
         if (blocksTime(instance.event)) periods.push({ start: Date.parse(instance.start), end: Date.parse(instance.end) });
       }
@@ -110,6 +128,7 @@ async function entryOf(db: Db, request: FastifyRequest, id: string, window: Wind
     throw error;
   }
   const busy = await busyOf(db, tenantOf(request), calendar, window);
+  if (busy === null) return incomplete(id);
   return { busy: busy.map((p) => ({ start: renderInstant(p.start, zone), end: renderInstant(p.end, zone) })) };
 }
 

@@ -43,16 +43,16 @@ export const openApiOperations: Record<string, Operation> = {
   },
   [`POST ${events}`]: {
     summary: 'events.insert', tags: eventsTag, requestBody: body('Event'),
-    responses: { 200: json('Event'), 400: error('The event is invalid.'), 409: error('An event with this id or iCalUID exists: duplicate.') },
+    responses: { 200: json('Event'), 400: error('The event is invalid. A recurrence calsync cannot expand (a rule that never occurs, or runs past the year 9999) is INVALID_RECURRENCE.'), 409: error('An event with this id or iCalUID exists: duplicate.') },
   },
   [`GET ${event}`]: { summary: 'events.get', tags: eventsTag, description: 'Also an instance of a recurring event by its instance id.', responses: { 200: json('Event'), 404: error('No such event.') } },
   [`PUT ${event}`]: {
     summary: 'events.update', tags: eventsTag, parameters: [ifMatch], requestBody: body('Event'),
-    responses: { 200: json('Event'), 400: error('The event is invalid or its sequence is below the current one.'), 404: error('No such event.'), 412: error('If-Match named an older etag: conditionNotMet.') },
+    responses: { 200: json('Event'), 400: error('The event is invalid or its sequence is below the current one. A recurrence calsync cannot expand (a rule that never occurs, or runs past the year 9999) is INVALID_RECURRENCE.'), 404: error('No such event.'), 412: error('If-Match named an older etag: conditionNotMet.') },
   },
   [`PATCH ${event}`]: {
     summary: 'events.patch', tags: eventsTag, parameters: [ifMatch], requestBody: body('Event'),
-    responses: { 200: json('Event'), 400: error('The event is invalid.'), 404: error('No such event.'), 412: error('If-Match named an older etag: conditionNotMet.') },
+    responses: { 200: json('Event'), 400: error('The event is invalid. A recurrence calsync cannot expand (a rule that never occurs, or runs past the year 9999) is INVALID_RECURRENCE.'), 404: error('No such event.'), 412: error('If-Match named an older etag: conditionNotMet.') },
   },
   [`DELETE ${event}`]: {
     summary: 'events.delete', tags: eventsTag, parameters: [ifMatch], description: 'Deleting an instance cancels it.',
@@ -60,7 +60,7 @@ export const openApiOperations: Record<string, Operation> = {
   },
   [`POST ${events}/import`]: {
     summary: 'events.import', tags: eventsTag, description: 'Deduplicated by iCalUID: an event with the same iCalUID is replaced.', requestBody: body('Event'),
-    responses: { 200: json('Event'), 400: error('The event is invalid or has no iCalUID.') },
+    responses: { 200: json('Event'), 400: error('The event is invalid or has no iCalUID. A recurrence calsync cannot expand (a rule that never occurs, or runs past the year 9999) is INVALID_RECURRENCE.') },
   },
   [`GET ${event}/instances`]: {
     summary: 'events.instances', tags: eventsTag,

@@ -88,6 +88,17 @@ const events = {
     nextPageToken: { type: 'string' },
     nextSyncToken: { type: 'string', description: 'Send it as syncToken to get only what changed since; 410 fullSyncRequired once expired.' },
     items: { type: 'array', items: { $ref: '#/components/schemas/Event' } },
+    calsync: {
+      type: 'object',
+      description: 'calsync\'s own member (not Google\'s), only with singleEvents=true and events.instances when a recurring series could not be given in full.',
+      properties: {
+        truncated: {
+          type: 'array',
+          description: 'Series listed with fewer instances than they have in the window: more than 2,500, a rule too costly to expand within 50 ms, or a stored rule calsync cannot read.',
+          items: { type: 'object', properties: { id: { type: 'string', description: 'The series\' event id.' }, reason: { type: 'string' } } },
+        },
+      },
+    },
   },
 };
 

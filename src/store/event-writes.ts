@@ -11,6 +11,7 @@ import { contentHash } from '../core/hash.ts';
 import { instanceId, originalStartTime } from '../core/google/index.ts';
 import { eventTimeInstant } from '../core/ical/index.ts';
 import { eventKind, type CanonicalEvent, type EventSeries } from '../core/model.ts';
+import { ruleEndMs } from '../core/rrule/bound.ts';
 import { validateSeries } from '../core/validate.ts';
 import type { Queryable } from './db.ts';
 
@@ -70,31 +71,8 @@ type RowChange =
   | { op: 'delete'; rowId: string; seriesId: string; version: number };
 
 // A master's instants span its first instance; series_until_at bounds the end of its
-// last one for range queries, which expand candidates exactly afterwards. The bound is
-// computed from the rule, not by expansion (about 0.1 ms an instance: a daily series
-// until 2100 would cost seconds per write): UNTIL plus a day and the duration, or COUNT
-// periods of the rule's frequency at their longest; null when a rule has no end.
-const longestPeriodMs: Record<string, number> = {
-  SECONDLY: 1000, MINUTELY: 60_000, HOURLY: 3_600_000, DAILY: 86_400_000 + 3_600_000,
-  WEEKLY: 7 * 86_400_000 + 3_600_000, MONTHLY: 31 * 86_400_000 + 3_600_000, YEARLY: 366 * 86_400_000 + 3_600_000,
-};
-
-function ruleEndMs(rule: string, startMs: number): number | null {
-  const parts = new Map(rule.split(';').map((part) => {
-    const [key, value] = part.split('=');
-    return [key!.toUpperCase(), value ?? ''] as const;
-  }));
-  const until = parts.get('UNTIL');
-  if (until) {
-    const m = /^(\d{4})(\d{2})(\d{2})/.exec(until);
-    return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + 2 * 86_400_000 : null;
-  }
-  const count = Number(parts.get('COUNT'));
-  const period = longestPeriodMs[parts.get('FREQ') ?? ''];
-  if (!Number.isInteger(count) || count < 1 || period === undefined) return null;
-  return startMs + count * Math.max(1, Number(parts.get('INTERVAL') ?? 1) || 1) * period;
-}
-
+// last one for range queries, which expand candidates exactly afterwards (the bound is
+// src/core/rrule/bound.ts's).
 function seriesUntil(event: CanonicalEvent, startAt: string, endAt: string, zone: string): string | null {
   const startMs = Date.parse(startAt);
   const durationMs = Math.max(0, Date.parse(endAt) - startMs);

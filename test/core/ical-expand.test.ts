@@ -5,6 +5,7 @@ import type { CanonicalEvent, EventSeries } from '../../src/core/model.ts';
 import { eventTimeInstant, expandSeries, type Expansion } from '../../src/core/ical/expand.ts';
 import { parseCalendar } from '../../src/core/ical/parse.ts';
 import { fixture } from '../fixtures/ical/fixtures.ts';
+import { withoutHanging } from '../helpers/hang-guard.ts';
 
 function series(name: string, index = 0): EventSeries {
   const { calsyncId: _, ...s } = parseCalendar(fixture(name)).series[index]!;
@@ -148,6 +149,40 @@ test('the cap: more instances than the limit are truncated and flagged', () => {
   assert.equal(walked.truncated, true, 'a rule that cannot reach the window end in maxSteps is flagged');
   // 10,000 one-second steps all fall in the window; the default limit keeps 5,000.
   assert.equal(walked.instances.length, 5_000);
+});
+
+const ruled = (rrule: string, start = '2025-01-01T10:00:00'): EventSeries => {
+  const master = event({ recurrence: { rrule: [rrule], rdate: [], exdate: [] }, start: { local: start, tz: 'Europe/Berlin' }, end: { local: start.replace('T10', 'T11'), tz: 'Europe/Berlin' } });
+  return { uid: master.uid, master, overrides: [] };
+};
+
+test('a stored series whose rule never occurs expands at once: its start and nothing after, or flagged', async () => {
+  await withoutHanging(60, 'expanding never-matching series', () => {
+    for (const rule of ['FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', 'FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30', 'FREQ=HOURLY;INTERVAL=2;BYHOUR=1', 'FREQ=MINUTELY;BYMONTH=4;BYMONTHDAY=31']) {
+      const x = expandSeries(ruled(rule), { from: '1970-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z', defaultZone: 'UTC', limit: 2500 });
+      assert.deepEqual(starts(x), ['2025-01-01T09:00:00Z'], rule);
+      assert.ok(x.cause === null || x.cause === 'work', rule);
+    }
+  });
+});
+
+test('FREQ=SECONDLY;COUNT=1000000000: a window far from the start is reached by a jump, not a walk', async () => {
+  await withoutHanging(60, 'expanding a secondly series', () => {
+    const x = expandSeries(ruled('FREQ=SECONDLY;COUNT=1000000000'), { from: '2026-06-01T00:00:00Z', to: '2026-06-02T00:00:00Z', defaultZone: 'UTC', limit: 3 });
+    // Each instance lasts an hour: the first to overlap the window started just after 23:00.
+    assert.deepEqual(starts(x), ['2026-05-31T23:00:01Z', '2026-05-31T23:00:02Z', '2026-05-31T23:00:03Z']);
+    assert.equal(x.cause, 'instances');
+    // COUNT ends the series 31.7 years after its start: a window past that is empty.
+    assert.deepEqual(starts(expandSeries(ruled('FREQ=SECONDLY;COUNT=1000000000'), { from: '2060-01-01T00:00:00Z', to: '2060-01-02T00:00:00Z', defaultZone: 'UTC' })), []);
+  });
+});
+
+test('a rule too costly to expand stops at maxSteps, flagged as work; a stored rule calsync cannot read adds nothing, flagged', () => {
+  const costly = expandSeries(ruled('FREQ=MINUTELY;INTERVAL=1439;BYMONTH=2;BYMONTHDAY=29;BYHOUR=3;BYMINUTE=7'), { from: '2025-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', defaultZone: 'UTC', maxSteps: 20_000 });
+  assert.equal(costly.truncated, true);
+  assert.equal(costly.cause, 'work');
+  const unreadable = expandSeries(ruled('FREQ=DAILY;COUNT=0'), { from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', defaultZone: 'UTC' });
+  assert.deepEqual([unreadable.instances.length, unreadable.truncated, unreadable.cause], [0, true, 'rule']);
 });
 
 test('bad arguments fail with typed errors', () => {

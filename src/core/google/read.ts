@@ -9,6 +9,7 @@ import { describe, objectArgument } from '../arguments.ts';
 import { CoreError } from '../errors.ts';
 import type { CanonicalEvent, EventTime, LocalDateTime } from '../model.ts';
 import { isLocalDateTime, MAX_SEQUENCE, validateEvent } from '../validate.ts';
+import { checkRecurrence } from '../ical/recurrence-check.ts';
 import { isIanaZone } from '../timezones.ts';
 import { addDays, instantToLocal, localToInstant } from '../ical/zoned.ts';
 import { fail, object, optionalInteger, optionalOneOf, optionalString, type Obj } from './checks.ts';
@@ -209,7 +210,13 @@ export function eventFromGoogle(resource: unknown, context: GoogleReadContext): 
     color: calsync[PRIVATE_KEYS.color] ?? null,
     extras: Object.keys(extras).length > 0 ? { google: extras as Record<string, unknown> } : {},
   };
-  return validateEvent(event);
+  validateEvent(event);
+  if (event.recurrence !== null) {
+    // The path names the `recurrence` line the rule came from.
+    const lines = (o.recurrence as unknown[]).flatMap((line, i) => (typeof line === 'string' && /^\s*RRULE:/i.test(line) ? [i] : []));
+    checkRecurrence(event, (rule) => (rule === null ? 'recurrence' : `recurrence[${lines[rule]}]`));
+  }
+  return event;
 }
 
 /** The calsync id stamped on a resource calsync wrote, or null. */

@@ -1,17 +1,20 @@
 // Bounded expansion of a series into the instances that overlap a window, for
-// availability (free/busy) and range columns. Recurrence is expanded in the master's
-// wall-clock time with ical.js (a weekly 10:00 Berlin meeting stays at 10:00 across DST)
-// and each instance is then placed in time with Intl.
-import ICAL from 'ical.js';
+// availability (free/busy), listings and range columns. Rules run in the master's
+// wall-clock time (a weekly 10:00 Berlin meeting stays at 10:00 across DST) with
+// src/core/rrule, and each instance is then placed in time with Intl. Expansion is
+// bounded by work (steps) and, when the caller injects a clock, by time: a rule that
+// cannot reach the window within them answers what it found, flagged `truncated`.
 import { describe, objectArgument } from '../arguments.ts';
 import { CoreError } from '../errors.ts';
 import type { CanonicalEvent, EventSeries, EventTime, LocalDateTime } from '../model.ts';
+import { Budget } from '../rrule/budget.ts';
+import { RuleIterator } from '../rrule/iterator.ts';
+import { RuleError } from '../rrule/parse.ts';
 import { isIanaZone } from '../timezones.ts';
 import { isLocalDateTime, validateSeries } from '../validate.ts';
-import { vtimezoneRules, type VtimezoneRules } from './custom-zone.ts';
-import { icalExtras, type IcalExtras } from './extras.ts';
-import { contradicts, explicitRule } from './recur-rules.ts';
-import { addDays, fieldsAsUtc, formatLocal, instantToLocal, isoInstant, localToInstant, parseLocal, utcFields } from './zoned.ts';
+import { icalExtras } from './extras.ts';
+import { localInstant, ruleTerms, timeInstant, wallSeconds } from './rule-terms.ts';
+import { addDays, fieldsAsUtc, formatLocal, isoInstant, parseLocal, utcFields } from './zoned.ts';
 
 export interface Instance {
   /** The instance's original start in the master's start terms (the override key); null for a single event. */
@@ -27,11 +30,16 @@ export interface Expansion {
   instances: Instance[];
   /**
    * True when expansion stopped early: more than `limit` instances in the window, or a
-   * rule that needed more than `maxSteps` occurrences to get through the window (a
-   * SECONDLY rule, a rule whose dates never fall in it). The instances returned are
-   * correct but not all of them; callers that must be exact (booking checks) refuse.
+   * rule whose walk through the window needed more than `maxSteps` steps or `maxMs`
+   * (a SECONDLY rule, a rule whose dates are far apart or never come). The instances
+   * returned are correct but not all of them; callers that must be exact refuse.
    */
   truncated: boolean;
+  /**
+   * Why it stopped early: too many instances, too much work, or a stored rule calsync
+   * cannot read (it adds no instance); null when complete.
+   */
+  cause: 'instances' | 'work' | 'rule' | null;
 }
 
 export interface ExpandOptions {
@@ -45,8 +53,15 @@ export interface ExpandOptions {
   defaultZone: string;
   /** At most this many instances (default 5,000: ten years of a daily event plus slack). */
   limit?: number;
-  /** At most this many occurrences walked per rule, window or not (default 200,000). */
+  /**
+   * At most this many steps for the whole series (default 200,000, some 20 ms): a step
+   * is one day looked at or one occurrence walked, window or not.
+   */
   maxSteps?: number;
+  /** At most this many milliseconds by `clock` (default 50). */
+  maxMs?: number;
+  /** Milliseconds from a fixed point (e.g. performance.now); without it only steps bound the work. */
+  clock?: () => number;
 }
 
 function invalidInput(message: string, path: string): never {
@@ -71,27 +86,6 @@ function zoneArg(zone: unknown): string {
   return zone;
 }
 
-/** Milliseconds of a local time or date: in its own zone, else in `defaultZone`. */
-function localInstant(local: LocalDateTime, tz: string | null, defaultZone: string): number {
-  return localToInstant(local.includes('T') ? local : `${local}T00:00:00`, tz ?? defaultZone);
-}
-
-/**
- * The rules of the custom VTIMEZONE a time was written in (extras.ical.timezone), when
- * they place it: a UTC time converted from it, or a floating time kept under it.
- */
-function keptRules(time: EventTime, kept: IcalExtras['timezone'], allDay: boolean): VtimezoneRules | null {
-  if (allDay || kept === undefined || (time.tz !== null && time.tz !== 'UTC')) return null;
-  return vtimezoneRules(kept.vtimezone);
-}
-
-/** Milliseconds of an event time, through the custom VTIMEZONE it came with if any. */
-function timeInstant(time: EventTime, kept: IcalExtras['timezone'], allDay: boolean, defaultZone: string): number {
-  const rules = keptRules(time, kept, allDay);
-  if (rules !== null && time.tz === null) return rules.toInstant(time.local);
-  return localInstant(time.local, time.tz, defaultZone);
-}
-
 const utcLocal = (ms: number): LocalDateTime => formatLocal(utcFields(ms));
 
 /**
@@ -105,98 +99,94 @@ export function eventTimeInstant(time: EventTime, defaultZone: string): string {
   return isoInstant(localInstant(local, tz as string | null, zoneArg(defaultZone)));
 }
 
+const overlaps = (start: number, end: number, from: number, to: number): boolean =>
+  start < to && (end > from || (end === start && start >= from));
+
 interface Occurrence {
   recurrenceId: LocalDateTime;
   start: number;
   end: number;
 }
 
-const toLocal = (t: InstanceType<typeof ICAL.Time>): LocalDateTime => t.toString();
+type Options = Required<Omit<ExpandOptions, 'clock'>> & Pick<ExpandOptions, 'clock'>;
 
-/**
- * The wall clock a master recurs in: its zone's, the calendar's for floating times, or
- * its custom VTIMEZONE's. For a custom zone the model's times are UTC (`converted`), so
- * recurrence ids, RDATEs and EXDATEs are UTC times while the rule runs in the VTIMEZONE's
- * wall clock, as the producing client expands it.
- */
-interface Clock {
-  at(wallClock: LocalDateTime): number;
-  wallClock(ms: number): LocalDateTime;
-  converted: boolean;
-}
+const DAY_MS = 86_400_000;
+const DAY_SECONDS = 86_400;
 
-function masterClock(master: CanonicalEvent, defaultZone: string): Clock {
-  const rules = keptRules(master.start, icalExtras(master).timezone, master.allDay);
-  if (rules !== null) {
-    return { at: (l) => rules.toInstant(l), wallClock: (ms) => rules.toLocal(ms), converted: master.start.tz === 'UTC' };
-  }
-  const zone = master.start.tz ?? defaultZone;
-  return { at: (l) => localInstant(l, zone, defaultZone), wallClock: (ms) => instantToLocal(ms, zone), converted: false };
-}
-
-function occurrences(master: CanonicalEvent, to: number, options: Required<ExpandOptions>): { list: Occurrence[]; truncated: boolean } {
+function occurrences(master: CanonicalEvent, from: number, to: number, cap: number, options: Options, budget: Budget): { list: Occurrence[]; cause: Expansion['cause'] } {
   const recurrence = master.recurrence!;
-  const clock = masterClock(master, options.defaultZone);
+  const terms = ruleTerms(master, options.defaultZone);
+  const { clock } = terms;
   // Recurrence ids, RDATEs and EXDATEs are in the master's terms: UTC for a converted zone.
   const at = (id: LocalDateTime): number => (clock.converted ? fieldsAsUtc(parseLocal(id)) : clock.at(id));
   const idOf = (wallClock: LocalDateTime): LocalDateTime => (clock.converted ? utcLocal(clock.at(wallClock)) : wallClock);
   const startAt = timeInstant(master.start, icalExtras(master).timezone, master.allDay, options.defaultZone);
   const endAt = timeInstant(master.end, icalExtras(master).endTimezone ?? (master.end.tz === null ? icalExtras(master).timezone : undefined), master.allDay, options.defaultZone);
   const duration = master.allDay ? null : endAt - startAt;
-  const days = master.allDay ? Math.round((Date.parse(`${master.end.local}T00:00:00Z`) - Date.parse(`${master.start.local}T00:00:00Z`)) / 86_400_000) : 0;
+  const days = master.allDay ? Math.round((Date.parse(`${master.end.local}T00:00:00Z`) - Date.parse(`${master.start.local}T00:00:00Z`)) / DAY_MS) : 0;
   const occurrence = (id: LocalDateTime): Occurrence => {
     const start = at(id);
     return { recurrenceId: id, start, end: duration === null ? at(addDays(id, days)) : start + duration };
   };
+  // Rules may begin near the window: an instance that overlaps it starts at most its
+  // length before it. Occurrences outside these wall-clock bounds are passed over
+  // without placing them in time (a SECONDLY rule walks thousands); near a transition
+  // the bound leaves room for the wall clock running back (two hours at most in IANA
+  // zones, Antarctica/Troll; a custom VTIMEZONE may say anything under a day).
+  const length = duration ?? days * DAY_MS;
+  const wallAt = (ms: number, direction: number): number => {
+    const steady = [ms - DAY_MS, ms + DAY_MS].every((t) => clock.offsetAt(t) === clock.offsetAt(ms));
+    return wallSeconds(clock.wallClock(ms)) + direction * (steady ? 0 : clock.custom ? DAY_SECONDS : 3 * 3600);
+  };
+  const lowWall = wallAt(from - length, -1);
+  const highWall = wallAt(to, 1);
+  const placeWall = (wall: number): Occurrence => {
+    const local = formatLocal(utcFields(wall * 1000));
+    if (clock.converted || master.allDay) return occurrence(idOf(master.allDay ? local.slice(0, 10) : local));
+    const start = clock.atWall(wall);
+    return { recurrenceId: local, start, end: start + duration! };
+  };
 
-  const wallStart = clock.converted ? clock.wallClock(startAt) : master.start.local;
-  const dtstart = master.allDay ? ICAL.Time.fromDateString(master.start.local) : ICAL.Time.fromDateTimeString(wallStart);
   const found = new Map<LocalDateTime, Occurrence>();
-  let truncated = false;
-  for (const rule of recurrence.rrule) {
-    let recur: InstanceType<typeof ICAL.Recur>;
+  let cause: Expansion['cause'] = null;
+  for (const text of recurrence.rrule) {
+    let iterator: RuleIterator;
     try {
-      recur = explicitRule(localUntil(rule, clock, master.allDay), wallStart);
+      iterator = new RuleIterator(terms.rule(text), terms.start, budget, lowWall);
     } catch (e) {
-      throw new CoreError('INVALID_RECURRENCE', `cannot expand RRULE "${rule}": ${String(e)}`, 'recurrence.rrule');
+      // A rule stored before calsync refused such rules (COUNT=0, UNTIL=20250230)
+      // adds nothing: the series is answered without it, flagged.
+      if (!(e instanceof RuleError)) throw e;
+      cause ??= 'rule';
+      continue;
     }
-    const iterator = recur.iterator(dtstart);
-    for (let step = 0; ; step++) {
-      if (step >= options.maxSteps) {
-        truncated = true;
+    let inWindow = 0;
+    for (;;) {
+      const next = iterator.next();
+      if (next === null) {
+        if (iterator.exhausted) cause = 'work';
         break;
       }
-      const next = iterator.next();
-      if (!next) break;
-      if (contradicts(recur, next)) continue;
-      const o = occurrence(idOf(toLocal(next)));
+      if (next < lowWall) continue;
+      if (next > highWall) break;
+      const o = placeWall(next);
       if (o.start >= to) break;
       found.set(o.recurrenceId, o);
+      // The first `cap` instances of each rule in the window are all the answer can hold.
+      if (overlaps(o.start, o.end, from, to) && ++inWindow >= cap) {
+        cause ??= 'instances';
+        break;
+      }
     }
+    if (cause === 'work') break;
   }
   // DTSTART is the first instance of every recurrence set (RFC 5545 §3.8.5.3); the rule
   // iterator yields it, a set of RDATEs alone (Lotus Notes) does not.
   if (recurrence.rrule.length === 0) found.set(master.start.local, occurrence(master.start.local));
   for (const local of recurrence.rdate) found.set(local, occurrence(local));
   for (const local of recurrence.exdate) found.delete(local);
-  return { list: [...found.values()], truncated };
+  return { list: [...found.values()], cause };
 }
-
-/**
- * RFC 5545: with a zoned DTSTART, UNTIL is a UTC time. ical.js iterates wall-clock
- * times here, so UNTIL is moved into the same wall clock before iterating.
- */
-function localUntil(rule: string, clock: Clock, allDay: boolean): string {
-  return rule.replace(/UNTIL=(\d{8})T(\d{6})Z/i, (_, date: string, time: string) => {
-    const utc = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}Z`;
-    const local = clock.wallClock(Date.parse(utc));
-    const basic = local.replace(/[-:]/g, '');
-    return `UNTIL=${allDay ? basic.slice(0, 8) : basic}`;
-  });
-}
-
-const overlaps = (start: number, end: number, from: number, to: number): boolean =>
-  start < to && (end > from || (end === start && start >= from));
 
 /**
  * The instances of a series overlapping `[from, to)`, sorted by start: EXDATEs removed,
@@ -210,17 +200,20 @@ export function expandSeries(series: EventSeries, options: ExpandOptions): Expan
   const from = instantArg(options.from, 'from');
   const to = instantArg(options.to, 'to');
   if (to <= from) invalidInput('the window must end after it starts', 'to');
-  const opts: Required<ExpandOptions> = {
+  const opts: Options = {
     from: options.from,
     to: options.to,
     defaultZone: zoneArg(options.defaultZone),
     limit: countArg(options.limit ?? 5_000, 'limit'),
     maxSteps: countArg(options.maxSteps ?? 200_000, 'maxSteps'),
+    maxMs: countArg(options.maxMs ?? 50, 'maxMs'),
+    clock: options.clock,
   };
+  if (opts.clock !== undefined && typeof opts.clock !== 'function') invalidInput('clock must be a function returning milliseconds', 'clock');
   const { master } = series;
   const overridden = new Set(series.overrides.map((o) => o.recurrenceId!));
   const found: Instance[] = [];
-  let truncated = false;
+  let cause: Expansion['cause'] = null;
 
   const instance = (recurrenceId: LocalDateTime | null, start: number, end: number, event: CanonicalEvent): void => {
     if (overlaps(start, end, from, to)) found.push({ recurrenceId, start: isoInstant(start), end: isoInstant(end), event });
@@ -237,8 +230,12 @@ export function expandSeries(series: EventSeries, options: ExpandOptions): Expan
     if (master.recurrence === null) {
       instance(null, ...placed(master), master);
     } else {
-      const expanded = occurrences(master, to, opts);
-      truncated = expanded.truncated;
+      const budget = new Budget({ steps: opts.maxSteps, ms: opts.maxMs, ...(opts.clock ? { clock: opts.clock } : {}) });
+      // Each rule's first instances in the window that can still be in the answer once
+      // EXDATEs and overrides took theirs.
+      const cap = opts.limit + master.recurrence.exdate.length + series.overrides.length + 1;
+      const expanded = occurrences(master, from, to, cap, opts, budget);
+      cause = expanded.cause;
       for (const o of expanded.list) if (!overridden.has(o.recurrenceId)) instance(o.recurrenceId, o.start, o.end, master);
     }
   }
@@ -246,6 +243,6 @@ export function expandSeries(series: EventSeries, options: ExpandOptions): Expan
     for (const o of series.overrides) if (o.status !== 'cancelled') instance(o.recurrenceId, ...placed(o), o);
   }
   found.sort((a, b) => a.start.localeCompare(b.start) || (a.recurrenceId ?? '').localeCompare(b.recurrenceId ?? ''));
-  if (found.length > opts.limit) return { instances: found.slice(0, opts.limit), truncated: true };
-  return { instances: found, truncated };
+  if (found.length > opts.limit) return { instances: found.slice(0, opts.limit), truncated: true, cause: cause ?? 'instances' };
+  return { instances: found, truncated: cause !== null, cause };
 }

@@ -5,6 +5,7 @@ import { describe } from '../arguments.ts';
 import { CoreError } from '../errors.ts';
 import type { CalsyncId, CanonicalEvent, EventSeries } from '../model.ts';
 import { validateSeries } from '../validate.ts';
+import { recurrenceProblem } from './recurrence-check.ts';
 import { icalExtras, type IcalExtras } from './extras.ts';
 import { components, componentText, unescapeText, type RawComponent } from './lines.ts';
 import { inTerms, rawValue, Zones, type Terms } from './times.ts';
@@ -165,6 +166,12 @@ function toSeries(uid: string, group: ReadEvent[]): ParsedSeries {
     const index = /^overrides\[(\d+)\]/.exec(e.path ?? '');
     const at = index === null ? (masterRead ?? group[0]!) : overrideReads[Number(index[1])]!;
     invalid(`VEVENT "${uid}": ${e.message}`, at.line);
+  }
+  // A rule calsync cannot expand makes the item unreadable, named by its RRULE line.
+  const problem = master === null ? null : recurrenceProblem(master);
+  if (problem !== null) {
+    const line = problem.rule === null ? masterRead!.line : masterRead!.rruleLines[problem.rule]!;
+    throw new CoreError('INVALID_RECURRENCE', `VEVENT "${uid}": ${problem.message}`, `line ${line}`);
   }
   const calsyncId = (masterRead ?? overrideReads[0])?.calsyncId ?? null;
   return { ...series, calsyncId };

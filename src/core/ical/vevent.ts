@@ -23,6 +23,8 @@ export interface ReadEvent {
   periods: Period[];
   exdate: IcalTime[];
   rrule: string[];
+  /** The line of each RRULE. */
+  rruleLines: number[];
   /** The master's start terms: DTSTART as read. */
   start: IcalTime;
   /** Everything but recurrenceId and recurrence, which need the master. */
@@ -123,6 +125,7 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
     else invalid(`${l.name} appears twice in one VEVENT (first on line ${first.line})`, l.line);
   };
   const rrule: string[] = [];
+  const rruleLines: number[] = [];
   const rdate: IcalTime[] = [];
   const periods: Period[] = [];
   const exdate: IcalTime[] = [];
@@ -173,6 +176,7 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
         const problem = checkRrule(rule);
         if (problem !== null) invalid(`bad RRULE: ${problem}`, l.line);
         rrule.push(rule);
+        rruleLines.push(l.line);
         break;
       }
       case 'EXDATE':
@@ -291,6 +295,7 @@ export function readVevent(c: RawComponent, zones: Zones): ReadEvent {
     periods,
     exdate,
     rrule,
+    rruleLines,
     start: startTime,
     event,
   };

@@ -135,7 +135,11 @@ export function offsetSeconds(ms: number, tz: string): number {
  * time that occurs twice in a fall-back hour is the first occurrence.
  */
 export function localToInstant(local: LocalDateTime, tz: string): number {
-  const asUtc = fieldsAsUtc(parseLocal(local));
+  return wallToInstant(fieldsAsUtc(parseLocal(local)), tz);
+}
+
+/** localToInstant of a wall-clock time given as its fields read as UTC, in milliseconds. */
+export function wallToInstant(asUtc: number, tz: string): number {
   const day = 86_400_000;
   // At most one transition falls within a day, so the offsets half a day either side
   // are the only candidates.
