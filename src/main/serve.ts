@@ -7,13 +7,11 @@ import type { Runner } from 'graphile-worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { CalsyncError } from '../errors.ts';
-import { build } from '../http/app.ts';
 import { allTasks } from '../jobs/tasks.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../metrics.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import { connectorFactory, pushSettings, urlGuard } from './connectors.ts';
-import { providerProbes } from './providers.ts';
 import { graphileLogger } from './graphile-logger.ts';
 import { createLogger } from './logger.ts';
 import { ensureLocalTenant, loadSecrets, openRuntime } from './runtime.ts';
@@ -55,6 +53,10 @@ export async function startServer(config: Config, role: Role, print: (line: stri
     const metrics = createMetrics({ db: runtime.db });
     let url: string | undefined;
     if (role !== 'worker') {
+      // Loaded only by the roles that serve HTTP: Fastify, the routes and the provider
+      // probes (Google's OAuth library, undici) add a second to every `calsync worker`
+      // start on a busy 2-core machine.
+      const [{ build }, { providerProbes }] = await Promise.all([import('../http/app.ts'), import('./providers.ts')]);
       const firstKey = await ensureLocalTenant(runtime);
       if (firstKey) {
         print(`Created tenant "local". Its API key (shown once, also saved in ${config.dataDir}/api-key):`);
