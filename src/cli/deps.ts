@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import type { Discovery } from '../connectors/caldav/index.ts';
 import type { CalendarLister } from '../engine/remote-calendars.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
-import type { GoogleConnection } from '../http/providers.ts';
+import type { GoogleConnection } from '../connectors/google/oauth.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
 

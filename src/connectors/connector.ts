@@ -2,34 +2,10 @@
 // Graph, CalDAV, ICS feeds, the in-memory fake). A sync pass only talks to providers
 // through it; test/connectors/contract.ts states its behaviour as tests that every
 // connector runs.
-import type { CalsyncId, EventSeries } from '../core/model.ts';
+import type { CalsyncId, EventSeries, RemoteItem } from '../core/model.ts';
 
-/**
- * One item as the provider holds it: a whole series (master plus overrides) under one
- * remote id. Providers that store instances separately (Google `recurringEventId`,
- * Graph `seriesMaster`/`exception`) are assembled by their connector.
- */
-export type RemoteItem = RemoteLiveItem | RemoteDeletedItem;
-
-export interface RemoteLiveItem {
-  remoteId: string;
-  etag: string;
-  deleted: false;
-  series: EventSeries;
-  /** The calsync id we stamped when we wrote it; null for items calsync did not write. */
-  calsyncId: CalsyncId | null;
-  /** The provider's last-modified instant (Google `updated`, Graph `lastModifiedDateTime`). */
-  updatedAt: string | null;
-}
-
-export interface RemoteDeletedItem {
-  remoteId: string;
-  etag: null;
-  deleted: true;
-  series: null;
-  calsyncId: CalsyncId | null;
-  updatedAt: string | null;
-}
+// One item as the provider holds it: defined with the model, since the planner reads it.
+export type { RemoteDeletedItem, RemoteItem, RemoteLiveItem } from '../core/model.ts';
 
 /**
  * An item the provider holds that its connector could not read: iCalendar that does not

@@ -118,3 +118,30 @@ export interface EventSeries {
 
 /** The calsync id stamped on items we write, so we can recognise them coming back. */
 export type CalsyncId = string;
+
+/**
+ * One item as the provider holds it: a whole series (master plus overrides) under one
+ * remote id. Providers that store instances separately (Google `recurringEventId`,
+ * Graph `seriesMaster`/`exception`) are assembled by their connector.
+ */
+export type RemoteItem = RemoteLiveItem | RemoteDeletedItem;
+
+export interface RemoteLiveItem {
+  remoteId: string;
+  etag: string;
+  deleted: false;
+  series: EventSeries;
+  /** The calsync id we stamped when we wrote it; null for items calsync did not write. */
+  calsyncId: CalsyncId | null;
+  /** The provider's last-modified instant (Google `updated`, Graph `lastModifiedDateTime`). */
+  updatedAt: string | null;
+}
+
+export interface RemoteDeletedItem {
+  remoteId: string;
+  etag: null;
+  deleted: true;
+  series: null;
+  calsyncId: CalsyncId | null;
+  updatedAt: string | null;
+}

@@ -1,10 +1,9 @@
 // The data a planning pass takes and returns (plan.ts): plain values that the engine
 // loads from the store and the connector, and actions it applies and audits.
-import type { RemoteItem } from '../connectors/connector.ts';
 import { isPlainObject } from './arguments.ts';
 import { CoreError } from './errors.ts';
 import type { MergeConflict, MergeResult } from './merge.ts';
-import type { CalsyncId, EventSeries } from './model.ts';
+import type { CalsyncId, EventSeries, RemoteItem } from './model.ts';
 import type { MergePolicy, Side } from './policy.ts';
 import { PROJECTIONS, type Projection } from './projection.ts';
 import { checkWindow, type SafetySettings, type SafetyStop, type SyncWindow } from './safety.ts';

@@ -7,12 +7,11 @@ import { hashNormal } from './hash.ts';
 import { checkSeriesRecurrence } from './ical/recurrence-check.ts';
 import { isOlder, newest } from './instants.ts';
 import { baseAfterUnconfirmedWrite, baseForAdoptedCreate, mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
-import type { EventSeries } from './model.ts';
+import type { EventSeries, RemoteItem } from './model.ts';
 import { normaliseSeries } from './normalise.ts';
 import { editVsDeleteOutcome, parsePolicy, type Side } from './policy.ts';
 import { isBusyCopyUid, project } from './projection.ts';
 import { deletionBudget, isOutsideWindow, parseSafety, wipeBrake, type SafetyStop } from './safety.ts';
-import type { RemoteItem } from '../connectors/connector.ts';
 import { checkPlanInput, type Action, type CalendarEvent, type NextStatus, type Plan, type PlanInput, type SyncStatus } from './plan-types.ts';
 
 export type * from './plan-types.ts';

@@ -1,16 +1,8 @@
 // What the HTTP layer may ask of providers while connecting an account and binding its
 // calendars; the composition root supplies it with the real fetch and the URL guard.
 import type { Discovery } from '../connectors/caldav/index.ts';
-import type { GoogleCalendarEntry } from '../connectors/google/oauth.ts';
-import type { GoogleCredentials } from '../connectors/google/index.ts';
+import type { GoogleConnection } from '../connectors/google/oauth.ts';
 import type { CalendarLister } from '../engine/remote-calendars.ts';
-
-export interface GoogleConnection {
-  credentials: GoogleCredentials;
-  /** The account's address. */
-  login: string;
-  calendars: GoogleCalendarEntry[];
-}
 
 export interface GoogleAuthorization {
   /** The consent URL for `redirectUri`, and the PKCE verifier to keep until the code returns. */

@@ -5,7 +5,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { CalsyncError } from '../errors.ts';
-import type { GoogleAuthorization, GoogleConnection } from '../http/providers.ts';
+import type { GoogleConnection } from '../connectors/google/oauth.ts';
+import type { GoogleAuthorization } from '../http/providers.ts';
 
 export interface LoopbackOptions {
   /** 0: any free port. */
