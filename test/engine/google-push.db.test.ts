@@ -6,53 +6,34 @@
 // before.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Runner } from 'graphile-worker';
-import pino from 'pino';
 import { canSubscribe } from '../../src/connectors/connector.ts';
 import { renewPushChannel, type PushSettings } from '../../src/engine/push-channels.ts';
 import type { EngineDeps } from '../../src/engine/sync-pass.ts';
 import { renewPushChannelsJob } from '../../src/jobs/renew-push-channels.ts';
-import { allTasks } from '../../src/jobs/tasks.ts';
-import { startWorker } from '../../src/jobs/worker.ts';
-import { connectorFactory, urlGuard } from '../../src/main/connectors.ts';
-import { graphileLogger } from '../../src/main/graphile-logger.ts';
 import { createAccount } from '../../src/store/accounts.ts';
 import { createBinding, getBinding, type Binding } from '../../src/store/bindings.ts';
 import { listSeriesPage } from '../../src/store/events.ts';
 import { queuePass } from '../../src/store/outbox.ts';
 import { channelsDue, pushHealthySql, queuePushChannel, type PushChannelState } from '../../src/store/push-channels.ts';
-import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
-import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
-import { EMULATOR_CLIENT, listeningEmulator, type ListeningEmulator } from '../helpers/google-connector.ts';
+import type { Secrets } from '../../src/store/secrets.ts';
+import { tenantWithKey, type TestApp } from '../helpers/app.ts';
+import type { ListeningEmulator } from '../helpers/google-connector.ts';
+import { startPushWorld, type PushWorld } from '../helpers/push-world.ts';
 
+let world: PushWorld;
 let t: TestApp;
 let emulator: ListeningEmulator;
-let runner: Runner | undefined;
 let engine: EngineDeps;
 let push: PushSettings;
 let base: string;
-const secrets = new Secrets(parseSecretKey(generateSecretKeyText()));
+let secrets: Secrets;
 
 before(async () => {
-  t = await testApp({ secrets });
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-  emulator = await listeningEmulator({ timeZone: 'Europe/Berlin', fetch: (input, init) => fetch(input, init) });
-  const db = t.database.db;
-  engine = {
-    db, logger: pino({ level: 'silent' }), now: () => new Date(), workerName: 'push', debounceMs: 100,
-    connectorFor: connectorFactory({ db, secrets, fetch, guard: urlGuard({ allowPrivateUrls: true, allowedUrlHosts: [] }), google: { ...EMULATOR_CLIENT, apiUrl: emulator.root, oauthUrl: emulator.root } }),
-  };
-  push = { googleAddress: `${base}/webhooks/google`, ttlSeconds: 7 * 86_400, renewAheadMs: 86_400_000 };
-  // Renewals are made by hand here, each step observed; the minutely job would race them
-  // (its meeting with another renewal is a test of its own below).
-  const tasks = allTasks.filter((task) => task.name !== renewPushChannelsJob.name);
-  runner = await startWorker({ db, concurrency: 2, workerName: 'push', engine, push, tasks, logger: graphileLogger(pino({ level: 'silent' })) });
+  world = await startPushWorld('push');
+  ({ t, emulator, engine, push, base, secrets } = world);
 });
 after(async () => {
-  await runner?.stop();
-  await emulator?.close();
-  await t?.close();
+  await world?.close();
 });
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
