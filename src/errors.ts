@@ -132,6 +132,11 @@ export const errorCatalogue = {
   },
 
   // Providers (CalDAV servers, ICS feeds, Google, Microsoft), as seen by a command or request.
+  // 400, not 500: calsync works; this provider is simply not set up on it, and the request changed nothing.
+  PROVIDER_NOT_CONFIGURED: {
+    status: 400, hint: 'calsync has no OAuth client for this provider: its operator sets the variables named in the message (README.md, "Configuration") and restarts calsync; nothing was changed.',
+    google: { domain: 'global', reason: 'failedPrecondition' },
+  },
   PROVIDER_AUTH_FAILED: { status: 400, hint: 'The provider refused the login: check the user name and password (iCloud needs an app-specific password) or reconnect the account.' },
   PROVIDER_UNAVAILABLE: { status: 502, hint: 'The provider did not answer or answered with an error or too many requests; try again later.' },
   PROVIDER_REFUSED: { status: 400, hint: 'The provider refused the request as it stands (wrong URL, not a calendar, bad data); fix what the message names.' },

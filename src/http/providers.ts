@@ -15,6 +15,6 @@ export interface ProviderProbes extends CalendarLister {
   discoverCalDav(login: { serverUrl: string; username: string; password: string }): Promise<Discovery>;
   /** Reads a feed once; the number of event series in it. */
   probeIcs(url: string): Promise<number>;
-  /** Google's OAuth flow; CONFIG_INVALID when calsync has no Google client configured. */
+  /** Google's OAuth flow; PROVIDER_NOT_CONFIGURED when calsync has no Google client configured. */
   google: GoogleAuthorization;
 }

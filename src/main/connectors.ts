@@ -28,9 +28,9 @@ export interface ConnectorFactoryOptions {
   caldavTimeoutSeconds?: number;
 }
 
-/** The OAuth client and endpoints Google accounts use, or a CONFIG_INVALID error saying what is missing. */
+/** The OAuth client and endpoints Google accounts use, or a PROVIDER_NOT_CONFIGURED error naming what is missing. */
 export function googleClientConfig(google: GoogleConfig | undefined): { clientId: string; clientSecret: string | undefined; endpoints: ReturnType<typeof googleEndpoints> } {
-  if (!google?.clientId) throw new CalsyncError('CONFIG_INVALID', 'CALSYNC_GOOGLE_CLIENT_ID is not set: Google accounts need calsync\'s OAuth client', { variable: 'CALSYNC_GOOGLE_CLIENT_ID' });
+  if (!google?.clientId) throw new CalsyncError('PROVIDER_NOT_CONFIGURED', 'CALSYNC_GOOGLE_CLIENT_ID is not set: Google accounts need calsync\'s OAuth client', { variable: 'CALSYNC_GOOGLE_CLIENT_ID' });
   return { clientId: google.clientId, clientSecret: google.clientSecret, endpoints: googleEndpoints({ apiUrl: google.apiUrl, oauthUrl: google.oauthUrl }) };
 }
 

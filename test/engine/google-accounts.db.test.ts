@@ -79,5 +79,5 @@ test('without CALSYNC_GOOGLE_CLIENT_ID a Google binding cannot get a connector, 
   const account = await createAccount(t.db, secrets, tenantId, { provider: 'google', credentials: { refreshToken: 'r', accessToken: null, expiry: null } });
   const binding = await createBinding(t.db, tenantId, { calendarId, accountId: account.id, remoteCalendarId: 'primary' });
   const factory = connectorFactory({ db: t.db, secrets, fetch, guard: urlGuard({ allowPrivateUrls: false, allowedUrlHosts: [] }) });
-  await assert.rejects(factory(binding), (e: Error & { code?: string }) => e.code === 'CONFIG_INVALID' && /CALSYNC_GOOGLE_CLIENT_ID/.test(e.message));
+  await assert.rejects(factory(binding), (e: Error & { code?: string }) => e.code === 'PROVIDER_NOT_CONFIGURED' && /CALSYNC_GOOGLE_CLIENT_ID/.test(e.message));
 });

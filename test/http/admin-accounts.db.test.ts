@@ -125,3 +125,13 @@ test('another tenant\'s account, or a malformed body: 404 or 400, and nothing ch
   }
   assert.equal((await world.call('POST', '/admin/v1/accounts/not-an-id/disconnect', {})).status, 404);
 });
+
+test('connecting a Google account on a calsync with no Google client: 400 PROVIDER_NOT_CONFIGURED naming the variable, and nothing changes', async () => {
+  const world = await operatorWorld(t);
+  const before = await snapshot(t.db);
+  const res = await world.call('POST', '/admin/v1/accounts/google/authorize', { redirectUri: 'https://app.example.org/callback', loginHint: 'a@example.org' });
+  assert.equal(res.status, 400, JSON.stringify(res.body));
+  assert.equal(res.body.error.calsync.code, 'PROVIDER_NOT_CONFIGURED');
+  assert.match(res.body.error.message, /CALSYNC_GOOGLE_CLIENT_ID/);
+  assert.deepEqual(await snapshot(t.db), before);
+});
