@@ -154,8 +154,15 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
         }
         case 'merge': {
           if (action.writeCalendar) counts.calendarWrites++;
-          // With a remote write still to make, the remote's content is the base until it lands.
-          statuses.store(action.eventId, action.remoteId, action.etag, action.writeRemote ? action.remoteBase : action.next);
+          // With a remote write still to make, the status moves when it lands. Until then the
+          // old base and etag stand: the version listed holds neither the merge nor, for a
+          // field sent to a person, the base, so a status naming it would claim agreement
+          // the remote does not hold (a pass that dies here, or a write that fails, would
+          // then push the calendar's side of an asked field over the remote's). A push
+          // against the old etag is refused and the item read again. Only its instant is
+          // kept, so a replay of an older version is recognised as stale.
+          if (action.writeRemote) statuses.seen(action.eventId, null, action.remoteBase.remoteUpdatedAt);
+          else statuses.store(action.eventId, action.remoteId, action.etag, action.next);
           operations.push(operation(ctx, action, 'applied', { after: { decisions: action.result.decisions } }));
           break;
         }
@@ -352,7 +359,9 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
         // last-modified instant lets the next pass retry without a 412 that its cursor
         // would never explain, and recognise a replay of an older version as stale.
         const ifMatch = 'ifMatch' in action ? action.ifMatch : null;
-        if (action.eventId && ifMatch && error.kind !== 'precondition-failed') statuses.seen(action.eventId, ifMatch, seenUpdatedAt(action));
+        // Not a merge's: its status holds the older base, which the version sent against
+        // does not (see applyCalendarSide).
+        if (action.eventId && ifMatch && error.kind !== 'precondition-failed') statuses.seen(action.eventId, action.op === 'merge' ? null : ifMatch, seenUpdatedAt(action));
         // A refusal means the write did not land: nothing sent is outstanding.
         if (action.eventId && (error.kind === 'precondition-failed' || error.kind === 'not-found')) statuses.unsent(action.eventId);
         if (error.kind === 'precondition-failed' && action.remoteId && !action.remoteId.startsWith('pending:')) ctx.refused.add(action.remoteId);

@@ -13,7 +13,7 @@ interface Change {
   /** `store` is the base a pending create already holds: only its remote id and etag change. */
   confirm?: boolean;
   deleted?: boolean;
-  seen?: { etag: string; remoteUpdatedAt: string | null };
+  seen?: { etag: string | null; remoteUpdatedAt: string | null };
   quarantine?: unknown;
   /** A write was refused: what it sent is no longer outstanding. */
   unsent?: boolean;
@@ -44,14 +44,15 @@ export class StatusChanges {
   }
 
   /**
-   * A remote version seen without a new base: its etag, and its last-modified instant
-   * where known, which never moves back (so a replay older than it is recognised).
+   * A remote version seen without a new base: its etag (null keeps the one stored), and
+   * its last-modified instant where known, which never moves back (so a replay older
+   * than it is recognised).
    */
-  seen(eventId: string, etag: string, remoteUpdatedAt: string | null = null): void {
+  seen(eventId: string, etag: string | null, remoteUpdatedAt: string | null = null): void {
     const change = this.changes.get(eventId) ?? {};
     if (change.deleted) return;
-    if (change.store) change.store = { ...change.store, etag, remoteUpdatedAt: newest(change.store.remoteUpdatedAt, remoteUpdatedAt) };
-    else change.seen = { etag, remoteUpdatedAt };
+    if (change.store) change.store = { ...change.store, etag: etag ?? change.store.etag, remoteUpdatedAt: newest(change.store.remoteUpdatedAt, remoteUpdatedAt) };
+    else change.seen = { etag: etag ?? change.seen?.etag ?? null, remoteUpdatedAt: newest(change.seen?.remoteUpdatedAt ?? null, remoteUpdatedAt) };
     this.changes.set(eventId, change);
   }
 

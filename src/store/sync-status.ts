@@ -128,13 +128,13 @@ export async function upsertStatus(db: Queryable, binding: BindingRef, status: S
 }
 
 /**
- * Records the etag of a remote version seen without a new base. Its last-modified
- * instant only moves forward (greatest ignores a null).
+ * Records the etag of a remote version seen without a new base (null keeps the one
+ * stored). Its last-modified instant only moves forward (greatest ignores a null).
  */
-export async function setStatusEtags(db: Queryable, binding: BindingRef, seen: Array<{ eventId: string; etag: string; remoteUpdatedAt?: string | null }>): Promise<void> {
+export async function setStatusEtags(db: Queryable, binding: BindingRef, seen: Array<{ eventId: string; etag: string | null; remoteUpdatedAt?: string | null }>): Promise<void> {
   if (seen.length === 0) return;
   await db.query(
-    `update sync_status s set etag = u.etag, remote_updated_at = greatest(s.remote_updated_at, u.remote_updated_at)
+    `update sync_status s set etag = coalesce(u.etag, s.etag), remote_updated_at = greatest(s.remote_updated_at, u.remote_updated_at)
        from unnest($3::uuid[], $4::text[], $5::timestamptz[]) as u(event_id, etag, remote_updated_at)
       where s.tenant_id = $1 and s.binding_id = $2 and s.event_id = u.event_id`,
     [binding.tenantId, binding.bindingId, seen.map((e) => e.eventId), seen.map((e) => e.etag), seen.map((e) => e.remoteUpdatedAt ?? null)]);

@@ -620,3 +620,27 @@ test('where listings are snapshot differences, a pass after one that did not fin
   await converge(world, [a]);
   assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['uf-keep']);
 });
+
+test('a merge whose remote half did not land (a failed write, or a pass that died) never pushes the calendar\'s side of an asked field over the remote\'s', async () => {
+  for (const how of ['failed write', 'died'] as const) {
+    const world = await engineWorld(t);
+    const a = await world.bind(`asked-${how}`, { conflictPolicy: { mode: 'manual' } });
+    const eventId = await world.appWrite(null, single({ uid: `asked-${how}`, summary: 'Plan', description: 'v1' }));
+    await converge(world, [a]);
+    // Both sides change the summary (asked of a person); only the calendar the description.
+    await world.appWrite(eventId, single({ uid: `asked-${how}`, summary: 'Plan (calendar)', description: 'v2' }));
+    const item = a.connector.liveItems(a.remoteCalendarId)[0]!;
+    a.connector.userUpdate(a.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Plan (remote)' } });
+    const update = a.connector.update.bind(a.connector);
+    if (how === 'failed write') a.connector.faults.failWrites = 1;
+    else a.connector.update = async () => { throw new Error('the worker was killed'); };
+    await world.pass(a).catch((error: Error) => assert.match(error.message, /killed/));
+    a.connector.update = update;
+    await converge(world, [a]);
+    const remote = a.connector.liveItems(a.remoteCalendarId)[0]!.series.master!;
+    assert.deepEqual([remote.summary, remote.description], ['Plan (remote)', 'v2'], `${how}: the remote keeps its summary and takes the description`);
+    assert.equal((await world.calendarSeries()).find((s) => s.series.uid === `asked-${how}`)!.series.master!.summary, 'Plan (calendar)');
+    const { rows } = await t.db.query(`select fields from conflicts where binding_id = $1 and state = 'open'`, [a.id]);
+    assert.deepEqual(rows.map((r) => r.fields), [['summary']], `${how}: the summary is still asked about`);
+  }
+});
