@@ -48,30 +48,42 @@ export const itemOf = (event: StoredEvent): ViewItem => ({
   seriesMasterId: event.seriesMasterId, originalStartMs: event.originalStartMs, version: event.changeKey,
 });
 
-/** The occurrences of a master (cancelled ones left out, exceptions not applied) up to `untilMs`. */
-export function occurrencesOf(master: StoredEvent, untilMs: number): ViewItem[] {
+/**
+ * Occurrences one series answers at most for one window: converting a wall clock to an
+ * instant goes through Intl and costs microseconds, so a daily series over centuries is
+ * cut here rather than stalling the emulator (Google's emulator caps at 2500 likewise).
+ */
+export const MAX_INSTANCES = 5000;
+
+/** The occurrences of a master overlapping [fromMs, untilMs) or near it (cancelled ones left out, exceptions not applied). */
+export function occurrencesOf(master: StoredEvent, fromMs: number, untilMs: number): ViewItem[] {
   const rec = master.recurrence;
   if (rec === null) return [];
   const zone = master.start.zone.iana;
   const timeOfDay = instantToLocal(master.start.ms, zone).slice(11);
   const duration = master.end.ms - master.start.ms;
   const until = instantToLocal(untilMs + 86_400_000, zone).slice(0, 10);
-  return occurrenceDates(rec, until).dates.flatMap((date) => {
+  const from = Number.isFinite(fromMs) ? instantToLocal(fromMs - duration - 2 * 86_400_000, zone).slice(0, 10) : '0000-01-01';
+  const out: ViewItem[] = [];
+  for (const date of occurrenceDates(rec, until).dates) {
+    if (date < from) continue;
     const ms = localToInstant(`${date}T${timeOfDay}`, zone);
-    if (master.cancelled.includes(ms)) return [];
-    return [{
-      id: occurrenceId(master.id, ms), type: 'occurrence' as const, source: master,
+    if (master.cancelled.includes(ms)) continue;
+    out.push({
+      id: occurrenceId(master.id, ms), type: 'occurrence', source: master,
       start: { ms, zone: master.start.zone }, end: { ms: ms + duration, zone: master.end.zone },
       seriesMasterId: master.id, originalStartMs: ms, version: `${master.changeKey}@${ms}`,
-    }];
-  });
+    });
+    if (out.length >= MAX_INSTANCES) break;
+  }
+  return out;
 }
 
 /** The instances of a series in a window: occurrences with exceptions in their place. */
 export function instancesOf(store: MailboxStore, master: StoredEvent, window: Window): ViewItem[] {
   const exceptions = store.exceptionsOf(master.id);
   const replaced = new Set(exceptions.map((e) => e.id));
-  const items = occurrencesOf(master, window.to)
+  const items = occurrencesOf(master, window.from, window.to)
     .filter((o) => !replaced.has(o.id) && overlaps(o.start.ms, o.end.ms, window));
   for (const e of exceptions) if (overlaps(e.start.ms, e.end.ms, window)) items.push(itemOf(e));
   return items.sort((a, b) => a.start.ms - b.start.ms || a.id.localeCompare(b.id));
@@ -101,5 +113,5 @@ export function findItem(store: MailboxStore, id: string): ViewItem | undefined 
   if (occ === null) return undefined;
   const master = store.live(occ.masterId);
   if (!master || master.type !== 'seriesMaster') return undefined;
-  return occurrencesOf(master, occ.originalStartMs).find((o) => o.originalStartMs === occ.originalStartMs);
+  return occurrencesOf(master, occ.originalStartMs, occ.originalStartMs).find((o) => o.originalStartMs === occ.originalStartMs);
 }
