@@ -17,12 +17,14 @@ export class GraphError extends Error {
     message: string,
     /** Response headers that go with the error (Retry-After, WWW-Authenticate). */
     readonly headers: Record<string, string> = {},
+    /** innerError members besides date and the request ids (the throttling page's code, message, status). */
+    readonly innerExtra: Record<string, string> = {},
   ) {
     super(message);
   }
 
   body(inner: { date: string; 'request-id': string; 'client-request-id': string }): Record<string, unknown> {
-    return { error: { code: this.code, message: this.message, innerError: { ...inner } } };
+    return { error: { code: this.code, message: this.message, innerError: { ...this.innerExtra, ...inner } } };
   }
 }
 
@@ -61,7 +63,9 @@ export const graphErrors = {
       ? new GraphError(410, code, 'The sync state generation is not found. The delta token is expired and data must be synchronized again.')
       : new GraphError(410, code, 'The delta token is no longer valid, and the app must reset the sync state.');
   },
-  tooManyRequests: (seconds: number) => new GraphError(429, 'TooManyRequests', 'Please retry again later.', retryAfter(seconds)),
+  /** The throttling page's sample response, innerError members included. */
+  tooManyRequests: (seconds: number) =>
+    new GraphError(429, 'TooManyRequests', 'Please retry again later.', retryAfter(seconds), { code: '429', message: 'Please retry after', status: '429' }),
   mailboxConcurrency: (seconds: number) => new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', retryAfter(seconds)),
   serviceUnavailable: (seconds: number) => new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable for maintenance or is overloaded. You may repeat the request after a delay, the length of which may be specified in a Retry-After header.', retryAfter(seconds)),
   gatewayTimeout: () => new GraphError(504, 'UnknownError', 'The server, while acting as a proxy, did not receive a timely response from the upstream server it needed to access in attempting to complete the request.'),

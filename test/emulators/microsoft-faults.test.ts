@@ -24,6 +24,10 @@ test('each error kind answers its status, code and Retry-After (fractions kept);
     assert.equal(r.json().error.code, code, kind);
     assert.ok(r.json().error.innerError['request-id'], kind);
     assert.equal(r.headers['retry-after'], retryAfter, kind);
+    if (kind === 'tooManyRequests') {
+      assert.equal(r.json().error.message, 'Please retry again later.');
+      assert.deepEqual([r.json().error.innerError.code, r.json().error.innerError.status, r.json().error.innerError.message], ['429', '429', 'Please retry after']);
+    }
     t.app.emulator.clearFaults();
     assert.equal(await count(t), 0, `${kind}: nothing was created`);
   }
