@@ -114,6 +114,7 @@ export function build(options: MicrosoftEmulatorOptions = {}): MicrosoftEmulator
   app.decorateRequest('lostAnswer', false);
   app.decorateRequest('holdsSlot', false);
   app.decorateRequest('repeatPage', false);
+  app.decorateRequest('duplicateItem', false);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, undefined);
     try {
@@ -166,11 +167,13 @@ export function build(options: MicrosoftEmulatorOptions = {}): MicrosoftEmulator
       inFlight += 1;
       request.holdsSlot = true;
       stats.concurrent(inFlight);
-      const fault = faults.decide(request.method, route, WRITES.has(request.method), route.endsWith('/calendarView/delta'));
+      const deltaPage = route.endsWith('/calendarView/delta') && /[?&]\$skiptoken=/i.test(request.url);
+      const fault = faults.decide(request.method, route, WRITES.has(request.method), deltaPage);
       if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
       if (fault.error) throw fault.error;
       request.lostAnswer = fault.lostAnswer;
       request.repeatPage = fault.repeatPage;
+      request.duplicateItem = fault.duplicateItem;
     });
     api.addHook('onSend', async (request, reply, payload) => {
       reply.header('request-id', request.graphIds.requestId).header('client-request-id', request.graphIds.clientRequestId);

@@ -160,7 +160,7 @@ export class DeltaRounds {
     }
     for (const id of previous.items.keys()) {
       if (seen.has(id)) continue;
-      if (previous.occurrences.has(id) && s.cancelledOccurrences === 'silent' && this.masterLives(id)) continue;
+      if (previous.occurrences.has(id) && s.cancelledOccurrences === 'silent' && this.cancelled(id)) continue;
       entries.push({ kind: 'removed', id });
     }
     // Changed since the last round but not in the window: told as deleted.
@@ -179,9 +179,10 @@ export class DeltaRounds {
     return { entries, next, generation: this.generation, issuedAt: this.store.now() };
   }
 
-  private masterLives(occurrenceId: string): boolean {
+  /** An occurrence cancelled on a master that still lives (not one a new pattern dropped). */
+  private cancelled(occurrenceId: string): boolean {
     const occ = parseOccurrenceId(occurrenceId);
-    return occ !== null && this.store.live(occ.masterId) !== undefined;
+    return occ !== null && (this.store.live(occ.masterId)?.cancelled.includes(occ.originalStartMs) ?? false);
   }
 
   /** Every token issued so far answers 410 from now on. */

@@ -11,13 +11,14 @@
 // - a lost answer: the request is carried out, the client hears no answer (a socket
 //   closed without a response; under inject, 504);
 // - repeatPage: the next delta page request answers the page before it again, nextLink
-//   included — the loop reported on Graph's issue trackers.
+//   included — the loop reported on Graph's issue trackers; duplicateItem: the next page
+//   starts with the last item of the page before it again (duplicates across pages).
 import { graphErrors, type GraphError } from './errors.ts';
 
 export const ERROR_KINDS = ['tooManyRequests', 'serviceUnavailable', 'gatewayTimeout', 'mailboxConcurrency'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
-export type ScriptedKind = ErrorKind | 'lostAnswer' | 'repeatPage';
-const SCRIPTED: readonly string[] = [...ERROR_KINDS, 'lostAnswer', 'repeatPage'];
+export type ScriptedKind = ErrorKind | 'lostAnswer' | 'repeatPage' | 'duplicateItem';
+const SCRIPTED: readonly string[] = [...ERROR_KINDS, 'lostAnswer', 'repeatPage', 'duplicateItem'];
 
 export interface ScriptedFault {
   kind: ScriptedKind;
@@ -48,6 +49,7 @@ export interface RequestFault {
   error: GraphError | null;
   lostAnswer: boolean;
   repeatPage: boolean;
+  duplicateItem: boolean;
   latencyMs: number;
 }
 
@@ -164,14 +166,15 @@ export class Faults {
     const [errorDraw, lostDraw, latencyDraw] = [this.random(), this.random(), this.random()];
     const latency = this.config.latencyMs;
     const latencyMs = typeof latency === 'number' ? latency : latency ? latency.min + (latency.max - latency.min) * latencyDraw : 0;
-    const none: RequestFault = { error: null, lostAnswer: false, repeatPage: false, latencyMs };
+    const none: RequestFault = { error: null, lostAnswer: false, repeatPage: false, duplicateItem: false, latencyMs };
     const scripted = this.script.find((s) => (s.method === undefined || s.method.toUpperCase() === method) && (s.route === undefined || s.route === route)
-      && (s.kind !== 'lostAnswer' || isWrite) && (s.kind !== 'repeatPage' || isDeltaPage));
+      && (s.kind !== 'lostAnswer' || isWrite) && ((s.kind !== 'repeatPage' && s.kind !== 'duplicateItem') || isDeltaPage));
     if (scripted) {
       scripted.times! -= 1;
       if (scripted.times === 0) this.script.splice(this.script.indexOf(scripted), 1);
       if (scripted.kind === 'lostAnswer') return { ...none, lostAnswer: true };
       if (scripted.kind === 'repeatPage') return { ...none, repeatPage: true };
+      if (scripted.kind === 'duplicateItem') return { ...none, duplicateItem: true };
       return { ...none, error: errorOf(scripted.kind, this.retryAfterSeconds) };
     }
     if (this.rateLimited()) return { ...none, error: errorOf('tooManyRequests', this.retryAfterSeconds) };

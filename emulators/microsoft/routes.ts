@@ -22,6 +22,7 @@ interface Deps {
 declare module 'fastify' {
   interface FastifyRequest {
     repeatPage: boolean;
+    duplicateItem: boolean;
   }
 }
 
@@ -195,6 +196,8 @@ export function apiRoutes(api: FastifyInstance, deps: Deps): void {
       } else if (skipToken !== undefined) {
         if (rounds.calendarOfSkipToken(skipToken) !== null && rounds.calendarOfSkipToken(skipToken) !== calendar.id) throw graphErrors.expiredDeltaToken({ code: 'syncStateNotFound', capitalised: false });
         page = rounds.next(skipToken, size);
+        const previous = deps.lastDeltaPage.page?.entries.at(-1);
+        if (request.duplicateItem && previous !== undefined) page = { ...page, entries: [previous, ...page.entries] };
       } else if (deltaToken !== undefined) {
         page = rounds.start(calendar.id, { deltaToken }, size);
       } else {

@@ -126,6 +126,12 @@ test('series: the master comes whole, occurrences skeletal; an edited occurrence
   assert.ok(!next.items.some((i) => i.id === occurrences[2]!.id), 'no signal of its own for the cancelled occurrence');
   assert.ok(next.items.some((i) => i.id === master.id && i.type === 'seriesMaster'), 'the master comes back changed');
 
+  await t.call('PATCH', `/v1.0/me/events/${master.id}`, { recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['tuesday'] }, range: { type: 'noEnd', startDate: '2026-03-03' } } });
+  const rebuilt = await deltaRound(t, next.deltaLink);
+  const removed = new Set(rebuilt.items.filter((i) => i['@removed']).map((i) => i.id));
+  for (const o of [occurrences[0]!, occurrences[3]!, occurrences[4]!, occurrences[1]!]) assert.ok(removed.has(o.id), 'occurrences a new pattern drops are removed, not silent');
+  assert.equal(rebuilt.items.filter((i) => i.type === 'occurrence').length, 5, 'Tuesdays of March 2026');
+
   const t2 = testGraph({ delta: { cancelledOccurrences: 'removed' } });
   const m2 = await create(t2, { ...timedEvent('2026-03-02T09:00:00'), recurrence: { pattern: { type: 'daily', interval: 7 }, range: { type: 'numbered', startDate: '2026-03-02', numberOfOccurrences: 3 } } });
   const r2 = await deltaRound(t2, DELTA);

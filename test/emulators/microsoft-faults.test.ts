@@ -86,6 +86,31 @@ test('repeatPage: following a nextLink answers the page before it again, nextLin
   assert.notDeepEqual(onward.value.map((e: any) => e.id), first.value.map((e: any) => e.id));
 });
 
+test('duplicateItem: the next delta page starts with the last item of the page before it', async () => {
+  const t = testGraph();
+  for (let d = 2; d <= 5; d++) await t.call('POST', EVENTS, timedEvent(`2026-03-0${d}T09:00:00`));
+  const first = (await t.call('GET', '/v1.0/me/calendarView/delta?startDateTime=2026-03-01&endDateTime=2026-04-01', undefined, { prefer: 'odata.maxpagesize=2' })).json();
+  t.app.emulator.setFaults({ script: [{ kind: 'duplicateItem' }] });
+  const second = (await t.call('GET', pathOf(first['@odata.nextLink']), undefined, { prefer: 'odata.maxpagesize=2' })).json();
+  assert.equal(second.value.length, 3);
+  assert.equal(second.value[0].id, first.value[1].id);
+  assert.ok(second['@odata.deltaLink']);
+});
+
+test('a lost answer on a real socket: the connection closes unanswered, the event exists', async () => {
+  const t = testGraph();
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const url = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    t.app.emulator.setFaults({ script: [{ kind: 'lostAnswer', method: 'POST' }] });
+    await assert.rejects(fetch(`${url}${EVENTS}`, { method: 'POST', headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.stringify(timedEvent('2026-03-02T09:00:00')) }));
+    const list = await fetch(`${url}${EVENTS}`, { headers: t.auth });
+    assert.equal((await list.json() as { value: unknown[] }).value.length, 1);
+  } finally {
+    await t.app.close();
+  }
+});
+
 test('$batch: per-request status and body; dependsOn runs in order and a failed dependency is 424', async () => {
   const t = testGraph();
   const r = await t.call('POST', '/v1.0/$batch', { requests: [
