@@ -31,6 +31,14 @@ type P = { calendarId?: string; eventId?: string; id?: string };
 
 export const baseUrl = (request: FastifyRequest): string => `${request.protocol}://${request.headers.host ?? 'localhost'}`;
 
+/** The link to the next $top/$skip page of a listing: the same request, $skip moved on. */
+function nextPage(request: FastifyRequest, top: number, skip: number): string {
+  const next = new URL(`${baseUrl(request)}${request.url}`);
+  next.searchParams.set('$top', String(top));
+  next.searchParams.set('$skip', String(skip + top));
+  return next.toString();
+}
+
 function calendarJson(store: MailboxStore, c: CalendarRecord): Record<string, unknown> {
   return {
     '@odata.id': `users('${store.user.id}')/calendars('${c.id}')`, id: c.id, name: c.name, color: c.color, hexColor: c.hexColor,
@@ -84,12 +92,7 @@ export function apiRoutes(api: FastifyInstance, deps: Deps): void {
       .sort((a, b) => a.createdMs - b.createdMs || a.id.localeCompare(b.id));
     const page = all.slice(skip, skip + top);
     const out: Record<string, unknown> = { '@odata.context': context(request, `users('${store.user.id}')/events`) };
-    if (skip + top < all.length) {
-      const next = new URL(`${baseUrl(request)}${request.url}`);
-      next.searchParams.set('$top', String(top));
-      next.searchParams.set('$skip', String(skip + top));
-      out['@odata.nextLink'] = next.toString();
-    }
+    if (skip + top < all.length) out['@odata.nextLink'] = nextPage(request, top, skip);
     out.value = page.map((e) => renderItem(store, itemOf(e), { zone: prefer.zone ?? { iana: 'UTC', name: 'UTC' }, extended, select }));
     return out;
   };
@@ -143,12 +146,7 @@ export function apiRoutes(api: FastifyInstance, deps: Deps): void {
     const skip = parseWhole(request.query.$skip, '$skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const all = item.type === 'seriesMaster' ? instancesOf(store, item.source, window) : [];
     const out: Record<string, unknown> = { '@odata.context': context(request, `users('${store.user.id}')/events('${item.id}')/instances`) };
-    if (skip + top < all.length) {
-      const next = new URL(`${baseUrl(request)}${request.url}`);
-      next.searchParams.set('$top', String(top));
-      next.searchParams.set('$skip', String(skip + top));
-      out['@odata.nextLink'] = next.toString();
-    }
+    if (skip + top < all.length) out['@odata.nextLink'] = nextPage(request, top, skip);
     out.value = all.slice(skip, skip + top).map((i) => renderItem(store, i, { zone: prefer.zone ?? { iana: 'UTC', name: 'UTC' } }));
     return out;
   });
@@ -163,12 +161,7 @@ export function apiRoutes(api: FastifyInstance, deps: Deps): void {
       const skip = parseWhole(request.query.$skip, '$skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
       const all = viewOf(store, calendar.id, window, false);
       const out: Record<string, unknown> = { '@odata.context': context(request, `users('${store.user.id}')/calendarView`) };
-      if (skip + top < all.length) {
-        const next = new URL(`${baseUrl(request)}${request.url}`);
-        next.searchParams.set('$top', String(top));
-        next.searchParams.set('$skip', String(skip + top));
-        out['@odata.nextLink'] = next.toString();
-      }
+      if (skip + top < all.length) out['@odata.nextLink'] = nextPage(request, top, skip);
       out.value = all.slice(skip, skip + top).map((i) => renderItem(store, i, { zone: prefer.zone ?? { iana: 'UTC', name: 'UTC' } }));
       return out;
     });
