@@ -84,6 +84,7 @@ export function build(options: MicrosoftEmulatorOptions = {}): MicrosoftEmulator
     cancelledOccurrences: options.delta?.cancelledOccurrences ?? 'silent',
     includeSeriesMasters: options.delta?.includeSeriesMasters ?? true,
     maxPageSize: options.delta?.maxPageSize ?? 50,
+    minPageSize: options.delta?.minPageSize ?? 1,
   };
 
   let subscriptions: Subscriptions | null = null;
@@ -97,7 +98,7 @@ export function build(options: MicrosoftEmulatorOptions = {}): MicrosoftEmulator
   }, clientId);
   const events = new EventService(store, () => settings.transactionIdReplay);
   const rounds = new DeltaRounds(store, () => ({
-    defaultPageSize: options.delta?.defaultPageSize ?? 10, maxPageSize: settings.maxPageSize, includeSeriesMasters: settings.includeSeriesMasters,
+    defaultPageSize: options.delta?.defaultPageSize ?? 10, maxPageSize: settings.maxPageSize, minPageSize: settings.minPageSize, includeSeriesMasters: settings.includeSeriesMasters,
     cancelledOccurrences: settings.cancelledOccurrences, tokenTtlMs: options.delta?.tokenTtlMs ?? null, expired: settings.expiredDeltaToken,
   }));
   const oauth = new IdentityPlatform(now, {

@@ -19,6 +19,7 @@ export interface EmulatorSettings {
   cancelledOccurrences: DeltaSettings['cancelledOccurrences'];
   includeSeriesMasters: boolean;
   maxPageSize: number;
+  minPageSize: number;
 }
 
 export interface EmulatorControls {
@@ -100,13 +101,15 @@ export function checkSettings(current: EmulatorSettings, patch: unknown): Emulat
         next.includeSeriesMasters = value;
         break;
       case 'maxPageSize':
-        if (!(Number.isInteger(value) && (value as number) >= 1)) throw graphErrors.badRequest('maxPageSize must be a whole number ≥ 1');
-        next.maxPageSize = value as number;
+      case 'minPageSize':
+        if (!(Number.isInteger(value) && (value as number) >= 1)) throw graphErrors.badRequest(`${key} must be a whole number ≥ 1`);
+        next[key] = value as number;
         break;
       default:
         throw graphErrors.badRequest(`unknown setting "${key}"`);
     }
   }
+  if (next.minPageSize > next.maxPageSize) throw graphErrors.badRequest('minPageSize must not be above maxPageSize');
   return next;
 }
 

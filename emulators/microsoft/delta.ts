@@ -12,8 +12,9 @@
 // - `$select`, `$expand`, `$filter`, `$orderby`, `$search` (and `$top`, `$skip`, `$count`)
 //   are refused: "There are other OData query parameters that the delta function for
 //   calendarView doesn't support";
-// - `Prefer: odata.maxpagesize=N` is a hint: honoured up to `maxPageSize`, answered with
-//   `Preference-Applied` only when honoured;
+// - `Prefer: odata.maxpagesize=N` is a hint: honoured from `minPageSize` to `maxPageSize`,
+//   answered with `Preference-Applied` only when honoured; outside, pages are bigger or
+//   smaller than asked;
 // - an expired or unknown token is 410 syncStateNotFound or resyncRequired (errors.ts).
 // A cancelled occurrence gives no @removed of its own unless `cancelledOccurrences` is
 // 'removed': its master comes back changed (reported on the Graph issue trackers).
@@ -25,7 +26,10 @@ import { parseDateTime, toInstant, UTC } from './zones.ts';
 
 export interface DeltaSettings {
   defaultPageSize: number;
+  /** A larger odata.maxpagesize gets pages of this size. */
   maxPageSize: number;
+  /** A smaller one gets pages of this size: the preference is a hint, not a cap (default 1). */
+  minPageSize: number;
   includeSeriesMasters: boolean;
   cancelledOccurrences: 'silent' | 'removed';
   /** How long a delta or skip token lives; null: until expired by the control. */
@@ -93,6 +97,7 @@ export class DeltaRounds {
   pageSize(requested: number | null): { size: number; applied: boolean } {
     const s = this.settings();
     if (requested === null) return { size: s.defaultPageSize, applied: false };
+    if (requested < s.minPageSize) return { size: s.minPageSize, applied: false };
     return requested <= s.maxPageSize ? { size: requested, applied: true } : { size: s.maxPageSize, applied: false };
   }
 

@@ -36,13 +36,17 @@ test('a full round pages by Prefer: odata.maxpagesize (echoed in Preference-Appl
   assert.ok(quiet.json()['@odata.deltaLink']);
 });
 
-test('a page size above the server\'s maximum is a hint: a smaller page, no Preference-Applied', async () => {
+test('odata.maxpagesize is a hint: above the maximum a smaller page, below the minimum a bigger one, no Preference-Applied', async () => {
   const t = testGraph({ delta: { maxPageSize: 2 } });
   for (let d = 2; d <= 6; d++) await create(t, timedEvent(`2026-03-0${d}T09:00:00`));
   const r = await t.call('GET', DELTA, undefined, { prefer: 'odata.maxpagesize=100' });
   assert.equal(r.json().value.length, 2);
   assert.equal(r.headers['preference-applied'], undefined);
   assert.ok(r.json()['@odata.nextLink']);
+  t.app.emulator.setSettings({ maxPageSize: 10, minPageSize: 4 });
+  const bigger = await t.call('GET', DELTA, undefined, { prefer: 'odata.maxpagesize=2' });
+  assert.equal(bigger.json().value.length, 4, 'more than asked: the preference is not a cap');
+  assert.equal(bigger.headers['preference-applied'], undefined);
 });
 
 test('the next round answers changes; deletions, moves out of the window and changes outside it come as @removed deleted', async () => {
