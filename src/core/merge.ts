@@ -10,7 +10,7 @@ import { CoreError } from './errors.ts';
 import { canonicalJson } from './hash.ts';
 import type { Attendee, CanonicalEvent, EventSeries, LocalDateTime } from './model.ts';
 import { compare, normaliseEmail, normaliseEvent, normaliseLocal, normaliseSeries } from './normalise.ts';
-import { editVsDeleteOutcome, parsePolicy, ruleFor, ruleName, type MergeField, type MergePolicy, type Side } from './policy.ts';
+import { defaultPolicy, editVsDeleteOutcome, parsePolicy, ruleFor, ruleName, type MergeField, type MergePolicy, type Side } from './policy.ts';
 
 export interface MergeInput {
   /** What both sides last agreed on; null when they first meet (matched by iCalUID). */
@@ -136,6 +136,23 @@ function mergeNormal(input: MergeInput, base: EventSeries | null, calendar: Even
   const overrides = mergeOverrides(base, calendar, remote, ctx, actualCalendar, actualRemote);
   if (master?.recurrence) reconcileCancelledOverrides(master, overrides, base, calendar, ctx);
   return { uid: calendar.uid, master, overrides: [...overrides.values()].sort((a, b) => compare(a.recurrenceId!, b.recurrenceId!)) };
+}
+
+/**
+ * The base to store while a merge's remote half is still to be written (the pass may die
+ * first, or the write fail): the remote's content as listed, which both sides agree on
+ * wherever the merge does not change the remote, except that a field sent to a person
+ * keeps the base's value, so it stays asked about. Stored with the etag of the version
+ * before (see applyCalendarSide), the listed version is then planned again, not taken
+ * for an echo; a field the calendar took from the remote is agreed, so the remote's next
+ * edit of it is one-sided, not a conflict.
+ */
+export function baseUntilRemoteWritten(result: Pick<MergeResult, 'remote' | 'base' | 'conflicts'>, remote: EventSeries): EventSeries {
+  if (result.conflicts.length === 0) return normaliseSeries(remote);
+  // From `result.remote` (the merge, with the remote's value where asked), the listed
+  // remote differs exactly where the merge changes the remote, and `result.base` exactly
+  // where a field is asked: each change is one-sided, so the policy never decides.
+  return mergeSeries({ base: result.remote, calendar: remote, remote: result.base, calendarUpdatedAt: null, remoteUpdatedAt: null, policy: defaultPolicy }).merged;
 }
 
 /**

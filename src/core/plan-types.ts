@@ -117,8 +117,9 @@ export type Action =
     writeCalendar: boolean; writeRemote: boolean; remoteSeries: EventSeries; ifMatch: string | null; etag: string;
     /**
      * The status to hold while the remote write is unconfirmed: the remote's content,
-     * which the calendar has just absorbed. Stored before the remote write, so a failed
-     * write leaves a base against which neither side's changes look like the other's.
+     * which the calendar has just absorbed, with asked fields at the base's value
+     * (baseUntilRemoteWritten). Stored before the remote write, so a failed write leaves
+     * a base against which neither side's changes look like the other's.
      */
     remoteBase: { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null };
   }

@@ -6,11 +6,11 @@ import { CoreError } from './errors.ts';
 import { hashNormal } from './hash.ts';
 import { checkSeriesRecurrence } from './ical/recurrence-check.ts';
 import { isOlder, newest } from './instants.ts';
-import { baseAfterUnconfirmedWrite, baseForAdoptedCreate, mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
+import { baseAfterUnconfirmedWrite, baseForAdoptedCreate, baseUntilRemoteWritten, mergeSeries, type MergeConflict, type MergeResult } from './merge.ts';
 import type { EventSeries, RemoteItem } from './model.ts';
 import { normaliseSeries } from './normalise.ts';
 import { editVsDeleteOutcome, parsePolicy, type Side } from './policy.ts';
-import { isBusyCopyUid, project } from './projection.ts';
+import { isBusyCopyUid, project, type Projection } from './projection.ts';
 import { deletionBudget, isOutsideWindow, parseSafety, wipeBrake, type SafetyStop } from './safety.ts';
 import { checkPlanInput, type Action, type CalendarEvent, type NextStatus, type Plan, type PlanInput, type SyncStatus } from './plan-types.ts';
 
@@ -342,7 +342,7 @@ class Planner {
       op: 'merge', side: 'calendar', eventId, remoteId: item.remoteId, result, remoteSeries,
       writeCalendar: calendarHash !== calHash,
       writeRemote: remoteHash !== remote.hash, ifMatch: item.etag, etag: item.etag,
-      remoteBase: { base: remote.normal, contentHash: remote.hash, remoteUpdatedAt: remote.updatedAt },
+      remoteBase: pendingBase(result, remote, projection),
       rule, reason, next: next(base, hashNormal(base), remote.updatedAt),
     });
     if (result.conflicts.length > 0) {
@@ -513,6 +513,13 @@ class Planner {
  * it: the item's, or the status's when the item carries none.
  */
 interface Hashed { normal: EventSeries; hash: string; updatedAt: string | null }
+
+/** The status a merge leaves until its remote write lands (baseUntilRemoteWritten). */
+function pendingBase(result: MergeResult, remote: Hashed, projection: Projection): { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null } {
+  if (result.conflicts.length === 0) return { base: remote.normal, contentHash: remote.hash, remoteUpdatedAt: remote.updatedAt };
+  const base = normaliseSeries(project(baseUntilRemoteWritten(result, remote.normal), projection));
+  return { base, contentHash: hashNormal(base), remoteUpdatedAt: remote.updatedAt };
+}
 
 function next(base: EventSeries, contentHash: string, remoteUpdatedAt: string | null | undefined): NextStatus {
   return { base, contentHash, remoteUpdatedAt: remoteUpdatedAt ?? null };

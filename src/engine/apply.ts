@@ -154,14 +154,13 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
         }
         case 'merge': {
           if (action.writeCalendar) counts.calendarWrites++;
-          // With a remote write still to make, the status moves when it lands. Until then the
-          // old base and etag stand: the version listed holds neither the merge nor, for a
-          // field sent to a person, the base, so a status naming it would claim agreement
-          // the remote does not hold (a pass that dies here, or a write that fails, would
-          // then push the calendar's side of an asked field over the remote's). A push
-          // against the old etag is refused and the item read again. Only its instant is
-          // kept, so a replay of an older version is recognised as stale.
-          if (action.writeRemote) statuses.seen(action.eventId, null, action.remoteBase.remoteUpdatedAt);
+          // With a remote write still to make, the remote's content is the base until it
+          // lands (asked fields at the base's value), under the etag stored before: the
+          // listed version holds no asked field's base, so a status naming it would pass
+          // it off as an echo, and a pass that died here (or a write that failed) would
+          // then push the calendar's side of an asked field over the remote's. A push
+          // against the older etag is refused and the item read again.
+          if (action.writeRemote) statuses.rebase(action.eventId, action.remoteId, action.remoteBase);
           else statuses.store(action.eventId, action.remoteId, action.etag, action.next);
           operations.push(operation(ctx, action, 'applied', { after: { decisions: action.result.decisions } }));
           break;

@@ -34,6 +34,16 @@ export class StatusChanges {
     else if (next) this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt } });
   }
 
+  /**
+   * A new base for a remote version not yet agreed on: the etag stays the one stored (or
+   * the one stored earlier in this transaction), so that version is planned again.
+   */
+  rebase(eventId: string, remoteId: string, next: Exclude<NextStatus, 'drop' | null>): void {
+    const earlier = this.changes.get(eventId)?.store;
+    const store = { eventId, remoteId, etag: earlier?.etag ?? null, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: newest(earlier?.remoteUpdatedAt ?? null, next.remoteUpdatedAt) };
+    this.changes.set(eventId, { store: earlier ? store : { ...store, keepEtag: true } });
+  }
+
   /** The answer to a create recorded as pending with this same base. */
   confirmCreate(eventId: string, remoteId: string, etag: string, next: Exclude<NextStatus, 'drop' | null>): void {
     this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt }, confirm: true });

@@ -60,7 +60,8 @@ export async function countStatuses(db: Queryable, binding: BindingRef): Promise
   return Number(row!.n);
 }
 
-export type StatusWrite = SyncStatus & { remoteHref?: string | null };
+/** `keepEtag`: the row keeps the etag it has (a new row has none), whatever `etag` says. */
+export type StatusWrite = SyncStatus & { remoteHref?: string | null; keepEtag?: boolean };
 
 /**
  * Stores statuses, one per event: a status that moves to a new remote id (an adopted
@@ -91,15 +92,16 @@ export async function upsertStatuses(db: Queryable, binding: BindingRef, statuse
      select $1, $2, u.event_id, u.remote_id, u.remote_href, u.etag, u.content_hash, u.base, u.pending, case when u.quarantined then now() end, now(), u.remote_updated_at, u.sent
        from jsonb_to_recordset($3::jsonb)
             as u(event_id uuid, remote_id text, remote_href text, etag text, content_hash text, base jsonb, pending boolean, quarantined boolean, remote_updated_at timestamptz, sent jsonb)
-     on conflict (binding_id, remote_id) do update set event_id = excluded.event_id, etag = excluded.etag,
+     on conflict (binding_id, remote_id) do update set event_id = excluded.event_id,
+       etag = case when excluded.event_id = any($4::uuid[]) then sync_status.etag else excluded.etag end,
        content_hash = excluded.content_hash, base = excluded.base, pending = excluded.pending, sent = excluded.sent,
        remote_updated_at = greatest(sync_status.remote_updated_at, excluded.remote_updated_at),
        quarantined_at = case when excluded.quarantined_at is not null then coalesce(sync_status.quarantined_at, now()) end, synced_at = now()`,
     [binding.tenantId, binding.bindingId, JSON.stringify(rows.map((s) => ({
-      event_id: s.eventId, remote_id: s.remoteId, remote_href: s.remoteHref ?? null, etag: s.etag, content_hash: s.contentHash,
+      event_id: s.eventId, remote_id: s.remoteId, remote_href: s.remoteHref ?? null, etag: s.keepEtag ? null : s.etag, content_hash: s.contentHash,
       base: s.base, pending: s.pending ?? false, quarantined: s.quarantined ?? false, remote_updated_at: s.remoteUpdatedAt ?? null,
       sent: s.sent ?? null,
-    })))]);
+    }))), rows.filter((s) => s.keepEtag).map((s) => s.eventId)]);
 }
 
 /**

@@ -630,16 +630,20 @@ test('a merge whose remote half did not land (a failed write, or a pass that die
     // Both sides change the summary (asked of a person); only the calendar the description.
     await world.appWrite(eventId, single({ uid: `asked-${how}`, summary: 'Plan (calendar)', description: 'v2' }));
     const item = a.connector.liveItems(a.remoteCalendarId)[0]!;
-    a.connector.userUpdate(a.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Plan (remote)' } });
+    a.connector.userUpdate(a.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Plan (remote)', location: 'Room 1' } });
     const update = a.connector.update.bind(a.connector);
     if (how === 'failed write') a.connector.faults.failWrites = 1;
     else a.connector.update = async () => { throw new Error('the worker was killed'); };
     await world.pass(a).catch((error: Error) => assert.match(error.message, /killed/));
     a.connector.update = update;
+    // The calendar took Room 1 from the remote: the remote's next edit of it is its own, not a conflict.
+    const edited = a.connector.liveItems(a.remoteCalendarId)[0]!;
+    a.connector.userUpdate(a.remoteCalendarId, edited.remoteId, { ...edited.series, master: { ...edited.series.master!, location: 'Room 2' } });
     await converge(world, [a]);
     const remote = a.connector.liveItems(a.remoteCalendarId)[0]!.series.master!;
-    assert.deepEqual([remote.summary, remote.description], ['Plan (remote)', 'v2'], `${how}: the remote keeps its summary and takes the description`);
-    assert.equal((await world.calendarSeries()).find((s) => s.series.uid === `asked-${how}`)!.series.master!.summary, 'Plan (calendar)');
+    assert.deepEqual([remote.summary, remote.description, remote.location], ['Plan (remote)', 'v2', 'Room 2'], `${how}: the remote keeps its summary and takes the description`);
+    const calendar = (await world.calendarSeries()).find((s) => s.series.uid === `asked-${how}`)!.series.master!;
+    assert.deepEqual([calendar.summary, calendar.description, calendar.location], ['Plan (calendar)', 'v2', 'Room 2']);
     const { rows } = await t.db.query(`select fields from conflicts where binding_id = $1 and state = 'open'`, [a.id]);
     assert.deepEqual(rows.map((r) => r.fields), [['summary']], `${how}: the summary is still asked about`);
   }
