@@ -8,11 +8,16 @@ import type { CanonicalEvent } from '../../core/model.ts';
 
 export interface GraphExtras {
   /**
-   * Writable members the model has no field for, verbatim: importance,
-   * allowNewTimeProposals, responseRequested, hideAttendees, multiValueExtendedProperties,
-   * and members calsync does not know.
+   * Writable members the model has no field for, verbatim, written back: importance,
+   * allowNewTimeProposals, responseRequested, hideAttendees, multiValueExtendedProperties.
    */
   fields?: Record<string, unknown>;
+  /**
+   * Members calsync does not know, verbatim. Kept for the operator but never written:
+   * Graph refuses a body with a member it does not take, and an unknown one may be
+   * read-only.
+   */
+  unknown?: Record<string, unknown>;
   /** The zone names as Graph spelled them (`originalStartTimeZone`, `originalEndTimeZone`, `recurrenceTimeZone`). */
   timeZones?: { start?: string; end?: string; recurrence?: string };
   /** `showAs` when it is not what the transparency writes (busy, free): tentative, oof, workingElsewhere, unknown. */

@@ -16,7 +16,7 @@ import { compare } from '../../core/normalise.ts';
 import { validateSeries } from '../../core/validate.ts';
 import { unreadableItem, type RemoteDeletedItem, type RemoteItem, type UnreadableItem } from '../connector.ts';
 import { graphExtras } from './extras.ts';
-import { readGraphEvent, type GraphMasterTerms } from './read.ts';
+import { occurrenceDate, readGraphEvent, type GraphMasterTerms } from './read.ts';
 import { eventToGraph, GraphWriteRefused, type GraphRenderMeta } from './render.ts';
 import { stampOf } from './stamp.ts';
 import type { GraphEvent } from './types.ts';
@@ -45,7 +45,11 @@ export function seriesIdOf(event: GraphEvent): string {
   return (event.type === 'occurrence' || event.type === 'exception') && typeof event.seriesMasterId === 'string' ? event.seriesMasterId : event.id!;
 }
 
-/** The events of series `seriesId` among `events` (a listing holds others too); occurrences are left out. */
+/**
+ * The events of series `seriesId` among `events` (a listing holds others too);
+ * occurrences are left out. A master read with `$expand=exceptionOccurrences` carries
+ * its exceptions inside it, without `type` or `seriesMasterId`: they count too.
+ */
 export function seriesEvents(seriesId: string, events: GraphEvent[]): GraphSeriesEvents {
   let master: GraphEvent | null = null;
   const exceptions = new Map<string, GraphEvent>();
@@ -53,6 +57,10 @@ export function seriesEvents(seriesId: string, events: GraphEvent[]): GraphSerie
     if (isRemoved(e)) continue;
     if (e.id === seriesId && e.type !== 'exception' && e.type !== 'occurrence') master = e;
     else if (e.type === 'exception' && e.seriesMasterId === seriesId && typeof e.id === 'string') exceptions.set(e.id, e);
+  }
+  const expanded = Array.isArray(master?.exceptionOccurrences) ? (master.exceptionOccurrences as GraphEvent[]) : [];
+  for (const e of expanded) {
+    if (typeof e?.id === 'string' && !exceptions.has(e.id)) exceptions.set(e.id, { ...e, type: 'exception', seriesMasterId: seriesId });
   }
   return { master, exceptions: [...exceptions.values()].sort((a, b) => compare(a.id!, b.id!)) };
 }
@@ -89,14 +97,6 @@ function within<T>(event: GraphEvent, read: () => T): T {
   }
 }
 
-/** `OID.<master id>.2020-04-30` → the date; null for anything else. */
-function occurrenceDate(occurrenceId: unknown, masterId: string | undefined): LocalDateTime | null {
-  if (typeof occurrenceId !== 'string') return null;
-  const m = /^OID\.(.+)\.(\d{4}-\d{2}-\d{2})$/.exec(occurrenceId);
-  if (m === null || (masterId !== undefined && m[1] !== masterId)) return null;
-  return m[2]!;
-}
-
 /**
  * The EXDATEs a master's `cancelledOccurrences` names. The id carries the date alone,
  * read as the instance's date in the master's zone with the master's time of day.
@@ -104,7 +104,7 @@ function occurrenceDate(occurrenceId: unknown, masterId: string | undefined): Lo
 function cancelledExdates(master: GraphEvent, event: CanonicalEvent): LocalDateTime[] {
   const list = Array.isArray(master.cancelledOccurrences) ? master.cancelledOccurrences : [];
   return list.flatMap((id, i) => {
-    const date = occurrenceDate(id, master.id);
+    const date = occurrenceDate(id, master.id ?? undefined);
     if (date === null) throw new CoreError('INVALID_EVENT', `expected an occurrence id like OID.<master id>.2020-04-30, got ${JSON.stringify(id)}`, `cancelledOccurrences[${i}]`);
     return [event.allDay ? date : `${date}T${event.start.local.slice(11)}`];
   });
@@ -189,11 +189,7 @@ export function exdatesFromInstances(series: EventSeries, instances: GraphEvent[
   const master = series.master;
   if (master === null || master.recurrence === null) return series;
   const zone = master.allDay ? calendarTimeZone : (master.start.tz ?? calendarTimeZone);
-  const listed = new Set(instances.filter((i) => !isRemoved(i)).map((i, n) => {
-    const original = typeof i.originalStart === 'string' ? Date.parse(i.originalStart) : Number.NaN;
-    const at = Number.isNaN(original) ? startInstant(i, n) : original;
-    return isoInstant(at);
-  }));
+  const listed = new Set(instances.filter((i) => !isRemoved(i)).map((i, n) => isoInstant(originalInstant(i, n, master, zone))));
   const bare: EventSeries = { ...series, master: { ...master, recurrence: { ...master.recurrence, exdate: [] } }, overrides: [] };
   const expansion = expandSeries(bare, { from: window.from, to: window.to, defaultZone: zone });
   if (expansion.truncated) throw new CoreError('INVALID_INPUT', 'the window holds too many instances to compare', 'window');
@@ -202,9 +198,18 @@ export function exdatesFromInstances(series: EventSeries, instances: GraphEvent[
   return { ...series, master: { ...master, recurrence: { ...master.recurrence, exdate } } };
 }
 
-function startInstant(instance: GraphEvent, n: number): number {
+/**
+ * Where an instance was before any change: its `originalStart`, else the date of its
+ * `occurrenceId` at the master's time, else (an occurrence, which is where its pattern
+ * put it) its start. An exception with neither is refused: its start is where it was
+ * moved to, and reading it as its original would take its true date for a deletion.
+ */
+function originalInstant(instance: GraphEvent, n: number, master: CanonicalEvent, zone: string): number {
+  if (typeof instance.originalStart === 'string' && !Number.isNaN(Date.parse(instance.originalStart))) return Date.parse(instance.originalStart);
+  const date = occurrenceDate(instance.occurrenceId);
+  if (date !== null) return localToInstant(master.allDay ? `${date}T00:00:00` : `${date}T${master.start.local.slice(11)}`, zone);
   const start = instance.start;
-  if (start === undefined) throw new CoreError('INVALID_EVENT', 'an instance without originalStart or start', `instances[${n}]`);
+  if (instance.type === 'exception' || start === undefined) throw new CoreError('INVALID_EVENT', 'an exception without originalStart or occurrenceId', `instances[${n}]`);
   const local = start.dateTime.replace(/\.\d+$/, '');
   return localToInstant(local, ianaFromGraphZone(start.timeZone, `instances[${n}].start.timeZone`));
 }

@@ -58,6 +58,9 @@ const MODELLED = new Set([
   'isOnlineMeeting', 'onlineMeetingProvider', 'onlineMeeting', 'singleValueExtendedProperties',
 ]);
 
+/** Writable members the model has no field for: written back as they came. */
+const WRITABLE = new Set(['importance', 'allowNewTimeProposals', 'responseRequested', 'hideAttendees', 'multiValueExtendedProperties']);
+
 const isServer = (key: string): boolean => SERVER.has(key) || key.startsWith('@') || key.includes('@odata.');
 
 function caseless<T extends string>(x: unknown, values: readonly T[], path: string): T | undefined {
@@ -170,9 +173,23 @@ function readTimes(o: Obj, extras: GraphExtras): Times {
   return { allDay: false, start: { local: inZone(start, zs), tz: zs }, end: { local: inZone(end, ze), tz: ze }, zone: zs };
 }
 
-/** An exception's original start in its master's terms (the override key). */
+/** `OID.<master id>.2020-04-30` (occurrenceId, cancelledOccurrences) → the date; null for anything else. */
+export function occurrenceDate(occurrenceId: unknown, masterId?: string): LocalDateTime | null {
+  if (typeof occurrenceId !== 'string') return null;
+  const m = /^OID\.(.+)\.(\d{4}-\d{2}-\d{2})$/.exec(occurrenceId);
+  if (m === null || (masterId !== undefined && m[1] !== masterId)) return null;
+  return m[2]!;
+}
+
+/**
+ * An exception's original start in its master's terms (the override key): its
+ * `originalStart`, else (an exception expanded from its master's exceptionOccurrences,
+ * which carry none) the date of its `occurrenceId` at the master's time of day.
+ */
 function recurrenceIdOf(o: Obj, master: GraphMasterTerms | null, own: Times): LocalDateTime {
   const original = optionalString(o.originalStart, 'originalStart');
+  const date = master === null ? null : occurrenceDate(o.occurrenceId);
+  if (original === undefined && date !== null) return master!.allDay ? date : `${date}T${master!.start.local.slice(11)}`;
   if (original === undefined) fail('originalStart', 'an exception needs the original start of the instance it replaces');
   const ms = Date.parse(original);
   if (Number.isNaN(ms) || !/(Z|[+-]\d{2}:\d{2})$/i.test(original)) fail('originalStart', `expected an instant, got ${JSON.stringify(original)}`);
@@ -231,8 +248,11 @@ export function readGraphEvent(resource: unknown, context: GraphReadContext = {}
   const reminders = readReminders(o, extras);
   const conference = readConference(o, extras);
   readProperties(o.singleValueExtendedProperties, extras);
-  const fields = Object.fromEntries(Object.entries(o).filter(([k]) => !isServer(k) && !MODELLED.has(k)));
+  const others = Object.entries(o).filter(([k]) => !isServer(k) && !MODELLED.has(k));
+  const fields = Object.fromEntries(others.filter(([k]) => WRITABLE.has(k)));
+  const unknown = Object.fromEntries(others.filter(([k]) => !WRITABLE.has(k)));
   if (Object.keys(fields).length > 0) extras.fields = fields;
+  if (Object.keys(unknown).length > 0) extras.unknown = unknown;
 
   const event: CanonicalEvent = {
     uid: uid!,
