@@ -17,7 +17,7 @@ import { validateSeries } from '../../core/validate.ts';
 import { unreadableItem, type RemoteDeletedItem, type RemoteItem, type UnreadableItem } from '../connector.ts';
 import { graphExtras } from './extras.ts';
 import { occurrenceDate, readGraphEvent, type GraphMasterTerms } from './read.ts';
-import { eventToGraph, GraphWriteRefused, type GraphRenderMeta } from './render.ts';
+import { eventToGraph, type GraphRenderMeta } from './render.ts';
 import { stampOf } from './stamp.ts';
 import type { GraphEvent } from './types.ts';
 import { ianaFromGraphZone } from './zones.ts';
@@ -263,6 +263,5 @@ export function seriesToGraph(series: EventSeries, meta: GraphRenderMeta): Graph
     if (override.status === 'cancelled') out.cancellations.push(ref);
     else out.exceptions.push({ ...ref, body: eventToGraph({ ...override, recurrence: null }, meta) });
   }
-  if (master !== null && master.recurrence === null && series.overrides.length > 0) throw new GraphWriteRefused('overrides need a recurring master', 'overrides');
   return out;
 }

@@ -13,7 +13,7 @@ import { renderAttendees, renderPerson } from './people.ts';
 import { rruleToGraph } from './recurrence.ts';
 import { stampProperty } from './stamp.ts';
 import type { GraphDateTimeTimeZone, GraphEvent, GraphPatternedRecurrence } from './types.ts';
-import { graphZoneFromIana } from './zones.ts';
+import { graphZoneFromIana, isOpaqueZone } from './zones.ts';
 
 /** Content Graph cannot hold: the connector reports it (a permanent failure of that write). */
 export class GraphWriteRefused extends Error {
@@ -109,7 +109,8 @@ export function eventToGraph(event: CanonicalEvent, meta: GraphRenderMeta): Grap
     throw new CoreError('UNKNOWN_TIME_ZONE', 'expected the calendar\'s IANA time zone', 'meta.calendarTimeZone');
   }
   const x = graphExtras(event);
-  const allDayZone = event.allDay ? (x.timeZones?.start ?? graphZoneFromIana(meta.calendarTimeZone)) : undefined;
+  const keptStart = x.timeZones?.start !== undefined && !isOpaqueZone(x.timeZones.start) ? x.timeZones.start : undefined;
+  const allDayZone = event.allDay ? (keptStart ?? graphZoneFromIana(meta.calendarTimeZone)) : undefined;
   const attendees = renderAttendees(event.attendees, x.attendees ?? {}, x.unaddressed ?? []);
   const organizer = event.organizer !== null ? renderPerson(event.organizer) : x.organizer;
   const properties = [...(x.properties ?? []), ...(meta.calsyncId ? [stampProperty(meta.calsyncId)] : [])];
