@@ -13,10 +13,16 @@ function answered(body: GraphEvent, extra: GraphEvent): GraphEvent {
   return { ...copy, originalStartTimeZone: copy.start!.timeZone, originalEndTimeZone: copy.end!.timeZone, ...extra };
 }
 
-/** The series written to Graph and read back from what Graph would answer. */
-export function throughGraph(series: EventSeries, meta: GraphRenderMeta & { calsyncId: string }, id = 'AAMkWritten='): EventSeries {
+/**
+ * The series written to Graph and read back from what Graph would answer. Graph makes
+ * the calendar's owner the organizer of what is written there: `owner`, or none.
+ */
+export function throughGraph(series: EventSeries, meta: GraphRenderMeta & { calsyncId: string }, owner?: { name: string; address: string }): EventSeries {
+  const id = 'AAMkWritten=';
   const write = seriesToGraph(series, meta);
-  const master = answered(write.master!, { id, iCalUId: series.uid, type: series.master!.recurrence ? 'seriesMaster' : 'singleInstance' });
+  const master = answered(write.master!, {
+    id, iCalUId: series.uid, type: series.master!.recurrence ? 'seriesMaster' : 'singleInstance', ...(owner ? { organizer: { emailAddress: owner } } : {}),
+  });
   const exceptions = write.exceptions.map((e, i) => answered(e.body, { id: `${id}x${i}`, type: 'exception', seriesMasterId: id, originalStart: e.originalStart }));
   if (write.cancellations.length > 0) master.cancelledOccurrences = write.cancellations.map((c) => `OID.${id}.${c.recurrenceId.slice(0, 10)}`);
   const { calsyncId, ...again } = seriesFromGraph({ master, exceptions });

@@ -86,10 +86,17 @@ test('a daily seriesMaster in Pacific Standard Time reads as documented and writ
   assert.deepEqual(body.location, resource.location);
   assert.deepEqual(body.locations, resource.locations);
   assert.equal(body.attendees![0]!.emailAddress!.address, 'AlexW@contoso.OnMicrosoft.com');
-  assert.deepEqual([body.importance, body.allowNewTimeProposals, body.responseRequested], ['normal', true, true]);
-  for (const readOnly of ['id', 'iCalUId', 'uid', 'changeKey', 'webLink', 'responseStatus', 'isCancelled', 'onlineMeeting', 'bodyPreview']) assert.ok(!(readOnly in body), readOnly);
+  assert.deepEqual([body.importance, body.responseRequested], ['normal', true]);
+  // Update event does not take these: Graph sets them, or only create takes them.
+  for (const member of ['id', 'iCalUId', 'uid', 'changeKey', 'webLink', 'responseStatus', 'isCancelled', 'onlineMeeting', 'bodyPreview', 'organizer', 'allowNewTimeProposals']) {
+    assert.ok(!(member in body), member);
+  }
   assert.deepEqual(body.singleValueExtendedProperties, [{ id: CALSYNC_ID_PROPERTY, value: 'E1' }]);
-  assert.deepEqual(throughGraph(item.series, meta), item.series);
+  // Written to Adele's own calendar, Graph names her the organizer again; the members
+  // that are kept but not written (allowNewTimeProposals) are not in the answer here.
+  const expected = structuredClone(item.series);
+  delete (expected.master!.extras.graph as { unknown?: unknown }).unknown;
+  assert.deepEqual(throughGraph(item.series, meta, resource.organizer.emailAddress), expected);
 });
 
 test('cancelledOccurrences become EXDATEs and exceptionOccurrences overrides, in the master\'s zone and time', () => {

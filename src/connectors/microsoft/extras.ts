@@ -7,15 +7,12 @@ import { CoreError } from '../../core/errors.ts';
 import type { CanonicalEvent } from '../../core/model.ts';
 
 export interface GraphExtras {
-  /**
-   * Writable members the model has no field for, verbatim, written back: importance,
-   * allowNewTimeProposals, responseRequested, hideAttendees, multiValueExtendedProperties.
-   */
+  /** Writable members the model has no field for, verbatim, written back: importance, responseRequested, hideAttendees. */
   fields?: Record<string, unknown>;
   /**
-   * Members calsync does not know, verbatim. Kept for the operator but never written:
-   * Graph refuses a body with a member it does not take, and an unknown one may be
-   * read-only.
+   * Other members, verbatim (allowNewTimeProposals, multiValueExtendedProperties,
+   * members calsync does not know). Kept but never written: Update event does not take
+   * them, and Graph refuses a body with a member it does not take.
    */
   unknown?: Record<string, unknown>;
   /** The zone names as Graph spelled them (`originalStartTimeZone`, `originalEndTimeZone`, `recurrenceTimeZone`). */
@@ -29,7 +26,7 @@ export interface GraphExtras {
   /** `location` and `locations` whole, written back while the location's name is the model's. */
   location?: Record<string, unknown>;
   locations?: Record<string, unknown>[];
-  /** The organizer of an event without attendees: Graph sets the calendar's owner on every event. */
+  /** The organizer of an event without attendees: Graph sets the calendar's owner on every event. Never written. */
   organizer?: Record<string, unknown>;
   /** Per attendee address: folded values and members the model has no place for (people.ts). */
   attendees?: Record<string, Record<string, unknown>>;
@@ -41,7 +38,10 @@ export interface GraphExtras {
   onlineMeeting?: Record<string, unknown>;
   /** `recurrence.range.startDate` when it is not the master's start date. */
   rangeStartDate?: string;
-  /** Single-value extended properties other than calsync's stamp. */
+  /**
+   * Single-value extended properties other than calsync's stamp. Never written: they
+   * stay on the item through a PATCH, and are another application's to set.
+   */
   properties?: Record<string, unknown>[];
 }
 

@@ -58,8 +58,13 @@ const MODELLED = new Set([
   'isOnlineMeeting', 'onlineMeetingProvider', 'onlineMeeting', 'singleValueExtendedProperties',
 ]);
 
-/** Writable members the model has no field for: written back as they came. */
-const WRITABLE = new Set(['importance', 'allowNewTimeProposals', 'responseRequested', 'hideAttendees', 'multiValueExtendedProperties']);
+/**
+ * Members the model has no field for that Update event lists as writable: written back
+ * as they came. The rest (allowNewTimeProposals, which only create takes, and members
+ * calsync does not know) are kept but not written: Graph refuses a PATCH with a member
+ * it does not take.
+ */
+const WRITABLE = new Set(['importance', 'responseRequested', 'hideAttendees']);
 
 const isServer = (key: string): boolean => SERVER.has(key) || key.startsWith('@') || key.includes('@odata.');
 

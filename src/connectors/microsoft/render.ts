@@ -1,15 +1,18 @@
 // One canonical event → the Graph body that creates it (POST) or brings an event to
-// it (PATCH). Every modelled member is written, emptied ones too, so a PATCH leaves
-// nothing stale behind; what the event kept in extras.graph is written back; members
-// Graph answers but does not take (ids, onlineMeeting, isCancelled, responseStatus)
-// are left out. A master gets `recurrence`; an override is written by PATCHing its
-// occurrence (map.ts says which), so its body has none.
+// it (PATCH). Only members Update event lists as writable are written (attendees, body,
+// categories, start, end, hideAttendees, importance, isAllDay, isOnlineMeeting,
+// isReminderOn, location, locations, onlineMeetingProvider, recurrence,
+// reminderMinutesBeforeStart, responseRequested, sensitivity, showAs, subject), plus
+// calsync's stamp; every modelled one is written, emptied ones too, so a PATCH leaves
+// nothing stale behind. `organizer` is not among them: Graph makes the calendar's
+// owner the organizer. A master gets `recurrence`; an override is written by PATCHing
+// its occurrence (map.ts says which), so its body has none.
 import { CoreError } from '../../core/errors.ts';
 import type { CanonicalEvent, EventTime } from '../../core/model.ts';
 import { isIanaZone } from '../../core/timezones.ts';
 import { validateEvent } from '../../core/validate.ts';
 import { graphExtras, type GraphExtras } from './extras.ts';
-import { renderAttendees, renderPerson } from './people.ts';
+import { renderAttendees } from './people.ts';
 import { rruleToGraph } from './recurrence.ts';
 import { stampProperty } from './stamp.ts';
 import type { GraphDateTimeTimeZone, GraphEvent, GraphPatternedRecurrence } from './types.ts';
@@ -112,8 +115,7 @@ export function eventToGraph(event: CanonicalEvent, meta: GraphRenderMeta): Grap
   const keptStart = x.timeZones?.start !== undefined && !isOpaqueZone(x.timeZones.start) ? x.timeZones.start : undefined;
   const allDayZone = event.allDay ? (keptStart ?? graphZoneFromIana(meta.calendarTimeZone)) : undefined;
   const attendees = renderAttendees(event.attendees, x.attendees ?? {}, x.unaddressed ?? []);
-  const organizer = event.organizer !== null ? renderPerson(event.organizer) : x.organizer;
-  const properties = [...(x.properties ?? []), ...(meta.calsyncId ? [stampProperty(meta.calsyncId)] : [])];
+
   return {
     ...(x.fields ?? {}),
     subject: event.summary,
@@ -126,11 +128,10 @@ export function eventToGraph(event: CanonicalEvent, meta: GraphRenderMeta): Grap
     showAs: showAs(event, x),
     sensitivity: sensitivity(event, x),
     attendees: attendees as GraphEvent['attendees'],
-    ...(organizer !== undefined ? { organizer: organizer as GraphEvent['organizer'] } : {}),
     categories: event.categories,
     ...reminders(event, x),
     ...onlineMeeting(event, x),
     ...(event.recurrence !== null ? { recurrence: recurrenceToGraph(event, meta) } : {}),
-    ...(properties.length > 0 ? { singleValueExtendedProperties: properties as GraphEvent['singleValueExtendedProperties'] } : {}),
+    ...(meta.calsyncId ? { singleValueExtendedProperties: [stampProperty(meta.calsyncId)] } : {}),
   };
 }
