@@ -275,3 +275,12 @@ test('what Graph cannot hold is refused with the member named', () => {
   assert.equal(refused({ rrule: ['FREQ=WEEKLY', 'FREQ=MONTHLY'], rdate: [], exdate: [] }).path, 'recurrence.rrule');
   assert.match(refused({ rrule: ['FREQ=HOURLY'], rdate: [], exdate: [] }).message, /daily at the finest.*recurrence\.rrule\[0\]/);
 });
+
+test('overrides written without their master are placed by the master as last known', () => {
+  const master = eventFromGraph({ iCalUId: 'u', originalStartTimeZone: 'Pacific Standard Time', start: { dateTime: '2026-07-06T09:00:00', timeZone: 'Pacific Standard Time' }, end: { dateTime: '2026-07-06T10:00:00', timeZone: 'Pacific Standard Time' } });
+  const override: CanonicalEvent = { ...master, recurrenceId: '2026-07-13T09:00:00', summary: 'moved', start: { ...master.start, local: '2026-07-14T09:00:00' }, end: { ...master.end, local: '2026-07-14T10:00:00' } };
+  const write = seriesToGraph({ uid: 'u', master: null, overrides: [override] }, { ...meta, master });
+  assert.equal(write.master, null);
+  // 09:00 in Los Angeles (PDT, −07:00) is 16:00 UTC, not 09:00 in the calendar's Berlin.
+  assert.deepEqual(write.exceptions.map((e) => e.originalStart), ['2026-07-13T16:00:00Z']);
+});

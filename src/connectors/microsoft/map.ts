@@ -188,7 +188,7 @@ export const isUnreadable = (entry: RemoteItem | UnreadableItem): entry is Unrea
 export function exdatesFromInstances(series: EventSeries, instances: GraphEvent[], window: { from: string; to: string }, calendarTimeZone: string): EventSeries {
   const master = series.master;
   if (master === null || master.recurrence === null) return series;
-  const zone = master.allDay ? calendarTimeZone : (master.start.tz ?? calendarTimeZone);
+  const zone = master.allDay ? allDayZone(master, calendarTimeZone) : (master.start.tz ?? calendarTimeZone);
   const listed = new Set(instances.filter((i) => !isRemoved(i)).map((i, n) => isoInstant(originalInstant(i, n, master, zone))));
   const bare: EventSeries = { ...series, master: { ...master, recurrence: { ...master.recurrence, exdate: [] } }, overrides: [] };
   const expansion = expandSeries(bare, { from: window.from, to: window.to, defaultZone: zone });
@@ -231,20 +231,25 @@ export interface GraphSeriesWrite {
   cancellations: GraphInstanceRef[];
 }
 
-/** The original start of an instance as an instant, in the master's terms (its zone, or the calendar's for all-day and floating series). */
-function instanceRef(recurrenceId: LocalDateTime, master: CanonicalEvent | null, calendarTimeZone: string): GraphInstanceRef {
-  const allDay = !recurrenceId.includes('T');
-  const zone = allDay || master === null ? calendarTimeZone : (master.start.tz ?? calendarTimeZone);
-  const kept = master === null ? undefined : graphExtras(master).timeZones?.start;
-  let instantZone = zone;
-  if (allDay && kept !== undefined) {
-    try {
-      instantZone = ianaFromGraphZone(kept);
-    } catch {
-      // A kept name that no longer reads: the calendar's zone.
-    }
+/** The zone an all-day event's dates are midnights of: the one it came with, else the calendar's (render.ts writes it there). */
+function allDayZone(event: Pick<CanonicalEvent, 'extras'>, calendarTimeZone: string): string {
+  const kept = graphExtras(event).timeZones?.start;
+  if (kept === undefined) return calendarTimeZone;
+  try {
+    return ianaFromGraphZone(kept);
+  } catch {
+    return calendarTimeZone;
   }
-  return { recurrenceId, originalStart: isoInstant(localToInstant(allDay ? `${recurrenceId}T00:00:00` : recurrenceId, instantZone)) };
+}
+
+/** The master's terms an instance is written in: its start and, for all-day series, the zone of its dates. */
+export type GraphMasterWriteTerms = Pick<CanonicalEvent, 'allDay' | 'start' | 'extras'>;
+
+/** The original start of an instance as an instant, in the master's terms (its zone, or the calendar's for floating series). */
+function instanceRef(recurrenceId: LocalDateTime, master: GraphMasterWriteTerms | null, calendarTimeZone: string): GraphInstanceRef {
+  const allDay = !recurrenceId.includes('T');
+  const zone = master === null ? calendarTimeZone : allDay ? allDayZone(master, calendarTimeZone) : (master.start.tz ?? calendarTimeZone);
+  return { recurrenceId, originalStart: isoInstant(localToInstant(allDay ? `${recurrenceId}T00:00:00` : recurrenceId, zone)) };
 }
 
 /**
@@ -253,13 +258,15 @@ function instanceRef(recurrenceId: LocalDateTime, master: CanonicalEvent | null,
  * content on a deleted occurrence, so a cancelled override is written as a deletion.
  * Throws GraphWriteRefused for what Graph cannot hold (recurrence.ts, render.ts).
  */
-export function seriesToGraph(series: EventSeries, meta: GraphRenderMeta): GraphSeriesWrite {
+export function seriesToGraph(series: EventSeries, meta: GraphRenderMeta & { master?: GraphMasterWriteTerms | null }): GraphSeriesWrite {
   validateSeries(series);
   const master = series.master;
+  // Overrides without their master are placed by the master as last known.
+  const terms = master ?? meta.master ?? null;
   const out: GraphSeriesWrite = { master: master === null ? null : eventToGraph(master, meta), exceptions: [], cancellations: [] };
   for (const exdate of master?.recurrence?.exdate ?? []) out.cancellations.push(instanceRef(exdate, master, meta.calendarTimeZone));
   for (const override of series.overrides) {
-    const ref = instanceRef(override.recurrenceId!, master, meta.calendarTimeZone);
+    const ref = instanceRef(override.recurrenceId!, terms, meta.calendarTimeZone);
     if (override.status === 'cancelled') out.cancellations.push(ref);
     else out.exceptions.push({ ...ref, body: eventToGraph({ ...override, recurrence: null }, meta) });
   }
