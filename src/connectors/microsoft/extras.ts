@@ -6,6 +6,14 @@ import { isPlainObject } from '../../core/arguments.ts';
 import { CoreError } from '../../core/errors.ts';
 import type { CanonicalEvent } from '../../core/model.ts';
 
+/**
+ * Members the model has no field for that Update event lists as writable: written back
+ * as they came. The rest (allowNewTimeProposals, which only create takes, and members
+ * calsync does not know) are kept but not written: Graph refuses a PATCH with a member
+ * it does not take.
+ */
+export const WRITABLE_FIELDS: ReadonlySet<string> = new Set(['importance', 'responseRequested', 'hideAttendees']);
+
 export interface GraphExtras {
   /** Writable members the model has no field for, verbatim, written back: importance, responseRequested, hideAttendees. */
   fields?: Record<string, unknown>;

@@ -15,9 +15,8 @@ import type { CanonicalEvent, EventSeries, LocalDateTime } from '../../core/mode
 import { compare } from '../../core/normalise.ts';
 import { validateSeries } from '../../core/validate.ts';
 import { unreadableItem, type RemoteDeletedItem, type RemoteItem, type UnreadableItem } from '../connector.ts';
-import { graphExtras } from './extras.ts';
 import { occurrenceDate, readGraphEvent, type GraphMasterTerms } from './read.ts';
-import { eventToGraph, type GraphRenderMeta } from './render.ts';
+import { allDayZone, eventToGraph, type GraphRenderMeta } from './render.ts';
 import { stampOf } from './stamp.ts';
 import type { GraphEvent } from './types.ts';
 import { ianaFromGraphZone } from './zones.ts';
@@ -229,17 +228,6 @@ export interface GraphSeriesWrite {
   exceptions: (GraphInstanceRef & { body: GraphEvent })[];
   /** Instances to delete: the master's EXDATEs and overrides that are only a cancellation. */
   cancellations: GraphInstanceRef[];
-}
-
-/** The zone an all-day event's dates are midnights of: the one it came with, else the calendar's (render.ts writes it there). */
-function allDayZone(event: Pick<CanonicalEvent, 'extras'>, calendarTimeZone: string): string {
-  const kept = graphExtras(event).timeZones?.start;
-  if (kept === undefined) return calendarTimeZone;
-  try {
-    return ianaFromGraphZone(kept);
-  } catch {
-    return calendarTimeZone;
-  }
 }
 
 /** The master's terms an instance is written in: its start and, for all-day series, the zone of its dates. */

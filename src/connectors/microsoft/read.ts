@@ -11,7 +11,7 @@ import { instantToLocal } from '../../core/ical/zoned.ts';
 import type { CanonicalEvent, Conference, EventTime, LocalDateTime, Reminder } from '../../core/model.ts';
 import { isIanaZone } from '../../core/timezones.ts';
 import { validateEvent } from '../../core/validate.ts';
-import type { GraphExtras } from './extras.ts';
+import { WRITABLE_FIELDS, type GraphExtras } from './extras.ts';
 import { readAttendees, readOrganizer } from './people.ts';
 import { rruleFromGraph } from './recurrence.ts';
 import { isStampProperty } from './stamp.ts';
@@ -57,14 +57,6 @@ const MODELLED = new Set([
   'attendees', 'organizer', 'recurrence', 'categories', 'isReminderOn', 'reminderMinutesBeforeStart',
   'isOnlineMeeting', 'onlineMeetingProvider', 'onlineMeeting', 'singleValueExtendedProperties',
 ]);
-
-/**
- * Members the model has no field for that Update event lists as writable: written back
- * as they came. The rest (allowNewTimeProposals, which only create takes, and members
- * calsync does not know) are kept but not written: Graph refuses a PATCH with a member
- * it does not take.
- */
-const WRITABLE = new Set(['importance', 'responseRequested', 'hideAttendees']);
 
 const isServer = (key: string): boolean => SERVER.has(key) || key.startsWith('@') || key.includes('@odata.');
 
@@ -254,8 +246,8 @@ export function readGraphEvent(resource: unknown, context: GraphReadContext = {}
   const conference = readConference(o, extras);
   readProperties(o.singleValueExtendedProperties, extras);
   const others = Object.entries(o).filter(([k]) => !isServer(k) && !MODELLED.has(k));
-  const fields = Object.fromEntries(others.filter(([k]) => WRITABLE.has(k)));
-  const unknown = Object.fromEntries(others.filter(([k]) => !WRITABLE.has(k)));
+  const fields = Object.fromEntries(others.filter(([k]) => WRITABLE_FIELDS.has(k)));
+  const unknown = Object.fromEntries(others.filter(([k]) => !WRITABLE_FIELDS.has(k)));
   if (Object.keys(fields).length > 0) extras.fields = fields;
   if (Object.keys(unknown).length > 0) extras.unknown = unknown;
 

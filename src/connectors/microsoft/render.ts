@@ -11,12 +11,12 @@ import { CoreError } from '../../core/errors.ts';
 import type { CanonicalEvent, EventTime } from '../../core/model.ts';
 import { isIanaZone } from '../../core/timezones.ts';
 import { validateEvent } from '../../core/validate.ts';
-import { graphExtras, type GraphExtras } from './extras.ts';
+import { graphExtras, WRITABLE_FIELDS, type GraphExtras } from './extras.ts';
 import { renderAttendees } from './people.ts';
 import { rruleToGraph } from './recurrence.ts';
 import { stampProperty } from './stamp.ts';
 import type { GraphDateTimeTimeZone, GraphEvent, GraphPatternedRecurrence } from './types.ts';
-import { graphZoneFromIana, isOpaqueZone } from './zones.ts';
+import { graphZoneFromIana, ianaFromGraphZone, isOpaqueZone } from './zones.ts';
 
 /** Content Graph cannot hold: the connector reports it (a permanent failure of that write). */
 export class GraphWriteRefused extends Error {
@@ -92,13 +92,24 @@ function onlineMeeting(event: CanonicalEvent, x: GraphExtras): Pick<GraphEvent, 
   };
 }
 
+/** The IANA zone an all-day event's dates are midnights of: the one it came with, else the calendar's (where it is written). */
+export function allDayZone(event: Pick<CanonicalEvent, 'extras'>, calendarTimeZone: string): string {
+  const kept = graphExtras(event).timeZones?.start;
+  if (kept === undefined || isOpaqueZone(kept)) return calendarTimeZone;
+  try {
+    return ianaFromGraphZone(kept);
+  } catch {
+    return calendarTimeZone;
+  }
+}
+
 /** The `recurrence` of a master, or GraphWriteRefused saying what Graph cannot hold. */
 export function recurrenceToGraph(event: CanonicalEvent, meta: GraphRenderMeta): GraphPatternedRecurrence {
   const r = event.recurrence!;
   if (r.rrule.length !== 1) throw new GraphWriteRefused(r.rrule.length === 0 ? 'a series of RDATEs alone has no Graph recurrence' : 'Graph holds one recurrence pattern per series, not several RRULEs', 'recurrence.rrule');
   if (r.rdate.length > 0) throw new GraphWriteRefused('Graph has no RDATE: extra instances cannot be added to a series', 'recurrence.rdate');
   const x = graphExtras(event);
-  const zone = event.allDay ? meta.calendarTimeZone : (event.start.tz ?? meta.calendarTimeZone);
+  const zone = event.allDay ? allDayZone(event, meta.calendarTimeZone) : (event.start.tz ?? meta.calendarTimeZone);
   const zoneName = graphZoneFromIana(zone, x.timeZones?.recurrence ?? x.timeZones?.start);
   const result = rruleToGraph(r.rrule[0]!, { allDay: event.allDay, start: event.start.local, zone }, zoneName);
   if (result.refused !== undefined) throw new GraphWriteRefused(result.refused, 'recurrence.rrule[0]');
@@ -116,8 +127,10 @@ export function eventToGraph(event: CanonicalEvent, meta: GraphRenderMeta): Grap
   const allDayZone = event.allDay ? (keptStart ?? graphZoneFromIana(meta.calendarTimeZone)) : undefined;
   const attendees = renderAttendees(event.attendees, x.attendees ?? {}, x.unaddressed ?? []);
 
+  // Kept members never stand in for what the model decides, nor add what Graph does not take.
+  const fields = Object.fromEntries(Object.entries(x.fields ?? {}).filter(([k]) => WRITABLE_FIELDS.has(k)));
   return {
-    ...(x.fields ?? {}),
+    ...fields,
     subject: event.summary,
     body: body(event, x),
     start: time(event.start, event.allDay, allDayZone ?? x.timeZones?.start, meta.calendarTimeZone),
