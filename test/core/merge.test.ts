@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CoreError } from '../../src/core/errors.ts';
-import { baseAfterUnconfirmedWrite, mergeSeries, type MergeInput } from '../../src/core/merge.ts';
+import { baseAfterUnconfirmedWrite, baseUntilRemoteWritten, mergeSeries, type MergeInput } from '../../src/core/merge.ts';
 import type { Attendee, EventSeries } from '../../src/core/model.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { defaultPolicy, parsePolicy } from '../../src/core/policy.ts';
@@ -59,6 +59,19 @@ test('manual sends a same-field change to the queue while other fields merge', (
   assert.equal(result.merged.master?.summary, 'A');
   assert.equal(result.merged.master?.color, '#ff0000');
   assert.equal(result.merged.master?.location, 'Room');
+});
+
+test('until the remote half of a merge lands, the base is the remote\'s content with asked fields at the base\'s value', () => {
+  const remote = weekly({ summary: 'B', location: 'Room' }, [instance('2026-03-09', { summary: 'moved there' })]);
+  const result = merge(weekly(), weekly({ summary: 'A', description: 'agenda' }), remote, { policy: parsePolicy('manual') });
+  const base = baseUntilRemoteWritten(result, remote);
+  assert.equal(base.master?.summary, 'Planning', 'asked: the base\'s value, so both sides still differ from it');
+  assert.equal(base.master?.location, 'Room', 'taken from the remote by the calendar: agreed');
+  assert.equal(base.master?.description, normaliseSeries(weekly()).master?.description, 'to be written to the remote: the remote still holds the old value');
+  assert.deepEqual(base.overrides.map((o) => o.summary), ['moved there']);
+  // Without asked fields it is the remote's content as listed.
+  const plain = merge(single(), single({ summary: 'A' }), single({ location: 'Room' }));
+  assert.deepEqual(baseUntilRemoteWritten(plain, single({ location: 'Room' })), normaliseSeries(single({ location: 'Room' })));
 });
 
 test('description can ask a person while other fields take the later write', () => {
