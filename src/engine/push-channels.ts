@@ -7,20 +7,23 @@
 // (the stop failed, or the watch answer was lost), its notifications are known by their
 // token and the channel stopped then (src/http/push-ingress.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { canSubscribe, isConnectorError } from '../connectors/connector.ts';
+import { canSubscribe, isConnectorError, type Connector } from '../connectors/connector.ts';
+import { providers } from '../connectors/registry.ts';
 import { setAccountState } from '../store/accounts.ts';
-import { getBinding, type BindingRef } from '../store/bindings.ts';
+import { getAccount } from '../store/accounts.ts';
+import { getBinding, type Binding, type BindingRef } from '../store/bindings.ts';
 import { queueChannelStop } from '../store/outbox.ts';
 import { activatePushChannel, recordChannelFailure, retirePushChannel, savePendingChannel, tokenHash, type ChannelDue } from '../store/push-channels.ts';
 import type { EngineDeps } from './sync-pass.ts';
 
 export interface PushSettings {
-  /** The public URL providers POST notifications to (…/webhooks/google). */
-  googleAddress: string;
-  /** Lifetime asked for: Google's default for events channels is a week. */
-  ttlSeconds: number;
-  /** A channel expiring within this is renewed. */
-  renewAheadMs: number;
+  /** The public URL calsync answers at (CALSYNC_WEBHOOK_URL): a provider's notifications go to …/webhooks/<provider>. */
+  webhookUrl: string;
+}
+
+/** Where `provider`'s notifications are delivered. */
+export function webhookAddress(push: PushSettings, provider: string): string {
+  return new URL(`webhooks/${provider}`, push.webhookUrl.replace(/\/*$/, '/')).toString();
 }
 
 /** After a failed attempt, the next waits this long (or the provider's Retry-After). */
@@ -31,8 +34,10 @@ export type RenewOutcome = 'created' | 'renewed' | 'skipped' | 'failed';
 export async function renewPushChannel(engine: EngineDeps, push: PushSettings, due: ChannelDue): Promise<RenewOutcome> {
   const ref: BindingRef = { tenantId: due.tenantId, bindingId: due.bindingId };
   const binding = await getBinding(engine.db, ref.tenantId, ref.bindingId);
+  const pushing = (await providers.get(due.provider)).push;
+  if (!pushing) return 'skipped';
   const connector = await engine.connectorFor(binding);
-  if (!canSubscribe(connector)) return 'skipped';
+  if (!connector.capabilities.push) return 'skipped';
   const id = randomUUID();
   const token = randomBytes(32).toString('base64url');
   // Known before it exists: Google may send its first message before watch answers.
@@ -40,7 +45,7 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
   if (!claimed) return 'skipped';
   let made;
   try {
-    made = await connector.watch(binding.remoteCalendarId, { id, token, address: push.googleAddress, ttlSeconds: push.ttlSeconds });
+    made = await pushing.subscribe(connector, binding.remoteCalendarId, { id, secret: token, address: webhookAddress(push, due.provider), ttlSeconds: pushing.ttlSeconds });
   } catch (error) {
     const revoked = isConnectorError(error, 'auth-revoked');
     if (revoked) await setAccountState(engine.db, binding.tenantId, binding.accountId, 'revoked', error.message);
@@ -54,7 +59,7 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
     const maybeMade = !revoked && !isConnectorError(error, 'rate-limited');
     if (maybeMade) {
       // Google's answer would have said when it expires; it is at most what was asked.
-      const expiresAt = new Date(engine.now().getTime() + push.ttlSeconds * 1000);
+      const expiresAt = new Date(engine.now().getTime() + pushing.ttlSeconds * 1000);
       await retirePushChannel(engine.db, ref, { id, tokenHash: tokenHash(token), resourceId: due.channel?.resourceId ?? null, expiresAt });
     }
     await recordChannelFailure(engine.db, ref, id, (error as Error).message, new Date(engine.now().getTime() + waitMs));
@@ -82,10 +87,25 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
 /** Stops a channel the binding no longer uses; a failure leaves it to a queued retry (and its expiry). */
 export async function stopOldChannel(engine: EngineDeps, ref: BindingRef, channel: { id: string; resourceId: string }): Promise<void> {
   try {
-    const connector = await engine.connectorFor(await getBinding(engine.db, ref.tenantId, ref.bindingId));
-    if (canSubscribe(connector)) await connector.stopChannel(channel);
+    await stopSubscription(engine, await getBinding(engine.db, ref.tenantId, ref.bindingId), channel);
   } catch (error) {
     engine.logger.info({ err: error, bindingId: ref.bindingId, channelId: channel.id }, 'old push channel not stopped yet; retrying from the queue');
     await queueChannelStop(engine.db, ref, channel);
   }
+}
+
+/**
+ * Stops a subscription of the binding through its provider, with `connector` (default:
+ * the binding's, made now). A recorded subscription was made by the binding's connector,
+ * so one whose provider declares no push support is still stopped where the connector
+ * can (the in-memory fake with channels).
+ */
+export async function stopSubscription(
+  engine: Pick<EngineDeps, 'db' | 'connectorFor'>, binding: Binding, subscription: { id: string; resourceId: string }, connector?: Connector,
+): Promise<void> {
+  const account = await getAccount(engine.db, binding.tenantId, binding.accountId);
+  const pushing = (await providers.get(account.provider)).push;
+  const made = connector ?? await engine.connectorFor(binding);
+  if (pushing && made.capabilities.push) await pushing.unsubscribe(made, subscription);
+  else if (!pushing && canSubscribe(made)) await made.stopChannel(subscription);
 }

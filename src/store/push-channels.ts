@@ -148,6 +148,8 @@ export async function confirmPushChannel(db: Queryable, channelId: string, at: D
 }
 
 export interface ChannelDue {
+  /** The binding's provider. */
+  provider: string;
   tenantId: string;
   bindingId: string;
   channel: PushChannelState | null;
@@ -166,7 +168,7 @@ export async function channelsDue(db: Queryable, provider: string, renewBefore: 
         and coalesce((b.push_channel ->> 'retryAt')::timestamptz, '-infinity') <= now()
         and ($4::uuid is null or (b.tenant_id = $4::uuid and b.id = $5::uuid))
       order by b.push_channel_expires_at nulls first, b.id limit $3`, [provider, renewBefore, limit, binding?.tenantId ?? null, binding?.bindingId ?? null]);
-  return rows.map((r) => ({ tenantId: r.tenant_id, bindingId: r.id, channel: r.push_channel?.id ? r.push_channel : null }));
+  return rows.map((r) => ({ provider, tenantId: r.tenant_id, bindingId: r.id, channel: r.push_channel?.id ? r.push_channel : null }));
 }
 
 /** A channel is healthy while it is live and its first message came: then polls can be rarer. */

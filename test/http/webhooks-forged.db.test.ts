@@ -9,7 +9,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { googleProvider } from '../../src/connectors/google/provider.ts';
 import { renewPushChannel, type PushSettings } from '../../src/engine/push-channels.ts';
+
+const renewAheadMs = googleProvider.push!.renewAheadMs;
 import type { EngineDeps } from '../../src/engine/sync-pass.ts';
 import { createAccount } from '../../src/store/accounts.ts';
 import { createBinding, type Binding } from '../../src/store/bindings.ts';
@@ -54,7 +57,7 @@ async function boundCalendar(name: string): Promise<{ remote: string; binding: B
   return { remote, binding: await createBinding(t.database.db, tenant.tenantId, { calendarId, accountId: account.id, remoteCalendarId: remote }) };
 }
 
-const dueOf = async (binding: Binding) => (await channelsDue(t.database.db, 'google', new Date(Date.now() + push.renewAheadMs), 500)).find((d) => d.bindingId === binding.id)!;
+const dueOf = async (binding: Binding) => (await channelsDue(t.database.db, 'google', new Date(Date.now() + renewAheadMs), 500)).find((d) => d.bindingId === binding.id)!;
 const channelOf = async (binding: Binding): Promise<PushChannelState> =>
   (await t.database.db.query('select push_channel from bindings where id = $1', [binding.id])).rows[0].push_channel;
 const stops = (): number => emulator.app.emulator.stats().byRoute[stopRoute] ?? 0;
