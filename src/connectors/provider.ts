@@ -85,6 +85,8 @@ export interface Subscription {
   resourceId: string;
   /** Epoch milliseconds: the expiry the provider answered, which may be sooner than asked. */
   expiresAt: number;
+  /** The provider's own data about the subscription, stored with it and handed back to `renew`. */
+  extras?: Record<string, unknown>;
 }
 
 /** What a webhook request looks like to a provider's verifier. */

@@ -13,7 +13,7 @@ import { setAccountState } from '../store/accounts.ts';
 import { getAccount } from '../store/accounts.ts';
 import { getBinding, type Binding, type BindingRef } from '../store/bindings.ts';
 import { queueChannelStop } from '../store/outbox.ts';
-import { activatePushChannel, recordChannelFailure, retirePushChannel, savePendingChannel, tokenHash, type ChannelDue } from '../store/push-channels.ts';
+import { activatePushChannel, recordChannelFailure, retirePushChannel, savePendingChannel, secretDigest, type ChannelDue } from '../store/push-channels.ts';
 import type { EngineDeps } from './sync-pass.ts';
 
 export interface PushSettings {
@@ -41,7 +41,7 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
   const id = randomUUID();
   const token = randomBytes(32).toString('base64url');
   // Known before it exists: Google may send its first message before watch answers.
-  const claimed = await savePendingChannel(engine.db, ref, { id, tokenHash: tokenHash(token) }, due.channel?.id ?? null, engine.now());
+  const claimed = await savePendingChannel(engine.db, ref, { id, secretHash: secretDigest(token) }, due.channel?.id ?? null, engine.now());
   if (!claimed) return 'skipped';
   let made;
   try {
@@ -60,7 +60,7 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
     if (maybeMade) {
       // Google's answer would have said when it expires; it is at most what was asked.
       const expiresAt = new Date(engine.now().getTime() + pushing.ttlSeconds * 1000);
-      await retirePushChannel(engine.db, ref, { id, tokenHash: tokenHash(token), resourceId: due.channel?.resourceId ?? null, expiresAt });
+      await retirePushChannel(engine.db, ref, { id, secretHash: secretDigest(token), resourceId: due.channel?.resourceId ?? null, expiresAt });
     }
     await recordChannelFailure(engine.db, ref, id, (error as Error).message, new Date(engine.now().getTime() + waitMs));
     if (maybeMade && due.channel?.resourceId) await queueChannelStop(engine.db, ref, { id, resourceId: due.channel.resourceId });
@@ -68,18 +68,18 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
     return 'failed';
   }
   const activated = await activatePushChannel(engine.db, ref, {
-    id, resourceId: made.resourceId, tokenHash: tokenHash(token),
-    expiresAt: new Date(made.expiresAt).toISOString(), createdAt: engine.now().toISOString(),
+    id, resourceId: made.resourceId, secretHash: secretDigest(token),
+    expiresAt: new Date(made.expiresAt).toISOString(), createdAt: engine.now().toISOString(), extras: made.extras ?? {},
   });
   if (!activated) {
     // Another renewal took the binding over after ours stalled past its hold: ours is the spare one.
-    await retirePushChannel(engine.db, ref, { id, tokenHash: tokenHash(token), resourceId: made.resourceId, expiresAt: new Date(made.expiresAt) });
+    await retirePushChannel(engine.db, ref, { id, secretHash: secretDigest(token), resourceId: made.resourceId, expiresAt: new Date(made.expiresAt) });
     await stopOldChannel(engine, ref, { id, resourceId: made.resourceId });
     return 'skipped';
   }
   if (!due.channel) return 'created';
   const old = due.channel;
-  await retirePushChannel(engine.db, ref, { id: old.id, tokenHash: old.tokenHash, resourceId: old.resourceId, expiresAt: new Date(old.expiresAt) });
+  await retirePushChannel(engine.db, ref, { id: old.id, secretHash: old.secretHash, resourceId: old.resourceId, expiresAt: new Date(old.expiresAt) });
   await stopOldChannel(engine, ref, { id: old.id, resourceId: old.resourceId });
   return 'renewed';
 }

@@ -11,7 +11,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import { queuePassesSoon } from '../store/outbox.ts';
-import { confirmPushChannel, findChannel, queueRetiredChannelStop, tokenHash, type ChannelOwner } from '../store/push-channels.ts';
+import { confirmPushChannel, findChannel, queueRetiredChannelStop, secretDigest, type ChannelOwner } from '../store/push-channels.ts';
 import type { RateLimit } from './rate-limit.ts';
 
 export interface PushIngressOptions {
@@ -134,7 +134,7 @@ export class PushIngress {
     const owner = await this.channel(channelId, source);
     if (typeof owner === 'number') return { busy: owner };
     // The token is compared as SHA-256 digests in constant time; the channel id is only a lookup key.
-    if (owner !== null && sameDigest(tokenHash(token), owner.tokenHash)) return owner.kind === 'retired' ? { retired: owner } : { owner };
+    if (owner !== null && sameDigest(secretDigest(token), owner.secretHash)) return owner.kind === 'retired' ? { retired: owner } : { owner };
     this.failures.take(source);
     return { refused: 'unknown' };
   }

@@ -100,7 +100,7 @@ export async function dropStatuses(db: Queryable, ref: BindingRef, remoteIds: st
 /** The binding's live push channel, if it has one (a pending one has no resource id to stop yet). */
 export async function livePushChannel(db: Queryable, ref: BindingRef): Promise<{ id: string; resourceId: string } | null> {
   const { rows: [row] } = await db.query<{ id: string | null; resource_id: string | null }>(
-    `select push_channel ->> 'id' as id, push_channel ->> 'resourceId' as resource_id from bindings where tenant_id = $1 and id = $2`,
+    `select push_subscription ->> 'id' as id, push_subscription ->> 'resourceId' as resource_id from bindings where tenant_id = $1 and id = $2`,
     [ref.tenantId, ref.bindingId]);
   return row?.id && row.resource_id ? { id: row.id, resourceId: row.resource_id } : null;
 }

@@ -60,7 +60,7 @@ async function boundCalendar(name: string): Promise<{ tenantId: string; calendar
 }
 
 const channelOf = async (b: Binding): Promise<PushChannelState & { error?: string; retryAt?: string }> =>
-  (await t.database.db.query('select push_channel from bindings where id = $1', [b.id])).rows[0].push_channel;
+  (await t.database.db.query('select push_subscription from bindings where id = $1', [b.id])).rows[0].push_subscription;
 const healthy = async (b: Binding): Promise<boolean> =>
   (await t.database.db.query(`select ${pushHealthySql} as ok from bindings where id = $1`, [b.id])).rows[0].ok;
 const notify = (headers: Record<string, string>) => fetch(`${base}/webhooks/google`, { method: 'POST', headers: { 'content-type': 'application/json; utf-8', ...headers }, body: '' });
@@ -79,7 +79,7 @@ test('a channel per binding: made, confirmed by its first message, and a change 
   const live = emulator.app.emulator.channels().find((c) => c.id === channel.id)!;
   assert.equal(live.address, `${base}/webhooks/google`);
   assert.equal(live.resourceId, channel.resourceId);
-  assert.notEqual(live.token, channel.tokenHash, 'only the token\'s hash is stored');
+  assert.notEqual(live.token, channel.secretHash, 'only the token\'s hash is stored');
   await until('the sync message to confirm the channel', () => healthy(binding));
 
   const started = Date.now();

@@ -59,7 +59,7 @@ async function boundCalendar(name: string): Promise<{ remote: string; binding: B
 
 const dueOf = async (binding: Binding) => (await channelsDue(t.database.db, 'google', new Date(Date.now() + renewAheadMs), 500)).find((d) => d.bindingId === binding.id)!;
 const channelOf = async (binding: Binding): Promise<PushChannelState> =>
-  (await t.database.db.query('select push_channel from bindings where id = $1', [binding.id])).rows[0].push_channel;
+  (await t.database.db.query('select push_subscription from bindings where id = $1', [binding.id])).rows[0].push_subscription;
 const stops = (): number => emulator.app.emulator.stats().byRoute[stopRoute] ?? 0;
 const providerCalls = (): number => emulator.app.emulator.stats().total;
 const queued = async (key: string): Promise<number> => Number((await t.database.db.query('select count(*) from graphile_worker.jobs where key like $1', [key])).rows[0].count);
