@@ -104,10 +104,10 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   if (!deps.notices) app.addHook('onClose', () => notices.close());
 
   healthRoutes(app, deps);
-  // Provider webhooks authenticate with their channel's token, not an API key.
+  // Provider webhooks authenticate with their subscription's secret, not an API key.
   const ingress = new PushIngress(deps.db, { debounceMs: deps.debounceMs ?? 500 });
   app.addHook('onClose', () => ingress.drain());
-  webhookRoutes(app, { ingress });
+  webhookRoutes(app, { ingress, providers });
   await app.register(async (authenticated) => {
     requireApiKey(authenticated, deps.db);
     limiter?.register(authenticated);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { googleProvider } from '../../src/connectors/google/provider.ts';
 import { PushIngress, type PushIngressOptions } from '../../src/http/push-ingress.ts';
 import { webhookRoutes } from '../../src/http/webhooks.ts';
 import { createAccount } from '../../src/store/accounts.ts';
@@ -53,7 +54,7 @@ async function routeOn(db: Db, options: Partial<PushIngressOptions> = {}): Promi
   const app = Fastify();
   const ingress = new PushIngress(db, { debounceMs: 0, ...options });
   app.addHook('onClose', () => ingress.drain());
-  webhookRoutes(app, { ingress });
+  webhookRoutes(app, { ingress, providers: [googleProvider] });
   await app.ready();
   return app;
 }
