@@ -13,7 +13,8 @@ import { setAccountState } from '../store/accounts.ts';
 import { getAccount } from '../store/accounts.ts';
 import { getBinding, type Binding, type BindingRef } from '../store/bindings.ts';
 import { queueChannelStop } from '../store/outbox.ts';
-import { activatePushChannel, recordChannelFailure, retirePushChannel, savePendingChannel, secretDigest, type ChannelDue } from '../store/push-channels.ts';
+import type { PushSupport } from '../connectors/provider.ts';
+import { activatePushChannel, extendPushSubscription, recordChannelFailure, recordRenewalFailure, type PushChannelState, retirePushChannel, savePendingChannel, secretDigest, type ChannelDue } from '../store/push-channels.ts';
 import type { EngineDeps } from './sync-pass.ts';
 
 export interface PushSettings {
@@ -34,10 +35,16 @@ export type RenewOutcome = 'created' | 'renewed' | 'skipped' | 'failed';
 export async function renewPushChannel(engine: EngineDeps, push: PushSettings, due: ChannelDue): Promise<RenewOutcome> {
   const ref: BindingRef = { tenantId: due.tenantId, bindingId: due.bindingId };
   const binding = await getBinding(engine.db, ref.tenantId, ref.bindingId);
-  const pushing = (await providers.get(due.provider)).push;
+  const pushing = (await (engine.providers ?? providers).get(due.provider)).push;
   if (!pushing) return 'skipped';
   const connector = await engine.connectorFor(binding);
   if (!connector.capabilities.push) return 'skipped';
+  if (pushing.renew && due.channel) {
+    const renewed = await renewInPlace(engine, ref, pushing, connector, due.channel);
+    if (renewed !== 'gone') return renewed;
+    // The provider no longer knows it (Graph answers 404 once a subscription expired or
+    // was removed): a new one is made, and the old one retired.
+  }
   const id = randomUUID();
   const token = randomBytes(32).toString('base64url');
   // Known before it exists: Google may send its first message before watch answers.
@@ -84,6 +91,31 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
   return 'renewed';
 }
 
+/**
+ * Extends a live subscription at the provider (Graph's PATCH of expirationDateTime), for
+ * providers that can; the subscription keeps its id and secret. `gone` when the provider
+ * no longer knows it. A failure keeps the subscription until it expires and retries after
+ * the provider's Retry-After or 15 minutes. Two renewals meeting (the minutely job and a
+ * bind-time job) both extend it, which is harmless, so no pending claim is taken.
+ */
+async function renewInPlace(engine: EngineDeps, ref: BindingRef, pushing: PushSupport, connector: Connector, live: PushChannelState): Promise<RenewOutcome | 'gone'> {
+  const current = { id: live.id, resourceId: live.resourceId, expiresAt: Date.parse(live.expiresAt), extras: live.extras ?? {} };
+  try {
+    const renewed = await pushing.renew!(connector, current, pushing.ttlSeconds);
+    const extended = await extendPushSubscription(engine.db, ref, { id: live.id, expiresAt: new Date(renewed.expiresAt).toISOString(), extras: renewed.extras ?? current.extras });
+    return extended ? 'renewed' : 'skipped';
+  } catch (error) {
+    if (isConnectorError(error, 'not-found')) return 'gone';
+    const revoked = isConnectorError(error, 'auth-revoked');
+    const binding = await getBinding(engine.db, ref.tenantId, ref.bindingId);
+    if (revoked) await setAccountState(engine.db, binding.tenantId, binding.accountId, 'revoked', error.message);
+    const waitMs = isConnectorError(error) && error.retryAfterSeconds !== null ? error.retryAfterSeconds * 1000 : retryAfterFailureMs;
+    await recordRenewalFailure(engine.db, ref, live.id, (error as Error).message, new Date(engine.now().getTime() + waitMs));
+    if (!revoked) engine.logger.warn({ err: error, bindingId: ref.bindingId }, 'push subscription could not be renewed; it lasts until it expires');
+    return 'failed';
+  }
+}
+
 /** Stops a channel the binding no longer uses; a failure leaves it to a queued retry (and its expiry). */
 export async function stopOldChannel(engine: EngineDeps, ref: BindingRef, channel: { id: string; resourceId: string }): Promise<void> {
   try {
@@ -101,10 +133,10 @@ export async function stopOldChannel(engine: EngineDeps, ref: BindingRef, channe
  * can (the in-memory fake with channels).
  */
 export async function stopSubscription(
-  engine: Pick<EngineDeps, 'db' | 'connectorFor'>, binding: Binding, subscription: { id: string; resourceId: string }, connector?: Connector,
+  engine: Pick<EngineDeps, 'db' | 'connectorFor' | 'providers'>, binding: Binding, subscription: { id: string; resourceId: string }, connector?: Connector,
 ): Promise<void> {
   const account = await getAccount(engine.db, binding.tenantId, binding.accountId);
-  const pushing = (await providers.get(account.provider)).push;
+  const pushing = (await (engine.providers ?? providers).get(account.provider)).push;
   const made = connector ?? await engine.connectorFor(binding);
   if (pushing && made.capabilities.push) await pushing.unsubscribe(made, subscription);
   else if (!pushing && canSubscribe(made)) await made.stopChannel(subscription);

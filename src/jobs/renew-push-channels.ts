@@ -33,8 +33,9 @@ export const renewPushChannelsJob = defineTask<RenewPushChannelsPayload>({
     if (!deps.push) return;
     if (!payload.binding) await purgeRetiredChannels(deps.db, deps.engine.now());
     const due: ChannelDue[] = [];
-    for (const name of providers.names) {
-      const pushing = (await providers.get(name)).push;
+    const registered = deps.engine.providers ?? providers;
+    for (const name of registered.names) {
+      const pushing = (await registered.get(name)).push;
       if (!pushing || due.length >= perRun) continue;
       const renewBefore = new Date(deps.engine.now().getTime() + pushing.renewAheadMs);
       due.push(...await channelsDue(deps.db, name, renewBefore, perRun - due.length, payload.binding ?? undefined));

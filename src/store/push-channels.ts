@@ -175,6 +175,27 @@ export async function channelsDue(db: Queryable, provider: string, renewBefore: 
   return rows.map((r) => ({ provider, tenantId: r.tenant_id, bindingId: r.id, channel: r.push_subscription?.id ? r.push_subscription : null }));
 }
 
+/**
+ * A live subscription the provider extended in place: its new expiry and extras; a failed
+ * earlier attempt's error is forgotten. False when it is no longer the binding's.
+ */
+export async function extendPushSubscription(db: Queryable, ref: BindingRef, subscription: { id: string; expiresAt: string; extras: Record<string, unknown> }): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update bindings set push_subscription = (push_subscription - 'error'::text - 'retryAt'::text) || jsonb_build_object('expiresAt', $4::text, 'extras', $5::jsonb),
+            push_expires_at = $4::timestamptz, updated_at = now()
+      where tenant_id = $1 and id = $2 and push_subscription ->> 'id' = $3`,
+    [ref.tenantId, ref.bindingId, subscription.id, subscription.expiresAt, JSON.stringify(subscription.extras)]);
+  return rowCount === 1;
+}
+
+/** A failed renewal in place: the subscription stays until it expires; the next attempt waits until `retryAt`. */
+export async function recordRenewalFailure(db: Queryable, ref: BindingRef, subscriptionId: string, error: string, retryAt: Date): Promise<void> {
+  await db.query(
+    `update bindings set push_subscription = push_subscription || jsonb_build_object('error', $4::text, 'retryAt', $5::text)
+      where tenant_id = $1 and id = $2 and push_subscription ->> 'id' = $3`,
+    [ref.tenantId, ref.bindingId, subscriptionId, error.slice(0, 500), retryAt.toISOString()]);
+}
+
 /** A channel is healthy while it is live and its first message came: then polls can be rarer. */
 export const pushHealthySql = `(push_expires_at > now() and push_subscription ->> 'confirmedAt' is not null)`;
 
