@@ -179,6 +179,11 @@ export interface Providers {
   get(name: string): Promise<Provider>;
 }
 
+/** Why bindings of a provider can only import (its `readOnly`), or undefined; for the store's guards. */
+export function readOnlyOf(registered: Providers): (provider: string) => Promise<string | undefined> {
+  return async (provider) => (registered.names.includes(provider) ? (await registered.get(provider)).readOnly : undefined);
+}
+
 /** Providers and the context to call them with, as the composition root hands them to the edges. */
 export interface ProviderSet extends Providers {
   context: ProviderContext;

@@ -122,7 +122,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminConflictsRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminPassesRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminHistoryRoutes(authenticated, { db: deps.db, tokens });
-    adminBindingRoutes(authenticated, { db: deps.db });
+    adminBindingRoutes(authenticated, { db: deps.db, providers: deps.providers });
     adminAccountRoutes(authenticated, { db: deps.db });
     // Its own scope, so only the batch routes read multipart/mixed bodies.
     await authenticated.register(async (scope) => batchRoutes(scope, { inject: (options) => app.inject(options), limiter }));
