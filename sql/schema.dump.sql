@@ -12,7 +12,6 @@ table accounts (
   state_reason text,
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
-  constraint accounts_provider_check CHECK ((provider = ANY (ARRAY['google'::text, 'microsoft'::text, 'caldav'::text, 'ics'::text, 'webhook'::text]))),
   constraint accounts_state_check CHECK ((state = ANY (ARRAY['active'::text, 'revoked'::text, 'error'::text, 'disconnected'::text]))),
   constraint accounts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
   constraint accounts_pkey PRIMARY KEY (id),
@@ -51,8 +50,8 @@ table bindings (
   calendar_version bigint not null default 0,
   lease_owner text,
   lease_expires_at timestamp with time zone,
-  push_channel jsonb,
-  push_channel_expires_at timestamp with time zone,
+  push_subscription jsonb,
+  push_expires_at timestamp with time zone,
   state text not null default 'active'::text,
   paused_reason text,
   poll_interval_seconds integer not null default 300,
@@ -79,9 +78,9 @@ table bindings (
 );
 CREATE INDEX bindings_calendar ON bindings USING btree (calendar_id);
 CREATE INDEX bindings_due ON bindings USING btree (next_poll_at) WHERE (state = 'active'::text);
-CREATE INDEX bindings_push_pending_id ON bindings USING btree ((((push_channel -> 'pending'::text) ->> 'id'::text))) WHERE (((push_channel -> 'pending'::text) ->> 'id'::text) IS NOT NULL);
+CREATE INDEX bindings_push_subscription_pending_id ON bindings USING btree ((((push_subscription -> 'pending'::text) ->> 'id'::text))) WHERE (((push_subscription -> 'pending'::text) ->> 'id'::text) IS NOT NULL);
 CREATE INDEX bindings_tenant ON bindings USING btree (tenant_id);
-CREATE UNIQUE INDEX bindings_push_channel_id ON bindings USING btree (((push_channel ->> 'id'::text))) WHERE ((push_channel ->> 'id'::text) IS NOT NULL);
+CREATE UNIQUE INDEX bindings_push_subscription_id ON bindings USING btree (((push_subscription ->> 'id'::text))) WHERE ((push_subscription ->> 'id'::text) IS NOT NULL);
 
 table bookings (
   id uuid not null default gen_random_uuid(),
@@ -303,20 +302,20 @@ table resources (
   constraint resources_tenant_id_id_key UNIQUE (tenant_id, id)
 );
 
-table retired_push_channels (
+table retired_push_subscriptions (
   channel_id text not null,
   tenant_id uuid not null,
   binding_id uuid not null,
   resource_id text,
-  token_hash text not null,
+  secret_hash text not null,
   expires_at timestamp with time zone not null,
   stop_queued_at timestamp with time zone,
-  constraint retired_push_channels_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
-  constraint retired_push_channels_pkey PRIMARY KEY (channel_id)
+  constraint retired_push_subscriptions_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
+  constraint retired_push_subscriptions_pkey PRIMARY KEY (channel_id)
 );
-CREATE INDEX retired_push_channels_binding ON retired_push_channels USING btree (tenant_id, binding_id);
-CREATE INDEX retired_push_channels_expiry ON retired_push_channels USING btree (expires_at);
-CREATE INDEX retired_push_channels_stops ON retired_push_channels USING btree (resource_id, stop_queued_at) WHERE (stop_queued_at IS NOT NULL);
+CREATE INDEX retired_push_subscriptions_binding ON retired_push_subscriptions USING btree (tenant_id, binding_id);
+CREATE INDEX retired_push_subscriptions_expiry ON retired_push_subscriptions USING btree (expires_at);
+CREATE INDEX retired_push_subscriptions_stops ON retired_push_subscriptions USING btree (resource_id, stop_queued_at) WHERE (stop_queued_at IS NOT NULL);
 
 table settings (
   name text not null,

@@ -23,7 +23,7 @@ export function registerAccountCommands(program: Command, deps: CliDeps, output:
     .action((accountId: string, options: TenantOption) => withRuntime(async (runtime) => {
       const config = deps.loadConfig();
       const found = await getAccount(runtime.db, await tenantOf(runtime, options.tenant), accountId);
-      const calendars = await accountCalendars(runtime.db, await deps.loadSecrets(runtime, config), await deps.calendarLister(config), found);
+      const calendars = await accountCalendars(runtime.db, await deps.loadSecrets(runtime, config), deps.providers(config), found);
       output.out(options.json ? json(calendars) : table(calendars.map((c) => ({ ...c })), ['remoteCalendarId', 'displayName', 'writable']));
     }));
 }

@@ -1,8 +1,6 @@
 import type { Config } from '../config.ts';
-import type { Discovery } from '../connectors/caldav/index.ts';
-import type { CalendarLister } from '../engine/remote-calendars.ts';
+import type { ConnectedAccount, ProviderSet, RemoteCalendar } from '../connectors/provider.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
-import type { GoogleConnection } from '../connectors/google/oauth.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
 
@@ -22,13 +20,10 @@ export interface CliDeps {
   /** Runs a server role until SIGINT/SIGTERM, including one that arrives during start-up. */
   serve(config: Config, role: 'all' | 'api' | 'worker'): Promise<void>;
   engineFor(runtime: CommandRuntime, config: Config): Promise<EngineDeps>;
-  discoverCalDav(config: Config, login: { serverUrl: string; username: string; password: string }): Promise<Discovery>;
-  /** Reads a feed once; the number of event series in it. */
-  probeIcs(config: Config, url: string): Promise<number>;
-  /** Lists the calendars of CalDAV and Google accounts, for `bind` and `account calendars`. */
-  calendarLister(config: Config): Promise<CalendarLister>;
-  /** Google's consent with PKCE, answered on a loopback port; `onUrl` shows the URL to open. */
-  authorizeGoogle(config: Config, options: { port: number; timeoutSeconds: number; loginHint?: string; onUrl(url: string): void }): Promise<GoogleConnection>;
+  /** The registered providers with the real fetch, the URL guard and the operator's settings. */
+  providers(config: Config): ProviderSet;
+  /** An OAuth provider's consent with PKCE, answered on a loopback port; `onUrl` shows the URL to open. */
+  authorizeOnLoopback(config: Config, provider: string, options: { port: number; timeoutSeconds: number; loginHint?: string; onUrl(url: string): void }): Promise<ConnectedAccount & { calendars: RemoteCalendar[] }>;
   /** Logs an unexpected error with its stack and causes at debug level (LOG_LEVEL=debug shows it). */
   logUnexpected(error: unknown): void;
 }

@@ -5,6 +5,7 @@
 // the work the API leaves to a job (unbinding, stopping a disconnected account's
 // channels) runs here in the command's own process. Actions are audited as `cli`.
 import { InvalidArgumentError, type Command } from 'commander';
+import { readOnlyOf } from '../connectors/provider.ts';
 import { CalsyncError } from '../errors.ts';
 import { finishDisconnect } from '../jobs/disconnect-account.ts';
 import { carryOutUnbind } from '../jobs/unbind-binding.ts';
@@ -154,7 +155,7 @@ export function registerOperatorCommands(program: Command, deps: CliDeps, output
       }
       if (options.pollInterval !== undefined && (options.pollInterval < 30 || options.pollInterval > 86_400)) throw new CalsyncError('USAGE', '--poll-interval must be from 30 to 86400 seconds');
       if (options.policy !== undefined) change.conflictPolicy = policyOption(options.policy);
-      const done = await changeBinding(runtime.db, { tenantId: await tenantFor(runtime, options.tenant), bindingId }, change, cli());
+      const done = await changeBinding(runtime.db, { tenantId: await tenantFor(runtime, options.tenant), bindingId }, change, cli(), readOnlyOf(deps.providers(deps.loadConfig())));
       output.out(options.json ? json(bindingView(done)) : bindingLine(done));
     }));
 
@@ -164,7 +165,7 @@ export function registerOperatorCommands(program: Command, deps: CliDeps, output
     .option('--note <text>', 'why, for the audit trail').option('--tenant <id>', tenantHelp).option('--json', 'print as JSON')
     .action((bindingId: string, options: TenantOption & { remoteCopies: RemoteCopies; note?: string }) => withRuntime(async (runtime) => {
       const tenantId = await tenantFor(runtime, options.tenant);
-      const asked = await requestUnbind(runtime.db, { tenantId, bindingId }, options.remoteCopies, cli(options.note), { queue: false });
+      const asked = await requestUnbind(runtime.db, { tenantId, bindingId }, options.remoteCopies, cli(options.note), { queue: false, readOnlyOf: readOnlyOf(deps.providers(deps.loadConfig())) });
       const outcome = asked.removed
         ? { removed: true, remoteCopies: options.remoteCopies, deleted: 0, kept: [], channelStopped: null }
         : await carryOutUnbind(await deps.engineFor(runtime, deps.loadConfig()), { tenantId, bindingId: asked.bindingId, actor: 'cli' });

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { syncBinding, type PassResult } from '../engine/sync-pass.ts';
 import { bindableRemoteCalendar } from '../engine/remote-calendars.ts';
-import { createAccount, createFeedAccount, getAccount, reactivateAccount } from '../store/accounts.ts';
+import type { CredentialsConnect, ProviderSet, RemoteCalendar } from '../connectors/provider.ts';
+import { createAccount, getAccount, reactivateAccount } from '../store/accounts.ts';
 import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
@@ -25,6 +26,12 @@ export async function tenantOf(runtime: CommandRuntime, option: string | undefin
 }
 
 const directions: Direction[] = ['two_way', 'import', 'export'];
+
+/** Connects an account of a provider that takes credentials or an address (CalDAV, ICS): probed, not yet stored. */
+async function connectWith(providers: ProviderSet, name: string, fields: Record<string, string>) {
+  const provider = await providers.get(name);
+  return (provider.connect as CredentialsConnect).connect(providers.context, fields);
+}
 
 export function registerSyncCommands(program: Command, deps: CliDeps, output: Output): void {
   const withRuntime = runtimeRunner(deps);
@@ -53,15 +60,13 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       const password = process.env[options.passwordEnv];
       if (!password) throw new CalsyncError('USAGE', `the environment variable ${options.passwordEnv} is empty or not set`);
       const config = deps.loadConfig();
-      const discovery = await deps.discoverCalDav(config, { serverUrl: options.url, username: options.username, password });
+      const connected = await connectWith(deps.providers(config), 'caldav', { serverUrl: options.url, username: options.username, password });
       const secrets = await deps.loadSecrets(runtime, config);
-      const account = await createAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), {
-        provider: 'caldav', login: options.username, serverUrl: options.url, displayName: options.username,
-        credentials: { username: options.username, password, origins: discovery.origins },
-      });
-      if (options.json) return output.out(json({ account, calendars: discovery.calendars }));
+      const account = await createAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), { provider: 'caldav', ...connected });
+      const calendars = (connected.calendars ?? []) as Array<RemoteCalendar & { supportsSyncCollection?: boolean }>;
+      if (options.json) return output.out(json({ account, calendars }));
       output.out(`connected account ${account.id}; its calendars (bind one with: calsync bind --account ${account.id} --remote URL --new-calendar NAME):`);
-      output.out(table(discovery.calendars.map((c) => ({ ...c, sync: c.supportsSyncCollection ? 'sync-collection' : 'ctag+etag' })), ['remoteCalendarId', 'displayName', 'sync', 'writable']));
+      output.out(table(calendars.map((c) => ({ ...c, sync: c.supportsSyncCollection ? 'sync-collection' : 'ctag+etag' })), ['remoteCalendarId', 'displayName', 'sync', 'writable']));
     }));
   connect.command('google')
     .description('Connect a Google account: prints a consent URL to open in a browser, receives Google\'s answer on a loopback port, stores the grant and lists the calendars.')
@@ -76,7 +81,7 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       const existing = options.account ? await getAccount(runtime.db, tenantId, options.account) : null;
       if (existing && existing.provider !== 'google') throw new CalsyncError('USAGE', `account ${existing.id} is a ${existing.provider} account, not a Google one`);
       const loginHint = options.loginHint ?? (existing?.login || undefined);
-      const connection = await deps.authorizeGoogle(config, {
+      const connection = await deps.authorizeOnLoopback(config, 'google', {
         port: options.port, timeoutSeconds: options.timeout, ...(loginHint ? { loginHint } : {}),
         onUrl: (url) => output.err(`Open this URL in a browser and allow calsync to manage your calendars (waiting ${options.timeout} s):\n\n  ${url}\n`),
       });
@@ -85,26 +90,28 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
         if (existing.login !== '' && existing.login !== connection.login) {
           throw new CalsyncError('USAGE', `account ${existing.id} is ${existing.login}, but Google granted access for ${connection.login}: sign in as ${existing.login}`);
         }
-        const resumed = await reactivateAccount(runtime.db, secrets, tenantId, existing.id, { ...connection.credentials });
+        const resumed = await reactivateAccount(runtime.db, secrets, tenantId, existing.id, connection.credentials);
         for (const bindingId of resumed) await queuePass(runtime.db, tenantId, bindingId, 'manual');
         const account = await getAccount(runtime.db, tenantId, existing.id);
         return output.out(options.json ? json({ account, resumedBindings: resumed }) : `reconnected Google account ${connection.login} (${account.id}); ${resumed.length} paused binding(s) resumed and queued`);
       }
       const account = await createAccount(runtime.db, secrets, tenantId, {
-        provider: 'google', login: connection.login, displayName: connection.login, credentials: { ...connection.credentials },
+        provider: 'google', login: connection.login, displayName: connection.displayName, serverUrl: connection.serverUrl, credentials: connection.credentials,
       });
       if (options.json) return output.out(json({ account, calendars: connection.calendars }));
       output.out(`connected Google account ${connection.login} as ${account.id}; its calendars (bind one with: calsync bind --account ${account.id} --remote ID --new-calendar NAME):`);
-      output.out(table(connection.calendars.map((c) => ({ ...c })), ['remoteCalendarId', 'displayName', 'timeZone', 'writable']));
+      output.out(table(connection.calendars.map((c) => ({ ...c } as Record<string, unknown>)), ['remoteCalendarId', 'displayName', 'timeZone', 'writable']));
     }));
   connect.command('ics')
     .description('Subscribe to an ICS feed (read-only): checks that it can be read, then stores it.')
     .requiredOption('--url <url>', 'the feed URL (webcal:// is read as https://)')
     .option('--name <name>', 'a label for listings').option('--tenant <id>', 'tenant id (default: the only tenant)').option('--json', 'print as JSON')
     .action((options: TenantOption & { url: string; name?: string }) => withRuntime(async (runtime) => {
-      const events = await deps.probeIcs(deps.loadConfig(), options.url);
+      const { events, ...connected } = await connectWith(deps.providers(deps.loadConfig()), 'ics', { url: options.url });
       const secrets = await deps.loadSecrets(runtime, deps.loadConfig());
-      const account = await createFeedAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), { url: options.url, ...(options.name ? { displayName: options.name } : {}) });
+      const account = await createAccount(runtime.db, secrets, await tenantOf(runtime, options.tenant), {
+        provider: 'ics', ...connected, ...(options.name ? { displayName: options.name } : {}),
+      });
       output.out(options.json ? json({ account, events }) : `connected feed ${account.id} (${events} events); bind it with: calsync bind --account ${account.id} --remote '${account.serverUrl}' --new-calendar NAME --direction import`);
     }));
 
@@ -125,9 +132,11 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       const policy = policyOption(options.policy);
       const tenantId = await tenantOf(runtime, options.tenant);
       const account = await getAccount(runtime.db, tenantId, options.account);
-      if (account.provider === 'ics' && options.direction !== 'import') throw new CalsyncError('USAGE', 'ICS feeds are read-only: bind them with --direction import');
       const config = deps.loadConfig();
-      const remoteCalendarId = await bindableRemoteCalendar(runtime.db, await deps.loadSecrets(runtime, config), await deps.calendarLister(config), account, options.remote);
+      const providers = deps.providers(config);
+      const provider = await providers.get(account.provider);
+      if (provider.readOnly && options.direction !== 'import') throw new CalsyncError('USAGE', `${provider.readOnly}: bind them with --direction import`);
+      const remoteCalendarId = await bindableRemoteCalendar(runtime.db, await deps.loadSecrets(runtime, config), providers, account, options.remote);
       const calendarId = options.calendar
         ? (await getCalendar(runtime.db, tenantId, options.calendar)).id
         : (await createCalendar(runtime.db, tenantId, { summary: options.newCalendar! })).id;
@@ -136,8 +145,8 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
         projection: { mode: options.busyOnly ? 'busy-only' : 'full' }, conflictPolicy: policy, pollIntervalSeconds: options.pollInterval,
       });
       await queuePass(runtime.db, binding.tenantId, binding.id, 'manual');
-      // Google pushes changes: the channel is made now, not at the next minutely renewal.
-      if (account.provider === 'google') await queuePushChannel(runtime.db, { tenantId: binding.tenantId, bindingId: binding.id });
+      // A provider that pushes changes: the subscription is made now, not at the next minutely renewal.
+      if (provider.push) await queuePushChannel(runtime.db, { tenantId: binding.tenantId, bindingId: binding.id });
       output.out(options.json ? json(binding) : `bound ${remoteCalendarId} to calendar ${calendarId} as binding ${binding.id}; a first pass is queued (or run it now: calsync sync ${binding.id})`);
     }));
 

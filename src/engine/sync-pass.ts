@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isConnectorError, unreadableItem, type ChangePage, type Connector, type RemoteItem, type UnreadableItem } from '../connectors/connector.ts';
+import type { Providers } from '../connectors/provider.ts';
 import { isOlder } from '../core/instants.ts';
 import { plan, type Action, type Direction, type PlanInput } from '../core/plan.ts';
 import { parsePolicy, type MergePolicy } from '../core/policy.ts';
@@ -50,6 +51,8 @@ export interface EngineDeps {
   monotonicMs?: () => number;
   /** Sees every slice's plan with the input it was made from (tests audit merges with it). */
   observePlan?: (input: PlanInput, actions: Action[]) => void;
+  /** The providers bindings' subscriptions are made through (default: the registered ones). */
+  providers?: Providers;
 }
 
 export interface PassRequest {

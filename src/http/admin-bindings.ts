@@ -7,6 +7,7 @@ import { CalsyncError } from '../errors.ts';
 import { bindingView } from '../store/binding-locks.ts';
 import { changeBinding, pauseBinding, resumeBinding, type BindingChange } from '../store/binding-controls.ts';
 import type { Direction } from '../store/bindings.ts';
+import { readOnlyOf, type Providers } from '../connectors/provider.ts';
 import type { Db } from '../store/db.ts';
 import { requestUnbind, type RemoteCopies } from '../store/unbinding.ts';
 import { absentBodyIsEmpty, actorOf, adminTags, anyObject, errorAnswer, note, nullableString } from './admin-schemas.ts';
@@ -15,6 +16,8 @@ import { noParameters, pathParams } from './route-schemas.ts';
 
 export interface AdminBindingsDeps {
   db: Db;
+  /** The registered providers: whether a binding's can be written to. */
+  providers: Providers;
 }
 
 const binding = {
@@ -59,7 +62,7 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
         throw new CalsyncError('INVALID_REQUEST', `policy: ${(error as Error).message}`);
       }
     }
-    return bindingView(await changeBinding(deps.db, ref(request), change, { actor: actorOf(request) }));
+    return bindingView(await changeBinding(deps.db, ref(request), change, { actor: actorOf(request) }, readOnlyOf(deps.providers)));
   });
 
   app.post<{ Params: { bindingId: string }; Body: { reason: string } }>('/admin/v1/bindings/:bindingId/pause', {
@@ -99,7 +102,7 @@ export function adminBindingRoutes(app: FastifyInstance, deps: AdminBindingsDeps
     },
   }, async (request, reply) => {
     const { remoteCopies } = request.body;
-    const { bindingId, removed } = await requestUnbind(deps.db, ref(request), remoteCopies, { actor: actorOf(request), note: request.body.note }, { queue: true });
+    const { bindingId, removed } = await requestUnbind(deps.db, ref(request), remoteCopies, { actor: actorOf(request), note: request.body.note }, { queue: true, readOnlyOf: readOnlyOf(deps.providers) });
     return reply.status(removed ? 200 : 202).send({ bindingId, remoteCopies, removed });
   });
 }

@@ -7,7 +7,7 @@ import { isIanaZone } from '../core/timezones.ts';
 import { asCalsyncError } from '../engine/provider-errors.ts';
 import { CalsyncError } from '../errors.ts';
 import { accountCalendars, bindableRemoteCalendar } from '../engine/remote-calendars.ts';
-import { createAccount, createFeedAccount, getAccount, listAccounts, type Account } from '../store/accounts.ts';
+import { createAccount, getAccount, listAccounts, type Account } from '../store/accounts.ts';
 import { createBinding, getBinding, listBindings, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar } from '../store/calendars.ts';
 import type { Db } from '../store/db.ts';
@@ -17,30 +17,25 @@ import type { Secrets } from '../store/secrets.ts';
 import { absentBodyIsEmpty } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
 import { noParameters, pathParams } from './route-schemas.ts';
-import type { ProviderProbes } from './providers.ts';
+import type { CredentialsConnect, Provider, ProviderSet } from '../connectors/provider.ts';
 
 export interface AdminSyncDeps {
   db: Db;
   secrets: Secrets;
-  providers: ProviderProbes;
+  providers: ProviderSet;
+  /** The registered providers, loaded: those connected with credentials or an address are POST /admin/v1/accounts's bodies. */
+  loaded: readonly Provider[];
 }
 
-const accountBody = {
-  oneOf: [
-    {
-      type: 'object', additionalProperties: false, required: ['provider', 'serverUrl', 'username', 'password'],
-      properties: {
-        provider: { const: 'caldav' }, serverUrl: { type: 'string', minLength: 8, maxLength: 2048 },
-        username: { type: 'string', minLength: 1, maxLength: 512 }, password: { type: 'string', minLength: 1, maxLength: 1024 },
-        displayName: { type: 'string', maxLength: 200 },
-      },
-    },
-    {
-      type: 'object', additionalProperties: false, required: ['provider', 'url'],
-      properties: { provider: { const: 'ics' }, url: { type: 'string', minLength: 8, maxLength: 2048 }, displayName: { type: 'string', maxLength: 200 } },
-    },
-  ],
-} as const;
+/** One body per provider that connects with credentials or an address: its fields, `provider` naming it. */
+function accountBody(providers: readonly Provider[]): object {
+  return {
+    oneOf: providers.flatMap(({ name, connect }) => connect.kind !== 'credentials' ? [] : [{
+      type: 'object', additionalProperties: false, required: ['provider', ...connect.fields.required],
+      properties: { provider: { const: name }, ...connect.fields.properties, displayName: { type: 'string', maxLength: 200 } },
+    }]),
+  };
+}
 
 const bindingBody = {
   type: 'object', additionalProperties: false, required: ['accountId', 'remoteCalendarId'],
@@ -78,20 +73,19 @@ async function probe<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void {
-  app.post('/admin/v1/accounts', { schema: { querystring: noParameters, body: accountBody } }, async (request, reply) => {
+  const byName = new Map(deps.loaded.map((p) => [p.name, p]));
+  app.post('/admin/v1/accounts', { schema: { querystring: noParameters, body: accountBody(deps.loaded) } }, async (request, reply) => {
     const tenantId = tenantOf(request);
-    const body = request.body as { provider: 'caldav'; serverUrl: string; username: string; password: string; displayName?: string } | { provider: 'ics'; url: string; displayName?: string };
-    if (body.provider === 'caldav') {
-      const discovery = await probe(() => deps.providers.discoverCalDav({ serverUrl: body.serverUrl, username: body.username, password: body.password }));
-      const account = await createAccount(deps.db, deps.secrets, tenantId, {
-        provider: 'caldav', serverUrl: body.serverUrl, login: body.username, displayName: body.displayName ?? body.username,
-        credentials: { username: body.username, password: body.password, origins: discovery.origins },
-      });
-      return reply.status(201).send({ account: accountResource(account), calendars: discovery.calendars });
-    }
-    const events = await probe(() => deps.providers.probeIcs(body.url));
-    const account = await createFeedAccount(deps.db, deps.secrets, tenantId, { url: body.url, ...(body.displayName ? { displayName: body.displayName } : {}) });
-    return reply.status(201).send({ account: accountResource(account), events });
+    const { provider: name, displayName, ...fields } = request.body as { provider: string; displayName?: string } & Record<string, string>;
+    const provider = byName.get(name)!;
+    const connected = await probe(() => (provider.connect as CredentialsConnect).connect(deps.providers.context, fields));
+    const account = await createAccount(deps.db, deps.secrets, tenantId, {
+      provider: name, serverUrl: connected.serverUrl, login: connected.login, displayName: displayName ?? connected.displayName, credentials: connected.credentials,
+    });
+    return reply.status(201).send({
+      account: accountResource(account),
+      ...(connected.calendars === undefined ? {} : { calendars: connected.calendars }), ...(connected.events === undefined ? {} : { events: connected.events }),
+    });
   });
 
   app.get('/admin/v1/accounts', { schema: { querystring: noParameters } }, async (request) => ({ items: (await listAccounts(deps.db, tenantOf(request))).map(accountResource) }));
@@ -120,8 +114,9 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
       throw new CalsyncError('INVALID_REQUEST', `policy: ${(error as Error).message}`);
     }
     const account = await getAccount(deps.db, tenantId, body.accountId);
-    const direction = body.direction ?? (account.provider === 'ics' ? 'import' : 'two_way');
-    if (account.provider === 'ics' && direction !== 'import') throw new CalsyncError('INVALID_REQUEST', 'ICS feeds are read-only: bind them with direction "import"');
+    const provider = await deps.providers.get(account.provider);
+    const direction = body.direction ?? (provider.readOnly ? 'import' : 'two_way');
+    if (provider.readOnly && direction !== 'import') throw new CalsyncError('INVALID_REQUEST', `${provider.readOnly}: bind them with direction "import"`);
     const remoteCalendarId = await bindableRemoteCalendar(deps.db, deps.secrets, deps.providers, account, body.remoteCalendarId);
     const calendarId = body.calendarId
       ? (await getCalendar(deps.db, tenantId, body.calendarId)).id
@@ -131,8 +126,8 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
       projection: { mode: body.projection ?? 'full' }, conflictPolicy: policy, pollIntervalSeconds: body.pollIntervalSeconds,
     });
     await queuePass(deps.db, tenantId, binding.id, 'manual');
-    // Google pushes changes: the channel is made now, not at the next minutely renewal.
-    if (account.provider === 'google') await queuePushChannel(deps.db, { tenantId, bindingId: binding.id });
+    // A provider that pushes changes: the subscription is made now, not at the next minutely renewal.
+    if (provider.push) await queuePushChannel(deps.db, { tenantId, bindingId: binding.id });
     return reply.status(201).send(bindingResource(binding));
   });
 

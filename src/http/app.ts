@@ -7,17 +7,17 @@ import type { Metrics } from '../metrics.ts';
 import { CalendarNotices } from '../store/calendar-notices.ts';
 import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
+import type { ProviderSet } from '../connectors/provider.ts';
 import type { WebhookPolicy } from '../jobs/webhook-address.ts';
 import { adminAccountRoutes } from './admin-accounts.ts';
 import { adminBindingRoutes } from './admin-bindings.ts';
-import { adminGoogleRoutes } from './admin-google.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
+import { adminOAuthRoutes } from './admin-oauth.ts';
 import { adminPassesRoutes } from './admin-passes.ts';
 import { adminQuarantineRoutes } from './admin-quarantine.ts';
 import { adminSyncRoutes } from './admin-sync.ts';
 import { batchRoutes } from './batch.ts';
-import type { ProviderProbes } from './providers.ts';
 import { requireApiKey } from './auth.ts';
 import { calendarRoutes } from './calendars.ts';
 import { channelRoutes } from './channels.ts';
@@ -40,7 +40,8 @@ import { webhookRoutes } from './webhooks.ts';
 export interface HttpDeps {
   db: Db;
   secrets: Secrets;
-  providers: ProviderProbes;
+  /** The registered providers and the context to call them with (src/connectors/registry.ts). */
+  providers: ProviderSet;
   /** Where watch channels may deliver (https, and the private-address guard). */
   webhooks: WebhookPolicy;
   logger: Logger;
@@ -87,6 +88,8 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   const now = deps.now ?? (() => new Date());
+  // Routes are made per provider (OAuth connects, credential bodies, webhooks), so every registered one is loaded.
+  const providers = await Promise.all(deps.providers.names.map((name) => deps.providers.get(name)));
   const tokens = TokenSigner.fromSecrets(deps.secrets);
   const limiter = deps.rateLimit ? new KeyRateLimiter(deps.rateLimit, () => now().getTime()) : null;
   // First, so it sees every route registered after it.
@@ -101,10 +104,10 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   if (!deps.notices) app.addHook('onClose', () => notices.close());
 
   healthRoutes(app, deps);
-  // Provider webhooks authenticate with their channel's token, not an API key.
+  // Provider webhooks authenticate with their subscription's secret, not an API key.
   const ingress = new PushIngress(deps.db, { debounceMs: deps.debounceMs ?? 500 });
   app.addHook('onClose', () => ingress.drain());
-  webhookRoutes(app, { ingress });
+  webhookRoutes(app, { ingress, providers });
   await app.register(async (authenticated) => {
     requireApiKey(authenticated, deps.db);
     limiter?.register(authenticated);
@@ -114,16 +117,16 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     freeBusyRoutes(authenticated, { db: deps.db });
     eventStreamRoutes(authenticated, { db: deps.db, notices, heartbeatMs: deps.streamHeartbeatMs ?? 25_000, openStreams });
     channelRoutes(authenticated, { db: deps.db, secrets: deps.secrets, webhooks: deps.webhooks, now });
-    adminSyncRoutes(authenticated, deps);
+    adminSyncRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers: deps.providers, loaded: providers });
     adminQuarantineRoutes(authenticated, { db: deps.db, tokens });
     adminConflictsRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminPassesRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminHistoryRoutes(authenticated, { db: deps.db, tokens });
-    adminBindingRoutes(authenticated, { db: deps.db });
+    adminBindingRoutes(authenticated, { db: deps.db, providers: deps.providers });
     adminAccountRoutes(authenticated, { db: deps.db });
     // Its own scope, so only the batch routes read multipart/mixed bodies.
     await authenticated.register(async (scope) => batchRoutes(scope, { inject: (options) => app.inject(options), limiter }));
-    adminGoogleRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers: deps.providers, now });
+    adminOAuthRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers, context: deps.providers.context, now });
   });
   return app;
 }

@@ -80,7 +80,6 @@ export const openApiOperations: Record<string, Operation> = {
   'POST /admin/v1/bindings/{bindingId}/sync': { summary: 'Queue a pass of a binding', tags: adminTag, responses: { 202: { description: 'Queued.' }, 404: error('No such binding.') } },
 
   'GET /healthz': { summary: 'Liveness', tags: operationsTag },
-  'POST /webhooks/google': { summary: 'Google push notifications (X-Goog-Channel-ID and X-Goog-Channel-Token name the binding; no API key)', tags: operationsTag },
   'GET /readyz': { summary: 'Database and queue reachable', tags: operationsTag, responses: { 200: { description: 'Ready.' }, 503: { description: 'Not ready; the failing checks are named.' } } },
   'GET /metrics': { summary: 'Prometheus metrics', tags: operationsTag, responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
   'GET /openapi.json': { summary: 'This document', tags: operationsTag },

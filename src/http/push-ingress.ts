@@ -1,17 +1,17 @@
-// What the webhook route needs: notifications authenticated against their channel
-// (lookups from a short-lived cache), database work bounded however many forged ones
-// arrive, and the passes notifications ask for gathered for a few milliseconds and
-// queued in one statement, one per binding, before each of them is answered. A
-// notification of a channel the binding retired, with that channel's token, came from
-// Google (nobody else has the token): its stop is queued, once per resource an hour. One
-// per app (build makes it), never module state.
+// What the webhook routes need: notifications authenticated against their subscription
+// by the provider's verifier (lookups from a short-lived cache), database work bounded
+// however many forged ones arrive, and the passes notifications ask for gathered for a
+// few milliseconds and queued in one statement, one per binding, before each of them is
+// answered. A notification of a subscription the binding retired, with its secret, came
+// from the provider (nobody else has the secret): its stop is queued, once per resource
+// an hour. One per app (build makes it), never module state.
 //
 // Measured with bench/webhook-ingress.ts: without the gathering, every notification was a
 // graphile-worker add_job of its own, the database's work per request.
-import { timingSafeEqual } from 'node:crypto';
+import type { Notification, WebhookVerifier } from '../connectors/provider.ts';
 import type { Db } from '../store/db.ts';
 import { queuePassesSoon } from '../store/outbox.ts';
-import { confirmPushChannel, findChannel, queueRetiredChannelStop, tokenHash, type ChannelOwner } from '../store/push-channels.ts';
+import { confirmPushChannel, findChannel, queuePushChannel, queueRetiredChannelStop, type ChannelOwner } from '../store/push-channels.ts';
 import type { RateLimit } from './rate-limit.ts';
 
 export interface PushIngressOptions {
@@ -95,12 +95,6 @@ class Buckets {
   }
 }
 
-function sameDigest(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === 32 && y.length === 32 && timingSafeEqual(x, y);
-}
-
 export class PushIngress {
   private readonly cache = new Map<string, Cached | Promise<ChannelOwner | null>>();
   private pending = new Map<string, { tenantId: string; bindingId: string }>();
@@ -120,21 +114,23 @@ export class PushIngress {
   }
 
   /**
-   * The binding of the channel a notification names, if its token is the channel's.
+   * The binding of the subscription a notification names, if the provider's verifier
+   * finds the notification authentic for it (Google: its token is the channel's).
    * Where that needs a database lookup, a source that keeps failing and lookups past their
    * limit are `busy` (seconds to wait) first; a channel in the cache costs no database
    * work, so its notifications pass whoever else shares their source address.
    */
-  async authenticate(source: string, channelId: string, token: string): Promise<Authentication> {
-    // Google takes channel ids of at most 64 characters (events.watch); calsync's are UUIDs.
+  async authenticate(source: string, notification: Notification, verifier: WebhookVerifier): Promise<Authentication> {
+    const channelId = notification.subscriptionId;
+    // calsync's subscription ids are UUIDs (Google takes channel ids of at most 64 characters, events.watch).
     if (channelId.length > 64) {
       this.failures.take(source);
       return { refused: 'unknown' };
     }
     const owner = await this.channel(channelId, source);
     if (typeof owner === 'number') return { busy: owner };
-    // The token is compared as SHA-256 digests in constant time; the channel id is only a lookup key.
-    if (owner !== null && sameDigest(tokenHash(token), owner.tokenHash)) return owner.kind === 'retired' ? { retired: owner } : { owner };
+    // The verifier compares the secret in constant time; the subscription id is only a lookup key.
+    if (owner !== null && verifier.authentic(notification, owner)) return owner.kind === 'retired' ? { retired: owner } : { owner };
     this.failures.take(source);
     return { refused: 'unknown' };
   }
@@ -172,6 +168,11 @@ export class PushIngress {
       this.flushing = this.flushing.then(() => this.flush());
     }, this.options.gatherMs ?? 5);
     return queued;
+  }
+
+  /** The provider asks for the subscription to be renewed or made again (Graph's lifecycle notifications): the renewal job's, now. */
+  resubscribe(owner: { tenantId: string; bindingId: string }): Promise<void> {
+    return queuePushChannel(this.db, { tenantId: owner.tenantId, bindingId: owner.bindingId });
   }
 
   /** A channel's first (`sync`) message: it works. */

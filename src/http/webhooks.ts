@@ -1,31 +1,37 @@
-// Webhook ingress of provider push notifications (no API key: the channel's token is the
-// credential). Google (guides/push) POSTs an empty body with X-Goog-Channel-ID,
-// X-Goog-Channel-Token, X-Goog-Resource-ID, X-Goog-Resource-State (`sync` once, then
-// `exists`) and X-Goog-Message-Number; header values are trimmed. The route verifies,
-// queues a debounced pass of the binding, and answers once it is queued.
+// Webhook ingress of provider push notifications (no API key: the subscription's secret
+// is the credential), one route per provider that pushes, /webhooks/<provider>, all
+// answered here: the provider's verifier (src/connectors/<provider>/provider.ts) reads
+// the request and says which subscriptions it names and with what secret, or answers it
+// itself (a validation handshake, a request that is no notification); the route checks
+// each against the stored subscription, queues a debounced pass of its binding, and
+// answers once it is queued. Google's channels were all made with /webhooks/google,
+// which is that provider's route.
 //
-// Answers, after the push guide's "200, 201, 202, 204 or 102 … success; 500, 502, 503,
-// 504 … retried with exponential backoff; every other status … a message failure":
-// - 200 once the pass is queued (or the `sync` message recorded), and for a binding that
-//   is paused (there is nothing to do, and retrying would not change that);
-// - 503 when the channel could not be looked up or that stored (the database is down):
-//   Google retries later;
-// - 503 with Retry-After while channel lookups are over their limit, or the sender has
-//   failed authentication too often (push-ingress.ts): a flood of forged notifications
-//   costs no database work, and Google retries what was genuine; a channel in the cache
-//   needs no lookup, so it passes even from a sender held off;
-// - 200 for a channel the binding retired (renewed, its watch answer lost) that Google
-//   still delivers, proven by its token: its stop is queued with the binding's account,
-//   at most once per resource an hour (push-ingress.ts);
-// - 404 for a wrong token or a channel calsync does not know: no work at all, no provider
-//   call. Anyone may name a calendar's resource id and make up a channel id; nothing
-//   proves such a channel is calsync's, and it expires by itself.
+// Answers, after Google's push guide ("200, 201, 202, 204 or 102 … success; 500, 502,
+// 503, 504 … retried with exponential backoff; every other status … a message failure"):
+// - 200 once the passes are queued (or a first `sync` message recorded), and for a
+//   binding that is paused (there is nothing to do, and retrying would not change that);
+// - 503 when a subscription could not be looked up or that stored (the database is
+//   down): the provider retries later;
+// - 503 with Retry-After while subscription lookups are over their limit, or the sender
+//   has failed authentication too often (push-ingress.ts): a flood of forged
+//   notifications costs no database work, and the provider retries what was genuine; a
+//   subscription in the cache needs no lookup, so it passes even from a sender held off;
+// - 200 for a subscription the binding retired (renewed, its answer lost) that the
+//   provider still delivers, proven by its secret: its stop is queued with the binding's
+//   account, at most once per resource an hour (push-ingress.ts);
+// - 404 for a wrong secret or a subscription calsync does not know: no work at all, no
+//   provider call. Anyone may name a calendar's resource id and make up an id; nothing
+//   proves such a subscription is calsync's, and it expires by itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { InboundRequest, Provider, PushSupport } from '../connectors/provider.ts';
 import type { PushIngress } from './push-ingress.ts';
 import { unreadParameters } from './route-schemas.ts';
 
 export interface WebhookDeps {
   ingress: PushIngress;
+  /** The registered providers; those that push get a route. */
+  providers: readonly Provider[];
 }
 
 function header(request: FastifyRequest, name: string): string {
@@ -33,37 +39,65 @@ function header(request: FastifyRequest, name: string): string {
   return (Array.isArray(value) ? value[0] ?? '' : value ?? '').trim();
 }
 
+function firstValues(query: unknown): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') values[key] = first;
+  }
+  return values;
+}
+
 export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
   app.register(async (scope) => {
-    // The body is empty (and unread): whatever its content type, it is not parsed.
+    // Bodies are read as raw bytes whatever their type: a verifier reads them, if at all,
+    // before anything parses them.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_request, payload, done) => {
-      payload.resume();
-      done(null, undefined);
-    });
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    for (const provider of deps.providers) {
+      if (provider.push) providerRoute(scope, deps.ingress, provider.name, provider.push);
+    }
+  });
+}
 
-    // No API key: the channel's token names its binding (security: [] in the OpenAPI document).
-    scope.post('/webhooks/google', {
-      bodyLimit: 4096, schema: { security: [], querystring: unreadParameters }, config: { bodyReadBy: 'nothing: a notification is its headers' },
-    }, async (request, reply) => {
-      const channelId = header(request, 'x-goog-channel-id');
-      if (channelId === '') return reply.code(400).send({ error: 'not a Google notification: no X-Goog-Channel-ID' });
+function providerRoute(scope: FastifyInstance, ingress: PushIngress, name: string, push: PushSupport): void {
+  const verifier = push.webhook;
+  // No API key: the subscription's secret names its binding (security: [] in the OpenAPI document).
+  scope.post(`/webhooks/${name}`, {
+    bodyLimit: verifier.bodyLimit,
+    schema: { summary: verifier.summary, tags: ['operations'], security: [], querystring: unreadParameters },
+    config: { bodyReadBy: `the ${name} provider's webhook verifier, as raw bytes` },
+  }, async (request, reply) => {
+    const inbound: InboundRequest = {
+      header: (headerName) => header(request, headerName),
+      query: firstValues(request.query),
+      body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+    };
+    const reading = verifier.read(inbound);
+    if ('answer' in reading) {
+      const { status, contentType, body } = reading.answer;
+      if (contentType) reply.type(contentType);
+      return reply.code(status).send(body);
+    }
+    let status = 200;
+    for (const notification of reading.notifications) {
       try {
-        const checked = await deps.ingress.authenticate(request.ip, channelId, header(request, 'x-goog-channel-token'));
+        const checked = await ingress.authenticate(request.ip, notification, verifier);
         if ('busy' in checked) return reply.code(503).header('retry-after', String(checked.busy)).send();
-        if ('refused' in checked) return reply.code(404).send();
-        if ('retired' in checked) {
-          await deps.ingress.stopRetired(channelId, checked.retired, header(request, 'x-goog-resource-id'));
-          return reply.code(200).send();
+        if ('refused' in checked) {
+          status = 404;
+          continue;
         }
-        // `sync` says the channel works; nothing changed.
-        if (header(request, 'x-goog-resource-state') === 'sync') await deps.ingress.confirm(channelId);
-        else if (checked.owner.active) await deps.ingress.schedule(checked.owner);
+        if ('retired' in checked) await ingress.stopRetired(notification.subscriptionId, checked.retired, notification.resourceId);
+        else if (notification.kind === 'confirmed') await ingress.confirm(notification.subscriptionId);
+        else if (!checked.owner.active) continue;
+        else if (notification.kind === 'resubscribe') await ingress.resubscribe(checked.owner);
+        else await ingress.schedule(checked.owner);
       } catch (error) {
-        request.log.warn({ err: error, channelId }, 'push notification not handled (database); Google retries it');
+        request.log.warn({ err: error, provider: name, subscriptionId: notification.subscriptionId }, 'push notification not handled (database); the provider retries it');
         return reply.code(503).send();
       }
-      return reply.code(200).send();
-    });
+    }
+    return reply.code(status).send();
   });
 }

@@ -3,7 +3,8 @@
 // refuses for good, or that still fails on the job's last attempt, is given up: the
 // channel expires by itself (at most a week) and its notifications find no binding.
 // Credentials are dropped whatever became of the channels.
-import { canSubscribe, isConnectorError } from '../connectors/connector.ts';
+import { isConnectorError } from '../connectors/connector.ts';
+import { stopSubscription } from '../engine/push-channels.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import { accountChannels, disconnectTask, dropCredentials, forgetPushChannel, type DisconnectPayload } from '../store/account-disconnect.ts';
 import { getBinding } from '../store/bindings.ts';
@@ -24,8 +25,7 @@ export async function finishDisconnect(deps: Pick<EngineDeps, 'db' | 'connectorF
   const result: ChannelStops = { stopped: 0, givenUp: 0, left: 0 };
   for (const channel of await accountChannels(deps.db, payload)) {
     try {
-      const connector = await deps.connectorFor(await getBinding(deps.db, payload.tenantId, channel.bindingId));
-      if (canSubscribe(connector)) await connector.stopChannel(channel);
+      await stopSubscription(deps, await getBinding(deps.db, payload.tenantId, channel.bindingId), channel);
       result.stopped++;
     } catch (error) {
       const retryable = !isConnectorError(error) || error.kind === 'transient' || error.kind === 'rate-limited';

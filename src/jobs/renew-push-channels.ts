@@ -1,13 +1,15 @@
-// Every minute: push channels for bindings that have none, and new ones for those that
-// expire within a day (PushSettings.renewAheadMs), 50 per run so one run stays short; a
-// binding whose attempt failed waits for its retry time. A job for one binding (its
-// payload names it) is queued when a Google binding is made, so its channel does not
-// wait for the next minute. Without a webhook URL (CALSYNC_WEBHOOK_URL) there are no
+// Every minute: push channels for bindings of every provider that pushes (the registry's)
+// that have none, and new ones for those that expire within the provider's renew-ahead
+// time (a day for Google), 50 per run so one run stays short; a binding whose attempt
+// failed waits for its retry time. A job for one binding (its payload names it) is
+// queued when a binding of a pushing provider is made, so its channel does not wait for
+// the next minute. Without a webhook URL (CALSYNC_WEBHOOK_URL) there are no
 // channels and every binding is polled. The minutely run also forgets retired channels
 // that have expired.
+import { providers } from '../connectors/registry.ts';
 import { renewPushChannel } from '../engine/push-channels.ts';
 import type { BindingRef } from '../store/bindings.ts';
-import { channelsDue, purgeRetiredChannels, renewPushChannelsTask } from '../store/push-channels.ts';
+import { channelsDue, purgeRetiredChannels, renewPushChannelsTask, type ChannelDue } from '../store/push-channels.ts';
 import { defineTask, invalidPayload } from './registry.ts';
 
 /** The cron's runs carry no binding (graphile-worker's `_cron` is ignored); a bind-time job names one. */
@@ -30,8 +32,14 @@ export const renewPushChannelsJob = defineTask<RenewPushChannelsPayload>({
   async run(payload, deps) {
     if (!deps.push) return;
     if (!payload.binding) await purgeRetiredChannels(deps.db, deps.engine.now());
-    const renewBefore = new Date(deps.engine.now().getTime() + deps.push.renewAheadMs);
-    const due = await channelsDue(deps.db, 'google', renewBefore, perRun, payload.binding ?? undefined);
+    const due: ChannelDue[] = [];
+    const registered = deps.engine.providers ?? providers;
+    for (const name of registered.names) {
+      const pushing = (await registered.get(name)).push;
+      if (!pushing || due.length >= perRun) continue;
+      const renewBefore = new Date(deps.engine.now().getTime() + pushing.renewAheadMs);
+      due.push(...await channelsDue(deps.db, name, renewBefore, perRun - due.length, payload.binding ?? undefined));
+    }
     const outcomes: Record<string, number> = {};
     for (const binding of due) {
       const outcome = await renewPushChannel(deps.engine, deps.push, binding).catch((error: unknown) => {

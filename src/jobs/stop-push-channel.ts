@@ -2,7 +2,7 @@
 // whose answer was lost, or a retired channel Google still delivers), with that binding's
 // account. Retried by graphile-worker up to 5 times; a channel never stopped still expires
 // on its own.
-import { canSubscribe } from '../connectors/connector.ts';
+import { stopSubscription } from '../engine/push-channels.ts';
 import { getBinding } from '../store/bindings.ts';
 import { stopPushChannelTask } from '../store/outbox.ts';
 import { defineTask, invalidPayload } from './registry.ts';
@@ -25,7 +25,6 @@ export const stopPushChannelJob = defineTask<StopPushChannelPayload>({
   },
   async run(payload, deps) {
     const binding = await getBinding(deps.db, payload.tenantId, payload.bindingId);
-    const connector = await deps.engine.connectorFor(binding);
-    if (canSubscribe(connector)) await connector.stopChannel({ id: payload.channelId, resourceId: payload.resourceId });
+    await stopSubscription(deps.engine, binding, { id: payload.channelId, resourceId: payload.resourceId });
   },
 });

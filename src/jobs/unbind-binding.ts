@@ -4,7 +4,8 @@
 // over an edit calsync never took in. A copy's status goes as soon as the copy does, so
 // a run interrupted by the provider (retried with graphile-worker's backoff) goes on
 // where it stopped. `calsync unbind` runs the same work in its own process.
-import { canSubscribe, isConnectorError, type Connector } from '../connectors/connector.ts';
+import { isConnectorError, type Connector } from '../connectors/connector.ts';
+import { stopSubscription } from '../engine/push-channels.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import { getBinding, type Binding, type BindingRef } from '../store/bindings.ts';
 import { withTransaction } from '../store/db.ts';
@@ -51,8 +52,7 @@ export async function carryOutUnbind(deps: Pick<EngineDeps, 'db' | 'connectorFor
   let channelStopped: boolean | null = null;
   if (channel) {
     try {
-      const c = await connect();
-      if (canSubscribe(c)) await c.stopChannel(channel);
+      await stopSubscription(deps, binding, channel, await connect());
       channelStopped = true;
     } catch (error) {
       // Left to expire by itself (at most a week); its notifications then find no binding.

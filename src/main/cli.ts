@@ -8,7 +8,9 @@ import { runCli } from '../cli/program.ts';
 import { errorLine } from '../cli/output.ts';
 import os from 'node:os';
 import { releaseLeasesHeldBy } from '../store/bindings.ts';
-import { connectorFactory, urlGuard } from './connectors.ts';
+import { connectorFactory, providerSet, urlGuard } from './connectors.ts';
+import type { OAuthConnect, Provider } from '../connectors/provider.ts';
+import { CalsyncError } from '../errors.ts';
 import { createLogger } from './logger.ts';
 import { ensureLocalTenant, loadSecrets, openRuntime, type Runtime } from './runtime.ts';
 
@@ -90,8 +92,9 @@ const deps: CliDeps = {
   async loadSecrets(handle) {
     return loadSecrets(runtimes.get(handle)!);
   },
-  // The server and the provider probes are loaded by the commands that use them, so a
-  // one-shot command such as `calsync sync` starts without Fastify and the queue library.
+  // The server is loaded by the commands that use it, and a provider's libraries by the
+  // accounts that need them, so a one-shot command such as `calsync sync` starts without
+  // Fastify, the queue library or Google's client libraries.
   serve: async (config, role) => (await import('./serve.ts')).serveUntilSignalled(config, role, print),
   async engineFor(handle, config) {
     const runtime = runtimes.get(handle)!;
@@ -102,10 +105,13 @@ const deps: CliDeps = {
       connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
     };
   },
-  discoverCalDav: async (config, login) => (await import('./providers.ts')).providerProbes(config).discoverCalDav(login),
-  probeIcs: async (config, url) => (await import('./providers.ts')).providerProbes(config).probeIcs(url),
-  calendarLister: async (config) => (await import('./providers.ts')).providerProbes(config),
-  authorizeGoogle: async (config, options) => (await import('./google-loopback.ts')).authorizeOnLoopback((await import('./providers.ts')).googleAuthorization(config.google), options),
+  providers: (config) => providerSet({ fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
+  async authorizeOnLoopback(config, name, options) {
+    const providers = deps.providers(config);
+    const provider = await providers.get(name);
+    if (provider.connect.kind !== 'oauth') throw new CalsyncError('USAGE', `${provider.title} accounts do not connect through a browser`);
+    return (await import('./oauth-loopback.ts')).authorizeOnLoopback(provider as Provider & { connect: OAuthConnect }, providers.context, options);
+  },
   logUnexpected(error) {
     let level: string;
     try {

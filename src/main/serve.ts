@@ -11,7 +11,7 @@ import { allTasks } from '../jobs/tasks.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../metrics.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
-import { connectorFactory, pushSettings, urlGuard } from './connectors.ts';
+import { connectorFactory, providerSet, pushSettings, urlGuard } from './connectors.ts';
 import { graphileLogger } from './graphile-logger.ts';
 import { createLogger } from './logger.ts';
 import { ensureLocalTenant, loadSecrets, openRuntime } from './runtime.ts';
@@ -53,17 +53,17 @@ export async function startServer(config: Config, role: Role, print: (line: stri
     const metrics = createMetrics({ db: runtime.db });
     let url: string | undefined;
     if (role !== 'worker') {
-      // Loaded only by the roles that serve HTTP: Fastify, the routes and the provider
-      // probes (Google's OAuth library, undici) add a second to every `calsync worker`
-      // start on a busy 2-core machine.
-      const [{ build }, { providerProbes }] = await Promise.all([import('../http/app.ts'), import('./providers.ts')]);
+      // Loaded only by the roles that serve HTTP: Fastify and the routes add a second to
+      // every `calsync worker` start on a busy 2-core machine. Providers load their client
+      // libraries (Google's OAuth library, undici) when an account first needs them.
+      const { build } = await import('../http/app.ts');
       const firstKey = await ensureLocalTenant(runtime);
       if (firstKey) {
         print(`Created tenant "local". Its API key (shown once, also saved in ${config.dataDir}/api-key):`);
         print(`  ${firstKey}`);
       }
       app = await build({
-        db: runtime.db, secrets, providers: providerProbes(config), logger, metrics, bodyLimitBytes: config.bodyLimitBytes,
+        db: runtime.db, secrets, providers: providerSet({ fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }), logger, metrics, bodyLimitBytes: config.bodyLimitBytes,
         webhooks: { guard: urlGuard(config), allowHttp: config.allowHttpWebhooks },
         debounceMs: config.debounceMs, tombstoneMs: config.tombstoneDays * 86_400_000,
         rateLimit: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },

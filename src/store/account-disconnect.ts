@@ -30,8 +30,8 @@ export interface Disconnection {
 /** The channels of an account's bindings still to stop. */
 export async function accountChannels(db: Queryable, payload: DisconnectPayload): Promise<Array<{ bindingId: string; id: string; resourceId: string }>> {
   const { rows } = await db.query<{ id: string; channel_id: string; resource_id: string }>(
-    `select id, push_channel ->> 'id' as channel_id, push_channel ->> 'resourceId' as resource_id from bindings
-      where tenant_id = $1 and account_id = $2 and push_channel ->> 'id' is not null and push_channel ->> 'resourceId' is not null order by id`,
+    `select id, push_subscription ->> 'id' as channel_id, push_subscription ->> 'resourceId' as resource_id from bindings
+      where tenant_id = $1 and account_id = $2 and push_subscription ->> 'id' is not null and push_subscription ->> 'resourceId' is not null order by id`,
     [payload.tenantId, payload.accountId]);
   return rows.map((r) => ({ bindingId: r.id, id: r.channel_id, resourceId: r.resource_id }));
 }
@@ -74,8 +74,8 @@ async function disconnect(tx: Queryable, tenantId: string, accountId: string, re
 /** Forgets the channel of a binding once it was stopped (or given up on: it expires by itself). */
 export async function forgetPushChannel(db: Queryable, tenantId: string, bindingId: string, channelId: string): Promise<void> {
   await db.query(
-    `update bindings set push_channel = null, push_channel_expires_at = null, updated_at = now()
-      where tenant_id = $1 and id = $2 and push_channel ->> 'id' = $3`, [tenantId, bindingId, channelId]);
+    `update bindings set push_subscription = null, push_expires_at = null, updated_at = now()
+      where tenant_id = $1 and id = $2 and push_subscription ->> 'id' = $3`, [tenantId, bindingId, channelId]);
 }
 
 /** Drops the sealed credentials of a disconnected account (and of no other). */

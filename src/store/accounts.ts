@@ -2,12 +2,16 @@
 // ICS feed addresses (often secret addresses: the path is the password) are sealed with
 // the account id as context, so they only open on their own row.
 import { randomUUID } from 'node:crypto';
+import { feedLabel } from '../core/feed-label.ts';
 import { CalsyncError } from '../errors.ts';
 import { withTransaction, type Db, type Queryable } from './db.ts';
 import { calendarNoticeChannel } from './outbox.ts';
 import type { Secrets } from './secrets.ts';
 
-export type Provider = 'google' | 'microsoft' | 'caldav' | 'ics' | 'webhook';
+export { feedLabel };
+
+/** A provider's name (src/connectors/registry.ts lists them). */
+export type Provider = string;
 
 export interface Account {
   id: string;
@@ -19,14 +23,6 @@ export interface Account {
   state: 'active' | 'revoked' | 'error';
   stateReason: string | null;
   createdAt: Date;
-}
-
-/** What a CalDAV account keeps sealed: its login, and the origins it may be sent to (discovery's). */
-export interface CalDavCredentials {
-  username: string;
-  password: string;
-  /** Absent on accounts connected before origins were kept: the connector learns them once. */
-  origins?: string[];
 }
 
 export interface AccountInput {
@@ -60,40 +56,6 @@ export async function createAccount(db: Queryable, secrets: Secrets, tenantId: s
      values ($1, $2, $3, $4, $5, $6, $7) returning ${columns}`,
     [id, tenantId, input.provider, input.displayName ?? '', input.login ?? '', input.serverUrl ?? null, sealed]);
   return toAccount(row!);
-}
-
-/**
- * What is shown of a feed's address: scheme and host, the path and query cut to "…"
- * (the form the ICS connector's messages use, src/connectors/http-guard.ts redactUrl).
- * A feed account keeps it as its server_url and its bindings as their remote calendar id.
- */
-export function feedLabel(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' && !parsed.search ? '/' : '/…'}`;
-  } catch {
-    return 'the feed URL';
-  }
-}
-
-/** An ICS feed account: the address sealed as its credentials, only its label in clear. */
-export async function createFeedAccount(db: Queryable, secrets: Secrets, tenantId: string, input: { url: string; displayName?: string }): Promise<Account> {
-  const label = feedLabel(input.url);
-  return createAccount(db, secrets, tenantId, { provider: 'ics', serverUrl: label, displayName: input.displayName ?? label, credentials: { url: input.url } });
-}
-
-/**
- * The remote calendar id a binding of a feed account stores, given what the binder
- * named: the account's label, for its feed's address (`webcal://` read as `https://`)
- * or that label; null for any other feed.
- */
-export async function feedRemoteCalendarId(db: Queryable, secrets: Secrets, account: Account, remote: string): Promise<string | null> {
-  const sealed = await readCredentials<{ url: string }>(db, secrets, account.tenantId, account.id);
-  const address = sealed?.url ?? account.serverUrl;
-  const label = account.serverUrl;
-  if (address === null || label === null) return null;
-  const https = (url: string) => url.trim().replace(/^webcal:/i, 'https:');
-  return remote === label || https(remote) === https(address) ? label : null;
 }
 
 /**

@@ -69,12 +69,16 @@ const writesCalendar = (direction: Direction): boolean => direction !== 'export'
  * imported). Either needs the binding idle. A shorter poll interval brings the next
  * poll forward to at most that far away.
  */
-export async function changeBinding(db: Db, ref: BindingRef, change: BindingChange, who: Operator): Promise<LockedBinding> {
+/** Why bindings of a provider can only import (its `readOnly`, src/connectors/provider.ts), or undefined. */
+export type ReadOnlyOf = (provider: string) => Promise<string | undefined>;
+
+export async function changeBinding(db: Db, ref: BindingRef, change: BindingChange, who: Operator, readOnlyOf: ReadOnlyOf): Promise<LockedBinding> {
   return withTransaction(db, async (tx) => {
     const directionChanges = change.direction !== undefined;
     const binding = await lockBinding(tx, ref, { idle: directionChanges });
-    if (change.direction && binding.provider === 'ics' && change.direction !== 'import') {
-      throw new CalsyncError('INVALID_REQUEST', `binding ${binding.id} reads an ICS feed, which is read-only: its direction stays "import"`, { bindingId: binding.id });
+    const readOnly = change.direction && change.direction !== 'import' ? await readOnlyOf(binding.provider) : undefined;
+    if (readOnly) {
+      throw new CalsyncError('INVALID_REQUEST', `binding ${binding.id} cannot write to its remote (${readOnly}): its direction stays "import"`, { bindingId: binding.id });
     }
     const direction = change.direction ?? binding.direction;
     const startsWritingRemote = writesRemote(direction) && !writesRemote(binding.direction);

@@ -74,10 +74,10 @@ export async function lockBinding(tx: Queryable, ref: BindingRef, options: { idl
   const { rows: [row] } = await tx.query<{
     id: string; tenant_id: string; calendar_id: string; account_id: string; provider: string; account_state: string; remote_calendar_id: string;
     direction: Direction; state: LockedBinding['state']; paused_reason: string | null; poll_interval_seconds: number; conflict_policy: unknown;
-    stopped: StopRecord | null; push_channel: PushChannelRecord | null; unbind_remote_copies: LockedBinding['unbindRemoteCopies']; pass_running: boolean;
+    stopped: StopRecord | null; push_subscription: PushChannelRecord | null; unbind_remote_copies: LockedBinding['unbindRemoteCopies']; pass_running: boolean;
   }>(
     `select b.id, b.tenant_id, b.calendar_id, b.account_id, a.provider, a.state as account_state, b.remote_calendar_id, b.direction, b.state,
-            b.paused_reason, b.poll_interval_seconds, b.conflict_policy, b.stopped, b.push_channel, b.unbind_remote_copies,
+            b.paused_reason, b.poll_interval_seconds, b.conflict_policy, b.stopped, b.push_subscription, b.unbind_remote_copies,
             (b.lease_owner is not null and b.lease_expires_at > now()) as pass_running
        from bindings b join accounts a on a.tenant_id = b.tenant_id and a.id = b.account_id
       where b.tenant_id = $1 and b.id = $2 for update of b`, [ref.tenantId, ref.bindingId]);
@@ -89,7 +89,7 @@ export async function lockBinding(tx: Queryable, ref: BindingRef, options: { idl
   return {
     id: row.id, tenantId: row.tenant_id, calendarId: row.calendar_id, accountId: row.account_id, provider: row.provider, accountState: row.account_state,
     remoteCalendarId: row.remote_calendar_id, direction: row.direction, state: row.state, pausedReason: row.paused_reason,
-    pollIntervalSeconds: row.poll_interval_seconds, conflictPolicy: row.conflict_policy, stopped: row.stopped, pushChannel: row.push_channel,
+    pollIntervalSeconds: row.poll_interval_seconds, conflictPolicy: row.conflict_policy, stopped: row.stopped, pushChannel: row.push_subscription,
     unbindRemoteCopies: row.unbind_remote_copies, passRunning: row.pass_running,
   };
 }

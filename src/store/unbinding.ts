@@ -2,6 +2,7 @@
 // (`keep` or `delete`), then src/jobs/unbind-binding.ts stops its push channel, deletes
 // the copies when asked, and removes the binding (its statuses, passes, audit rows,
 // quarantine and conflicts go with it; the operator's audit rows stay).
+import type { ReadOnlyOf } from './binding-controls.ts';
 import { CalsyncError } from '../errors.ts';
 import { lockBinding, notifyCalendar, type LockedBinding } from './binding-locks.ts';
 import type { BindingRef } from './bindings.ts';
@@ -23,9 +24,9 @@ export interface UnbindPayload {
  * channel) it is removed at once; otherwise it is marked, and the rest is left to an
  * unbind_binding job (`queue`) or to the caller, which runs carryOutUnbind itself.
  */
-export async function requestUnbind(db: Db, ref: BindingRef, remoteCopies: RemoteCopies, who: Operator, options: { queue: boolean }): Promise<{ bindingId: string; removed: boolean }> {
+export async function requestUnbind(db: Db, ref: BindingRef, remoteCopies: RemoteCopies, who: Operator, options: { queue: boolean; readOnlyOf: ReadOnlyOf }): Promise<{ bindingId: string; removed: boolean }> {
   return withTransaction(db, async (tx) => {
-    const marked = await markUnbinding(tx, ref, remoteCopies, who);
+    const marked = await markUnbinding(tx, ref, remoteCopies, who, options.readOnlyOf);
     const target = { tenantId: marked.tenantId, bindingId: marked.id };
     if (remoteCopies === 'keep' && !(await livePushChannel(tx, target))) {
       return { bindingId: marked.id, removed: await removeBinding(tx, target, who.actor, { remoteCopies, deleted: 0, kept: [], channelStopped: null }) };
@@ -40,7 +41,7 @@ export async function requestUnbind(db: Db, ref: BindingRef, remoteCopies: Remot
  * remote while its copies are deleted). Asking again with the same answer is a no-op;
  * with the other one, BINDING_UNBINDING. `delete` needs a binding that writes its remote.
  */
-async function markUnbinding(tx: Queryable, ref: BindingRef, remoteCopies: RemoteCopies, who: Operator): Promise<LockedBinding> {
+async function markUnbinding(tx: Queryable, ref: BindingRef, remoteCopies: RemoteCopies, who: Operator, readOnlyOf: ReadOnlyOf): Promise<LockedBinding> {
   const binding = await lockBinding(tx, ref, { idle: true, unbinding: true });
   if (binding.unbindRemoteCopies === remoteCopies) return binding;
   if (binding.unbindRemoteCopies) {
@@ -50,7 +51,7 @@ async function markUnbinding(tx: Queryable, ref: BindingRef, remoteCopies: Remot
     throw new CalsyncError('ACCOUNT_NOT_ACTIVE', `account ${binding.accountId} of binding ${binding.id} is ${binding.accountState}: its remote copies cannot be deleted without it; connect it again, or unbind with remoteCopies "keep"`,
       { bindingId: binding.id, accountId: binding.accountId });
   }
-  if (remoteCopies === 'delete' && (binding.direction === 'import' || binding.provider === 'ics')) {
+  if (remoteCopies === 'delete' && (binding.direction === 'import' || await readOnlyOf(binding.provider) !== undefined)) {
     throw new CalsyncError('INVALID_REQUEST', `binding ${binding.id} only imports: calsync wrote no remote copies to delete; unbind it with remoteCopies "keep"`, { bindingId: binding.id });
   }
   const reason = `being unbound: remote copies ${remoteCopies === 'keep' ? 'kept' : 'deleted'}`;
@@ -100,7 +101,7 @@ export async function dropStatuses(db: Queryable, ref: BindingRef, remoteIds: st
 /** The binding's live push channel, if it has one (a pending one has no resource id to stop yet). */
 export async function livePushChannel(db: Queryable, ref: BindingRef): Promise<{ id: string; resourceId: string } | null> {
   const { rows: [row] } = await db.query<{ id: string | null; resource_id: string | null }>(
-    `select push_channel ->> 'id' as id, push_channel ->> 'resourceId' as resource_id from bindings where tenant_id = $1 and id = $2`,
+    `select push_subscription ->> 'id' as id, push_subscription ->> 'resourceId' as resource_id from bindings where tenant_id = $1 and id = $2`,
     [ref.tenantId, ref.bindingId]);
   return row?.id && row.resource_id ? { id: row.id, resourceId: row.resource_id } : null;
 }

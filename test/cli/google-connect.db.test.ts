@@ -3,7 +3,7 @@
 // and sync; and the admin API's authorize / connect pair with its sealed state.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { providerProbes } from '../../src/main/providers.ts';
+import { providerSet, urlGuard } from '../../src/main/connectors.ts';
 import { readCredentials } from '../../src/store/accounts.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
@@ -136,7 +136,7 @@ test('calsync connect google: a refused consent ends the command with OAUTH_NOT_
 
 test('admin API: authorize gives a consent URL with a sealed state; the app hands back code and state; other tenants and replays are refused', async () => {
   const app: TestApp = await testApp({
-    providers: providerProbes({ allowPrivateUrls: true, allowedUrlHosts: [], google: { ...EMULATOR_CLIENT, apiUrl: emulator.root, oauthUrl: emulator.root } }),
+    providers: providerSet({ fetch: globalThis.fetch, guard: urlGuard({ allowPrivateUrls: true, allowedUrlHosts: [] }), google: { ...EMULATOR_CLIENT, apiUrl: emulator.root, oauthUrl: emulator.root } }),
   });
   try {
     const a = await tenantWithKey(app, 'a');

@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { canSubscribe } from '../../src/connectors/connector.ts';
+import { googleProvider } from '../../src/connectors/google/provider.ts';
 import { renewPushChannel, type PushSettings } from '../../src/engine/push-channels.ts';
+
+const renewAheadMs = googleProvider.push!.renewAheadMs;
 import type { EngineDeps } from '../../src/engine/sync-pass.ts';
 import { renewPushChannelsJob } from '../../src/jobs/renew-push-channels.ts';
 import { createAccount } from '../../src/store/accounts.ts';
@@ -57,7 +60,7 @@ async function boundCalendar(name: string): Promise<{ tenantId: string; calendar
 }
 
 const channelOf = async (b: Binding): Promise<PushChannelState & { error?: string; retryAt?: string }> =>
-  (await t.database.db.query('select push_channel from bindings where id = $1', [b.id])).rows[0].push_channel;
+  (await t.database.db.query('select push_subscription from bindings where id = $1', [b.id])).rows[0].push_subscription;
 const healthy = async (b: Binding): Promise<boolean> =>
   (await t.database.db.query(`select ${pushHealthySql} as ok from bindings where id = $1`, [b.id])).rows[0].ok;
 const notify = (headers: Record<string, string>) => fetch(`${base}/webhooks/google`, { method: 'POST', headers: { 'content-type': 'application/json; utf-8', ...headers }, body: '' });
@@ -68,7 +71,7 @@ test('a channel per binding: made, confirmed by its first message, and a change 
   await queuePass(db, tenantId, binding.id, 'manual');
   await until('the first pass', async () => (await db.query(`select 1 from sync_passes where binding_id = $1 and outcome = 'ok'`, [binding.id])).rows.length > 0);
 
-  const [due] = (await channelsDue(db, 'google', new Date(Date.now() + push.renewAheadMs), 50)).filter((d) => d.bindingId === binding.id);
+  const [due] = (await channelsDue(db, 'google', new Date(Date.now() + renewAheadMs), 50)).filter((d) => d.bindingId === binding.id);
   assert.ok(due, 'a Google binding without a channel is due');
   assert.equal(await renewPushChannel(engine, push, due!), 'created');
   await emulator.app.emulator.flushNotifications();
@@ -76,7 +79,7 @@ test('a channel per binding: made, confirmed by its first message, and a change 
   const live = emulator.app.emulator.channels().find((c) => c.id === channel.id)!;
   assert.equal(live.address, `${base}/webhooks/google`);
   assert.equal(live.resourceId, channel.resourceId);
-  assert.notEqual(live.token, channel.tokenHash, 'only the token\'s hash is stored');
+  assert.notEqual(live.token, channel.secretHash, 'only the token\'s hash is stored');
   await until('the sync message to confirm the channel', () => healthy(binding));
 
   const started = Date.now();
@@ -91,7 +94,7 @@ test('a channel per binding: made, confirmed by its first message, and a change 
 test('the token is checked; a channel calsync does not know is refused and causes no work', async () => {
   const db = t.database.db;
   const { binding, remote } = await boundCalendar('push-2');
-  const [due] = (await channelsDue(db, 'google', new Date(Date.now() + push.renewAheadMs), 50)).filter((d) => d.bindingId === binding.id);
+  const [due] = (await channelsDue(db, 'google', new Date(Date.now() + renewAheadMs), 50)).filter((d) => d.bindingId === binding.id);
   await renewPushChannel(engine, push, due!);
   const channel = await channelOf(binding);
   const token = emulator.app.emulator.channels().find((c) => c.id === channel.id)!.token!;
@@ -122,9 +125,9 @@ test('renewal makes a new channel, then stops the old one; a binding whose chann
   const db = t.database.db;
   const { binding } = await boundCalendar('push-3');
   const dueOf = async (ahead: number) => (await channelsDue(db, 'google', new Date(Date.now() + ahead), 500)).find((d) => d.bindingId === binding.id);
-  await renewPushChannel(engine, push, (await dueOf(push.renewAheadMs))!);
+  await renewPushChannel(engine, push, (await dueOf(renewAheadMs))!);
   const first = await channelOf(binding);
-  assert.equal(await dueOf(push.renewAheadMs), undefined, 'a week-long channel is not due a day ahead');
+  assert.equal(await dueOf(renewAheadMs), undefined, 'a week-long channel is not due a day ahead');
   const renewal = (await dueOf(8 * 86_400_000))!;
   assert.equal(renewal.channel?.id, first.id);
   assert.equal(await renewPushChannel(engine, push, renewal), 'renewed');
@@ -137,20 +140,20 @@ test('renewal makes a new channel, then stops the old one; a binding whose chann
 
   const other = await boundCalendar('push-4');
   emulator.app.emulator.setFaults({ script: [{ kind: 'quotaExceeded', route: '/calendar/v3/calendars/:calendarId/events/watch' }] });
-  const failing = (await channelsDue(db, 'google', new Date(Date.now() + push.renewAheadMs), 500)).find((d) => d.bindingId === other.binding.id)!;
+  const failing = (await channelsDue(db, 'google', new Date(Date.now() + renewAheadMs), 500)).find((d) => d.bindingId === other.binding.id)!;
   assert.equal(await renewPushChannel(engine, push, failing), 'failed');
   emulator.app.emulator.clearFaults();
   const state = await channelOf(other.binding);
   assert.match(state.error!, /quotaExceeded/);
   assert.ok(Date.parse(state.retryAt!) > Date.now() + 3000 * 1000, 'a quota waits an hour');
   assert.equal(await healthy(other.binding), false, 'no channel: polled at the binding\'s interval');
-  assert.equal((await channelsDue(db, 'google', new Date(Date.now() + push.renewAheadMs), 500)).some((d) => d.bindingId === other.binding.id), false);
+  assert.equal((await channelsDue(db, 'google', new Date(Date.now() + renewAheadMs), 500)).some((d) => d.bindingId === other.binding.id), false);
 });
 
 test('two renewals meeting on one binding (the minutely job and another) make one channel, and it is confirmed', async () => {
   const db = t.database.db;
   const { binding, remote } = await boundCalendar('push-5');
-  const [due] = (await channelsDue(db, 'google', new Date(Date.now() + push.renewAheadMs), 500)).filter((d) => d.bindingId === binding.id);
+  const [due] = (await channelsDue(db, 'google', new Date(Date.now() + renewAheadMs), 500)).filter((d) => d.bindingId === binding.id);
   const outcomes = await Promise.all([renewPushChannel(engine, push, due!), renewPushChannel(engine, push, due!)]);
   assert.deepEqual(outcomes.sort(), ['created', 'skipped']);
   await emulator.app.emulator.flushNotifications();
@@ -170,7 +173,7 @@ test('a renewal whose watch answer was lost stops the channel Google made anyway
   const db = t.database.db;
   const { binding, remote } = await boundCalendar('push-6');
   const dueOf = async (ahead: number) => (await channelsDue(db, 'google', new Date(Date.now() + ahead), 500)).find((d) => d.bindingId === binding.id);
-  await renewPushChannel(engine, push, (await dueOf(push.renewAheadMs))!);
+  await renewPushChannel(engine, push, (await dueOf(renewAheadMs))!);
   const first = await channelOf(binding);
   // Google carries the watch out and the answer is lost; the retry is refused as channelIdNotUnique.
   emulator.app.emulator.setFaults({ script: [{ kind: 'lostWrite', route: '/calendar/v3/calendars/:calendarId/events/watch' }] });

@@ -2,11 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { build } from '../../src/http/app.ts';
-import type { ProviderProbes } from '../../src/http/providers.ts';
+import { caldavProvider } from '../../src/connectors/caldav/provider.ts';
+import { icsProvider } from '../../src/connectors/ics/provider.ts';
+import type { CredentialsConnect, ProviderSet } from '../../src/connectors/provider.ts';
+import { providerRegistry } from '../../src/connectors/registry.ts';
+import { feedLabel } from '../../src/core/feed-label.ts';
 import type { RateLimit } from '../../src/http/rate-limit.ts';
-import { urlGuard } from '../../src/main/connectors.ts';
+import { providerSet, urlGuard } from '../../src/main/connectors.ts';
 import type { CalendarNotices } from '../../src/store/calendar-notices.ts';
-import { providerProbes } from '../../src/main/providers.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { createApiKey, createTenant } from '../../src/store/tenants.ts';
@@ -20,7 +23,7 @@ export interface TestApp {
 
 export interface TestAppOptions {
   bodyLimitBytes?: number;
-  providers?: ProviderProbes;
+  providers?: ProviderSet;
   /** Watch channels may use http and private addresses (default true: test receivers listen on 127.0.0.1). */
   localWebhooks?: boolean;
   secrets?: Secrets;
@@ -36,7 +39,7 @@ export function appOn(database: TestDatabase, options: TestAppOptions = {}): Pro
   const local = options.localWebhooks ?? true;
   return build({
     db: database.db, secrets: options.secrets ?? new Secrets(parseSecretKey(generateSecretKeyText())),
-    providers: options.providers ?? providerProbes({ allowPrivateUrls: true, allowedUrlHosts: [] }),
+    providers: options.providers ?? providerSet({ fetch: globalThis.fetch, guard: urlGuard({ allowPrivateUrls: true, allowedUrlHosts: [] }) }),
     webhooks: { guard: urlGuard({ allowPrivateUrls: local, allowedUrlHosts: [] }), allowHttp: local },
     logger: pino({ level: 'silent' }), metrics: options.metrics ?? createMetrics({ db: database.db, processMetrics: false }),
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
@@ -44,6 +47,21 @@ export function appOn(database: TestDatabase, options: TestAppOptions = {}): Pro
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}), ...(options.now ? { now: options.now } : {}),
     ...(options.notices ? { notices: options.notices } : {}),
   });
+}
+
+/**
+ * The registered providers without a network: a feed "answers" with `events` events, a
+ * CalDAV server never does; for tests about who may touch what.
+ */
+export function offlineProviders(events: number): ProviderSet {
+  const feed = icsProvider.connect as CredentialsConnect;
+  return providerSet({ fetch: globalThis.fetch, guard: urlGuard({ allowPrivateUrls: false, allowedUrlHosts: [] }) }, providerRegistry({
+    ics: async () => ({
+      ...icsProvider,
+      connect: { ...feed, connect: async (_ctx, { url }) => ({ login: '', displayName: feedLabel(url!), serverUrl: feedLabel(url!), credentials: { url }, events }) },
+    }),
+    caldav: async () => ({ ...caldavProvider, connect: { ...caldavProvider.connect as CredentialsConnect, connect: async () => { throw new Error('no CalDAV server in this test'); } } }),
+  }));
 }
 
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {

@@ -16,6 +16,7 @@ import { renewPushChannel } from '../../src/engine/push-channels.ts';
 import { syncBinding, type EngineDeps } from '../../src/engine/sync-pass.ts';
 import { allTasks } from '../../src/jobs/tasks.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
+import { googleProvider } from '../../src/connectors/google/provider.ts';
 import { connectorFactory, urlGuard } from '../../src/main/connectors.ts';
 import { graphileLogger } from '../../src/main/graphile-logger.ts';
 import { createAccount } from '../../src/store/accounts.ts';
@@ -140,8 +141,8 @@ export async function runInteropScenario(s: Scenario): Promise<ScenarioResult> {
   };
   try {
     if (s.webhookBase) {
-      const push = { googleAddress: `${s.webhookBase}/webhooks/google`, ttlSeconds: 7 * 86_400, renewAheadMs: 86_400_000 };
-      const due = await channelsDue(db, 'google', new Date(Date.now() + push.renewAheadMs), 100);
+      const push = { webhookUrl: s.webhookBase };
+      const due = await channelsDue(db, 'google', new Date(Date.now() + googleProvider.push!.renewAheadMs), 100);
       for (const binding of googleBindings) assert.equal(await renewPushChannel(engine, push, due.find((d) => d.bindingId === binding.id)!), 'created');
       await google.flushNotifications();
     }

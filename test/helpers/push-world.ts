@@ -45,7 +45,7 @@ export async function startPushWorld(workerName: string): Promise<PushWorld> {
       db, logger: pino({ level: 'silent' }), now: () => new Date(), workerName, debounceMs: 100,
       connectorFor: connectorFactory({ db, secrets, fetch, guard: urlGuard({ allowPrivateUrls: true, allowedUrlHosts: [] }), google: { ...EMULATOR_CLIENT, apiUrl: emulator.root, oauthUrl: emulator.root } }),
     };
-    const push: PushSettings = { googleAddress: `${base}/webhooks/google`, ttlSeconds: 7 * 86_400, renewAheadMs: 86_400_000 };
+    const push: PushSettings = { webhookUrl: base };
     const tasks = allTasks.filter((task) => task.name !== renewPushChannelsJob.name);
     runner = await startWorker({ db, concurrency: 2, workerName, engine, push, tasks, logger: graphileLogger(pino({ level: 'silent' })) });
     return { t, emulator, engine, push, base, secrets, close };

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { revokeApiKey } from '../../src/store/tenants.ts';
-import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
+import { offlineProviders, tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
 import { snapshot as takeSnapshot } from '../helpers/snapshot.ts';
-import { googleAuthorization } from '../../src/main/providers.ts';
 
 let t: TestApp;
 let a: Awaited<ReturnType<typeof tenantWithKey>>;
@@ -13,12 +12,7 @@ let accountOfA: string;
 let bindingOfA: string;
 
 // Feeds "answer" without a network: these tests are about who may touch what.
-const providers = {
-  probeIcs: async () => 1,
-  discoverCalDav: async () => { throw new Error('no CalDAV server in this test'); },
-  listCalendars: async () => { throw new Error('no provider in this test'); },
-  google: googleAuthorization(undefined),
-};
+const providers = offlineProviders(1);
 
 before(async () => {
   t = await testApp({ providers });

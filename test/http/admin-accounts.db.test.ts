@@ -37,8 +37,8 @@ function withPush(connector: MemoryConnector, stopped: string[], fail: () => Err
 }
 
 async function giveChannel(bindingId: string, channelId: string): Promise<void> {
-  await t.db.query(`update bindings set push_channel = $2, push_channel_expires_at = now() + interval '1 day' where id = $1`,
-    [bindingId, { id: channelId, resourceId: `res-${channelId}`, tokenHash: 'x', expiresAt: new Date().toISOString(), createdAt: new Date().toISOString() }]);
+  await t.db.query(`update bindings set push_subscription = $2, push_expires_at = now() + interval '1 day' where id = $1`,
+    [bindingId, { id: channelId, resourceId: `res-${channelId}`, secretHash: 'x', expiresAt: new Date().toISOString(), createdAt: new Date().toISOString() }]);
 }
 
 test('disconnecting pauses the account\'s active bindings, drops its credentials, and a reconnect resumes just those', async () => {
@@ -98,8 +98,8 @@ test('an account with push channels keeps its credentials until the channels are
   assert.deepEqual(await finishDisconnect(world.deps, payload, false), { stopped: 1, givenUp: 0, left: 0 });
   assert.deepEqual(stopped.sort(), ['ch-a', 'ch-b']);
   assert.equal(await credentialsOf(account.id), false);
-  const { rows } = await t.db.query('select push_channel from bindings where account_id = $1', [account.id]);
-  assert.deepEqual(rows.map((r) => r.push_channel), [null, null]);
+  const { rows } = await t.db.query('select push_subscription from bindings where account_id = $1', [account.id]);
+  assert.deepEqual(rows.map((r) => r.push_subscription), [null, null]);
 });
 
 test('a channel that still cannot be stopped on the last attempt is given up: the credentials go anyway', async () => {

@@ -220,8 +220,8 @@ test('unbinding a binding with a push channel stops the channel, whether its cop
     const a = await world.bind(`pushed-${remoteCopies}`);
     const stopped: Array<{ id: string; resourceId: string }> = [];
     withPush(a.connector, stopped);
-    await t.db.query(`update bindings set push_channel = $2, push_channel_expires_at = now() + interval '1 day' where id = $1`,
-      [a.id, { id: `ch-${remoteCopies}`, resourceId: 'res-1', tokenHash: 'x', expiresAt: new Date().toISOString(), createdAt: new Date().toISOString() }]);
+    await t.db.query(`update bindings set push_subscription = $2, push_expires_at = now() + interval '1 day' where id = $1`,
+      [a.id, { id: `ch-${remoteCopies}`, resourceId: 'res-1', secretHash: 'x', expiresAt: new Date().toISOString(), createdAt: new Date().toISOString() }]);
     const unbound = await world.call('POST', `/admin/v1/bindings/${a.id}/unbind`, { remoteCopies });
     assert.equal(unbound.status, 202, 'the channel is stopped by the job');
     const outcome = await carryOutUnbind(world.deps, { tenantId: world.tenantId, bindingId: a.id, actor: 'test' });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { makeCalendar, missingServer, startCalDavServer, type CalDavServer } from '../helpers/caldav-servers.ts';
-import { appOn, tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
-import { googleAuthorization } from '../../src/main/providers.ts';
+import { appOn, offlineProviders, tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
 
 const missing = missingServer('radicale');
 let t: TestApp;
@@ -105,7 +104,7 @@ test('bad requests get a 4xx with a calsync code and store nothing', async () =>
 });
 
 test('an ICS feed\'s address is sealed and listed as its origin; a binding takes only that feed', async () => {
-  const feeds = await appOn(t.database, { providers: { probeIcs: async () => 3, discoverCalDav: async () => { throw new Error('no CalDAV here'); }, listCalendars: async () => [], google: googleAuthorization(undefined) } });
+  const feeds = await appOn(t.database, { providers: offlineProviders(3) });
   try {
     const secretUrl = 'https://calendar.example.org/calendar/ical/s3cr3t/basic.ics';
     const connected = await feeds.inject({ method: 'POST', url: '/admin/v1/accounts', headers: a.auth, payload: { provider: 'ics', url: secretUrl } });

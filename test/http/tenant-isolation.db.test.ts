@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
+import { offlineProviders, tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
 import { snapshot } from '../helpers/snapshot.ts';
-import { googleAuthorization } from '../../src/main/providers.ts';
 
 let t: TestApp;
 let a: Awaited<ReturnType<typeof tenantWithKey>>;
@@ -15,12 +14,7 @@ let b: Awaited<ReturnType<typeof tenantWithKey>>;
 const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '' };
 
 // Feeds "answer" without a network: these tests are about who may touch what.
-const providers = {
-  probeIcs: async () => 1,
-  discoverCalDav: async () => { throw new Error('no CalDAV server in this test'); },
-  listCalendars: async () => { throw new Error('no provider in this test'); },
-  google: googleAuthorization(undefined),
-};
+const providers = offlineProviders(1);
 
 // A public address given as an IP literal: no name to resolve on a machine without a network.
 const hook = 'https://93.184.216.34/calendar-hook';

@@ -9,7 +9,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { googleProvider } from '../../src/connectors/google/provider.ts';
 import { renewPushChannel, type PushSettings } from '../../src/engine/push-channels.ts';
+
+const renewAheadMs = googleProvider.push!.renewAheadMs;
 import type { EngineDeps } from '../../src/engine/sync-pass.ts';
 import { createAccount } from '../../src/store/accounts.ts';
 import { createBinding, type Binding } from '../../src/store/bindings.ts';
@@ -54,9 +57,9 @@ async function boundCalendar(name: string): Promise<{ remote: string; binding: B
   return { remote, binding: await createBinding(t.database.db, tenant.tenantId, { calendarId, accountId: account.id, remoteCalendarId: remote }) };
 }
 
-const dueOf = async (binding: Binding) => (await channelsDue(t.database.db, 'google', new Date(Date.now() + push.renewAheadMs), 500)).find((d) => d.bindingId === binding.id)!;
+const dueOf = async (binding: Binding) => (await channelsDue(t.database.db, 'google', new Date(Date.now() + renewAheadMs), 500)).find((d) => d.bindingId === binding.id)!;
 const channelOf = async (binding: Binding): Promise<PushChannelState> =>
-  (await t.database.db.query('select push_channel from bindings where id = $1', [binding.id])).rows[0].push_channel;
+  (await t.database.db.query('select push_subscription from bindings where id = $1', [binding.id])).rows[0].push_subscription;
 const stops = (): number => emulator.app.emulator.stats().byRoute[stopRoute] ?? 0;
 const providerCalls = (): number => emulator.app.emulator.stats().total;
 const queued = async (key: string): Promise<number> => Number((await t.database.db.query('select count(*) from graphile_worker.jobs where key like $1', [key])).rows[0].count);

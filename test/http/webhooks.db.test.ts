@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { googleProvider } from '../../src/connectors/google/provider.ts';
 import { PushIngress, type PushIngressOptions } from '../../src/http/push-ingress.ts';
 import { webhookRoutes } from '../../src/http/webhooks.ts';
 import { createAccount } from '../../src/store/accounts.ts';
 import { createBinding } from '../../src/store/bindings.ts';
 import { createCalendar } from '../../src/store/calendars.ts';
 import type { Db } from '../../src/store/db.ts';
-import { tokenHash } from '../../src/store/push-channels.ts';
+import { secretDigest } from '../../src/store/push-channels.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { createTenant } from '../../src/store/tenants.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -26,11 +27,11 @@ before(async () => {
   tenantId = (await createTenant(t.db, 'push')).id;
   const calendarId = (await createCalendar(t.db, tenantId, { summary: 'c' })).id;
   const account = await createAccount(t.db, new Secrets(parseSecretKey(generateSecretKeyText())), tenantId, { provider: 'google', credentials: { refreshToken: 'r' } });
-  const channel = (id: string) => JSON.stringify({ id, resourceId: 'resource-1', tokenHash: tokenHash(token), expiresAt: new Date(Date.now() + 86_400_000).toISOString(), createdAt: new Date().toISOString(), confirmedAt: null });
+  const channel = (id: string) => JSON.stringify({ id, resourceId: 'resource-1', secretHash: secretDigest(token), expiresAt: new Date(Date.now() + 86_400_000).toISOString(), createdAt: new Date().toISOString(), confirmedAt: null });
   bindingId = (await createBinding(t.db, tenantId, { calendarId, accountId: account.id, remoteCalendarId: 'primary' })).id;
   pausedId = (await createBinding(t.db, tenantId, { calendarId, accountId: account.id, remoteCalendarId: 'other@example.com' })).id;
-  await t.db.query(`update bindings set push_channel = $2::jsonb, push_channel_expires_at = now() + interval '1 day' where id = $1`, [bindingId, channel('channel-1')]);
-  await t.db.query(`update bindings set push_channel = $2::jsonb, state = 'paused' where id = $1`, [pausedId, channel('channel-paused')]);
+  await t.db.query(`update bindings set push_subscription = $2::jsonb, push_expires_at = now() + interval '1 day' where id = $1`, [bindingId, channel('channel-1')]);
+  await t.db.query(`update bindings set push_subscription = $2::jsonb, state = 'paused' where id = $1`, [pausedId, channel('channel-paused')]);
 });
 after(async () => { await t.drop(); });
 
@@ -53,7 +54,7 @@ async function routeOn(db: Db, options: Partial<PushIngressOptions> = {}): Promi
   const app = Fastify();
   const ingress = new PushIngress(db, { debounceMs: 0, ...options });
   app.addHook('onClose', () => ingress.drain());
-  webhookRoutes(app, { ingress });
+  webhookRoutes(app, { ingress, providers: [googleProvider] });
   await app.ready();
   return app;
 }
@@ -93,7 +94,7 @@ test('webhook: the sync message is recorded before the answer; a paused binding 
   const app = await routeOn(t.db);
   try {
     assert.equal((await notify(app, { 'x-goog-channel-id': 'channel-1', 'x-goog-channel-token': token, 'x-goog-resource-state': 'sync' })).statusCode, 200);
-    const { rows: [row] } = await t.db.query(`select push_channel ->> 'confirmedAt' as confirmed from bindings where id = $1`, [bindingId]);
+    const { rows: [row] } = await t.db.query(`select push_subscription ->> 'confirmedAt' as confirmed from bindings where id = $1`, [bindingId]);
     assert.ok(row.confirmed, 'confirmed when answered');
     assert.equal((await notify(app, { 'x-goog-channel-id': 'channel-paused', 'x-goog-channel-token': token })).statusCode, 200);
     assert.equal((await passJobs(pausedId)).length, 0);
@@ -112,7 +113,7 @@ test('webhook: an unknown channel or a wrong token is 404 and causes no work, ev
     assert.equal((await notify(app, { 'x-goog-channel-id': 'stray-channel', 'x-goog-resource-id': 'resource-1' })).statusCode, 404);
     assert.equal((await notify(app, { 'x-goog-channel-id': 'channel-1', 'x-goog-channel-token': `${token}x` })).statusCode, 404);
     assert.equal((await notify(app, { 'x-goog-channel-id': 'channel-1' })).statusCode, 404);
-    assert.deepEqual(queries.map((q) => (/from bindings where push_channel/.test(q) ? 'lookup' : q)), ['lookup', 'lookup'], 'two lookups (the second id then cached), nothing else');
+    assert.deepEqual(queries.map((q) => (/from bindings where push_subscription/.test(q) ? 'lookup' : q)), ['lookup', 'lookup'], 'two lookups (the second id then cached), nothing else');
     const { rows } = await t.db.query('select task_identifier from graphile_worker.jobs');
     assert.deepEqual(rows, [], 'no pass, no channel stop');
   } finally {
@@ -153,11 +154,11 @@ test('webhook: a sender held off still gets through for a channel in the cache, 
     assert.equal((await notify(app, genuine, '203.0.113.50')).statusCode, 200);
     for (let i = 0; i < 5; i++) await notify(app, { 'x-goog-channel-id': `forged-${i}` }, '203.0.113.50');
     assert.equal((await notify(app, { 'x-goog-channel-id': 'forged-new' }, '203.0.113.50')).statusCode, 503, 'held off');
-    const lookups = queries.filter((q) => /from bindings where push_channel/.test(q)).length;
+    const lookups = queries.filter((q) => /from bindings where push_subscription/.test(q)).length;
     assert.equal((await notify(app, genuine, '203.0.113.50')).statusCode, 200, 'a proxy in front of Google may share the forger\'s address');
-    assert.equal(queries.filter((q) => /from bindings where push_channel/.test(q)).length, lookups, 'answered from the cache');
+    assert.equal(queries.filter((q) => /from bindings where push_subscription/.test(q)).length, lookups, 'answered from the cache');
     assert.equal((await notify(app, { 'x-goog-channel-id': 'x'.repeat(65) }, '198.51.100.99')).statusCode, 404, 'longer than any channel id Google takes: no lookup');
-    assert.equal(queries.filter((q) => /from bindings where push_channel/.test(q)).length, lookups);
+    assert.equal(queries.filter((q) => /from bindings where push_subscription/.test(q)).length, lookups);
   } finally {
     await app.close();
   }

@@ -8,14 +8,6 @@ import { GoogleClient, type GoogleCredentials } from './client.ts';
 import { CALENDAR_SCOPE, type GoogleEndpoints } from './endpoints.ts';
 import { classifyFailure, failureOf } from './errors.ts';
 
-/** A connected Google account: its tokens, its address and its calendars. */
-export interface GoogleConnection {
-  credentials: GoogleCredentials;
-  /** The account's address. */
-  login: string;
-  calendars: GoogleCalendarEntry[];
-}
-
 export interface GoogleOAuthClient {
   clientId: string;
   clientSecret?: string;

@@ -2,7 +2,9 @@
 // an address after every change of a calendar; channels.stop ends one (it needs the
 // channel's id and the resourceId watch answered). Channels are not renewed by Google:
 // a new one is made before the old expires (src/jobs/renew-push-channels.ts).
+import { secretMatches } from '../../core/secret-digest.ts';
 import { ConnectorError, type PushChannel } from '../connector.ts';
+import type { WebhookVerifier } from '../provider.ts';
 import type { GoogleClient } from './client.ts';
 
 /**
@@ -31,3 +33,24 @@ export async function watchCalendar(
 export async function stopChannel(client: GoogleClient, channel: { id: string; resourceId: string }): Promise<void> {
   await client.call('stop', channel.id, (o) => client.api.channels.stop({ requestBody: { id: channel.id, resourceId: channel.resourceId } }, o), [404]);
 }
+
+/**
+ * Google's notifications (guides/push): an empty body and X-Goog-Channel-ID,
+ * X-Goog-Channel-Token, X-Goog-Resource-ID, X-Goog-Resource-State (`sync` once when the
+ * channel is made, then `exists`, deletions included). The channel's token is the secret.
+ */
+export const googleWebhook: WebhookVerifier = {
+  bodyLimit: 4096,
+  summary: 'Google push notifications (X-Goog-Channel-ID and X-Goog-Channel-Token name the binding; no API key)',
+  read(request) {
+    const channelId = request.header('x-goog-channel-id');
+    if (channelId === '') return { answer: { status: 400, body: { error: 'not a Google notification: no X-Goog-Channel-ID' } } };
+    return {
+      notifications: [{
+        subscriptionId: channelId, secret: request.header('x-goog-channel-token'), resourceId: request.header('x-goog-resource-id'),
+        kind: request.header('x-goog-resource-state') === 'sync' ? 'confirmed' : 'changed',
+      }],
+    };
+  },
+  authentic: (notification, stored) => secretMatches(notification.secret, stored.secretHash),
+};

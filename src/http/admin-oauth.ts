@@ -1,9 +1,11 @@
-// Connecting a Google account through the admin API, for apps that run the consent in
-// their own web pages: calsync gives the consent URL and a state, the app's redirect
-// handler receives `code` and `state` and hands both back. The state is the PKCE
-// verifier and the redirect URI sealed with calsync's key for this tenant (AES-256-GCM
-// authenticates it), so nothing is stored between the two calls and a state is good
-// for one tenant, one redirect URI and 10 minutes (Google's codes live as long).
+// Connecting an account of an OAuth provider (Google) through the admin API, for apps
+// that run the consent in their own web pages: calsync gives the consent URL and a state,
+// the app's redirect handler receives `code` and `state` and hands both back. The state
+// is the PKCE verifier and the redirect URI sealed with calsync's key for this tenant and
+// provider (AES-256-GCM authenticates it), so nothing is stored between the two calls and
+// a state is good for one tenant, one provider, one redirect URI and 10 minutes (Google's
+// codes live as long). Every provider whose `connect` is OAuth gets the two routes,
+// /admin/v1/accounts/<provider>/authorize and /admin/v1/accounts/<provider>.
 import type { FastifyInstance } from 'fastify';
 import { asCalsyncError } from '../engine/provider-errors.ts';
 import { CalsyncError } from '../errors.ts';
@@ -14,12 +16,14 @@ import type { Secrets } from '../store/secrets.ts';
 import { accountResource } from './admin-sync.ts';
 import { tenantOf } from './auth.ts';
 import { noParameters } from './route-schemas.ts';
-import type { ProviderProbes } from './providers.ts';
+import type { OAuthConnect, Provider, ProviderContext } from '../connectors/provider.ts';
 
-export interface AdminGoogleDeps {
+export interface AdminOAuthDeps {
   db: Db;
   secrets: Secrets;
-  providers: ProviderProbes;
+  /** The registered providers; those that connect with OAuth get routes. */
+  providers: readonly Provider[];
+  context: ProviderContext;
   now?: () => Date;
 }
 
@@ -46,7 +50,7 @@ const connectBody = {
   },
 } as const;
 
-async function provider<T>(work: () => Promise<T>): Promise<T> {
+async function reported<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -54,15 +58,22 @@ async function provider<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function adminGoogleRoutes(app: FastifyInstance, deps: AdminGoogleDeps): void {
-  const now = () => (deps.now ?? (() => new Date()))().getTime();
-  const context = (tenantId: string) => `google-oauth-state:${tenantId}`;
+export function adminOAuthRoutes(app: FastifyInstance, deps: AdminOAuthDeps): void {
+  for (const provider of deps.providers) {
+    if (provider.connect.kind === 'oauth') oauthRoutes(app, deps, provider, provider.connect);
+  }
+}
 
-  app.post('/admin/v1/accounts/google/authorize', { schema: { querystring: noParameters, body: authorizeBody } }, async (request) => {
+function oauthRoutes(app: FastifyInstance, deps: AdminOAuthDeps, provider: Provider, oauth: OAuthConnect): void {
+  const now = () => (deps.now ?? (() => new Date()))().getTime();
+  const context = (tenantId: string) => `${provider.name}-oauth-state:${tenantId}`;
+  const base = `/admin/v1/accounts/${provider.name}`;
+
+  app.post(`${base}/authorize`, { schema: { querystring: noParameters, body: authorizeBody } }, async (request) => {
     const tenantId = tenantOf(request);
     const { redirectUri, loginHint } = request.body as { redirectUri: string; loginHint?: string };
     // The state seals the verifier the URL is made with, so it is put in afterwards.
-    const { url, codeVerifier } = await provider(() => deps.providers.google.authorizationRequest({ redirectUri, state: '', ...(loginHint ? { loginHint } : {}) }));
+    const { url, codeVerifier } = await reported(() => oauth.authorize(deps.context, { redirectUri, state: '', ...(loginHint ? { loginHint } : {}) }));
     const expiresAt = now() + STATE_TTL_MS;
     const sealed: SealedState = { verifier: codeVerifier, redirectUri, expiresAt };
     const state = deps.secrets.seal(JSON.stringify(sealed), context(tenantId)).toString('base64url');
@@ -71,29 +82,29 @@ export function adminGoogleRoutes(app: FastifyInstance, deps: AdminGoogleDeps): 
     return { authorizationUrl: authorizationUrl.toString(), state, expiresAt: new Date(expiresAt).toISOString() };
   });
 
-  app.post('/admin/v1/accounts/google', { schema: { querystring: noParameters, body: connectBody } }, async (request, reply) => {
+  app.post(base, { schema: { querystring: noParameters, body: connectBody } }, async (request, reply) => {
     const tenantId = tenantOf(request);
     const body = request.body as { code: string; state: string; displayName?: string; accountId?: string };
     const existing = body.accountId ? await getAccount(deps.db, tenantId, body.accountId) : null;
-    if (existing && existing.provider !== 'google') throw new CalsyncError('INVALID_REQUEST', `account ${existing.id} is a ${existing.provider} account, not a Google one`);
+    if (existing && existing.provider !== provider.name) throw new CalsyncError('INVALID_REQUEST', `account ${existing.id} is a ${existing.provider} account, not a ${provider.title} one`);
     let state: SealedState;
     try {
       state = JSON.parse(deps.secrets.open(Buffer.from(body.state, 'base64url'), context(tenantId)).toString('utf8')) as SealedState;
     } catch {
-      throw new CalsyncError('OAUTH_NOT_COMPLETED', 'the state was not issued by calsync for this tenant (start again with /admin/v1/accounts/google/authorize)');
+      throw new CalsyncError('OAUTH_NOT_COMPLETED', `the state was not issued by calsync for this tenant (start again with ${base}/authorize)`);
     }
     if (state.expiresAt <= now()) throw new CalsyncError('OAUTH_NOT_COMPLETED', 'the state expired: authorizations must finish within 10 minutes');
-    const connection = await provider(() => deps.providers.google.connect({ code: body.code, codeVerifier: state.verifier, redirectUri: state.redirectUri }));
+    const connection = await reported(() => oauth.complete(deps.context, { code: body.code, codeVerifier: state.verifier, redirectUri: state.redirectUri }));
     if (existing) {
       if (existing.login !== '' && existing.login !== connection.login) {
-        throw new CalsyncError('INVALID_REQUEST', `account ${existing.id} is ${existing.login}, but Google granted access for ${connection.login}`);
+        throw new CalsyncError('INVALID_REQUEST', `account ${existing.id} is ${existing.login}, but ${provider.title} granted access for ${connection.login}`);
       }
-      const resumed = await reactivateAccount(deps.db, deps.secrets, tenantId, existing.id, { ...connection.credentials });
+      const resumed = await reactivateAccount(deps.db, deps.secrets, tenantId, existing.id, connection.credentials);
       for (const bindingId of resumed) await queuePass(deps.db, tenantId, bindingId, 'manual');
       return reply.status(200).send({ account: accountResource(await getAccount(deps.db, tenantId, existing.id)), resumedBindings: resumed, calendars: connection.calendars });
     }
     const account = await createAccount(deps.db, deps.secrets, tenantId, {
-      provider: 'google', login: connection.login, displayName: body.displayName ?? connection.login, credentials: { ...connection.credentials },
+      provider: provider.name, login: connection.login, displayName: body.displayName ?? connection.displayName, serverUrl: connection.serverUrl, credentials: connection.credentials,
     });
     return reply.status(201).send({ account: accountResource(account), calendars: connection.calendars });
   });

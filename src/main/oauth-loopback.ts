@@ -1,12 +1,12 @@
-// `calsync connect google` on the operator's machine: Google's installed-app flow with a
-// loopback redirect ("http://127.0.0.1:<port>", native-app guide). A server on a free
+// `calsync connect google` (any OAuth provider) on the operator's machine: the
+// installed-app flow with a loopback redirect ("http://127.0.0.1:<port>", Google's
+// native-app guide; Microsoft's identity platform takes the same for public clients). A server on a free
 // loopback port receives the one redirect that carries our state, answers the browser
 // with a short page, and is closed; the code is then exchanged with the PKCE verifier.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { CalsyncError } from '../errors.ts';
-import type { GoogleConnection } from '../connectors/google/oauth.ts';
-import type { GoogleAuthorization } from '../http/providers.ts';
+import type { ConnectedAccount, OAuthConnect, Provider, ProviderContext, RemoteCalendar } from '../connectors/provider.ts';
 
 export interface LoopbackOptions {
   /** 0: any free port. */
@@ -33,16 +33,20 @@ async function listen(server: http.Server, port: number): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-export async function authorizeOnLoopback(authorization: GoogleAuthorization, options: LoopbackOptions): Promise<GoogleConnection> {
+export async function authorizeOnLoopback(
+  provider: Provider & { connect: OAuthConnect }, context: ProviderContext, options: LoopbackOptions,
+): Promise<ConnectedAccount & { calendars: RemoteCalendar[] }> {
+  const authorization = provider.connect;
+  const title = provider.title;
   const state = randomBytes(24).toString('base64url');
   const server = http.createServer();
   const port = await listen(server, options.port);
   const redirectUri = `http://127.0.0.1:${port}/`;
   try {
-    const { url, codeVerifier } = await authorization.authorizationRequest({ redirectUri, state, ...(options.loginHint ? { loginHint: options.loginHint } : {}) });
+    const { url, codeVerifier } = await authorization.authorize(context, { redirectUri, state, ...(options.loginHint ? { loginHint: options.loginHint } : {}) });
     options.onUrl(url);
     const code = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CalsyncError('OAUTH_NOT_COMPLETED', `Google's consent was not completed within ${options.timeoutSeconds} s`)), options.timeoutSeconds * 1000);
+      const timer = setTimeout(() => reject(new CalsyncError('OAUTH_NOT_COMPLETED', `${title}'s consent was not completed within ${options.timeoutSeconds} s`)), options.timeoutSeconds * 1000);
       server.on('request', (request, response) => {
         const query = new URL(request.url ?? '/', redirectUri).searchParams;
         // Anything else that finds the port (a favicon request, a scanner) is not the redirect.
@@ -53,13 +57,13 @@ export async function authorizeOnLoopback(authorization: GoogleAuthorization, op
         const html = { 'content-type': 'text/html; charset=utf-8' };
         if (error !== null || code === null) {
           response.writeHead(200, html).end(page('calsync was not given access. You can close this window.'));
-          return reject(new CalsyncError('OAUTH_NOT_COMPLETED', `Google answered ${error ?? 'without a code'}`));
+          return reject(new CalsyncError('OAUTH_NOT_COMPLETED', `${title} answered ${error ?? 'without a code'}`));
         }
-        response.writeHead(200, html).end(page('calsync is connected to your Google calendars. You can close this window.'));
+        response.writeHead(200, html).end(page(`calsync is connected to your ${title} calendars. You can close this window.`));
         resolve(code);
       });
     });
-    return await authorization.connect({ code, codeVerifier, redirectUri });
+    return await authorization.complete(context, { code, codeVerifier, redirectUri });
   } finally {
     server.closeAllConnections();
     server.close();
