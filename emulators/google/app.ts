@@ -3,7 +3,8 @@
 // switchable faults. `build(options)` returns a Fastify app that does not listen, with
 // the controls tests use on `app.emulator`; main.ts listens. See README.md beside this
 // file for what is emulated and the control API.
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { basicAuth } from '../shared/clients.ts';
 import { apiRoutes } from './api-routes.ts';
 import { Channels, type ChannelSettings } from './channels.ts';
 import { controlRoutes, type EmulatorControls } from './control.ts';
@@ -56,14 +57,6 @@ const SCOPE = 'https://www.googleapis.com/auth/calendar';
 
 function parseForm(body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body));
-}
-
-function basicAuth(request: FastifyRequest): { id: string; secret: string } | null {
-  const m = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  if (!m) return null;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? null : { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -143,7 +136,7 @@ export function build(options: GoogleEmulatorOptions = {}): GoogleEmulator {
   app.get('/o/oauth2/v2/auth', async (request, reply) => reply.redirect(oauth.authorize(request.query as Record<string, unknown>), 302));
   app.post('/token', async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return oauth.token((request.body ?? {}) as Record<string, unknown>, basicAuth(request));
+    return oauth.token((request.body ?? {}) as Record<string, unknown>, basicAuth(request.headers.authorization));
   });
   app.post('/revoke', async (request, reply) => {
     const token = ((request.body ?? {}) as Record<string, unknown>).token ?? (request.query as Record<string, unknown>).token;

@@ -21,6 +21,7 @@
 // - "there's no automatic way to renew a notification channel": an expired channel
 //   stops delivering.
 import { createHash } from 'node:crypto';
+import { Outbox, type Attempt, type DeliveryPolicy } from '../shared/deliveries.ts';
 import { googleErrors } from './errors.ts';
 import type { Faults } from './faults.ts';
 import { isObject } from './resources.ts';
@@ -62,6 +63,8 @@ export interface Delivery {
   at: string;
 }
 
+// Google's rules: these answers are delivered; 500/502/503/504 and no answer are retried.
+const DELIVERED = new Set([102, 200, 201, 202, 204]);
 const RETRIED = new Set([500, 502, 503, 504]);
 
 /** The resource id of a calendar's events collection: opaque and stable, like Google's. */
@@ -72,16 +75,17 @@ export function resourceIdOf(calendarId: string): string {
 export class Channels {
   private readonly channels = new Map<string, Channel>();
   private readonly pending = new Set<string>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private scheduled = false;
+  private readonly outbox: Outbox;
   readonly deliveries: Delivery[] = [];
 
   constructor(
     private readonly store: EmulatorStore,
     private readonly faults: Faults,
-    private readonly fetchImpl: typeof fetch,
+    fetchImpl: typeof fetch,
     private readonly settings: ChannelSettings,
-  ) {}
+  ) {
+    this.outbox = new Outbox(fetchImpl);
+  }
 
   list(): Channel[] {
     return [...this.channels.values()].map((c) => ({ ...c }));
@@ -141,10 +145,7 @@ export class Channels {
   /** A calendar's events changed: its channels get one `exists` message (changes of one moment coalesce). */
   changed(calendarId: string): void {
     this.pending.add(calendarId);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
+    this.outbox.coalesce(() => {
       const calendars = [...this.pending];
       this.pending.clear();
       const now = this.store.now();
@@ -160,11 +161,8 @@ export class Channels {
   }
 
   /** Resolves when every notification scheduled so far has been delivered, retried out or dropped. */
-  async flush(): Promise<void> {
-    while (this.scheduled || this.inFlight.size > 0) {
-      if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
-      await Promise.all([...this.inFlight]);
-    }
+  flush(): Promise<void> {
+    return this.outbox.flush();
   }
 
   private send(channel: Channel, state: 'sync' | 'exists', messageNumber: number): void {
@@ -180,40 +178,10 @@ export class Channels {
       'x-goog-resource-state': state,
       'x-goog-message-number': String(messageNumber),
     };
-    const record = (d: Omit<Delivery, 'channelId' | 'state' | 'messageNumber' | 'at'>): void => {
+    const record = (d: Attempt): void => {
       this.deliveries.push({ channelId: channel.id, state, messageNumber, at: new Date(this.store.now()).toISOString(), ...d });
     };
-    if (fate.drop) {
-      record({ attempt: 0, status: null, outcome: 'dropped', duplicate: false });
-      return;
-    }
-    const copies = fate.duplicate ? [false, true] : [false];
-    for (const duplicate of copies) {
-      const work = this.deliver(channel, headers, fate.delayMs, duplicate, record);
-      this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
-    }
-  }
-
-  private async deliver(
-    channel: Channel, headers: Record<string, string>, delayMs: number, duplicate: boolean,
-    record: (d: Omit<Delivery, 'channelId' | 'state' | 'messageNumber' | 'at'>) => void,
-  ): Promise<void> {
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    for (let attempt = 1; ; attempt++) {
-      let status: number | null = null;
-      try {
-        const response = await this.fetchImpl(channel.address, { method: 'POST', headers, body: '' });
-        status = response.status;
-        await response.arrayBuffer().catch(() => undefined);
-      } catch {
-        status = null;
-      }
-      const retry = (status === null || RETRIED.has(status)) && attempt <= this.settings.retryDelaysMs.length;
-      const delivered = status !== null && [102, 200, 201, 202, 204].includes(status);
-      record({ attempt, status, outcome: delivered ? 'delivered' : retry ? 'retrying' : 'failed', duplicate });
-      if (!retry) return;
-      await new Promise((resolve) => setTimeout(resolve, this.settings.retryDelaysMs[attempt - 1]));
-    }
+    const policy: DeliveryPolicy = { retryDelaysMs: this.settings.retryDelaysMs, delivered: (status) => DELIVERED.has(status), retried: (status) => status === null || RETRIED.has(status) };
+    this.outbox.send(fate, channel.address, headers, '', policy, record);
   }
 }

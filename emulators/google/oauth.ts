@@ -18,16 +18,12 @@
 // - POST /revoke with token=… revokes the grant (access and refresh tokens).
 // Access tokens are required as `Authorization: Bearer` on every Calendar API call and
 // expire after expires_in.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { OAuthClient } from '../shared/clients.ts';
+import { isPkceMethod, verifierMatches, type PkceMethod } from '../shared/pkce.ts';
 import { OAuthError } from './errors.ts';
 
-export interface OAuthClient {
-  clientId: string;
-  /** Omitted for a public client (PKCE only). */
-  clientSecret?: string;
-  /** Allowed redirect URIs; omitted: any. */
-  redirectUris?: string[];
-}
+export type { OAuthClient };
 
 export interface OAuthSettings {
   clients: OAuthClient[];
@@ -51,7 +47,7 @@ interface Code {
   redirectUri: string;
   scope: string;
   challenge: string | null;
-  method: 'S256' | 'plain';
+  method: PkceMethod;
   offline: boolean;
   expiresAt: number;
 }
@@ -100,7 +96,7 @@ export class OAuthServer {
     if (query.response_type !== 'code') return fail('unsupported_response_type');
     const challenge = typeof query.code_challenge === 'string' ? query.code_challenge : null;
     const method = query.code_challenge_method ?? 'plain';
-    if (method !== 'S256' && method !== 'plain') return fail('invalid_request');
+    if (!isPkceMethod(method)) return fail('invalid_request');
     const scope = typeof query.scope === 'string' && query.scope !== '' ? query.scope : this.settings.scope;
     const code = `4/0${random(32)}`;
     this.codes.set(code, {
@@ -129,8 +125,7 @@ export class OAuthServer {
       if (code.challenge !== null) {
         const verifier = form.code_verifier;
         if (typeof verifier !== 'string' || verifier === '') throw new OAuthError(400, 'invalid_grant', 'Missing code verifier.');
-        const derived = code.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-        if (derived !== code.challenge) throw new OAuthError(400, 'invalid_grant', 'Invalid code verifier.');
+        if (!verifierMatches(code.challenge, code.method, verifier)) throw new OAuthError(400, 'invalid_grant', 'Invalid code verifier.');
       }
       const grant = this.newGrant(client.clientId, code.scope);
       const access = this.newAccessToken(grant);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { basicAuth } from '../shared/clients.ts';
 import { batchRoute } from './batch.ts';
 import { controlRoutes, type EmulatorControls, type EmulatorSettings } from './control.ts';
 import { DeltaRounds, type DeltaSettings } from './delta.ts';
@@ -56,14 +57,6 @@ declare module 'fastify' {
     lostAnswer: boolean;
     holdsSlot: boolean;
   }
-}
-
-function basicAuth(request: FastifyRequest): { id: string; secret: string } | null {
-  const m = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  if (!m) return null;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? null : { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -199,7 +192,7 @@ export function build(options: MicrosoftEmulatorOptions = {}): MicrosoftEmulator
     oauth.checkTenant(request.params.tenant);
     // The endpoint reads form bodies only: a JSON body has no grant_type.
     const form = /^application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '') ? (request.body ?? {}) as Record<string, unknown> : {};
-    return oauth.token(form, basicAuth(request));
+    return oauth.token(form, basicAuth(request.headers.authorization));
   });
 
   const controls = controlRoutes(app, { store, events, rounds, faults, oauth, stats, subscriptions, settings });

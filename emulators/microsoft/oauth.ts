@@ -16,16 +16,12 @@
 //   A revoked grant is invalid_grant AADSTS50173.
 // - Answers: token_type Bearer, scope (the resource scopes, without offline_access and
 //   openid), expires_in, ext_expires_in, access_token, refresh_token.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { OAuthClient } from '../shared/clients.ts';
+import { isPkceMethod, verifierMatches, type PkceMethod } from '../shared/pkce.ts';
 import { aadErrors, AadError } from './errors.ts';
 
-export interface OAuthClient {
-  clientId: string;
-  /** Omitted for a public client (PKCE only). */
-  clientSecret?: string;
-  /** Allowed redirect URIs; omitted: any. */
-  redirectUris?: string[];
-}
+export type { OAuthClient };
 
 export interface OAuthSettings {
   clients: OAuthClient[];
@@ -55,7 +51,7 @@ interface Code {
   redirectUri: string;
   scope: string;
   challenge: string | null;
-  method: 'S256' | 'plain';
+  method: PkceMethod;
   expiresAt: number;
   redeemed: boolean;
 }
@@ -114,10 +110,10 @@ export class IdentityPlatform {
     if (typeof query.scope !== 'string' || query.scope.trim() === '') return fail('invalid_request', 'AADSTS900144: The request body must contain the following parameter: \'scope\'.');
     const challenge = typeof query.code_challenge === 'string' && query.code_challenge !== '' ? query.code_challenge : null;
     const method = query.code_challenge_method ?? 'plain';
-    if (challenge !== null && method !== 'S256' && method !== 'plain') return fail('invalid_request', 'AADSTS501491: Invalid size of Code_Challenge parameter.');
+    if (challenge !== null && !isPkceMethod(method)) return fail('invalid_request', 'AADSTS501491: Invalid size of Code_Challenge parameter.');
     const code = `0.A${random(48)}`;
     this.codes.set(code, {
-      clientId: client.clientId, redirectUri, scope: query.scope.trim(), challenge, method: method as 'S256' | 'plain',
+      clientId: client.clientId, redirectUri, scope: query.scope.trim(), challenge, method: method as PkceMethod,
       expiresAt: this.now() + CODE_TTL_MS, redeemed: false,
     });
     target.searchParams.set('code', code);
@@ -145,8 +141,7 @@ export class IdentityPlatform {
     if (body.redirect_uri !== code.redirectUri) throw aadErrors.redirectMismatch(String(body.redirect_uri ?? ''));
     if (code.challenge !== null) {
       if (typeof body.code_verifier !== 'string' || body.code_verifier === '') throw aadErrors.pkceMissing();
-      const computed = code.method === 'S256' ? createHash('sha256').update(body.code_verifier).digest('base64url') : body.code_verifier;
-      if (computed !== code.challenge) throw aadErrors.pkceMismatch();
+      if (!verifierMatches(code.challenge, code.method, body.code_verifier)) throw aadErrors.pkceMismatch();
     }
     code.redeemed = true;
     return this.answer(this.newGrant(client.clientId, code.scope));

@@ -24,6 +24,7 @@
 //   subscriptionExpirationDateTime, tenantId, clientState, lifecycleEvent}]} with
 //   reauthorizationRequired, subscriptionRemoved (the subscription is gone) or missed.
 import { randomUUID } from 'node:crypto';
+import { Outbox, type Attempt, type DeliveryPolicy } from '../shared/deliveries.ts';
 import { graphErrors, GraphError } from './errors.ts';
 import type { Faults } from './faults.ts';
 import type { ChangeType, MailboxStore, StoredEvent } from './store.ts';
@@ -76,8 +77,7 @@ const validation = (message: string) => graphErrors.validationError(message);
 export class Subscriptions {
   private readonly subs = new Map<string, Subscription>();
   private readonly pending = new Map<string, Array<Record<string, unknown>>>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private scheduled = false;
+  private readonly outbox: Outbox;
   readonly deliveries: Delivery[] = [];
 
   constructor(
@@ -86,7 +86,15 @@ export class Subscriptions {
     private readonly fetchImpl: typeof fetch,
     private readonly settings: SubscriptionSettings,
     private readonly applicationId: string,
-  ) {}
+  ) {
+    this.outbox = new Outbox(fetchImpl);
+  }
+
+  /** "must answer 2xx within 3 seconds, else Graph retries": any other answer is retried. */
+  private policy(): DeliveryPolicy {
+    const { retryDelaysMs, notificationTimeoutMs } = this.settings;
+    return { retryDelaysMs, timeoutMs: notificationTimeoutMs, delivered: (status) => status >= 200 && status < 300, retried: () => true };
+  }
 
   private live(id: string): Subscription {
     const sub = this.subs.get(id);
@@ -234,10 +242,8 @@ export class Subscriptions {
       });
       this.pending.set(sub.id, list);
     }
-    if (this.pending.size === 0 || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
+    if (this.pending.size === 0) return;
+    this.outbox.coalesce(() => {
       for (const [id, value] of this.pending) {
         const sub = this.subs.get(id)!;
         this.send(sub, 'change', sub.notificationUrl, value);
@@ -257,49 +263,14 @@ export class Subscriptions {
     }]);
   }
 
-  async flush(): Promise<void> {
-    while (this.scheduled || this.inFlight.size > 0) {
-      if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
-      await Promise.all([...this.inFlight]);
-    }
+  flush(): Promise<void> {
+    return this.outbox.flush();
   }
 
   private send(sub: Subscription, kind: 'change' | 'lifecycle', url: string, value: Array<Record<string, unknown>>): void {
-    const fate = this.faults.notificationFate();
-    const record = (d: Pick<Delivery, 'attempt' | 'status' | 'outcome' | 'duplicate'>): void => {
+    const record = (d: Attempt): void => {
       this.deliveries.push({ subscriptionId: sub.id, kind, url, value, at: new Date(this.store.now()).toISOString(), ...d });
     };
-    if (fate.drop) {
-      record({ attempt: 0, status: null, outcome: 'dropped', duplicate: false });
-      return;
-    }
-    for (const duplicate of fate.duplicate ? [false, true] : [false]) {
-      const work = this.deliver(url, JSON.stringify({ value }), fate.delayMs, duplicate, record);
-      this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
-    }
-  }
-
-  private async deliver(url: string, body: string, delayMs: number, duplicate: boolean, record: (d: Pick<Delivery, 'attempt' | 'status' | 'outcome' | 'duplicate'>) => void): Promise<void> {
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    for (let attempt = 1; ; attempt++) {
-      let status: number | null = null;
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), this.settings.notificationTimeoutMs);
-      try {
-        const response = await this.fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body, signal: controller.signal });
-        status = response.status;
-        await response.arrayBuffer().catch(() => undefined);
-      } catch {
-        status = null;
-      } finally {
-        clearTimeout(timer);
-      }
-      const delivered = status !== null && status >= 200 && status < 300;
-      const retry = !delivered && attempt <= this.settings.retryDelaysMs.length;
-      record({ attempt, status, outcome: delivered ? 'delivered' : retry ? 'retrying' : 'failed', duplicate });
-      if (!retry) return;
-      await new Promise((resolve) => setTimeout(resolve, this.settings.retryDelaysMs[attempt - 1]));
-    }
+    this.outbox.send(this.faults.notificationFate(), url, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ value }), this.policy(), record);
   }
 }
