@@ -211,8 +211,7 @@ test('monthly and yearly patterns land where Outlook puts them; a noEnd series s
     ['2026-02-28', '2027-02-28']);
   assert.deepEqual(await dates({ pattern: { type: 'daily', interval: 3 }, range: { type: 'endDate', startDate: '2026-01-01', endDate: '2026-01-10' } }),
     ['2026-01-01', '2026-01-04', '2026-01-07', '2026-01-10']);
-  const started = Date.now();
+  // Centuries of a daily series are cut at the instance cap, not walked (the test's own time limit would end a walk).
   const many = await dates({ pattern: { type: 'daily', interval: 1 }, range: { type: 'noEnd', startDate: '2026-01-01' } }, '2300-01-01');
   assert.equal(many.length, 1000, 'a page of $top=1000');
-  assert.ok(Date.now() - started < 5000, 'centuries of a daily series are cut at the instance cap, not walked');
 });
