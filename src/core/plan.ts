@@ -185,6 +185,12 @@ class Planner {
     if (status.quarantined) {
       // A person is deciding an edit against a delete on this item: neither side is touched.
       // The etag seen is kept, so the item is written against it once the person decided.
+      // Where the calendar deleted it and the remote edited it again meanwhile, the person
+      // decides on its content now: taking the remote restores what the remote holds (no
+      // later listing shows this version again).
+      if (!item.deleted && this.calendar.get(status.eventId)?.event.series === null) {
+        this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series });
+      }
       this.skip('remote', status.eventId, status.remoteId, 'quarantined', 'awaiting a person', item.deleted ? null : item.etag, null);
       return;
     }

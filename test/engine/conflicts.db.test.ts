@@ -118,3 +118,23 @@ test('an edit against a delete under ask waits for a person; keeping the edit re
   assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'd-1')?.series.master?.summary, 'Kept (edited)');
   assert.equal(itemOf(b, 'd-1')?.series.master?.summary, 'Kept (edited)');
 });
+
+test('an item edited again while a person decides an edit against a delete: keeping the edit restores what the remote holds now', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('ask-again', { conflictPolicy: { mode: 'default', editVsDelete: 'ask' } });
+  const eventId = await world.appWrite(null, single({ uid: 'd-2', summary: 'Kept?' }));
+  await converge(world, [a]);
+  await world.appDelete(eventId);
+  editRemote(a, 'd-2', { summary: 'Kept (edited)' });
+  await converge(world, [a]);
+  // Edited again before anyone decided; the pass that lists this version is the only one that will.
+  editRemote(a, 'd-2', { location: 'Room 7' });
+  await converge(world, [a]);
+  const [open] = await listConflicts(t.db, world.tenantId, { state: 'open' });
+  assert.equal((open?.remote as { master: { location: string } }).master.location, 'Room 7', 'the conflict shows the remote as it is now');
+  await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, open!.id, { take: 'remote' });
+  await converge(world, [a]);
+  const restored = (await world.calendarSeries()).find((s) => s.series.uid === 'd-2')?.series.master;
+  assert.deepEqual([restored?.summary, restored?.location], ['Kept (edited)', 'Room 7']);
+  assert.deepEqual(await listConflicts(t.db, world.tenantId, { state: 'open' }), []);
+});
