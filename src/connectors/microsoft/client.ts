@@ -68,6 +68,8 @@ export interface GraphAnswer {
   status: number;
   headers: Headers;
   body: any;
+  /** An earlier attempt got no answer: it may have been carried out (a 412 or 404 now may be its own doing). */
+  afterLostAnswer?: boolean;
 }
 
 export interface GraphRequest {
@@ -133,6 +135,7 @@ export class GraphClient {
   async request(r: GraphRequest): Promise<GraphAnswer> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     let refreshed = false;
+    let lost = false;
     for (let attempt = 1; ; attempt++) {
       const token = await this.accessToken();
       let answer: GraphAnswer | null = null;
@@ -142,8 +145,9 @@ export class GraphClient {
       } catch (e) {
         thrown = e;
       }
-      if (answer !== null && answer.status < 400) return answer;
-      if (answer !== null && (r.expected ?? []).includes(answer.status)) return answer;
+      if (answer !== null && (answer.status < 400 || (r.expected ?? []).includes(answer.status))) return lost ? { ...answer, afterLostAnswer: true } : answer;
+      // A 504 may also have been carried out (Graph's gateway gave up waiting).
+      if (answer === null || answer.status === 504) lost = true;
       if (answer?.status === 401 && !refreshed) {
         // An access token can die before its expiry (revoked sessions, continuous access evaluation): refresh once.
         refreshed = true;

@@ -1,6 +1,7 @@
 // The Microsoft Graph connector (Outlook and Microsoft 365 calendars, Graph v1.0): a
 // remote calendar is a Graph calendar id, an item a whole series under its master's id
 // (a lone event under its own). README.md lists Graph's quirks and how each is met.
+import { contentHash } from '../../core/hash.ts';
 import type { CalsyncId, EventSeries } from '../../core/model.ts';
 import {
   ConnectorError, isConnectorError, type ChangePage, type Connector, type ConnectorCapabilities, type PushChannel, type PushSubscriptions, type RemoteItem, type WriteResult,
@@ -8,6 +9,7 @@ import {
 import { GraphClient, type GraphClientOptions } from './client.ts';
 import { deltaPage, listingWindow, readSeriesNow, type ListingContext, type ListingWindow } from './listing.ts';
 import { isUnreadable } from './map.ts';
+import type { GraphEvent } from './types.ts';
 import { renewSubscription, stopSubscription, watchCalendar } from './subscribe.ts';
 import { findStamped, getMaster, keepDefaultReminder, plan, postMaster, resultOf, writeInstances } from './writes.ts';
 
@@ -68,11 +70,20 @@ export class MicrosoftConnector implements Connector, PushSubscriptions {
     const ifMatch = await this.masterEtag(ctx, remoteId, options.ifMatch);
     const write = plan(series, ctx.calendarTimeZone, this.stamps.get(remoteId) ?? null, remoteId);
     // The stamp is left out when not known here: a PATCH keeps members it does not name.
+    const url = `/me/calendars/${encodeURIComponent(remoteCalendarId)}/events/${encodeURIComponent(remoteId)}`;
     const answer = await this.client.request({
-      operation: 'update', method: 'PATCH', url: `/me/calendars/${encodeURIComponent(remoteCalendarId)}/events/${encodeURIComponent(remoteId)}`,
-      body: write.master, remoteId, ...(ifMatch === null ? {} : { headers: { 'if-match': ifMatch } }),
+      operation: 'update', method: 'PATCH', url, body: write.master, remoteId, expected: [412], ...(ifMatch === null ? {} : { headers: { 'if-match': ifMatch } }),
     });
-    const kept = await keepDefaultReminder(ctx, series, answer.body);
+    let master = answer.body as GraphEvent;
+    if (answer.status === 412) {
+      // A retry after a lost answer meets its own write: the master holds what was sent.
+      const current = answer.afterLostAnswer ? await readSeriesNow(ctx, remoteId) : null;
+      const landed = current !== null && !isUnreadable(current) && !current.deleted && current.series.master !== null
+        && contentHash({ uid: series.uid, master: current.series.master, overrides: [] }) === contentHash({ uid: series.uid, master: series.master, overrides: [] });
+      if (!landed) throw new ConnectorError('precondition-failed', `Graph event ${remoteId} changed since etag ${options.ifMatch}`, { remoteId });
+      master = (await getMaster(ctx, remoteId))!;
+    }
+    const kept = await keepDefaultReminder(ctx, series, master);
     await writeInstances(ctx, remoteId, write);
     return resultOf(ctx, kept);
   }
