@@ -8,6 +8,7 @@ import { isConnectorError, type RemoteItem, type RemoteLiveItem } from '../../sr
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { authorizationRequest, exchangeCode, listMicrosoftCalendars } from '../../src/connectors/microsoft/oauth.ts';
 import { microsoftEndpoints } from '../../src/connectors/microsoft/index.ts';
+import { single } from '../helpers/events.ts';
 import { timedEvent } from '../helpers/microsoft-emulator.ts';
 import { GRAPH_CLIENT, graphConnector, listeningGraph, type ListeningGraph } from '../helpers/microsoft-connector.ts';
 import { listAll } from './contract.ts';
@@ -182,4 +183,32 @@ test('connecting an account: PKCE authorization, the code exchanged for a refres
   assert.equal(login, 'user@example.com');
   assert.ok(calendars.some((c) => c.primary && c.writable && c.displayName === 'Calendar'));
   await assert.rejects(exchangeCode(client, { code: back.searchParams.get('code')!, codeVerifier, redirectUri: 'http://127.0.0.1/callback' }), (e: unknown) => isConnectorError(e, 'auth-revoked'));
+});
+
+test('a create whose answer was lost is retried into the same event, not a second one', async () => {
+  const cal = newCalendar();
+  const { connector } = graphConnector(graph);
+  graph.app.emulator.setFaults({ script: [{ kind: 'lostAnswer', method: 'POST', route: '/v1.0/me/calendars/:calendarId/events', times: 1 }] });
+  try {
+    const written = await connector.create(cal, single({ uid: 'lost-1' }), { calsyncId: 'cs-lost-1' });
+    const listed = (await listAll(connector, cal, null)).items.filter((i) => !i.deleted);
+    assert.deepEqual([...new Set(listed.map((i) => i.remoteId))], [written.remoteId]);
+    assert.equal(graph.app.emulator.writes().filter((w) => w.method === 'POST').length >= 2, true, 'the POST was sent again');
+  } finally {
+    graph.app.emulator.clearFaults();
+  }
+});
+
+test('Graph\'s own uid and default reminder read back as written; a reminder another client sets reads as set', async () => {
+  const cal = newCalendar();
+  const { connector } = graphConnector(graph);
+  const written = await connector.create(cal, single({ uid: 'kept-1', reminders: null }), { calsyncId: 'cs-kept-1' });
+  const { items, cursor } = await listAll(connector, cal, null);
+  const item = live(items, written.remoteId);
+  assert.equal(item.series.uid, 'kept-1');
+  assert.equal(item.series.master!.reminders, null);
+  graph.app.emulator.editEvent(written.remoteId, { reminderMinutesBeforeStart: 30 });
+  const edited = live((await listAll(connector, cal, cursor)).items, written.remoteId);
+  assert.deepEqual(edited.series.master!.reminders, [{ method: 'display', minutesBefore: 30 }]);
+  assert.equal(edited.series.uid, 'kept-1');
 });
