@@ -12,7 +12,6 @@
 // else is sent, and the used token is never sent again. Outlook takes four concurrent
 // requests per mailbox (throttling limits, "Outlook service limits"); a fifth is answered
 // 429 ApplicationThrottled, so one limiter holds each connector (one account) to four.
-import { ConnectorError } from '../connector.ts';
 import { classifyGraphFailure, failureOf, type GraphOperation } from './errors.ts';
 
 export interface MicrosoftCredentials {
@@ -250,7 +249,3 @@ export class GraphClient {
     }
   }
 }
-
-/** A failure the connector itself decides (a response it cannot use). */
-export const malformed = (what: string, remoteId: string | null = null): ConnectorError =>
-  new ConnectorError('transient', `Graph answered ${what}`, { remoteId });

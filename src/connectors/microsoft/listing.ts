@@ -11,7 +11,7 @@
 // listed as it is, and the engine's window (windowed: true) decides what to do with it.
 import { createHash } from 'node:crypto';
 import { CoreError } from '../../core/errors.ts';
-import { ConnectorError, unreadableItem, type ChangePage, type RemoteItem, type UnreadableItem } from '../connector.ts';
+import { ConnectorError, isConnectorError, unreadableItem, type ChangePage, type RemoteItem, type UnreadableItem } from '../connector.ts';
 import type { GraphClient } from './client.ts';
 import { deltaPageOf } from './delta.ts';
 import { deletedItem, exdatesFromInstances, isUnreadable, readSeries, seriesEvents, seriesIdOf } from './map.ts';
@@ -162,7 +162,14 @@ export async function readSeriesNow(ctx: ListingContext, id: string): Promise<Re
     return typeof event.seriesMasterId === 'string' && event.seriesMasterId !== id ? readSeriesNow(ctx, event.seriesMasterId) : null;
   }
   if (event.type !== 'seriesMaster') return remember(ctx, withKept(readSeries(id, { master: event, exceptions: [] }), kept, event));
-  const instances = await instancesOf(ctx, id);
+  let instances: GraphEvent[];
+  try {
+    instances = await instancesOf(ctx, id);
+  } catch (error) {
+    // Deleted between the two reads.
+    if (isConnectorError(error, 'not-found')) return deleted(ctx, id);
+    throw error;
+  }
   const item = readSeries(id, seriesEvents(id, [event, ...instances]));
   if (isUnreadable(item) || item.deleted) return remember(ctx, item);
   try {
