@@ -141,18 +141,21 @@ export function build(options: MicrosoftEmulatorOptions = {}): MicrosoftEmulator
     const segment = request.url.split('?')[0]!.split('/').filter((s) => s !== '').pop() ?? '';
     return reply.code(400).send(graphErrors.badRequest(`Resource not found for the segment '${decodeURIComponent(segment)}'.`).body(inner));
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const releaseSlot = (request: FastifyRequest): void => {
     if (request.holdsSlot) {
       request.holdsSlot = false;
       inFlight -= 1;
     }
+  };
+  app.addHook('onResponse', async (request, reply) => {
+    releaseSlot(request);
     const route = request.routeOptions.url ?? 'unmatched';
     if (!route.startsWith('/emulator')) stats.record(request.method, route, reply.statusCode);
   });
 
   // Graph v1.0: a live access token, the mailbox's concurrency, then the configured faults.
   app.register(async (api) => {
-    api.addHook('onRequest', async (request) => {
+    api.addHook('onRequest', async (request, reply) => {
       const problem = oauth.authenticate(request.headers.authorization);
       if (problem !== null) throw graphErrors.invalidAuthenticationToken(problem);
       const route = request.routeOptions.url ?? request.url;
@@ -160,6 +163,9 @@ export function build(options: MicrosoftEmulatorOptions = {}): MicrosoftEmulator
       if (settings.mailboxConcurrency !== null && inFlight >= settings.mailboxConcurrency) throw graphErrors.mailboxConcurrency(faults.retryAfterSeconds);
       inFlight += 1;
       request.holdsSlot = true;
+      // A connection closed unanswered (a lost answer) sends no response: the request is
+      // over for the mailbox all the same, or its place would stay taken for good.
+      reply.raw.once('close', () => releaseSlot(request));
       stats.concurrent(inFlight);
       const deltaPage = route.endsWith('/calendarView/delta') && /[?&]\$skiptoken=/i.test(request.url);
       const fault = faults.decide(request.method, route, WRITES.has(request.method), deltaPage);

@@ -111,6 +111,22 @@ test('a lost answer on a real socket: the connection closes unanswered, the even
   }
 });
 
+test('a lost answer on a real socket frees its place in the mailbox: four more requests at once still pass', async () => {
+  const t = testGraph();
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const url = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    t.app.emulator.setFaults({ script: [{ kind: 'lostAnswer', method: 'POST', times: 4 }] });
+    for (let i = 0; i < 4; i++) {
+      await assert.rejects(fetch(`${url}${EVENTS}`, { method: 'POST', headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.stringify(timedEvent('2026-03-02T09:00:00')) }));
+    }
+    const answers = await Promise.all([0, 1, 2, 3].map(() => fetch(`${url}${EVENTS}`, { headers: t.auth })));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200]);
+  } finally {
+    await t.app.close();
+  }
+});
+
 test('$batch: per-request status and body; dependsOn runs in order and a failed dependency is 424', async () => {
   const t = testGraph();
   const r = await t.call('POST', '/v1.0/$batch', { requests: [
