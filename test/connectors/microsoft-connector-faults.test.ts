@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { registerConnectorContract } from './contract.ts';
 import { timedEvent } from '../helpers/microsoft-emulator.ts';
-import { graphConnector, listeningGraph, type ListeningGraph } from '../helpers/microsoft-connector.ts';
+import { contractSubject, graphConnector, listeningGraph, type ListeningGraph } from '../helpers/microsoft-connector.ts';
 
 let graph: ListeningGraph;
 const waits: number[] = [];
@@ -32,21 +32,8 @@ after(async () => {
 });
 
 registerConnectorContract('microsoft with faults', async () => {
-  const calendar = graph.app.emulator.addCalendar({ name: 'contract' });
-  const { connector, sleeps } = graphConnector(graph, { pageSize: 7, maxAttempts: 8 });
-  return {
-    connector,
-    remoteCalendarId: calendar.id,
-    expireCursors: async () => graph.app.emulator.expireDeltaTokens(),
-    plantUnreadable: async (readable) => {
-      for (const series of readable) await connector.create(calendar.id, series, { calsyncId: `cs-${series.uid}` });
-      const blank = graph.app.emulator.insertEvent(calendar.id, { ...timedEvent('2026-03-04T12:00:00', 60, 'W. Europe Standard Time'), categories: [' '] });
-      return blank.id as string;
-    },
-    close: async () => {
-      waits.push(...sleeps);
-    },
-  };
+  const subject = contractSubject(graph, { pageSize: 7, maxAttempts: 8 });
+  return { ...subject, close: async () => { waits.push(...subject.sleeps); } };
 });
 
 test('a repeated delta page and an item on two pages still give every item once per id', async () => {

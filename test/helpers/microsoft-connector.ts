@@ -3,7 +3,8 @@
 // validation tokens, as a webhook route does.
 import { build, type MicrosoftEmulator, type MicrosoftEmulatorOptions } from '../../emulators/microsoft/app.ts';
 import { createMicrosoftConnector, microsoftEndpoints, type MicrosoftConnector, type MicrosoftConnectorOptions, type MicrosoftCredentials } from '../../src/connectors/microsoft/index.ts';
-import { receiver, type Receiver } from './microsoft-emulator.ts';
+import type { ContractSubject } from '../connectors/contract.ts';
+import { receiver, timedEvent, type Receiver } from './microsoft-emulator.ts';
 
 export const GRAPH_CLIENT = { clientId: 'emulator-client', clientSecret: 'emulator-secret' };
 
@@ -48,4 +49,25 @@ export function graphConnector(graph: ListeningGraph, options: Partial<Microsoft
     ...options,
   });
   return { connector, sleeps, handed, grant };
+}
+
+/**
+ * The contract's subject: a connector on a new calendar of `graph`. The item it cannot
+ * read is an event with a blank category name, which Outlook holds (Graph takes any
+ * string) and calsync's model refuses.
+ */
+export function contractSubject(graph: ListeningGraph, options: Partial<MicrosoftConnectorOptions> = {}): ContractSubject & { sleeps: number[] } {
+  const calendar = graph.app.emulator.addCalendar({ name: 'contract' });
+  const { connector, sleeps } = graphConnector(graph, options);
+  return {
+    connector,
+    sleeps,
+    remoteCalendarId: calendar.id,
+    expireCursors: async () => graph.app.emulator.expireDeltaTokens(),
+    plantUnreadable: async (readable) => {
+      for (const series of readable) await connector.create(calendar.id, series, { calsyncId: `cs-${series.uid}` });
+      const blank = graph.app.emulator.insertEvent(calendar.id, { ...timedEvent('2026-03-04T12:00:00', 60, 'W. Europe Standard Time'), categories: [' '] });
+      return blank.id as string;
+    },
+  };
 }
