@@ -648,3 +648,28 @@ test('a merge whose remote half did not land (a failed write, or a pass that die
     assert.deepEqual(rows.map((r) => r.fields), [['summary']], `${how}: the summary is still asked about`);
   }
 });
+
+test('a field sent to a person stays the remote\'s when the calendar later changes another field, whether the merge wrote to the remote or not', async () => {
+  for (const how of ['nothing to write', 'remote written'] as const) {
+    const uid = `asked-later-${how.replace(/ /g, '-')}`;
+    const world = await engineWorld(t);
+    const a = await world.bind(uid, { conflictPolicy: { mode: 'manual' } });
+    const eventId = await world.appWrite(null, single({ uid, summary: 'Plan', description: 'v1' }));
+    await converge(world, [a]);
+    // Both sides change the summary (asked of a person); with 'remote written' the calendar
+    // also changes the description, which the merge writes to the remote.
+    await world.appWrite(eventId, single({ uid, summary: 'Plan (calendar)', description: how === 'remote written' ? 'v2' : 'v1' }));
+    const item = a.connector.liveItems(a.remoteCalendarId)[0]!;
+    a.connector.userUpdate(a.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Plan (remote)' } });
+    await converge(world, [a]);
+    // Later the calendar changes another field; the remote lists nothing new.
+    await world.appWrite(eventId, single({ uid, summary: 'Plan (calendar)', description: 'v3' }));
+    await converge(world, [a]);
+    const remote = a.connector.liveItems(a.remoteCalendarId)[0]!.series.master!;
+    assert.deepEqual([remote.summary, remote.description], ['Plan (remote)', 'v3'], `${how}: the remote keeps its summary and takes the description`);
+    const calendar = (await world.calendarSeries()).find((s) => s.series.uid === uid)!.series.master!;
+    assert.deepEqual([calendar.summary, calendar.description], ['Plan (calendar)', 'v3']);
+    const { rows } = await t.db.query(`select fields from conflicts where binding_id = $1 and state = 'open'`, [a.id]);
+    assert.deepEqual(rows.map((r) => r.fields), [['summary']], `${how}: the summary is still asked about`);
+  }
+});
