@@ -174,8 +174,8 @@ export const errorCatalogue = {
   },
   BINDING_UNBINDING: { status: 409, hint: 'The binding is being unbound and takes no other change: wait until it is gone from the list of bindings; a failed unbind shows as a dead unbind_binding job in `calsync status`.' },
   ACCOUNT_NOT_ACTIVE: {
-    status: 409, hint: 'The binding\'s account is revoked or disconnected: connect it again (a Google account: POST /admin/v1/accounts/google with its accountId), which resumes its bindings.',
-    cliHint: 'The binding\'s account is revoked or disconnected: connect it again (a Google account: `calsync connect google --account ID`), which resumes its bindings.',
+    status: 409, hint: 'The binding\'s account is revoked or disconnected: connect it again (a Google or Microsoft account: POST /admin/v1/accounts/google or /admin/v1/accounts/microsoft with its accountId), which resumes its bindings.',
+    cliHint: 'The binding\'s account is revoked or disconnected: connect it again (a Google or Microsoft account: `calsync connect google --account ID` or `calsync connect microsoft --account ID`), which resumes its bindings.',
   },
   PASS_NOT_STOPPED: { status: 409, hint: 'The binding has no stopped pass, or a newer one than the pass named: list stopped passes again and act on the one shown.' },
   HELD_FOR_CONFLICT: { status: 409, hint: 'The item waits for a person to settle an open conflict on it: resolve that conflict instead of lifting the hold.' },
