@@ -151,3 +151,18 @@ test('connect microsoft on a calsync without an app registration: PROVIDER_NOT_C
   assert.doesNotMatch(r.stderr, /oauth2/, 'no consent URL was printed');
   assert.deepEqual(await snapshot(t.db), before);
 });
+
+test('connect microsoft for people: the account and its calendars printed as a table, with the command that binds one', async () => {
+  graph.app.emulator.addCalendar({ name: 'Room 2' });
+  const command = startCalsync(['connect', 'microsoft', '--login-hint', 'ada@contoso.example', '--timeout', '60'], env);
+  const url = new URL((await command.waitFor(consentUrl))[1]!);
+  assert.equal(url.searchParams.get('login_hint'), 'ada@contoso.example');
+  assert.equal((await fetch(url)).status, 200);
+  assert.equal(await command.exited, 0, command.output());
+  const printed = command.output();
+  const id = /connected Microsoft account ada@contoso\.example as ([0-9a-f-]{36}); its calendars \(bind one with: calsync bind --account \1 --remote ID --new-calendar NAME\):/.exec(printed);
+  assert.ok(id, printed);
+  assert.match(printed, /REMOTECALENDARID +DISPLAYNAME +PRIMARY +WRITABLE/);
+  assert.match(printed, /\S+ +Calendar +true +true/);
+  assert.match(printed, /\S+ +Room 2 +false +true/);
+});
