@@ -73,6 +73,8 @@ export interface InteropWorld {
   calendarId: string;
   bindings: Binding[];
   engine: EngineDeps;
+  /** Waits for the queue to go quiet: no pass runs, is due within 2 s or waits for a retry. */
+  quiet(): Promise<void>;
   /** Queues a pass of each binding (all by default) and waits for the queue to go quiet. */
   passes(which?: Binding[]): Promise<void>;
   /** After edits on the sides: the polled sides' passes queued (every side's without push), then quiet. */
@@ -160,6 +162,7 @@ export async function withInterop<T>(options: InteropOptions, scenario: (world: 
   const calendar = async () => new Map((await listSeriesPage(db, tenantId, calendarId, null, 1000)).map((row) => [row.series.uid, row.series]));
   const world: InteropWorld = {
     db, tenantId, calendarId, bindings, engine, passes, calendar,
+    quiet: () => quiesce(db, bindings),
     afterEdits: () => passes(options.webhookBase ? bindings.filter((_, i) => !sides[i]!.push) : bindings),
     async settle() {
       for (let round = 0; ; round++) {

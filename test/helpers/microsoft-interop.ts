@@ -6,7 +6,9 @@
 // all-day event; Google's and Radicale's in IANA zones, series included. Then every side
 // and calsync's own API (the Google-shaped /calendar/v3 routes) edit at once: exceptions
 // and cancellations on other sides' series, one event edited in different fields on
-// three sides, a deletion, a new event. Used by the fault-free and the faulted runs.
+// three sides, a deletion, a new event. Graph's and Google's changes arrive as
+// notifications at calsync's webhook route; Radicale is polled. Used by the fault-free
+// and the faulted runs.
 import assert from 'node:assert/strict';
 import { calendar as googleCalendar } from '@googleapis/calendar';
 import type { EventSeries } from '../../src/core/model.ts';
@@ -34,6 +36,12 @@ export interface MicrosoftScenario {
 
 export interface MicrosoftScenarioResult {
   settleRounds: number;
+  /**
+   * An edit made in Graph alone reached the calendar with no pass queued by hand: Graph
+   * notified calsync's webhook route, which queued a pass of the Graph binding (false
+   * when that did not happen within 20 s; the pass was then queued by hand).
+   */
+  graphPushed: boolean;
   calendar: Map<string, EventSeries>;
 }
 
@@ -47,11 +55,20 @@ const review = otherClientCalendar([...berlinTimezone,
 const newYork = otherClientCalendar(['BEGIN:VEVENT', 'UID:ny@radicale', 'DTSTAMP:20260101T000000Z',
   'DTSTART;TZID=America/New_York:20260306T140000', 'DTEND;TZID=America/New_York:20260306T150000', 'SUMMARY:NY review', 'END:VEVENT']);
 
+/** Whether `done` holds within 20 s, asked every 250 ms. */
+async function arrives(done: () => Promise<boolean>): Promise<boolean> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    if (await done()) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
 export async function runMicrosoftInterop(s: MicrosoftScenario): Promise<MicrosoftScenarioResult> {
   const { db, radicale } = s;
   const graph = s.graph.app.emulator;
   const google = s.google.app.emulator;
-  const outlook = graphSide(s.graph, 'graph');
+  const outlook = graphSide(s.graph, 'graph', { push: true });
   const gmail = googleSide(s.google, 'google', 'Ada work');
   const dav = await radicaleSide(radicale);
   const [m, g, collection] = [outlook.calendar, gmail.calendar, dav.collection];
@@ -105,14 +122,25 @@ export async function runMicrosoftInterop(s: MicrosoftScenario): Promise<Microso
     await world.passes();
     const phaseOneRounds = await world.settle();
     await world.check(9);
+    const graphIds = new Map((await outlook.held()).map((h) => [h.series.uid, h.remoteId]));
+    const inGraphBefore = (uid: string): string => graphIds.get(uid)!;
     await s.betweenPhases?.({ seattle: seattle.id as string, dentist: dentist.id!, googleCalendar: g });
 
     // What each side calls the others' events, read before anyone edits.
+    const firstCalendar = [...(await world.calendar()).values()];
+    const uidOf = (summary: string): string => firstCalendar.find((c) => c.master?.summary === summary)!.uid;
+    // Graph alone edits; nothing is queued by hand: its notification brings the pass.
+    const aloneAt = (await db.query<{ at: Date }>('select now() as at')).rows[0]!.at;
+    graph.editEvent(inGraphBefore(uidOf('Conference')), { location: { displayName: 'Messe Berlin' } });
+    const graphPushed = await arrives(async () => (await world.calendar()).get(uidOf('Conference'))?.master?.location === 'Messe Berlin'
+      && Number((await db.query<{ n: string }>(`select count(*) as n from sync_passes where binding_id = $1 and trigger = 'push' and started_at >= $2 and outcome = 'ok'`,
+        [world.bindings[0]!.id, aloneAt])).rows[0]!.n) > 0);
+    // The change passes it queued for the other sides run; else the pass is queued by hand.
+    await (graphPushed ? world.quiet() : world.passes());
+    const aloneRounds = await world.settle();
     const inGraph = new Map((await outlook.held()).map((h) => [h.series.uid, h.remoteId]));
     const inGoogle = new Map((await gmail.held()).map((h) => [h.series.uid, h.remoteId]));
     const inRadicale = new Map((await dav.held()).map((h) => [h.series.master?.summary, h.remoteId]));
-    const firstCalendar = [...(await world.calendar()).values()];
-    const uidOf = (summary: string): string => firstCalendar.find((c) => c.master?.summary === summary)!.uid;
     const [tokyoUid, reviewUid, nyUid, seattleUid, conferenceUid, planningUid] = [
       uidOf('Tokyo call'), uidOf('Review'), uidOf('NY review'), uidOf('Seattle sync'), uidOf('Conference'), uidOf('Planning')];
     const { key } = await createApiKey(db, world.tenantId, 'interop');
@@ -149,10 +177,10 @@ export async function runMicrosoftInterop(s: MicrosoftScenario): Promise<Microso
     } })).data;
     await api.events.patch({ calendarId: world.calendarId, eventId: seattleId, requestBody: { description: 'Agenda in the doc' } });
     await api.events.patch({ calendarId: world.calendarId, eventId: reviewOnApril7.id, requestBody: { summary: 'Review (app edit)' } });
-    // Google's edits arrive as notifications, the API's as queued passes; Graph and Radicale are polled (queued here).
+    // Graph's and Google's edits arrive as notifications, the API's as queued passes; Radicale is polled (queued here).
     await world.afterEdits();
 
-    const settleRounds = (await world.settle()) + phaseOneRounds;
+    const settleRounds = (await world.settle()) + phaseOneRounds + aloneRounds;
     await world.lastRound();
     // Every side holds what the calendar holds (content hashes compared): the fields
     // asserted here arrived everywhere.
@@ -180,6 +208,7 @@ export async function runMicrosoftInterop(s: MicrosoftScenario): Promise<Microso
     assert.equal(seattleNow.description, 'Agenda in the doc', 'the API\'s edit and Google\'s of another field are both kept');
     const conferenceNow = master(conferenceUid);
     assert.equal(conferenceNow.summary, 'Conference (Berlin)');
+    assert.equal(conferenceNow.location, 'Messe Berlin');
     assert.deepEqual([conferenceNow.allDay, conferenceNow.start.local, conferenceNow.end.local], [true, '2026-04-20', '2026-04-22']);
     const boardNow = master(board.iCalUID!);
     assert.deepEqual(boardNow.start, { local: '2026-03-12T15:00:00', tz: 'America/Chicago' });
@@ -188,6 +217,6 @@ export async function runMicrosoftInterop(s: MicrosoftScenario): Promise<Microso
     const boardInGraph = (await outlook.calm(() => outlook.reader.client.request({ operation: 'get', method: 'GET', url: `/me/events/${encodeURIComponent(boardId)}` })))
       .body as { originalStartTimeZone: string; subject: string };
     assert.deepEqual([boardInGraph.subject, boardInGraph.originalStartTimeZone], ['Board meeting', 'Central Standard Time']);
-    return { settleRounds, calendar };
+    return { settleRounds, graphPushed, calendar };
   });
 }
