@@ -122,27 +122,26 @@ export async function runMicrosoftInterop(s: MicrosoftScenario): Promise<Microso
     await world.passes();
     const phaseOneRounds = await world.settle();
     await world.check(9);
-    const graphIds = new Map((await outlook.held()).map((h) => [h.series.uid, h.remoteId]));
-    const inGraphBefore = (uid: string): string => graphIds.get(uid)!;
     await s.betweenPhases?.({ seattle: seattle.id as string, dentist: dentist.id!, googleCalendar: g });
-
-    // What each side calls the others' events, read before anyone edits.
     const firstCalendar = [...(await world.calendar()).values()];
     const uidOf = (summary: string): string => firstCalendar.find((c) => c.master?.summary === summary)!.uid;
+    const [tokyoUid, reviewUid, nyUid, seattleUid, conferenceUid, planningUid] = [
+      uidOf('Tokyo call'), uidOf('Review'), uidOf('NY review'), uidOf('Seattle sync'), uidOf('Conference'), uidOf('Planning')];
+    // What each side calls the others' events.
+    const inGraph = new Map((await outlook.held()).map((h) => [h.series.uid, h.remoteId]));
+    const inGoogle = new Map((await gmail.held()).map((h) => [h.series.uid, h.remoteId]));
+    const inRadicale = new Map((await dav.held()).map((h) => [h.series.master?.summary, h.remoteId]));
+
     // Graph alone edits; nothing is queued by hand: its notification brings the pass.
     const aloneAt = (await db.query<{ at: Date }>('select now() as at')).rows[0]!.at;
-    graph.editEvent(inGraphBefore(uidOf('Conference')), { location: { displayName: 'Messe Berlin' } });
-    const graphPushed = await arrives(async () => (await world.calendar()).get(uidOf('Conference'))?.master?.location === 'Messe Berlin'
+    graph.editEvent(inGraph.get(conferenceUid)!, { location: { displayName: 'Messe Berlin' } });
+    const graphPushed = await arrives(async () => (await world.calendar()).get(conferenceUid)?.master?.location === 'Messe Berlin'
       && Number((await db.query<{ n: string }>(`select count(*) as n from sync_passes where binding_id = $1 and trigger = 'push' and started_at >= $2 and outcome = 'ok'`,
         [world.bindings[0]!.id, aloneAt])).rows[0]!.n) > 0);
     // The change passes it queued for the other sides run; else the pass is queued by hand.
     await (graphPushed ? world.quiet() : world.passes());
     const aloneRounds = await world.settle();
-    const inGraph = new Map((await outlook.held()).map((h) => [h.series.uid, h.remoteId]));
-    const inGoogle = new Map((await gmail.held()).map((h) => [h.series.uid, h.remoteId]));
-    const inRadicale = new Map((await dav.held()).map((h) => [h.series.master?.summary, h.remoteId]));
-    const [tokyoUid, reviewUid, nyUid, seattleUid, conferenceUid, planningUid] = [
-      uidOf('Tokyo call'), uidOf('Review'), uidOf('NY review'), uidOf('Seattle sync'), uidOf('Conference'), uidOf('Planning')];
+
     const { key } = await createApiKey(db, world.tenantId, 'interop');
     const api = googleCalendar({ version: 'v3', rootUrl: `${s.appBase}/`, headers: { Authorization: `Bearer ${key}` } });
     const apiIdOf = async (uid: string) => (await api.events.list({ calendarId: world.calendarId, iCalUID: uid })).data.items![0]!.id!;
