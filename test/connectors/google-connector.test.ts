@@ -139,6 +139,22 @@ test('a series written whole: exceptions, a cancelled instance, an exception dro
   assert.equal((await listAll(connector, cal, null)).items.length, 0);
 });
 
+test('a new exception of a series whose master\'s sequence went up takes the master\'s: an instance carries its series\' sequence, and Google refuses a lower one', async () => {
+  const cal = newCalendar();
+  const { connector } = emulatorConnector(emulator);
+  const created = await connector.create(cal, weekly({ uid: 'series-seq' }), { calsyncId: 'c7e1c1d2-0f3a-4e5b-9c6d-7e8f90a1b2c3' });
+  // Another client moves the series to another room: significant, its sequence goes to 1.
+  emulator.app.emulator.editEvent(cal, created.remoteId, { location: 'Room 2' });
+  const listed = live((await listAll(connector, cal, null)).items, created.remoteId);
+  assert.equal(listed.series.master!.sequence, 1);
+  // An exception made elsewhere (another calendar, the API) starts at sequence 0.
+  const next = { ...listed.series, overrides: [instance('2026-03-16', { uid: 'series-seq', summary: 'Planning (budget)', location: 'Room 2', sequence: 0 })] };
+  const updated = await connector.update(cal, created.remoteId, next, { ifMatch: listed.etag });
+  const item = live((await listAll(connector, cal, null)).items, created.remoteId);
+  assert.equal(item.etag, updated.etag);
+  assert.deepEqual(normaliseSeries(item.series).overrides.map((o) => [o.recurrenceId, o.summary]), [['2026-03-16T10:00:00', 'Planning (budget)']]);
+});
+
 test('a create whose answer was lost is adopted on retry, not duplicated; a deleted one of ours is restored', async () => {
   const cal = newCalendar();
   const { connector } = emulatorConnector(emulator, { maxAttempts: 1 });

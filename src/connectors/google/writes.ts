@@ -107,8 +107,10 @@ export async function writeSeries(ctx: WriteContext, seriesId: string, desired: 
   let unknownEtags = false;
   let masterWritten = false;
 
-  const put = async (id: string, body: GoogleEvent, before: GoogleEvent | undefined): Promise<void> => {
-    const answer = await client.call('update', id, (o) => client.api.events.update({ calendarId, eventId: id, sendUpdates: 'none', requestBody: withSequence(body, before) }, { ...o, ...ifMatch(before?.etag) }), [400]);
+  // `sequenceOf`: the resource whose sequence is the floor. An instance never written
+  // carries its master's, so a new exception takes the master's as it is now.
+  const put = async (id: string, body: GoogleEvent, before: GoogleEvent | undefined, sequenceOf = before): Promise<void> => {
+    const answer = await client.call('update', id, (o) => client.api.events.update({ calendarId, eventId: id, sendUpdates: 'none', requestBody: withSequence(body, sequenceOf) }, { ...o, ...ifMatch(before?.etag) }), [400]);
     // A sequence below Google's: the resource changed since `before` (a retry after a
     // lost answer meets its own write so when it moved the instance), as with a 412.
     if (!answer.ok && /sequence/i.test(answer.error.message)) {
@@ -139,7 +141,7 @@ export async function writeSeries(ctx: WriteContext, seriesId: string, desired: 
     if (cancelled.has(x)) {
       if (existing?.resource.status !== 'cancelled') await cancel(resource.id!, existing?.resource);
     } else if (!existing || existing.resource.status === 'cancelled' || eventHash(existing.event) !== eventHash(override)) {
-      await put(resource.id!, resource, existing?.resource);
+      await put(resource.id!, resource, existing?.resource, existing?.resource ?? state.get(seriesId.toLowerCase()));
     }
   }
   for (const [x, { resource }] of now.byRecurrence) {
