@@ -14,7 +14,7 @@ import { getAccount } from '../store/accounts.ts';
 import { getBinding, type Binding, type BindingRef } from '../store/bindings.ts';
 import { queueChannelStop } from '../store/outbox.ts';
 import type { PushSupport } from '../connectors/provider.ts';
-import { activatePushChannel, extendPushSubscription, recordChannelFailure, recordRenewalFailure, type PushChannelState, retirePushChannel, savePendingChannel, secretDigest, type ChannelDue } from '../store/push-channels.ts';
+import { activatePushChannel, endPushSubscription, extendPushSubscription, recordChannelFailure, recordRenewalFailure, type PushChannelState, retirePushChannel, savePendingChannel, secretDigest, type ChannelDue } from '../store/push-channels.ts';
 import type { EngineDeps } from './sync-pass.ts';
 
 export interface PushSettings {
@@ -43,7 +43,9 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
     const renewed = await renewInPlace(engine, ref, pushing, connector, due.channel);
     if (renewed !== 'gone') return renewed;
     // The provider no longer knows it (Graph answers 404 once a subscription expired or
-    // was removed): a new one is made, and the old one retired.
+    // was removed): it has ended, so the binding stays due should the new one fail; a new
+    // one is made, and the old one retired.
+    await endPushSubscription(engine.db, ref, due.channel.id, engine.now());
   }
   const id = randomUUID();
   const token = randomBytes(32).toString('base64url');

@@ -189,6 +189,19 @@ export async function extendPushSubscription(db: Queryable, ref: BindingRef, sub
   return rowCount === 1;
 }
 
+/**
+ * The provider no longer knows the live subscription (Graph's 404 on renewal, after
+ * `subscriptionRemoved`): it ended at `at`, whatever expiry it was granted, so the binding
+ * counts as without push (polled as such) and stays due until a new one is made, even if
+ * making it fails now.
+ */
+export async function endPushSubscription(db: Queryable, ref: BindingRef, subscriptionId: string, at: Date): Promise<void> {
+  await db.query(
+    `update bindings set push_subscription = push_subscription || jsonb_build_object('expiresAt', $4::text), push_expires_at = $4::timestamptz, updated_at = now()
+      where tenant_id = $1 and id = $2 and push_subscription ->> 'id' = $3 and push_expires_at > $4::timestamptz`,
+    [ref.tenantId, ref.bindingId, subscriptionId, at.toISOString()]);
+}
+
 /** A failed renewal in place: the subscription stays until it expires; the next attempt waits until `retryAt`. */
 export async function recordRenewalFailure(db: Queryable, ref: BindingRef, subscriptionId: string, error: string, retryAt: Date): Promise<void> {
   await db.query(

@@ -255,6 +255,31 @@ test('subscriptionRemoved makes a new subscription, which is stored; the removed
   await until('the change through the new subscription', async () => (await summaries(b)).includes('After removal'));
 });
 
+test('a removed subscription whose re-creation fails stays due: it is made at the next run, not a day before the removed one would have ended', async () => {
+  const b = await boundCalendar('graph-11');
+  const first = await subscribed(b);
+  emulator().setFaults({ retryAfterSeconds: 0, script: [{ kind: 'serviceUnavailable', method: 'POST', route: '/v1.0/subscriptions', times: 5 }] });
+  try {
+    emulator().lifecycle(first.resourceId, 'subscriptionRemoved');
+    await emulator().flushNotifications();
+    await runQueuedRenewal(b.binding);
+  } finally {
+    emulator().clearFaults();
+  }
+  const failed = await stored(b.binding);
+  assert.equal(failed.id, first.id, 'nothing new was made');
+  assert.match(failed.error!, /serviceNotAvailable|503|unavailable/i);
+  assert.equal(await healthy(b.binding), false, 'no push: polled as a binding without one');
+
+  const due = await dueOf(b.binding);
+  assert.equal(due?.channel?.id, first.id, 'due at the next run though the removed one had days left');
+  assert.equal(await renewPushChannel(engine, push, due!), 'renewed');
+  const remade = await stored(b.binding);
+  assert.notEqual(remade.id, first.id);
+  assert.equal(graphSubscription(remade.resourceId).deleted, false);
+  assert.equal(await healthy(b.binding), true);
+});
+
 test('missed queues a pass, which finds the change whose notification was lost', async () => {
   const b = await boundCalendar('graph-5');
   await synced(b);
