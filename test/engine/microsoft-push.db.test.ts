@@ -26,6 +26,7 @@ import { listSeriesPage } from '../../src/store/events.ts';
 import { queuePass } from '../../src/store/outbox.ts';
 import { channelsDue, pushHealthySql, secretDigest, type PushChannelState } from '../../src/store/push-channels.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
+import { requestUnbind } from '../../src/store/unbinding.ts';
 import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
 import { eventStream } from '../helpers/event-stream.ts';
 import { GRAPH_CLIENT, listeningGraph, type ListeningGraph } from '../helpers/microsoft-connector.ts';
@@ -352,6 +353,15 @@ test('a subscription Graph made though its answer was lost is stopped by its own
   emulator().insertEvent(b.remote, timedEvent(tomorrow('13:00:00'), 30, 'UTC', { subject: 'From the orphan' }));
   await until('the orphan to be stopped', () => graphSubscription(orphan.id).deleted);
   assert.deepEqual(await retired(), [{ resource_id: orphan.id }]);
+});
+
+test('unbinding a Microsoft binding deletes its subscription at Graph, by Graph\'s id', async () => {
+  const b = await boundCalendar('graph-12');
+  const channel = await subscribed(b);
+  const outcome = await requestUnbind(t.database.db, { tenantId: b.tenantId, bindingId: b.binding.id }, 'keep', { actor: 'test' }, { queue: true, readOnlyOf: async () => undefined });
+  assert.equal(outcome.removed, false, 'left to the job, which stops the subscription first');
+  await until('the subscription to be deleted at Graph', () => graphSubscription(channel.resourceId).deleted);
+  await until('the binding to be removed', async () => (await t.database.db.query('select 1 from bindings where id = $1', [b.binding.id])).rows.length === 0);
 });
 
 test('a grant revoked before a pass pauses only that account\'s bindings, tells the calendar\'s streams, shows in status, is not retried, and resumes on reconnect', { timeout: 60_000 }, async () => {
