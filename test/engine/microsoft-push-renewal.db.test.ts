@@ -95,6 +95,30 @@ test('a removed subscription whose re-creation fails stays due: it is made at th
   assert.equal(await w.healthy(b.binding), true);
 });
 
+test('a lifecycle notification is acted on even while an earlier failed renewal waits for its retry time', async () => {
+  const b = await w.boundCalendar('graph-13');
+  const first = await w.subscribed(b);
+  // A renewal refused with a Retry-After of ten minutes: the next attempt waits for it.
+  w.emulator().setFaults({ retryAfterSeconds: 600, script: [{ kind: 'serviceUnavailable', method: 'PATCH', route: '/v1.0/subscriptions/:id' }] });
+  try {
+    assert.equal(await renewPushChannel(w.engine, w.push, (await w.dueOf(b.binding, 4 * dayMs))!), 'failed');
+  } finally {
+    w.emulator().clearFaults();
+  }
+  assert.ok(Date.parse((await w.stored(b.binding)).retryAt!) > Date.now() + 500_000);
+  assert.equal(await w.dueOf(b.binding, 4 * dayMs), undefined, 'the minutely run waits');
+
+  // Graph removes the subscription meanwhile and says so: it is made again now, not in ten minutes.
+  w.emulator().lifecycle(first.resourceId, 'subscriptionRemoved');
+  await w.emulator().flushNotifications();
+  await w.runQueuedRenewal(b.binding);
+  const remade = await w.stored(b.binding);
+  assert.notEqual(remade.id, first.id);
+  assert.equal(w.graphSubscription(remade.resourceId).deleted, false);
+  assert.equal(remade.retryAt, undefined, 'the failure is forgotten');
+  assert.equal(await w.healthy(b.binding), true);
+});
+
 test('a subscription near its end is renewed in place by PATCH; one Graph no longer knows (404) is made again', async () => {
   const b = await w.boundCalendar('graph-6');
   // Granted half a day: inside the day it is renewed ahead.
