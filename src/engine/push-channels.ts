@@ -14,7 +14,7 @@ import { getAccount } from '../store/accounts.ts';
 import { getBinding, type Binding, type BindingRef } from '../store/bindings.ts';
 import { queueChannelStop } from '../store/outbox.ts';
 import type { PushSupport } from '../connectors/provider.ts';
-import { activatePushChannel, extendPushSubscription, recordChannelFailure, recordRenewalFailure, type PushChannelState, retirePushChannel, savePendingChannel, secretDigest, type ChannelDue } from '../store/push-channels.ts';
+import { activatePushChannel, endPushSubscription, extendPushSubscription, recordChannelFailure, recordRenewalFailure, type PushChannelState, retirePushChannel, savePendingChannel, secretDigest, type ChannelDue } from '../store/push-channels.ts';
 import type { EngineDeps } from './sync-pass.ts';
 
 export interface PushSettings {
@@ -43,7 +43,9 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
     const renewed = await renewInPlace(engine, ref, pushing, connector, due.channel);
     if (renewed !== 'gone') return renewed;
     // The provider no longer knows it (Graph answers 404 once a subscription expired or
-    // was removed): a new one is made, and the old one retired.
+    // was removed): it has ended, so the binding stays due should the new one fail; a new
+    // one is made, and the old one retired.
+    await endPushSubscription(engine.db, ref, due.channel.id, engine.now());
   }
   const id = randomUUID();
   const token = randomBytes(32).toString('base64url');
@@ -64,13 +66,17 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
     // be refused too) or a rate limit (the watch was not handled). A first channel has no
     // resource id yet: it is retired without one, and its first notification names it.
     const maybeMade = !revoked && !isConnectorError(error, 'rate-limited');
+    // Google's resource id is the calendar's, the same for every channel on it; a provider
+    // that renews in place names each subscription by its own id (Graph), so the old one's
+    // says nothing of the new one, which its first notification names.
+    const sharedResourceId = pushing.renew ? null : due.channel?.resourceId ?? null;
     if (maybeMade) {
       // Google's answer would have said when it expires; it is at most what was asked.
       const expiresAt = new Date(engine.now().getTime() + pushing.ttlSeconds * 1000);
-      await retirePushChannel(engine.db, ref, { id, secretHash: secretDigest(token), resourceId: due.channel?.resourceId ?? null, expiresAt });
+      await retirePushChannel(engine.db, ref, { id, secretHash: secretDigest(token), resourceId: sharedResourceId, expiresAt });
     }
     await recordChannelFailure(engine.db, ref, id, (error as Error).message, new Date(engine.now().getTime() + waitMs));
-    if (maybeMade && due.channel?.resourceId) await queueChannelStop(engine.db, ref, { id, resourceId: due.channel.resourceId });
+    if (maybeMade && sharedResourceId) await queueChannelStop(engine.db, ref, { id, resourceId: sharedResourceId });
     if (!revoked) engine.logger.warn({ err: error, bindingId: ref.bindingId }, 'push channel could not be made; the binding is polled');
     return 'failed';
   }

@@ -23,8 +23,8 @@
 // - 404 for a wrong secret or a subscription calsync does not know: no work at all, no
 //   provider call. Anyone may name a calendar's resource id and make up an id; nothing
 //   proves such a subscription is calsync's, and it expires by itself.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { InboundRequest, Provider, PushSupport } from '../connectors/provider.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InboundRequest, Notification, Provider, PushSupport } from '../connectors/provider.ts';
 import type { PushIngress } from './push-ingress.ts';
 import { unreadParameters } from './route-schemas.ts';
 
@@ -80,6 +80,10 @@ function providerRoute(scope: FastifyInstance, ingress: PushIngress, name: strin
       return reply.code(status).send(body);
     }
     let status = 200;
+    // The passes a batch asks for are queued together once every notification is checked
+    // (Graph sends hundreds in one POST, to be answered within 3 seconds): queued one by
+    // one, each cost a statement and the ingress's gathering delay.
+    const passes = new Map<string, { notification: Notification; owner: { tenantId: string; bindingId: string } }>();
     for (const notification of reading.notifications) {
       try {
         const checked = await ingress.authenticate(request.ip, notification, verifier);
@@ -92,12 +96,21 @@ function providerRoute(scope: FastifyInstance, ingress: PushIngress, name: strin
         else if (notification.kind === 'confirmed') await ingress.confirm(notification.subscriptionId);
         else if (!checked.owner.active) continue;
         else if (notification.kind === 'resubscribe') await ingress.resubscribe(checked.owner);
-        else await ingress.schedule(checked.owner);
+        else if (!passes.has(checked.owner.bindingId)) passes.set(checked.owner.bindingId, { notification, owner: checked.owner });
       } catch (error) {
-        request.log.warn({ err: error, provider: name, subscriptionId: notification.subscriptionId }, 'push notification not handled (database); the provider retries it');
-        return reply.code(503).send();
+        return unhandled(request, reply, name, notification, error);
       }
     }
+    const asked = [...passes.values()];
+    const queued = await Promise.allSettled(asked.map((p) => ingress.schedule(p.owner)));
+    const failure = queued.findIndex((q) => q.status === 'rejected');
+    if (failure >= 0) return unhandled(request, reply, name, asked[failure]!.notification, (queued[failure] as PromiseRejectedResult).reason);
     return reply.code(status).send();
   });
+}
+
+/** The database failed the notification: 503, which the provider retries. */
+function unhandled(request: FastifyRequest, reply: FastifyReply, provider: string, notification: Notification, error: unknown): FastifyReply {
+  request.log.warn({ err: error, provider, subscriptionId: notification.subscriptionId }, 'push notification not handled (database); the provider retries it');
+  return reply.code(503).send();
 }

@@ -1,12 +1,12 @@
-// Every minute: push channels for bindings of every provider that pushes (the registry's)
-// that have none, and new ones for those that expire within the provider's renew-ahead
-// time (a day for Google), 50 per run so one run stays short; a binding whose attempt
-// failed waits for its retry time. A job for one binding (its payload names it) is
-// queued when a binding of a pushing provider is made, so its channel does not wait for
-// the next minute, and when a provider asks for a subscription to be renewed (due then
-// whatever its expiry). Without a webhook URL (CALSYNC_WEBHOOK_URL) there are no
-// channels and every binding is polled. The minutely run also forgets retired channels
-// that have expired.
+// Every minute: push channels for bindings of every provider that pushes (the
+// registry's) that have none, and new ones for those that expire within the provider's
+// renew-ahead time (a day for Google), 50 per run so one run stays short; a binding
+// whose attempt failed waits for its retry time. A job for one binding (its payload
+// names it) is queued when a binding of a pushing provider is made, so its channel does
+// not wait for the next minute, and when a provider asks for a subscription to be
+// renewed (due then whatever its expiry, and whatever retry time an earlier failure
+// set). Without a webhook URL (CALSYNC_WEBHOOK_URL) there are no channels and every
+// binding is polled. The minutely run also forgets retired channels that have expired.
 import { providers } from '../connectors/registry.ts';
 import { renewPushChannel } from '../engine/push-channels.ts';
 import type { BindingRef } from '../store/bindings.ts';
@@ -38,9 +38,11 @@ export const renewPushChannelsJob = defineTask<RenewPushChannelsPayload>({
     for (const name of registered.names) {
       const pushing = (await registered.get(name)).push;
       if (!pushing || due.length >= perRun) continue;
-      // Asked by the provider (a lifecycle notification): due however far its expiry is.
-      const renewBefore = payload.resubscribe ? new Date(8.64e15) : new Date(deps.engine.now().getTime() + pushing.renewAheadMs);
-      due.push(...await channelsDue(deps.db, name, renewBefore, perRun - due.length, payload.binding ?? undefined));
+      // Asked by the provider (a lifecycle notification): due however far its expiry is,
+      // and whenever an earlier failure said to retry.
+      const asked = payload.resubscribe === true && payload.binding !== null;
+      const renewBefore = asked ? new Date(8.64e15) : new Date(deps.engine.now().getTime() + pushing.renewAheadMs);
+      due.push(...await channelsDue(deps.db, name, renewBefore, perRun - due.length, payload.binding ?? undefined, asked));
     }
     const outcomes: Record<string, number> = {};
     for (const binding of due) {

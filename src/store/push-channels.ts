@@ -163,16 +163,18 @@ export interface ChannelDue {
 /**
  * Active bindings of active accounts of `provider` whose channel is missing or expires
  * before `renewBefore`, skipping those whose last attempt failed until `retry_at` (kept
- * in push_subscription.retryAt). Oldest first, at most `limit`; only `binding` when given.
+ * in push_subscription.retryAt) unless the provider `asked` for the renewal (a lifecycle
+ * notification: what it asks for now is not what failed then). Oldest first, at most
+ * `limit`; only `binding` when given.
  */
-export async function channelsDue(db: Queryable, provider: string, renewBefore: Date, limit: number, binding?: BindingRef): Promise<ChannelDue[]> {
+export async function channelsDue(db: Queryable, provider: string, renewBefore: Date, limit: number, binding?: BindingRef, asked = false): Promise<ChannelDue[]> {
   const { rows } = await db.query<{ tenant_id: string; id: string; push_subscription: (PushChannelState & { retryAt?: string }) | null }>(
     `select b.tenant_id, b.id, b.push_subscription from bindings b join accounts a on a.tenant_id = b.tenant_id and a.id = b.account_id
       where a.provider = $1 and a.state = 'active' and b.state = 'active' and b.direction <> 'export'
         and (b.push_expires_at is null or b.push_expires_at < $2)
-        and coalesce((b.push_subscription ->> 'retryAt')::timestamptz, '-infinity') <= now()
+        and ($6 or coalesce((b.push_subscription ->> 'retryAt')::timestamptz, '-infinity') <= now())
         and ($4::uuid is null or (b.tenant_id = $4::uuid and b.id = $5::uuid))
-      order by b.push_expires_at nulls first, b.id limit $3`, [provider, renewBefore, limit, binding?.tenantId ?? null, binding?.bindingId ?? null]);
+      order by b.push_expires_at nulls first, b.id limit $3`, [provider, renewBefore, limit, binding?.tenantId ?? null, binding?.bindingId ?? null, asked]);
   return rows.map((r) => ({ provider, tenantId: r.tenant_id, bindingId: r.id, channel: r.push_subscription?.id ? r.push_subscription : null }));
 }
 
@@ -187,6 +189,19 @@ export async function extendPushSubscription(db: Queryable, ref: BindingRef, sub
       where tenant_id = $1 and id = $2 and push_subscription ->> 'id' = $3`,
     [ref.tenantId, ref.bindingId, subscription.id, subscription.expiresAt, JSON.stringify(subscription.extras)]);
   return rowCount === 1;
+}
+
+/**
+ * The provider no longer knows the live subscription (Graph's 404 on renewal, after
+ * `subscriptionRemoved`): it ended at `at`, whatever expiry it was granted, so the binding
+ * counts as without push (polled as such) and stays due until a new one is made, even if
+ * making it fails now.
+ */
+export async function endPushSubscription(db: Queryable, ref: BindingRef, subscriptionId: string, at: Date): Promise<void> {
+  await db.query(
+    `update bindings set push_subscription = push_subscription || jsonb_build_object('expiresAt', $4::text), push_expires_at = $4::timestamptz, updated_at = now()
+      where tenant_id = $1 and id = $2 and push_subscription ->> 'id' = $3 and push_expires_at > $4::timestamptz`,
+    [ref.tenantId, ref.bindingId, subscriptionId, at.toISOString()]);
 }
 
 /** A failed renewal in place: the subscription stays until it expires; the next attempt waits until `retryAt`. */

@@ -167,6 +167,28 @@ test('a subscription is made through the validation handshake with lifecycle not
   assert.equal(await connector.renew(renewed, 7200), null, 'gone: make a new one');
 });
 
+test('a subscription whose answer was lost is made once: the copy the retry made beside it is deleted', async () => {
+  const cal = newCalendar();
+  const { connector } = graphConnector(graph);
+  const address = 'https://calsync.example/webhooks/microsoft';
+  const token = 'ch-lost.secret-of-ch-lost';
+  // Graph carries the POST out and the answer never comes; the retry makes a second subscription with the same clientState.
+  graph.app.emulator.setFaults({ script: [{ kind: 'lostAnswer', method: 'POST', route: '/v1.0/subscriptions' }] });
+  let channel;
+  try {
+    channel = await connector.watch(cal, { id: 'ch-lost', token, address, ttlSeconds: 3600 });
+  } finally {
+    graph.app.emulator.clearFaults();
+  }
+  const made = graph.app.emulator.subscriptions().filter((s) => s.clientState === token);
+  assert.equal(made.length, 2, 'Graph made two');
+  assert.deepEqual(made.filter((s) => !s.deleted).map((s) => s.id), [channel.resourceId], 'the one answered is kept, the other deleted');
+  // A subscription of another clientState is left alone.
+  const other = await connector.watch(cal, { id: 'ch-other', token: 'ch-other.secret', address, ttlSeconds: 3600 });
+  assert.equal(graph.app.emulator.subscriptions().find((s) => s.id === other.resourceId)!.deleted, false);
+  assert.equal(graph.app.emulator.subscriptions().find((s) => s.id === channel.resourceId)!.deleted, false);
+});
+
 test('connecting an account: PKCE authorization, the code exchanged for a refresh token, the calendars listed', async () => {
   const client = { ...GRAPH_CLIENT, endpoints: microsoftEndpoints({ graphUrl: `${graph.root}/v1.0`, authorityUrl: graph.root }) };
   const { url, codeVerifier } = authorizationRequest(client, { redirectUri: 'http://127.0.0.1/callback', state: 'st-1', loginHint: 'user@example.com' });

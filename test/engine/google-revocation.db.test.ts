@@ -3,7 +3,6 @@
 // streams get a `binding` event, the operator's status lists the account, nothing
 // retries it, and reconnecting the account resumes its bindings.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Runner } from 'graphile-worker';
 import pino from 'pino';
@@ -18,6 +17,7 @@ import { listSeriesPage } from '../../src/store/events.ts';
 import { queuePass } from '../../src/store/outbox.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets } from '../../src/store/secrets.ts';
 import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
+import { eventStream } from '../helpers/event-stream.ts';
 import { EMULATOR_CLIENT, listeningEmulator, type ListeningEmulator } from '../helpers/google-connector.ts';
 
 let t: TestApp;
@@ -35,25 +35,6 @@ after(async () => {
   await emulator?.close();
   await t?.close();
 });
-
-/** The named SSE events of a stream as they arrive. */
-function sse(url: string, headers: Record<string, string>): { events: Array<{ event: string; data: string }>; close(): void } {
-  const events: Array<{ event: string; data: string }> = [];
-  const request = http.get(url, { headers: { ...headers, accept: 'text/event-stream' } }, (response) => {
-    let buffer = '';
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => {
-      buffer += chunk;
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const fields = new Map(buffer.slice(0, end).split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()] as const));
-        buffer = buffer.slice(end + 2);
-        if (fields.has('event')) events.push({ event: fields.get('event')!, data: fields.get('data') ?? '' });
-      }
-    });
-  });
-  request.on('error', () => undefined);
-  return { events, close: () => request.destroy() };
-}
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
   for (const start = Date.now(); !(await check());) {
@@ -88,7 +69,7 @@ test('a revoked grant pauses only its account\'s bindings, tells the streams, sh
   await until('the first event to reach the calendar', async () => (await summaries()).includes('Check-up'));
 
   const port = (t.app.server.address() as { port: number }).port;
-  const stream = sse(`http://127.0.0.1:${port}/calendar/v3/calendars/${calendarId}/events/stream`, tenant.auth);
+  const stream = eventStream(`http://127.0.0.1:${port}/calendar/v3/calendars/${calendarId}/events/stream`, tenant.auth);
   await new Promise((r) => setTimeout(r, 300));
   google.revokeGrant(grantA.refresh_token);
   google.insertEvent(work, { summary: 'Follow-up', start: { dateTime: '2026-03-11T08:00:00+01:00' }, end: { dateTime: '2026-03-11T09:00:00+01:00' } });
