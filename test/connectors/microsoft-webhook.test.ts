@@ -111,6 +111,8 @@ test('requests that are no notification of a calsync subscription are refused wi
     ['clientState without an id', { value: [{ ...withCalsyncState('lifecycle_missed.json').value[0], clientState: `.${secret}` }] }, /clientState/],
     ['clientState without a secret', { value: [{ ...withCalsyncState('lifecycle_missed.json').value[0], clientState: `${calsyncId}.` }] }, /clientState/],
     ['no subscriptionId', { value: [{ ...withCalsyncState('lifecycle_missed.json').value[0], subscriptionId: undefined }] }, /subscriptionId/],
+    ['a subscriptionId with a NUL', { value: [{ ...withCalsyncState('lifecycle_missed.json').value[0], subscriptionId: 'a\u0000b' }] }, /subscriptionId/],
+    ['a clientState with a NUL in its id', { value: [{ ...withCalsyncState('lifecycle_missed.json').value[0], clientState: `\u0000x.${secret}` }] }, /clientState/],
     ['an entry that is not an object', { value: [...withCalsyncState('lifecycle_missed.json').value, 'missed'] }, /clientState/],
   ];
   for (const [what, body, error] of cases) {
@@ -120,8 +122,12 @@ test('requests that are no notification of a calsync subscription are refused wi
   }
 });
 
-test('clientState splits at its first dot: the secret may hold dots, the id may not be empty', () => {
-  assert.deepEqual(readClientState(`${calsyncId}.a.b`), { subscriptionId: calsyncId, secret: 'a.b' });
+test('clientState is calsync\'s subscription id (a UUID) and a base64url secret, or nothing of calsync\'s', () => {
+  assert.deepEqual(readClientState(`${calsyncId.toUpperCase()}.${secret}`), { subscriptionId: calsyncId, secret });
+  assert.equal(readClientState(`${calsyncId}.a.b`), null, 'calsync\'s secrets hold no dot');
+  assert.equal(readClientState(`\u0000x.${secret}`), null, 'a NUL, which Postgres could not look up');
+  assert.equal(readClientState(`not-a-uuid.${secret}`), null);
+  assert.equal(readClientState(`${calsyncId}.${'a'.repeat(129)}`), null);
   assert.equal(readClientState('no-dot-at-all'), null);
   assert.equal(readClientState(null), null);
   // Graph takes clientState of at most 128 characters (resources/subscription); calsync's is well under.

@@ -23,12 +23,17 @@ const MAX_VALIDATION_TOKEN = 4096;
 /** The clientState calsync gives a subscription: its own id and the secret. */
 export const clientStateOf = (subscriptionId: string, secret: string): string => `${subscriptionId}.${secret}`;
 
+// calsync's subscription ids are UUIDs and its secrets base64url; Graph's subscription ids
+// are GUIDs (printable ASCII is asked of them: the documentation's own examples use
+// placeholders). Anything else (a NUL, which Postgres cannot even look up) is no
+// notification of calsync's and is refused before it costs a query.
+const clientStateShape = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{1,128})$/i;
+const graphIdShape = /^[\x20-\x7e]{1,256}$/;
+
 /** The calsync id and secret a clientState carries; null when it is not calsync's shape. */
 export function readClientState(clientState: unknown): { subscriptionId: string; secret: string } | null {
-  if (typeof clientState !== 'string') return null;
-  const dot = clientState.indexOf('.');
-  if (dot <= 0 || dot === clientState.length - 1) return null;
-  return { subscriptionId: clientState.slice(0, dot), secret: clientState.slice(dot + 1) };
+  const parts = typeof clientState === 'string' ? clientStateShape.exec(clientState) : null;
+  return parts ? { subscriptionId: parts[1]!.toLowerCase(), secret: parts[2]! } : null;
 }
 
 const refuse = (message: string): WebhookReading => ({ answer: { status: 400, body: { error: message } } });
@@ -37,7 +42,7 @@ function notificationOf(entry: unknown): Notification | null {
   if (typeof entry !== 'object' || entry === null) return null;
   const e = entry as Record<string, unknown>;
   const state = readClientState(e.clientState);
-  const graphId = typeof e.subscriptionId === 'string' ? e.subscriptionId : '';
+  const graphId = typeof e.subscriptionId === 'string' && graphIdShape.test(e.subscriptionId) ? e.subscriptionId : '';
   if (state === null || graphId === '') return null;
   const lifecycle = typeof e.lifecycleEvent === 'string' ? e.lifecycleEvent : null;
   // Unknown lifecycle events (Graph may add some) are taken as changes: a pass is never wrong.
