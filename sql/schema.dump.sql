@@ -416,6 +416,7 @@ table sync_status (
   quarantine_error jsonb,
   remote_updated_at timestamp with time zone,
   sent jsonb,
+  asked jsonb,
   constraint sync_status_tenant_id_binding_id_fkey FOREIGN KEY (tenant_id, binding_id) REFERENCES bindings(tenant_id, id) ON DELETE CASCADE,
   constraint sync_status_pkey PRIMARY KEY (binding_id, remote_id),
   constraint sync_status_binding_id_event_id_key UNIQUE (binding_id, event_id)

@@ -41,6 +41,8 @@ export interface Config {
   rateLimitBurst: number;
   /** calsync's OAuth client at Google, and where Google is (an emulator in tests and the sandbox). */
   google: GoogleConfig;
+  /** calsync's app registration at Microsoft, and where Graph and the identity platform are. */
+  microsoft: MicrosoftConfig;
   /** The public URL providers reach calsync's /webhooks routes at; undefined: no push channels, bindings are polled. */
   webhookUrl: string | undefined;
 }
@@ -52,6 +54,17 @@ export interface GoogleConfig {
   apiUrl: string | undefined;
   /** One root serving Google's OAuth paths (/o/oauth2/v2/auth, /token, /revoke); undefined is Google's own hosts. */
   oauthUrl: string | undefined;
+}
+
+export interface MicrosoftConfig {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  /** Graph's root with its version; undefined is Microsoft's. */
+  graphUrl: string | undefined;
+  /** The identity platform's root; undefined is Microsoft's. */
+  authorityUrl: string | undefined;
+  /** The tenant segment of the OAuth endpoints; undefined is `common`. */
+  tenant: string | undefined;
 }
 
 export const environmentVariables = [
@@ -77,7 +90,12 @@ export const environmentVariables = [
   { name: 'CALSYNC_GOOGLE_CLIENT_ID', default: '(none)', meaning: 'OAuth client id of calsync at Google (a "Desktop app" or "Web application" client in Google Cloud Console). Needed to connect Google accounts.' },
   { name: 'CALSYNC_GOOGLE_CLIENT_SECRET', default: '(none)', meaning: 'That client\'s secret.' },
   { name: 'CALSYNC_GOOGLE_API_URL', default: 'https://www.googleapis.com/', meaning: 'Root of the Google Calendar API (the emulator\'s URL in tests and the sandbox).' },
-  { name: 'CALSYNC_WEBHOOK_URL', default: '(none: polling only)', meaning: 'The public https URL at which Google reaches this calsync (e.g. https://calsync.example.com): push channels are made for Google bindings and notifications arrive at /webhooks/google. Unset, bindings are only polled.' },
+  { name: 'CALSYNC_WEBHOOK_URL', default: '(none: polling only)', meaning: 'The public https URL at which Google and Microsoft reach this calsync (e.g. https://calsync.example.com): push subscriptions are made for Google and Microsoft bindings and notifications arrive at /webhooks/google and /webhooks/microsoft. Unset, bindings are only polled.' },
+  { name: 'CALSYNC_MICROSOFT_CLIENT_ID', default: '(none)', meaning: 'Application (client) id of calsync\'s app registration in Microsoft Entra, with the delegated permissions Calendars.ReadWrite, User.Read and offline_access. Needed to connect Microsoft accounts.' },
+  { name: 'CALSYNC_MICROSOFT_CLIENT_SECRET', default: '(none)', meaning: 'That registration\'s client secret (a "Web" platform needs one; a "Mobile and desktop" one does not).' },
+  { name: 'CALSYNC_MICROSOFT_TENANT', default: 'common', meaning: 'Who may connect: common (work, school and personal accounts), organizations, consumers, or one tenant\'s id.' },
+  { name: 'CALSYNC_MICROSOFT_GRAPH_URL', default: 'https://graph.microsoft.com/v1.0', meaning: 'Root of Microsoft Graph with its version (the emulator\'s URL in tests and the sandbox).' },
+  { name: 'CALSYNC_MICROSOFT_AUTHORITY_URL', default: 'https://login.microsoftonline.com', meaning: 'Root of the Microsoft identity platform (the emulator\'s URL in tests and the sandbox).' },
   { name: 'CALSYNC_GOOGLE_OAUTH_URL', default: "(Google's)", meaning: 'One root serving Google\'s OAuth paths /o/oauth2/v2/auth, /token and /revoke (the emulator\'s URL); unset uses accounts.google.com and oauth2.googleapis.com.' },
 ] as const;
 
@@ -104,6 +122,16 @@ function httpUrl(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim() || undefined;
   if (raw === undefined) return undefined;
   if (!/^https?:\/\//.test(raw) || !URL.canParse(raw)) throw new CalsyncError('CONFIG_INVALID', `${name}=${raw} is not an http(s) URL`, { variable: name });
+  return raw;
+}
+
+/** A tenant segment of the identity platform's URLs: a name it knows, a tenant's GUID or a domain. */
+function microsoftTenant(env: Env): string | undefined {
+  const raw = env.CALSYNC_MICROSOFT_TENANT?.trim() || undefined;
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw)) {
+    throw new CalsyncError('CONFIG_INVALID', `CALSYNC_MICROSOFT_TENANT=${raw} is not common, organizations, consumers, a tenant id or a domain`, { variable: 'CALSYNC_MICROSOFT_TENANT' });
+  }
   return raw;
 }
 
@@ -158,6 +186,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       clientSecret: env.CALSYNC_GOOGLE_CLIENT_SECRET?.trim() || undefined,
       apiUrl: httpUrl(env, 'CALSYNC_GOOGLE_API_URL'),
       oauthUrl: httpUrl(env, 'CALSYNC_GOOGLE_OAUTH_URL'),
+    },
+    microsoft: {
+      clientId: env.CALSYNC_MICROSOFT_CLIENT_ID?.trim() || undefined,
+      clientSecret: env.CALSYNC_MICROSOFT_CLIENT_SECRET?.trim() || undefined,
+      graphUrl: httpUrl(env, 'CALSYNC_MICROSOFT_GRAPH_URL'),
+      authorityUrl: httpUrl(env, 'CALSYNC_MICROSOFT_AUTHORITY_URL'),
+      tenant: microsoftTenant(env),
     },
     webhookUrl: httpUrl(env, 'CALSYNC_WEBHOOK_URL'),
   };

@@ -135,6 +135,7 @@ export const errorCatalogue = {
   // 400, not 500: calsync works; this provider is simply not set up on it, and the request changed nothing.
   PROVIDER_NOT_CONFIGURED: {
     status: 400, hint: 'calsync has no OAuth client for this provider: its operator sets the variables named in the message (README.md, "Configuration") and restarts calsync; nothing was changed.',
+    cliHint: 'Set the variable the message names in this command\'s environment (README.md, "Configuration", says where the provider\'s client id and secret come from) and run the command again; nothing was changed.',
     google: { domain: 'global', reason: 'failedPrecondition' },
   },
   PROVIDER_AUTH_FAILED: { status: 400, hint: 'The provider refused the login: check the user name and password (iCloud needs an app-specific password) or reconnect the account.' },
@@ -156,7 +157,7 @@ export const errorCatalogue = {
     cliHint: 'Bind one of the calendars the account has: `calsync account calendars ACCOUNT_ID` lists them with their ids (an ICS account has one, its feed).',
   },
   OAUTH_NOT_COMPLETED: {
-    status: 400, hint: 'Start the authorization again (POST /admin/v1/accounts/google/authorize) and complete it within 10 minutes with the state it returned.',
+    status: 400, hint: 'Start the authorization again (POST /admin/v1/accounts/PROVIDER/authorize, PROVIDER being google or microsoft) and complete it within 10 minutes with the state it returned.',
     cliHint: 'Open the printed URL in a browser on this machine, allow access, and finish before the command gives up; then run the command again.',
   },
   PASS_STOPPED: {
@@ -173,8 +174,8 @@ export const errorCatalogue = {
   },
   BINDING_UNBINDING: { status: 409, hint: 'The binding is being unbound and takes no other change: wait until it is gone from the list of bindings; a failed unbind shows as a dead unbind_binding job in `calsync status`.' },
   ACCOUNT_NOT_ACTIVE: {
-    status: 409, hint: 'The binding\'s account is revoked or disconnected: connect it again (a Google account: POST /admin/v1/accounts/google with its accountId), which resumes its bindings.',
-    cliHint: 'The binding\'s account is revoked or disconnected: connect it again (a Google account: `calsync connect google --account ID`), which resumes its bindings.',
+    status: 409, hint: 'The binding\'s account is revoked or disconnected: connect it again (a Google or Microsoft account: POST /admin/v1/accounts/google or /admin/v1/accounts/microsoft with its accountId), which resumes its bindings.',
+    cliHint: 'The binding\'s account is revoked or disconnected: connect it again (a Google or Microsoft account: `calsync connect google --account ID` or `calsync connect microsoft --account ID`), which resumes its bindings.',
   },
   PASS_NOT_STOPPED: { status: 409, hint: 'The binding has no stopped pass, or a newer one than the pass named: list stopped passes again and act on the one shown.' },
   HELD_FOR_CONFLICT: { status: 409, hint: 'The item waits for a person to settle an open conflict on it: resolve that conflict instead of lifting the hold.' },

@@ -11,6 +11,7 @@ import { deadJobs, queueCounts, retryDeadJobs } from '../store/queue.ts';
 import { rotateSecrets } from '../store/secret-rotation.ts';
 import { listStoppedPasses } from '../store/stopped-passes.ts';
 import { createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
+import { reconnectCommand } from './connect-oauth.ts';
 import { runtimeRunner, type CliDeps } from './deps.ts';
 import { json, positiveInteger, table, type Output } from './output.ts';
 
@@ -40,8 +41,8 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
       output.out('\nDead jobs (replay with `calsync jobs retry ID`):');
       output.out(table(status.deadJobs.map((j) => ({ ...j, lastError: j.lastError?.split('\n')[0] })), ['id', 'task', 'attempts', 'updatedAt', 'lastError']));
       if (status.accounts.length > 0) {
-        output.out('\nAccounts that need attention (their bindings are paused; reconnect with `calsync connect google --account ID`):');
-        output.out(table(status.accounts.map((a) => ({ ...a })), ['id', 'provider', 'login', 'state', 'since', 'pausedBindings', 'reason']));
+        output.out('\nAccounts that need attention (their bindings are paused until the account is reconnected with the command shown):');
+        output.out(table(status.accounts.map((a) => ({ ...a, reconnect: reconnectCommand(a.provider, a.id) })), ['id', 'provider', 'login', 'state', 'since', 'pausedBindings', 'reconnect', 'reason']));
       }
       if (status.stoppedPasses.length > 0) {
         output.out('\nStopped passes (see what they would delete with `calsync stopped show BINDING`, then confirm or dismiss):');

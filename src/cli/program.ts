@@ -14,7 +14,7 @@ import type { CliDeps } from './deps.ts';
 
 export function buildProgram(deps: CliDeps, output: Output): Command {
   const program = new Command('calsync')
-    .description('Two-way calendar sync engine: keeps your app\'s calendars and your users\' Google, CalDAV and ICS calendars in agreement.')
+    .description('Two-way calendar sync engine: keeps your app\'s calendars and your users\' Google, Microsoft 365 / Outlook.com, CalDAV and ICS calendars in agreement.')
     .version(deps.version)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })

@@ -4,16 +4,17 @@ import { CalsyncError } from '../errors.ts';
 import { syncBinding, type PassResult } from '../engine/sync-pass.ts';
 import { bindableRemoteCalendar } from '../engine/remote-calendars.ts';
 import type { CredentialsConnect, ProviderSet, RemoteCalendar } from '../connectors/provider.ts';
-import { createAccount, getAccount, reactivateAccount } from '../store/accounts.ts';
+import { createAccount, getAccount } from '../store/accounts.ts';
 import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type Direction } from '../store/bindings.ts';
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
 import { queuePushChannel } from '../store/push-channels.ts';
 import { listTenants } from '../store/tenants.ts';
+import { registerOAuthConnectCommands } from './connect-oauth.ts';
 import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
 import { passesUntilQuiet } from './until-quiet.ts';
 import { calendarVersion } from '../store/events.ts';
-import { json, policyOption, portNumber, positiveInteger, table, type Output } from './output.ts';
+import { json, policyOption, positiveInteger, table, type Output } from './output.ts';
 
 export interface TenantOption { tenant?: string; json?: boolean }
 
@@ -68,40 +69,7 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       output.out(`connected account ${account.id}; its calendars (bind one with: calsync bind --account ${account.id} --remote URL --new-calendar NAME):`);
       output.out(table(calendars.map((c) => ({ ...c, sync: c.supportsSyncCollection ? 'sync-collection' : 'ctag+etag' })), ['remoteCalendarId', 'displayName', 'sync', 'writable']));
     }));
-  connect.command('google')
-    .description('Connect a Google account: prints a consent URL to open in a browser, receives Google\'s answer on a loopback port, stores the grant and lists the calendars.')
-    .option('--port <port>', 'loopback port for Google\'s redirect (0: any free port)', portNumber, 0)
-    .option('--timeout <seconds>', 'how long to wait for the consent', positiveInteger, 300)
-    .option('--login-hint <email>', 'the Google account to suggest on the consent screen')
-    .option('--account <id>', 'reconnect this account (after its grant was revoked or expired): its paused bindings resume')
-    .option('--tenant <id>', 'tenant id (default: the only tenant)').option('--json', 'print as JSON')
-    .action((options: TenantOption & { port: number; timeout: number; loginHint?: string; account?: string }) => withRuntime(async (runtime) => {
-      const config = deps.loadConfig();
-      const tenantId = await tenantOf(runtime, options.tenant);
-      const existing = options.account ? await getAccount(runtime.db, tenantId, options.account) : null;
-      if (existing && existing.provider !== 'google') throw new CalsyncError('USAGE', `account ${existing.id} is a ${existing.provider} account, not a Google one`);
-      const loginHint = options.loginHint ?? (existing?.login || undefined);
-      const connection = await deps.authorizeOnLoopback(config, 'google', {
-        port: options.port, timeoutSeconds: options.timeout, ...(loginHint ? { loginHint } : {}),
-        onUrl: (url) => output.err(`Open this URL in a browser and allow calsync to manage your calendars (waiting ${options.timeout} s):\n\n  ${url}\n`),
-      });
-      const secrets = await deps.loadSecrets(runtime, config);
-      if (existing) {
-        if (existing.login !== '' && existing.login !== connection.login) {
-          throw new CalsyncError('USAGE', `account ${existing.id} is ${existing.login}, but Google granted access for ${connection.login}: sign in as ${existing.login}`);
-        }
-        const resumed = await reactivateAccount(runtime.db, secrets, tenantId, existing.id, connection.credentials);
-        for (const bindingId of resumed) await queuePass(runtime.db, tenantId, bindingId, 'manual');
-        const account = await getAccount(runtime.db, tenantId, existing.id);
-        return output.out(options.json ? json({ account, resumedBindings: resumed }) : `reconnected Google account ${connection.login} (${account.id}); ${resumed.length} paused binding(s) resumed and queued`);
-      }
-      const account = await createAccount(runtime.db, secrets, tenantId, {
-        provider: 'google', login: connection.login, displayName: connection.displayName, serverUrl: connection.serverUrl, credentials: connection.credentials,
-      });
-      if (options.json) return output.out(json({ account, calendars: connection.calendars }));
-      output.out(`connected Google account ${connection.login} as ${account.id}; its calendars (bind one with: calsync bind --account ${account.id} --remote ID --new-calendar NAME):`);
-      output.out(table(connection.calendars.map((c) => ({ ...c } as Record<string, unknown>)), ['remoteCalendarId', 'displayName', 'timeZone', 'writable']));
-    }));
+  registerOAuthConnectCommands(connect, deps, output);
   connect.command('ics')
     .description('Subscribe to an ICS feed (read-only): checks that it can be read, then stores it.')
     .requiredOption('--url <url>', 'the feed URL (webcal:// is read as https://)')

@@ -87,6 +87,8 @@ export interface Subscription {
   expiresAt: number;
   /** The provider's own data about the subscription, stored with it and handed back to `renew`. */
   extras?: Record<string, unknown>;
+  /** Making it proved that notifications arrive (Graph validates the address first); else its first message confirms it. */
+  confirmed?: boolean;
 }
 
 /** What a webhook request looks like to a provider's verifier. */

@@ -11,6 +11,7 @@ export const providerModules: Readonly<Record<string, ProviderLoader>> = {
   google: async () => (await import('./google/provider.ts')).googleProvider,
   caldav: async () => (await import('./caldav/provider.ts')).caldavProvider,
   ics: async () => (await import('./ics/provider.ts')).icsProvider,
+  microsoft: async () => (await import('./microsoft/provider.ts')).microsoftProvider,
 };
 
 /** The registered providers; `replace` swaps some for others (tests' fakes). */

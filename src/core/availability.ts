@@ -22,7 +22,7 @@ export type Weekday = typeof WEEKDAYS[number];
 /** Wall-clock intervals by weekday: `[["09:00", "12:00"], ["13:00", "17:00"]]`. */
 export type WorkingHours = Partial<Record<Weekday, Array<[string, string]>>>;
 
-/** Monday to Friday, 09:00 to 17:00: what a resource gets unless told otherwise (as migration 000013's default). */
+/** Monday to Friday, 09:00 to 17:00: what a resource gets unless told otherwise (as migration 000014's default). */
 export const defaultWorkingHours: WorkingHours = Object.fromEntries(WEEKDAYS.slice(0, 5).map((d) => [d, [['09:00', '17:00']]]));
 
 export interface BookingRules {

@@ -37,6 +37,18 @@ export interface SyncStatus {
    * item's content, it would undo the newer edits.
    */
   remoteUpdatedAt?: string | null;
+  /**
+   * While fields are sent to a person (a merge that asked), what the remote holds: it
+   * differs from `base` in those fields. The remote is unchanged while it holds this; a
+   * calendar change is merged onto it, never written over the asked fields.
+   */
+  asked?: Asked | null;
+}
+
+/** The remote's content (normalised, projected) and its hash, while fields are asked. */
+export interface Asked {
+  remote: EventSeries;
+  contentHash: string;
 }
 
 /** A calendar event as the planner sees it; `series` null is a tombstone. */
@@ -85,7 +97,7 @@ export interface PlanInput {
  * The status to store after an action: the new base and its hash, or drop it. After a
  * remote write, `remoteUpdatedAt` is raised to the write's when the answer carries one.
  */
-export type NextStatus = { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null } | 'drop' | null;
+export type NextStatus = { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null; asked?: Asked | null } | 'drop' | null;
 
 interface ActionCommon {
   /** The side the action writes or, for skips and conflicts, the side it is about. */
@@ -121,7 +133,7 @@ export type Action =
      * (baseUntilRemoteWritten). Stored before the remote write, so a failed write leaves
      * a base against which neither side's changes look like the other's.
      */
-    remoteBase: { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null };
+    remoteBase: { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null; asked?: Asked | null };
   }
   /** Fields for the conflict queue; `quarantine` holds the item until a person decides. */
   | ActionCommon & { op: 'conflict'; eventId: string; conflicts: MergeConflict[]; quarantine: boolean }

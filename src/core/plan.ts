@@ -12,7 +12,7 @@ import { normaliseSeries } from './normalise.ts';
 import { editVsDeleteOutcome, parsePolicy, type Side } from './policy.ts';
 import { isBusyCopyUid, project, type Projection } from './projection.ts';
 import { deletionBudget, isOutsideWindow, parseSafety, wipeBrake, type SafetyStop } from './safety.ts';
-import { checkPlanInput, type Action, type CalendarEvent, type NextStatus, type Plan, type PlanInput, type SyncStatus } from './plan-types.ts';
+import { checkPlanInput, type Action, type Asked, type CalendarEvent, type NextStatus, type Plan, type PlanInput, type SyncStatus } from './plan-types.ts';
 
 export type * from './plan-types.ts';
 
@@ -216,14 +216,19 @@ class Planner {
       this.skip('remote', status.eventId, status.remoteId, 'sent/landed', 'an unanswered write is judged by what came back', item.etag, next(status.base, status.contentHash, remote.updatedAt));
     }
     const calChanged = changedSince(status);
-    const remoteChanged = remote.hash !== status.contentHash;
+    // While fields are asked of a person the remote holds its own value of them, not the
+    // base's: it has changed only when it no longer holds what it held then.
+    const remoteChanged = remote.hash !== (status.asked?.contentHash ?? status.contentHash);
     if (calDeleted) return this.calendarDeleted(status, cal, item, remoteChanged, remote);
     const calSeries = cal?.event.series ?? status.base;
     if (!remoteChanged && !calChanged) {
       // Our own write coming back, or a repeated delivery: nothing to write.
       // The status is rewritten as it stands, with the etag just seen (and, for an
       // adopted create, the real remote id).
-      this.skip('remote', status.eventId, status.remoteId, 'echo', item.etag === status.etag ? 'repeated delivery' : 'our own write, or only the etag changed', item.etag, next(status.base, status.contentHash, remote.updatedAt));
+      this.skip('remote', status.eventId, status.remoteId, 'echo', item.etag === status.etag ? 'repeated delivery' : 'our own write, or only the etag changed', item.etag, next(status.base, status.contentHash, remote.updatedAt, status.asked));
+    } else if (!remoteChanged && status.asked) {
+      // The calendar changed again while fields are asked: merged onto what the remote holds, so they stay asked.
+      this.bothChanged(status, cal!, item, remote);
     } else if (!remoteChanged) {
       // Only the calendar changed: the remote item is updated.
       this.pushToRemote(status, calSeries, item.etag, remote.updatedAt, 'calendar-changed', 'only the calendar changed');
@@ -343,13 +348,14 @@ class Planner {
     // Fields sent to a person keep the base's value in the status (result.base), so they
     // stay asked about; without such fields both sides hold the merge and it is the base.
     const base = normaliseSeries(project(result.base, projection));
+    const asks = result.conflicts.length > 0;
     // Both sides changed: the merge result goes wherever it differs.
     this.push({
       op: 'merge', side: 'calendar', eventId, remoteId: item.remoteId, result, remoteSeries,
       writeCalendar: calendarHash !== calHash,
       writeRemote: remoteHash !== remote.hash, ifMatch: item.etag, etag: item.etag,
-      remoteBase: pendingBase(result, remote, projection),
-      rule, reason, next: next(base, hashNormal(base), remote.updatedAt),
+      remoteBase: { ...pendingBase(result, remote, projection), asked: asks ? { remote: remote.normal, contentHash: remote.hash } : null },
+      rule, reason, next: next(base, hashNormal(base), remote.updatedAt, asks ? { remote: normaliseSeries(remoteSeries), contentHash: remoteHash } : null),
     });
     if (result.conflicts.length > 0) {
       // Same-field changes the policy sends to a person; the merge above still applies.
@@ -437,7 +443,16 @@ class Planner {
     }
     // Only the calendar changed (the remote listed nothing of it): the remote item is
     // updated. Unchanged, or an import binding: nothing to do.
-    if (cal.hash !== status.contentHash && this.canWriteRemote) this.pushToRemote(status, series, status.etag, status.remoteUpdatedAt ?? null, 'calendar-changed', 'only the calendar changed');
+    if (cal.hash === status.contentHash || !this.canWriteRemote) return;
+    if (status.asked) {
+      // Fields are asked of a person: the change is merged onto what the remote holds
+      // (written against the etag it was seen with), never written over those fields.
+      // Without a known etag, '' matches no version: the write is refused and the item read again.
+      const held = { remoteId: status.remoteId, etag: status.etag ?? '', deleted: false as const, series: status.asked.remote, calsyncId: eventId, updatedAt: status.remoteUpdatedAt ?? null };
+      this.bothChanged(status, cal, held, { normal: status.asked.remote, hash: status.asked.contentHash, updatedAt: status.remoteUpdatedAt ?? null });
+      return;
+    }
+    this.pushToRemote(status, series, status.etag, status.remoteUpdatedAt ?? null, 'calendar-changed', 'only the calendar changed');
   }
 
   private createRemote(eventId: string, series: EventSeries, supersedes: string | null, rule: string, reason: string): void {
@@ -527,8 +542,8 @@ function pendingBase(result: MergeResult, remote: Hashed, projection: Projection
   return { base, contentHash: hashNormal(base), remoteUpdatedAt: remote.updatedAt };
 }
 
-function next(base: EventSeries, contentHash: string, remoteUpdatedAt: string | null | undefined): NextStatus {
-  return { base, contentHash, remoteUpdatedAt: remoteUpdatedAt ?? null };
+function next(base: EventSeries, contentHash: string, remoteUpdatedAt: string | null | undefined, asked: Asked | null = null): NextStatus {
+  return { base, contentHash, remoteUpdatedAt: remoteUpdatedAt ?? null, asked };
 }
 
 /**

@@ -160,11 +160,7 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
           // it off as an echo, and a pass that died here (or a write that failed) would
           // then push the calendar's side of an asked field over the remote's. A push
           // against the older etag is refused and the item read again.
-          // Fields sent to a person keep the base's value in the status, which no remote
-          // version holds: the etag stays the one stored before too, or the calendar's next
-          // change would be written over the remote's value of the field unchecked.
           if (action.writeRemote) statuses.rebase(action.eventId, action.remoteId, action.remoteBase);
-          else if (asksAPerson(action) && action.next && action.next !== 'drop') statuses.rebase(action.eventId, action.remoteId, action.next);
           else statuses.store(action.eventId, action.remoteId, action.etag, action.next);
           operations.push(operation(ctx, action, 'applied', { after: { decisions: action.result.decisions } }));
           break;
@@ -246,11 +242,6 @@ function settledConflicts(actions: Action[]): Array<{ eventId: string; asked: st
 }
 
 type RemoteCall = Exclude<Action, { op: 'skip' | 'conflict' | 'quarantine' }>;
-
-/** A merge that sent fields to a person: its status base holds their base values. */
-function asksAPerson(action: Action): boolean {
-  return action.op === 'merge' && action.result.conflicts.length > 0;
-}
 
 export function isRemoteCall(action: Action): action is RemoteCall {
   return isRemoteWrite(action) || (action.op === 'merge' && action.writeRemote);
@@ -350,10 +341,6 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
           // The written version's own modification time, where the provider answers with one.
           const next = withWrittenAt(action.next, outcome.written!.updatedAt ?? null);
           if (action.op === 'create' && action.side === 'remote' && next && next !== 'drop') statuses.confirmCreate(action.eventId, outcome.written!.remoteId, outcome.written!.etag, next);
-          // The written version holds the remote's value of a field sent to a person, not the
-          // base's: it is not named as agreed (see the calendar side), so a push of the
-          // calendar's next change is refused and the item read again.
-          else if (action.op === 'merge' && asksAPerson(action) && next && next !== 'drop') statuses.rebase(action.eventId, outcome.written!.remoteId, next);
           else statuses.store(action.eventId!, outcome.written!.remoteId, outcome.written!.etag, next);
         }
         ctx.stats.remoteWrites++;

@@ -2,7 +2,7 @@
 // the decisions of one resource are serialised: the check of its busy time (its
 // calendars' events and its live bookings, with buffers) and the write that depends on it
 // cannot interleave with another's. The exclusion constraint on bookings.occupied
-// (migration 000013) is the last line; a violation of it, a deadlock or a serialisation
+// (migration 000014) is the last line; a violation of it, a deadlock or a serialisation
 // failure under contention is SLOT_TAKEN (409), never a 500.
 //
 // A confirmed booking is an event in the resource's booking calendar, written in the same

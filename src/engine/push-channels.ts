@@ -77,7 +77,7 @@ export async function renewPushChannel(engine: EngineDeps, push: PushSettings, d
   const activated = await activatePushChannel(engine.db, ref, {
     id, resourceId: made.resourceId, secretHash: secretDigest(token),
     expiresAt: new Date(made.expiresAt).toISOString(), createdAt: engine.now().toISOString(), extras: made.extras ?? {},
-  });
+  }, made.confirmed ? engine.now().toISOString() : null);
   if (!activated) {
     // Another renewal took the binding over after ours stalled past its hold: ours is the spare one.
     await retirePushChannel(engine.db, ref, { id, secretHash: secretDigest(token), resourceId: made.resourceId, expiresAt: new Date(made.expiresAt) });

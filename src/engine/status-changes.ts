@@ -31,7 +31,7 @@ export class StatusChanges {
   /** The status an action leaves: its next base at `remoteId`, or none ('drop'). */
   store(eventId: string, remoteId: string, etag: string | null, next: NextStatus): void {
     if (next === 'drop') this.delete(eventId);
-    else if (next) this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt } });
+    else if (next) this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt, asked: next.asked ?? null } });
   }
 
   /**
@@ -40,13 +40,13 @@ export class StatusChanges {
    */
   rebase(eventId: string, remoteId: string, next: Exclude<NextStatus, 'drop' | null>): void {
     const earlier = this.changes.get(eventId)?.store;
-    const store = { eventId, remoteId, etag: earlier?.etag ?? null, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: newest(earlier?.remoteUpdatedAt ?? null, next.remoteUpdatedAt) };
+    const store = { eventId, remoteId, etag: earlier?.etag ?? null, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: newest(earlier?.remoteUpdatedAt ?? null, next.remoteUpdatedAt), asked: next.asked ?? null };
     this.changes.set(eventId, { store: earlier ? store : { ...store, keepEtag: true } });
   }
 
   /** The answer to a create recorded as pending with this same base. */
   confirmCreate(eventId: string, remoteId: string, etag: string, next: Exclude<NextStatus, 'drop' | null>): void {
-    this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt }, confirm: true });
+    this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt, asked: next.asked ?? null }, confirm: true });
   }
 
   delete(eventId: string): void {

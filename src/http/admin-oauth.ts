@@ -1,11 +1,12 @@
-// Connecting an account of an OAuth provider (Google) through the admin API, for apps
-// that run the consent in their own web pages: calsync gives the consent URL and a state,
-// the app's redirect handler receives `code` and `state` and hands both back. The state
-// is the PKCE verifier and the redirect URI sealed with calsync's key for this tenant and
-// provider (AES-256-GCM authenticates it), so nothing is stored between the two calls and
-// a state is good for one tenant, one provider, one redirect URI and 10 minutes (Google's
-// codes live as long). Every provider whose `connect` is OAuth gets the two routes,
-// /admin/v1/accounts/<provider>/authorize and /admin/v1/accounts/<provider>.
+// Connecting an account of an OAuth provider (Google, Microsoft) through the admin API,
+// for apps that run the consent in their own web pages: calsync gives the consent URL and
+// a state, the app's redirect handler receives `code` and `state` and hands both back.
+// The state is the PKCE verifier and the redirect URI sealed with calsync's key for this
+// tenant and provider (AES-256-GCM authenticates it), so nothing is stored between the
+// two calls and a state is good for one tenant, one provider, one redirect URI and 10
+// minutes (Google's and Microsoft's codes live as long). Every provider whose `connect`
+// is OAuth gets the two routes, /admin/v1/accounts/<provider>/authorize and
+// /admin/v1/accounts/<provider>.
 import type { FastifyInstance } from 'fastify';
 import { asCalsyncError } from '../engine/provider-errors.ts';
 import { CalsyncError } from '../errors.ts';

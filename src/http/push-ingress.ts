@@ -172,7 +172,7 @@ export class PushIngress {
 
   /** The provider asks for the subscription to be renewed or made again (Graph's lifecycle notifications): the renewal job's, now. */
   resubscribe(owner: { tenantId: string; bindingId: string }): Promise<void> {
-    return queuePushChannel(this.db, { tenantId: owner.tenantId, bindingId: owner.bindingId });
+    return queuePushChannel(this.db, { tenantId: owner.tenantId, bindingId: owner.bindingId }, { resubscribe: true });
   }
 
   /** A channel's first (`sync`) message: it works. */

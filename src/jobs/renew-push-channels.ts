@@ -3,7 +3,8 @@
 // time (a day for Google), 50 per run so one run stays short; a binding whose attempt
 // failed waits for its retry time. A job for one binding (its payload names it) is
 // queued when a binding of a pushing provider is made, so its channel does not wait for
-// the next minute. Without a webhook URL (CALSYNC_WEBHOOK_URL) there are no
+// the next minute, and when a provider asks for a subscription to be renewed (due then
+// whatever its expiry). Without a webhook URL (CALSYNC_WEBHOOK_URL) there are no
 // channels and every binding is polled. The minutely run also forgets retired channels
 // that have expired.
 import { providers } from '../connectors/registry.ts';
@@ -13,7 +14,7 @@ import { channelsDue, purgeRetiredChannels, renewPushChannelsTask, type ChannelD
 import { defineTask, invalidPayload } from './registry.ts';
 
 /** The cron's runs carry no binding (graphile-worker's `_cron` is ignored); a bind-time job names one. */
-export type RenewPushChannelsPayload = { binding: BindingRef | null };
+export type RenewPushChannelsPayload = { binding: BindingRef | null; resubscribe?: boolean };
 
 const perRun = 50;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,12 +23,12 @@ export const renewPushChannelsJob = defineTask<RenewPushChannelsPayload>({
   name: renewPushChannelsTask,
   schedule: { match: '* * * * *', maxAttempts: 1 },
   parse(payload) {
-    const p = payload as { tenantId?: unknown; bindingId?: unknown } | null;
+    const p = payload as { tenantId?: unknown; bindingId?: unknown; resubscribe?: unknown } | null;
     if (p?.tenantId === undefined && p?.bindingId === undefined) return { binding: null };
     if (typeof p.tenantId !== 'string' || !uuid.test(p.tenantId) || typeof p.bindingId !== 'string' || !uuid.test(p.bindingId)) {
       throw invalidPayload(renewPushChannelsTask, 'names a binding without tenantId and bindingId (uuids)');
     }
-    return { binding: { tenantId: p.tenantId, bindingId: p.bindingId } };
+    return { binding: { tenantId: p.tenantId, bindingId: p.bindingId }, resubscribe: p.resubscribe === true };
   },
   async run(payload, deps) {
     if (!deps.push) return;
@@ -37,7 +38,8 @@ export const renewPushChannelsJob = defineTask<RenewPushChannelsPayload>({
     for (const name of registered.names) {
       const pushing = (await registered.get(name)).push;
       if (!pushing || due.length >= perRun) continue;
-      const renewBefore = new Date(deps.engine.now().getTime() + pushing.renewAheadMs);
+      // Asked by the provider (a lifecycle notification): due however far its expiry is.
+      const renewBefore = payload.resubscribe ? new Date(8.64e15) : new Date(deps.engine.now().getTime() + pushing.renewAheadMs);
       due.push(...await channelsDue(deps.db, name, renewBefore, perRun - due.length, payload.binding ?? undefined));
     }
     const outcomes: Record<string, number> = {};

@@ -102,10 +102,10 @@ const deps: CliDeps = {
     return {
       db: runtime.db, logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2), now: () => new Date(),
       workerName: processName, debounceMs: config.debounceMs, writeConcurrency: config.writeConcurrency, leaseSeconds: config.leaseSeconds,
-      connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
+      connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, microsoft: config.microsoft, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
     };
   },
-  providers: (config) => providerSet({ fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
+  providers: (config) => providerSet({ fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, microsoft: config.microsoft, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
   async authorizeOnLoopback(config, name, options) {
     const providers = deps.providers(config);
     const provider = await providers.get(name);

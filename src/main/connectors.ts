@@ -1,9 +1,9 @@
 // Builds the connector behind a binding from its account: the composition root is the
 // only place that hands providers the real fetch. Requests to user-given URLs (CalDAV,
 // ICS) go through the URL guard with connections pinned to the addresses it checked
-// (src/connectors/pinned-fetch.ts); Google's hosts are the operator's configuration.
+// (src/connectors/pinned-fetch.ts); Google's and Microsoft's hosts are the operator's configuration.
 // Which provider builds it is the registry's answer (src/connectors/registry.ts).
-import type { GoogleConfig } from '../config.ts';
+import type { GoogleConfig, MicrosoftConfig } from '../config.ts';
 import type { Connector } from '../connectors/connector.ts';
 import { createUrlGuard, type FetchLike, type UrlGuard } from '../connectors/http-guard.ts';
 import type { ProviderContext, Providers, ProviderSet } from '../connectors/provider.ts';
@@ -17,13 +17,15 @@ import type { Db } from '../store/db.ts';
 import type { Secrets } from '../store/secrets.ts';
 
 export interface ProviderContextOptions {
-  /** fetch for the operator's configured hosts (Google). */
+  /** fetch for the operator's configured hosts (Google's, Microsoft's). */
   fetch: typeof fetch;
   guard: UrlGuard;
   /** fetch for user-given URLs, before the guard wraps it; default: pinnedFetch(guard). */
   userUrlFetch?: FetchLike;
   /** calsync's OAuth client at Google; Google accounts fail without its id. */
   google?: GoogleConfig;
+  /** calsync's app registration at Microsoft; Microsoft accounts fail without its id. */
+  microsoft?: MicrosoftConfig;
   /** Seconds a CalDAV server may take to start answering; the connector's default when unset. */
   caldavTimeoutSeconds?: number;
 }
@@ -48,6 +50,7 @@ export function providerContext(options: ProviderContextOptions): ProviderContex
       : import('../connectors/pinned-fetch.ts').then(({ pinnedFetch }) => pinnedFetch(options.guard))),
     settings: {
       ...(options.google ? { google: options.google } : {}),
+      ...(options.microsoft ? { microsoft: options.microsoft } : {}),
       caldav: { timeoutSeconds: options.caldavTimeoutSeconds },
     },
   };

@@ -1,6 +1,7 @@
-// `calsync connect google` (any OAuth provider) on the operator's machine: the
-// installed-app flow with a loopback redirect ("http://127.0.0.1:<port>", Google's
-// native-app guide; Microsoft's identity platform takes the same for public clients). A server on a free
+// `calsync connect google` and `calsync connect microsoft` (every OAuth provider,
+// src/cli/connect-oauth.ts) on the operator's machine: the installed-app flow with a
+// loopback redirect ("http://127.0.0.1:<port>", Google's native-app guide; Microsoft's
+// identity platform takes the same for public clients). A server on a free
 // loopback port receives the one redirect that carries our state, answers the browser
 // with a short page, and is closed; the code is then exchanged with the PKCE verifier.
 import { randomBytes, timingSafeEqual } from 'node:crypto';

@@ -48,7 +48,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
     abort?.throwIfAborted();
     const engine: EngineDeps = {
       db: runtime.db, logger, now: () => new Date(), workerName, debounceMs: config.debounceMs, writeConcurrency: config.writeConcurrency, leaseSeconds: config.leaseSeconds,
-      connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
+      connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, microsoft: config.microsoft, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
     };
     const metrics = createMetrics({ db: runtime.db });
     let url: string | undefined;
@@ -63,7 +63,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
         print(`  ${firstKey}`);
       }
       app = await build({
-        db: runtime.db, secrets, providers: providerSet({ fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, caldavTimeoutSeconds: config.caldavTimeoutSeconds }), logger, metrics, bodyLimitBytes: config.bodyLimitBytes,
+        db: runtime.db, secrets, providers: providerSet({ fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, microsoft: config.microsoft, caldavTimeoutSeconds: config.caldavTimeoutSeconds }), logger, metrics, bodyLimitBytes: config.bodyLimitBytes,
         webhooks: { guard: urlGuard(config), allowHttp: config.allowHttpWebhooks },
         debounceMs: config.debounceMs, tombstoneMs: config.tombstoneDays * 86_400_000,
         rateLimit: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },

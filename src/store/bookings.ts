@@ -1,4 +1,4 @@
-// Bookings of resources (migration 000013). A booking is `held` until its hold expires
+// Bookings of resources (migration 000014). A booking is `held` until its hold expires
 // (then `expired`, marked by the next booking decision of its resource, and read as
 // expired before that), `confirmed`, or `cancelled`. Only src/engine/bookings.ts writes
 // them, under the resource's row lock. Every query names its tenant.

@@ -124,14 +124,15 @@ export async function savePendingChannel(db: Queryable, ref: BindingRef, channel
 
 /**
  * The channel made: it replaces the live one, keeping a confirmation its first message
- * already brought. False when the binding's pending channel is no longer this one.
+ * already brought, else `confirmedAt` (a provider whose subscribing proves delivery).
+ * False when the binding's pending channel is no longer this one.
  */
-export async function activatePushChannel(db: Queryable, ref: BindingRef, channel: Omit<PushChannelState, 'confirmedAt'>): Promise<boolean> {
+export async function activatePushChannel(db: Queryable, ref: BindingRef, channel: Omit<PushChannelState, 'confirmedAt'>, confirmedAt: string | null = null): Promise<boolean> {
   const { rowCount } = await db.query(
-    `update bindings set push_subscription = $3::jsonb || jsonb_build_object('confirmedAt', push_subscription -> 'pending' -> 'confirmedAt'),
+    `update bindings set push_subscription = $3::jsonb || jsonb_build_object('confirmedAt', coalesce(push_subscription -> 'pending' -> 'confirmedAt', to_jsonb($6::text))),
             push_expires_at = $4, updated_at = now()
       where tenant_id = $1 and id = $2 and push_subscription -> 'pending' ->> 'id' = $5`,
-    [ref.tenantId, ref.bindingId, JSON.stringify(channel), channel.expiresAt, channel.id]);
+    [ref.tenantId, ref.bindingId, JSON.stringify(channel), channel.expiresAt, channel.id, confirmedAt]);
   return rowCount === 1;
 }
 
@@ -212,11 +213,13 @@ export const renewPushChannelsTask = 'renew_push_channels';
 /**
  * Asks for the binding's channel now rather than at the next minutely run: a job of the
  * renewal task for this binding alone (src/jobs/renew-push-channels.ts), which makes
- * nothing when calsync has no webhook URL or the binding needs no channel.
+ * nothing when calsync has no webhook URL or the binding needs no channel. `resubscribe`:
+ * the provider asked for it (a lifecycle notification), so it is renewed however far
+ * its expiry is.
  */
-export async function queuePushChannel(db: Queryable, binding: BindingRef): Promise<void> {
+export async function queuePushChannel(db: Queryable, binding: BindingRef, options: { resubscribe?: boolean } = {}): Promise<void> {
   await db.query(
-    `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid),
+    `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'bindingId', $3::uuid, 'resubscribe', $4::boolean),
               job_key := 'push-channel:' || $3, job_key_mode := 'replace', max_attempts := 3)`,
-    [renewPushChannelsTask, binding.tenantId, binding.bindingId]);
+    [renewPushChannelsTask, binding.tenantId, binding.bindingId, options.resubscribe === true]);
 }

@@ -1,4 +1,4 @@
-// Bookable resources (migration 000013): a person, a room, a practitioner, with the rules
+// Bookable resources (migration 000014): a person, a room, a practitioner, with the rules
 // its bookings follow (src/core/availability.ts), the calendars whose busy time counts
 // against it, and the calendar its confirmed bookings are written to (which counts too).
 // Every query names its tenant.

@@ -8,17 +8,17 @@ import type { Queryable } from './db.ts';
 
 interface StatusRow {
   event_id: string; remote_id: string; etag: string | null; content_hash: string; base: EventSeries;
-  pending: boolean; quarantined_at: Date | null; remote_updated_at: Date | null; sent: SyncStatus['sent'] | null;
+  pending: boolean; quarantined_at: Date | null; remote_updated_at: Date | null; sent: SyncStatus['sent'] | null; asked: SyncStatus['asked'] | null;
 }
 
-const columns = 'event_id, remote_id, etag, content_hash, base, pending, quarantined_at, remote_updated_at, sent';
+const columns = 'event_id, remote_id, etag, content_hash, base, pending, quarantined_at, remote_updated_at, sent, asked';
 
 function toStatus(row: StatusRow): SyncStatus {
   return {
     eventId: row.event_id, remoteId: row.remote_id, etag: row.etag, contentHash: row.content_hash, base: row.base,
     ...(row.remote_updated_at ? { remoteUpdatedAt: row.remote_updated_at.toISOString() } : {}),
     ...(row.pending ? { pending: true } : {}), ...(row.quarantined_at ? { quarantined: true } : {}),
-    ...(row.sent ? { sent: row.sent } : {}),
+    ...(row.sent ? { sent: row.sent } : {}), ...(row.asked ? { asked: row.asked } : {}),
   };
 }
 
@@ -88,19 +88,19 @@ export async function upsertStatuses(db: Queryable, binding: BindingRef, statuse
   // text[] parameter, which cost more than the insert itself at 200 bases of ~1 KB.
   // A stored status is an answered state: what was sent before it is settled (sent = null).
   await db.query(
-    `insert into sync_status (tenant_id, binding_id, event_id, remote_id, remote_href, etag, content_hash, base, pending, quarantined_at, synced_at, remote_updated_at, sent)
-     select $1, $2, u.event_id, u.remote_id, u.remote_href, u.etag, u.content_hash, u.base, u.pending, case when u.quarantined then now() end, now(), u.remote_updated_at, u.sent
+    `insert into sync_status (tenant_id, binding_id, event_id, remote_id, remote_href, etag, content_hash, base, pending, quarantined_at, synced_at, remote_updated_at, sent, asked)
+     select $1, $2, u.event_id, u.remote_id, u.remote_href, u.etag, u.content_hash, u.base, u.pending, case when u.quarantined then now() end, now(), u.remote_updated_at, u.sent, u.asked
        from jsonb_to_recordset($3::jsonb)
-            as u(event_id uuid, remote_id text, remote_href text, etag text, content_hash text, base jsonb, pending boolean, quarantined boolean, remote_updated_at timestamptz, sent jsonb)
+            as u(event_id uuid, remote_id text, remote_href text, etag text, content_hash text, base jsonb, pending boolean, quarantined boolean, remote_updated_at timestamptz, sent jsonb, asked jsonb)
      on conflict (binding_id, remote_id) do update set event_id = excluded.event_id,
        etag = case when excluded.event_id = any($4::uuid[]) then sync_status.etag else excluded.etag end,
-       content_hash = excluded.content_hash, base = excluded.base, pending = excluded.pending, sent = excluded.sent,
+       content_hash = excluded.content_hash, base = excluded.base, pending = excluded.pending, sent = excluded.sent, asked = excluded.asked,
        remote_updated_at = greatest(sync_status.remote_updated_at, excluded.remote_updated_at),
        quarantined_at = case when excluded.quarantined_at is not null then coalesce(sync_status.quarantined_at, now()) end, synced_at = now()`,
     [binding.tenantId, binding.bindingId, JSON.stringify(rows.map((s) => ({
       event_id: s.eventId, remote_id: s.remoteId, remote_href: s.remoteHref ?? null, etag: s.keepEtag ? null : s.etag, content_hash: s.contentHash,
       base: s.base, pending: s.pending ?? false, quarantined: s.quarantined ?? false, remote_updated_at: s.remoteUpdatedAt ?? null,
-      sent: s.sent ?? null,
+      sent: s.sent ?? null, asked: s.asked ?? null,
     }))), rows.filter((s) => s.keepEtag).map((s) => s.eventId)]);
 }
 
@@ -161,7 +161,8 @@ export async function recordSent(db: Queryable, binding: BindingRef, sent: Array
  */
 export async function setStatusBase(db: Queryable, binding: BindingRef, eventId: string, base: EventSeries, contentHash: string): Promise<void> {
   await db.query(
-    `update sync_status set base = $4, content_hash = $5, sent = null, quarantined_at = null, quarantine_error = null
+    `update sync_status set base = $4, content_hash = $5, sent = null, quarantined_at = null, quarantine_error = null,
+            asked = case when asked ->> 'contentHash' = $5 then null else asked end
       where tenant_id = $1 and binding_id = $2 and event_id = $3`,
     [binding.tenantId, binding.bindingId, eventId, JSON.stringify(base), contentHash]);
 }

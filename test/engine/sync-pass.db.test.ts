@@ -673,3 +673,20 @@ test('a field sent to a person stays the remote\'s when the calendar later chang
     assert.deepEqual(rows.map((r) => r.fields), [['summary']], `${how}: the summary is still asked about`);
   }
 });
+
+test('the calendar deleting an event while a field of it is asked of a person deletes the remote copy: the remote\'s asked value is no new edit', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('asked-then-deleted', { conflictPolicy: { mode: 'manual' } });
+  const eventId = await world.appWrite(null, single({ uid: 'asked-then-deleted', summary: 'Plan' }));
+  await converge(world, [a]);
+  await world.appWrite(eventId, single({ uid: 'asked-then-deleted', summary: 'Plan (calendar)' }));
+  const item = a.connector.liveItems(a.remoteCalendarId)[0]!;
+  a.connector.userUpdate(a.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Plan (remote)' } });
+  await converge(world, [a]);
+  const { rows: asked } = await t.db.query(`select asked is not null as asked from sync_status where binding_id = $1`, [a.id]);
+  assert.deepEqual(asked.map((r) => r.asked), [true]);
+  await world.appDelete(eventId);
+  await converge(world, [a]);
+  assert.deepEqual(a.connector.liveItems(a.remoteCalendarId), [], 'the remote copy is deleted');
+  assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'asked-then-deleted'), undefined, 'and not restored');
+});

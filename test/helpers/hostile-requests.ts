@@ -57,9 +57,13 @@ const plausibleByName: Record<string, fc.Arbitrary<unknown>> = {
   sequence: fc.constantFrom(0, 2 ** 31, -1, 1e300),
   iCalUID: fc.constantFrom('fuzz@example.org', '\u0000@x', 'x'.repeat(70_000)),
   id: fc.constantFrom('abcdefghij', 'stream', '\u0000', 'x'.repeat(2000)),
-  kind: fc.constantFrom('caldav', 'ics', 'google', 'memory', 'nope'),
+  kind: fc.constantFrom('caldav', 'ics', 'google', 'microsoft', 'memory', 'nope'),
   url: fc.constantFrom('http://127.0.0.1:99999/', 'http://169.254.169.254/', 'https://example.invalid/cal.ics', 'file:///etc/passwd'),
   take: fc.constantFrom('calendar', 'remote', 'both'),
+  // Graph's notifications (change-notifications-delivery-webhooks): calsync's clientState is `<subscription id>.<secret>`.
+  value: fc.constantFrom([], [{}], [{ subscriptionId: 'graph-1', clientState: '9b2f8c1e-4d3a-4f6b-8e7c-2a1d5f3b6c90.secret', changeType: 'updated', resource: 'me/events/x' }],
+    [{ subscriptionId: 'graph-1', clientState: '9b2f8c1e-4d3a-4f6b-8e7c-2a1d5f3b6c90.secret', lifecycleEvent: 'reauthorizationRequired' }, { subscriptionId: 'graph-2', clientState: 'no-dot' }],
+    [{ subscriptionId: 'graph-1', clientState: `${'x'.repeat(5_000)}.secret` }]),
 };
 
 function bodyFor(schema: Schema | null, knownKeys: string[]): fc.Arbitrary<unknown> {
@@ -105,7 +109,7 @@ export function requestArbitrary(op: Operation, ids: KnownIds, auth: string): fc
     path: fc.tuple(...pathParams.map((p) => pathValue(p.name, ids))),
     query: fc.array(fc.tuple(fc.constantFrom(...queryParams.map((p) => p.name), 'unknownParam', 'maxResults'), fc.oneof(...(queryParams.length ? queryParams.map((p) => queryValue(p.name)) : [hostileString]))), { maxLength: 4 }),
     body: op.bodyTypes.length === 0 && op.method === 'GET' ? fc.constant(undefined)
-      : fc.oneof({ weight: 6, arbitrary: bodyFor(op.bodySchema, op.path.includes('/events') ? ['summary', 'start', 'end', 'recurrence', 'sequence', 'iCalUID', 'id'] : []).map((b) => JSON.stringify(b) ?? 'null') },
+      : fc.oneof({ weight: 6, arbitrary: bodyFor(op.bodySchema, op.path.includes('/events') ? ['summary', 'start', 'end', 'recurrence', 'sequence', 'iCalUID', 'id'] : op.path.startsWith('/webhooks/') ? ['value'] : []).map((b) => JSON.stringify(b) ?? 'null') },
         { weight: 1, arbitrary: fc.constantFrom(...badRawBodies) }),
     contentType: fc.constantFrom('application/json', 'application/json', 'application/json', 'text/plain', 'multipart/mixed; boundary=x', 'application/json; charset=utf-16'),
     ifMatch: fc.option(fc.oneof(fc.constant(ids.etag), hostileString.map(headerSafe)), { freq: 3 }),

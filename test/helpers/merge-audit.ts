@@ -54,7 +54,9 @@ function mergeInputs(input: PlanInput, before: Action[], merge: MergeAction): Me
   const status = input.statuses.find((s) => s.eventId === merge.eventId);
   const cal = input.calendar.find((e) => e.eventId === merge.eventId)!;
   // The delivery the merge was planned from (a listing may hold older ones of the item too).
-  const item = input.remote.items.find((i) => i.remoteId === merge.remoteId && i.etag === merge.etag)!;
+  // Or, for a calendar change while fields are asked, what the status says the remote holds.
+  const item = input.remote.items.find((i) => i.remoteId === merge.remoteId && i.etag === merge.etag)
+    ?? { series: status!.asked!.remote, updatedAt: status!.remoteUpdatedAt ?? null };
   const landed = before.findLast((a) => a.op === 'skip' && a.rule === 'sent/landed' && a.eventId === merge.eventId)?.next;
   const base = merge.rule.startsWith('match/') ? null : landed && landed !== 'drop' ? landed.base : status!.base;
   // A tombstone restored by a remote edit merges onto the content it had when deleted.

@@ -83,7 +83,8 @@ test('in Google\'s multipart form too', async () => {
 });
 
 test('a part outside the API (a provider webhook, the probes) is refused in its part', async () => {
-  const outside = ['/webhooks/google', '../../webhooks/google', 'https://calsync.example.com/webhooks/google', '/healthz', '/metrics', '/openapi.json', '/', '/Calendar/v3/users/me/calendarList'];
+  const outside = ['/webhooks/google', '../../webhooks/google', 'https://calsync.example.com/webhooks/google', '/webhooks/microsoft?validationToken=forged',
+    '/healthz', '/metrics', '/openapi.json', '/', '/Calendar/v3/users/me/calendarList'];
   const res = await t.app.inject({
     method: 'POST', url: '/batch', headers: auth,
     payload: { requests: [

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
+import { providers } from '../../src/connectors/registry.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
 import { snapshot } from '../helpers/snapshot.ts';
@@ -42,6 +43,9 @@ function replaced(body: unknown, path: Array<string | number>, leaf: unknown): u
 }
 
 test('no route answers a hostile or impossible input with 5xx, and no refusal changes a row', { timeout: 600_000 }, async () => {
+  const registered = await Promise.all(providers.names.map((name) => providers.get(name)));
+  const oauthProviders = registered.filter((p) => p.connect.kind === 'oauth').map((p) => p.name);
+  const providerWebhooks = registered.filter((p) => p.push).map((p) => `/webhooks/${p.name}`);
   const binding = await world.bind('remote');
   const { rows: [account] } = await t.db.query<{ id: string }>('select id from accounts limit 1');
   const insert = async (payload: object) => (await world.call('POST', `/calendar/v3/calendars/${world.calendarId}/events`, payload)).body.id as string;
@@ -76,8 +80,13 @@ test('no route answers a hostile or impossible input with 5xx, and no refusal ch
     'POST /admin/v1/conflicts/{conflictId}/resolve': { value: 'Board', note: 'agreed' },
     'POST /admin/v1/bindings/{bindingId}/stopped-pass/confirm': { passId: crypto.randomUUID(), note: 'meant' },
     'POST /admin/v1/bindings/{bindingId}/stopped-pass/dismiss': { passId: crypto.randomUUID(), note: 'not meant' },
-    'POST /admin/v1/accounts/google/authorize': { redirectUri: 'https://app.example.org/callback', loginHint: 'a@example.org' },
-    'POST /admin/v1/accounts/google': { code: 'code', state: 'state', displayName: 'd', accountId: account!.id },
+    // Every OAuth provider's consent pair (src/http/admin-oauth.ts).
+    ...Object.fromEntries(oauthProviders.flatMap((name) => [
+      [`POST /admin/v1/accounts/${name}/authorize`, { redirectUri: 'https://app.example.org/callback', loginHint: 'a@example.org' }],
+      [`POST /admin/v1/accounts/${name}`, { code: 'code', state: 'state', displayName: 'd', accountId: account!.id }],
+    ])),
+    // A Graph change notification (change-notifications-delivery-webhooks) naming a subscription calsync never made.
+    'POST /webhooks/microsoft': { value: [{ subscriptionId: 'graph-subscription', clientState: `${crypto.randomUUID()}.secret`, changeType: 'updated', resource: 'me/events/x', tenantId: 't' }] },
     'POST /admin/v1/accounts/{accountId}/disconnect': { reason: 'leaving' },
     'POST /admin/v1/bindings/{bindingId}/sync': { confirmWipe: false },
     'POST /batch/calendar/v3': { requests: [{ id: '1', method: 'GET', path: `/calendar/v3/calendars/${world.calendarId}/events?q=Review` }] },
@@ -131,8 +140,8 @@ test('no route answers a hostile or impossible input with 5xx, and no refusal ch
       for (const [what, options] of variants) {
         sent++;
         const res = await world.app.inject({ ...options, headers: { ...world.auth, ...(options.headers as object) } });
-        // Google's push route answers its callers in its own shape; every other error is calsync's.
-        const shaped = path === '/webhooks/google' || /"calsync":\{"code":"[A-Z_]+"/.test(res.body);
+        // Provider webhooks answer their callers in the provider's shape; every other error is calsync's.
+        const shaped = providerWebhooks.includes(path) || /"calsync":\{"code":"[A-Z_]+"/.test(res.body);
         if (res.statusCode < 400 || res.statusCode >= 500 || !shaped) failures.push(`${route} ${what}: ${res.statusCode} ${res.body.slice(0, 160)}`);
       }
       const rowsAfter = await snapshot(t.db);

@@ -15,6 +15,11 @@ const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bi
 
 // Feeds "answer" without a network: these tests are about who may touch what.
 const providers = offlineProviders(1);
+// Routes made per provider (src/http/admin-oauth.ts, src/http/webhooks.ts), from the registry.
+const registered = await Promise.all(providers.names.map((name) => providers.get(name)));
+const oauthProviders = registered.filter((p) => p.connect.kind === 'oauth').map((p) => p.name);
+const providerWebhooks = registered.filter((p) => p.push).map((p) => `POST /webhooks/${p.name}`);
+assert.ok(oauthProviders.length > 0 && providerWebhooks.length > 0, 'the registry has OAuth providers and providers that push');
 
 // A public address given as an IP literal: no name to resolve on a machine without a network.
 const hook = 'https://93.184.216.34/calendar-hook';
@@ -170,6 +175,10 @@ const calls: Record<string, () => Call[]> = {
   'POST /admin/v1/bookings/:bookingId/confirm': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/confirm` }],
   'POST /admin/v1/bookings/:bookingId/cancel': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/cancel` }],
   'POST /admin/v1/bookings/:bookingId/reschedule': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/reschedule`, payload: { start: `${bookingDay}T13:00:00Z` } }],
+  // Reconnecting names the account in the body: another tenant's is not found before the state is opened.
+  ...Object.fromEntries(oauthProviders.map((name) => [`POST /admin/v1/accounts/${name}`, () => [
+    { url: `/admin/v1/accounts/${name}`, payload: { code: 'a-code', state: 'a-state', accountId: ids.accountOfA } },
+  ]])),
   'POST /admin/v1/bindings': () => [
     { url: '/admin/v1/bindings', payload: { accountId: ids.accountOfA, remoteCalendarId: 'https://example.org/a.ics', newCalendar: { summary: 'stolen feed' } } },
     { url: '/admin/v1/bindings', payload: { accountId: ids.accountOfB, remoteCalendarId: 'https://example.org/b.ics', calendarId: ids.calendarOfA } },
@@ -197,10 +206,10 @@ const withoutIds = [
   // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
   'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
   'GET /admin/v1/resources', 'GET /admin/v1/bookings',
-  // Google's consent: the state is sealed for one tenant (google-connect.db.test.ts tries another's).
-  'POST /admin/v1/accounts/google/authorize', 'POST /admin/v1/accounts/google',
-  // Provider webhooks carry no key; a channel's token names its binding (google-push.db.test.ts).
-  'POST /webhooks/google',
+  // An OAuth provider's consent URL: the state it seals is good for this tenant only (google-connect.db.test.ts tries another's).
+  ...oauthProviders.map((name) => `POST /admin/v1/accounts/${name}/authorize`),
+  // Provider webhooks carry no key; a subscription's secret names its binding (webhooks.db.test.ts).
+  ...providerWebhooks,
 ];
 
 test('every route of the app has a tenant-isolation case or names no id', () => {
@@ -270,8 +279,8 @@ test('operator lists filtered by tenant a\'s binding or account show tenant b no
 });
 
 test('every route but the probes and provider webhooks refuses a request without a key', async () => {
-  // Webhooks authenticate with their channel's token instead (google-push.db.test.ts).
-  for (const route of registeredRoutes(t.app).filter((r) => !['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /webhooks/google'].includes(r))) {
+  // Webhooks authenticate with their subscription's secret instead (webhooks.db.test.ts).
+  for (const route of registeredRoutes(t.app).filter((r) => !['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...providerWebhooks].includes(r))) {
     const [method, path] = route.split(' ') as ['GET', string];
     const res = await t.app.inject({ method, url: path.replace(/:(\w+)/g, (_, name: string) => `x${name}`), payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
     assert.equal(res.statusCode, 401, route);

@@ -1,4 +1,4 @@
-// The database's own refusals behind the booking engine (migration 000013): two live
+// The database's own refusals behind the booking engine (migration 000014): two live
 // bookings of one resource never overlap in what they occupy (their time and buffers),
 // whatever writes them; cancelled and expired ones do not count; empty ranges, and holds
 // without an expiry, are refused.
