@@ -93,14 +93,24 @@ table bookings (
   held_until timestamp with time zone,
   created_at timestamp with time zone not null default now(),
   cancelled_at timestamp with time zone,
+  occupied tstzrange not null,
+  summary text not null default ''::text,
+  description text not null default ''::text,
+  attendees jsonb not null default '[]'::jsonb,
+  request_hash text,
+  confirmed_at timestamp with time zone,
+  updated_at timestamp with time zone not null default now(),
   constraint bookings_during_check CHECK (((NOT isempty(during)) AND lower_inc(during) AND (NOT upper_inc(during)))),
-  constraint bookings_status_check CHECK ((status = ANY (ARRAY['held'::text, 'confirmed'::text, 'cancelled'::text]))),
+  constraint bookings_held_until CHECK ((((status = 'held'::text) = (held_until IS NOT NULL)) OR (status = ANY (ARRAY['cancelled'::text, 'expired'::text])))),
+  constraint bookings_occupied_covers CHECK ((occupied @> during)),
+  constraint bookings_status_check CHECK ((status = ANY (ARRAY['held'::text, 'confirmed'::text, 'cancelled'::text, 'expired'::text]))),
   constraint bookings_tenant_id_event_id_fkey FOREIGN KEY (tenant_id, event_id) REFERENCES events(tenant_id, id) ON DELETE SET NULL (event_id),
   constraint bookings_tenant_id_resource_id_fkey FOREIGN KEY (tenant_id, resource_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE,
   constraint bookings_pkey PRIMARY KEY (id),
   constraint bookings_tenant_id_idempotency_key_key UNIQUE (tenant_id, idempotency_key),
-  constraint bookings_resource_id_during_excl EXCLUDE USING gist (resource_id WITH =, during WITH &&) WHERE ((status <> 'cancelled'::text))
+  constraint bookings_no_overlap EXCLUDE USING gist (tenant_id WITH =, resource_id WITH =, occupied WITH &&) WHERE ((status = ANY (ARRAY['held'::text, 'confirmed'::text])))
 );
+CREATE INDEX bookings_event ON bookings USING btree (tenant_id, event_id) WHERE (event_id IS NOT NULL);
 
 table calendars (
   id uuid not null default gen_random_uuid(),
@@ -289,6 +299,16 @@ table queue_probes (
 );
 CREATE INDEX queue_probes_probe ON queue_probes USING btree (probe_id, seq);
 
+table resource_calendars (
+  tenant_id uuid not null,
+  resource_id uuid not null,
+  calendar_id uuid not null,
+  constraint resource_calendars_tenant_id_calendar_id_fkey FOREIGN KEY (tenant_id, calendar_id) REFERENCES calendars(tenant_id, id) ON DELETE CASCADE,
+  constraint resource_calendars_tenant_id_resource_id_fkey FOREIGN KEY (tenant_id, resource_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE,
+  constraint resource_calendars_pkey PRIMARY KEY (tenant_id, resource_id, calendar_id)
+);
+CREATE INDEX resource_calendars_calendar ON resource_calendars USING btree (tenant_id, calendar_id);
+
 table resources (
   id uuid not null default gen_random_uuid(),
   tenant_id uuid not null,
@@ -296,6 +316,19 @@ table resources (
   calendar_id uuid,
   time_zone text not null default 'UTC'::text,
   created_at timestamp with time zone not null default now(),
+  email text,
+  working_hours jsonb not null default '{"friday": [["09:00", "17:00"]], "monday": [["09:00", "17:00"]], "tuesday": [["09:00", "17:00"]], "thursday": [["09:00", "17:00"]], "wednesday": [["09:00", "17:00"]]}'::jsonb,
+  buffer_before_minutes integer not null default 0,
+  buffer_after_minutes integer not null default 0,
+  minimum_notice_minutes integer not null default 0,
+  horizon_days integer not null default 60,
+  slot_minutes integer not null default 30,
+  updated_at timestamp with time zone not null default now(),
+  constraint resources_buffer_after_minutes_check CHECK (((buffer_after_minutes >= 0) AND (buffer_after_minutes <= 1440))),
+  constraint resources_buffer_before_minutes_check CHECK (((buffer_before_minutes >= 0) AND (buffer_before_minutes <= 1440))),
+  constraint resources_horizon_days_check CHECK (((horizon_days >= 1) AND (horizon_days <= 730))),
+  constraint resources_minimum_notice_minutes_check CHECK (((minimum_notice_minutes >= 0) AND (minimum_notice_minutes <= 525600))),
+  constraint resources_slot_minutes_check CHECK (((slot_minutes >= 5) AND (slot_minutes <= 1440))),
   constraint resources_tenant_id_calendar_id_fkey FOREIGN KEY (tenant_id, calendar_id) REFERENCES calendars(tenant_id, id) ON DELETE SET NULL (calendar_id),
   constraint resources_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
   constraint resources_pkey PRIMARY KEY (id),

@@ -180,6 +180,25 @@ export const errorCatalogue = {
   PASS_NOT_STOPPED: { status: 409, hint: 'The binding has no stopped pass, or a newer one than the pass named: list stopped passes again and act on the one shown.' },
   HELD_FOR_CONFLICT: { status: 409, hint: 'The item waits for a person to settle an open conflict on it: resolve that conflict instead of lifting the hold.' },
 
+  // Resources and bookings (src/engine/bookings.ts).
+  SLOT_TAKEN: {
+    status: 409, hint: 'The time is no longer free (another booking or an event of the resource\'s calendars holds it, with the buffers): ask for availability again and book a slot it offers; nothing was changed.',
+    google: { domain: 'calsync', reason: 'slotTaken' },
+  },
+  SLOT_UNAVAILABLE: {
+    status: 409, hint: 'The resource does not take bookings then (outside its working hours, sooner than its minimum notice or past its horizon): book a slot that availability offers; nothing was changed.',
+    google: { domain: 'calsync', reason: 'slotUnavailable' },
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409, hint: 'This Idempotency-Key was used for another request: send a new key for a new booking, or repeat the first request exactly to get its answer again; nothing was changed.',
+    google: { domain: 'calsync', reason: 'idempotencyKeyReused' },
+  },
+  BOOKING_NOT_LIVE: {
+    status: 409, hint: 'The booking is cancelled, or its hold expired: make a new booking; nothing was changed.',
+    google: { domain: 'calsync', reason: 'bookingNotLive' },
+  },
+  RESOURCE_IN_USE: { status: 409, hint: 'Cancel the resource\'s bookings still to come first (GET /admin/v1/bookings?resourceId=…), then delete it; nothing was changed.' },
+
   // CLI.
   USAGE: { status: 400, hint: 'Run the command with --help to see its arguments.' },
   TENANT_NOT_FOUND: { status: 404, hint: 'List tenants with `calsync tenant list` and pass one of their ids.' },

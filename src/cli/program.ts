@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { registerAccountCommands } from './account-commands.ts';
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerBookingCommands } from './booking-commands.ts';
 import { registerConflictCommands } from './conflict-commands.ts';
 import { registerOperatorCommands } from './operator-commands.ts';
 import { registerServerCommands } from './server-commands.ts';
@@ -25,6 +26,7 @@ export function buildProgram(deps: CliDeps, output: Output): Command {
   registerAdminCommands(program, deps, output);
   registerOperatorCommands(program, deps, output);
   registerConflictCommands(program, deps, output);
+  registerBookingCommands(program, deps, output);
   return program;
 }
 

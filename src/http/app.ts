@@ -11,11 +11,13 @@ import type { ProviderSet } from '../connectors/provider.ts';
 import type { WebhookPolicy } from '../jobs/webhook-address.ts';
 import { adminAccountRoutes } from './admin-accounts.ts';
 import { adminBindingRoutes } from './admin-bindings.ts';
+import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
 import { adminOAuthRoutes } from './admin-oauth.ts';
 import { adminPassesRoutes } from './admin-passes.ts';
 import { adminQuarantineRoutes } from './admin-quarantine.ts';
+import { adminResourceRoutes } from './admin-resources.ts';
 import { adminSyncRoutes } from './admin-sync.ts';
 import { batchRoutes } from './batch.ts';
 import { requireApiKey } from './auth.ts';
@@ -124,6 +126,8 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminHistoryRoutes(authenticated, { db: deps.db, tokens });
     adminBindingRoutes(authenticated, { db: deps.db, providers: deps.providers });
     adminAccountRoutes(authenticated, { db: deps.db });
+    adminResourceRoutes(authenticated, { db: deps.db, now });
+    adminBookingRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500, tokens, now });
     // Its own scope, so only the batch routes read multipart/mixed bodies.
     await authenticated.register(async (scope) => batchRoutes(scope, { inject: (options) => app.inject(options), limiter }));
     adminOAuthRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers, context: deps.providers.context, now });

@@ -13,7 +13,7 @@ import type { Calendar } from '../store/calendars.ts';
 import type { Queryable } from '../store/db.ts';
 import { appEventByApiId, type AppEvent } from '../store/app-events.ts';
 import { instanceApiId, seriesApiIdOf } from '../store/event-writes.ts';
-import { expansionBounds } from './expansion-budget.ts';
+import { expansionBounds } from '../engine/expansion-budget.ts';
 import { seriesRows, type SeriesRows } from './series-instances.ts';
 import { calendarDayMs, clampToRange } from './time-bounds.ts';
 

@@ -17,27 +17,19 @@
 //   clients in production query 90 days at a time, so calsync takes up to 93 days (any
 //   three months) and refuses longer ranges the same way.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { blocksTime, busyPeriods, type Period } from '../core/busy.ts';
 import { renderInstant } from '../core/google/index.ts';
-import { expandSeries } from '../core/ical/index.ts';
 import { isIanaZone } from '../core/timezones.ts';
 import { CalsyncError, isCalsyncError } from '../errors.ts';
-import { recurringSeriesIn, singleBusyPeriods } from '../store/busy.ts';
 import type { Calendar } from '../store/calendars.ts';
 import type { Db } from '../store/db.ts';
-import { getSeries } from '../store/events.ts';
 import { tenantOf } from './auth.ts';
 import { calendarOf } from './calendar-scope.ts';
 import { unreadQuery } from './google-parameters.ts';
-import { expansionBounds, expansionPacer } from './expansion-budget.ts';
+import { calendarBusy, instancesPerSeries } from '../engine/busy-time.ts';
 import { instantParam } from './list-params.ts';
 
 const maxWindowMs = 93 * 86_400_000;
 const maxCalendars = 50;
-// 93 days of a meeting every 15 minutes is 8,928 instances.
-const instancesPerSeries = 10_000;
-const seriesPerCalendar = 20_000;
-const seriesPerRead = 500;
 
 interface FreeBusyBody {
   timeMin: string;
@@ -96,29 +88,6 @@ const incomplete = (calendarId: string): Entry => ({
   busy: [],
 });
 
-/** The busy periods of one calendar: single events from Postgres, series expanded here; null when a series could not be expanded in full. */
-async function busyOf(db: Db, tenantId: string, calendar: Calendar, window: Window): Promise<Period[] | null> {
-  const from = new Date(window.from).toISOString();
-  const to = new Date(window.to).toISOString();
-  const periods = await singleBusyPeriods(db, tenantId, calendar.id, from, to);
-  const seriesIds = await recurringSeriesIn(db, tenantId, calendar.id, from, to, seriesPerCalendar + 1);
-  if (seriesIds.length > seriesPerCalendar) {
-    throw new CalsyncError('INVALID_REQUEST', `more than ${seriesPerCalendar} recurring series of calendar ${calendar.id} fall in this window: narrow timeMin and timeMax`, { parameter: 'timeMax' });
-  }
-  const pace = expansionPacer();
-  for (let start = 0; start < seriesIds.length; start += seriesPerRead) {
-    for (const stored of await getSeries(db, tenantId, calendar.id, seriesIds.slice(start, start + seriesPerRead))) {
-      await pace();
-      const { instances, truncated } = expandSeries(stored.series, { from, to, defaultZone: calendar.timeZone, limit: instancesPerSeries, ...expansionBounds });
-      if (truncated) return null;
-      for (const instance of instances) {
-        if (blocksTime(instance.event)) periods.push({ start: Date.parse(instance.start), end: Date.parse(instance.end) });
-      }
-    }
-  }
-  return busyPeriods(periods, window.from, window.to);
-}
-
 async function entryOf(db: Db, request: FastifyRequest, id: string, window: Window, zone: string): Promise<Entry> {
   let calendar: Calendar;
   try {
@@ -127,7 +96,7 @@ async function entryOf(db: Db, request: FastifyRequest, id: string, window: Wind
     if (isCalsyncError(error, 'NOT_FOUND')) return failed('notFound');
     throw error;
   }
-  const busy = await busyOf(db, tenantOf(request), calendar, window);
+  const busy = await calendarBusy(db, tenantOf(request), calendar, window);
   if (busy === null) return incomplete(id);
   return { busy: busy.map((p) => ({ start: renderInstant(p.start, zone), end: renderInstant(p.end, zone) })) };
 }

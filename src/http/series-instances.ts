@@ -15,7 +15,7 @@ import { appEventByApiId } from '../store/app-events.ts';
 import { seriesApiIdOf } from '../store/event-writes.ts';
 import { googleExtras, type GoogleEvent } from '../core/google/index.ts';
 import { instanceIdOf, instanceResource, resourceOf, type ResourceContext } from './event-resources.ts';
-import { expansionBounds, expansionPacer } from './expansion-budget.ts';
+import { expansionBounds, expansionPacer } from '../engine/expansion-budget.ts';
 import type { ListParams } from './list-params.ts';
 import { clampToRange } from './time-bounds.ts';
 

@@ -11,16 +11,22 @@ const overlapsWindow = `tstzrange(start_at, coalesce(series_until_at, end_at), '
 /**
  * The busy periods of the calendar's single events in `[from, to)`, clipped and merged
  * (range_agg merges overlapping and touching ranges and drops empty ones). Which events
- * block time is blocksTime's rule (src/core/busy.ts): not cancelled, not transparent.
+ * block time is blocksTime's rule (src/core/busy.ts): not cancelled, not transparent;
+ * availability also leaves out `excludeEventIds` and events `declinedBy` declined.
  */
-export async function singleBusyPeriods(db: Queryable, tenantId: string, calendarId: string, from: string, to: string): Promise<Period[]> {
+export async function singleBusyPeriods(
+  db: Queryable, tenantId: string, calendarId: string, from: string, to: string,
+  options: { excludeEventIds?: readonly string[]; declinedBy?: string | null } = {},
+): Promise<Period[]> {
   const { rows } = await db.query<{ start_at: Date; end_at: Date }>(
     `select lower(r) as start_at, upper(r) as end_at
        from unnest((select range_agg(tstzrange(greatest(start_at, $3::timestamptz), least(end_at, $4::timestamptz), '[)'))
                       from events
                      where tenant_id = $1 and calendar_id = $2 and deleted_at is null and kind = 'single'
-                       and status <> 'cancelled' and transparency = 'opaque' and ${overlapsWindow})) as r
-      order by 1`, [tenantId, calendarId, from, to]);
+                       and status <> 'cancelled' and transparency = 'opaque' and ${overlapsWindow}
+                       and id <> all($5::uuid[])
+                       and ($6::text is null or not attendees @> jsonb_build_array(jsonb_build_object('email', $6::text, 'response', 'declined'))))) as r
+      order by 1`, [tenantId, calendarId, from, to, options.excludeEventIds ?? [], options.declinedBy ?? null]);
   return rows.map((r) => ({ start: r.start_at.getTime(), end: r.end_at.getTime() }));
 }
 

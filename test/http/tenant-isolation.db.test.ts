@@ -11,7 +11,7 @@ import { snapshot } from '../helpers/snapshot.ts';
 let t: TestApp;
 let a: Awaited<ReturnType<typeof tenantWithKey>>;
 let b: Awaited<ReturnType<typeof tenantWithKey>>;
-const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '' };
+const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '' };
 
 // Feeds "answer" without a network: these tests are about who may touch what.
 const providers = offlineProviders(1);
@@ -23,6 +23,13 @@ assert.ok(oauthProviders.length > 0 && providerWebhooks.length > 0, 'the registr
 
 // A public address given as an IP literal: no name to resolve on a machine without a network.
 const hook = 'https://93.184.216.34/calendar-hook';
+
+// A Monday a week or two ahead, within a resource's default horizon (60 days) and hours.
+const bookingDay = (() => {
+  const day = new Date();
+  day.setUTCDate(day.getUTCDate() + 7 + ((8 - day.getUTCDay()) % 7));
+  return day.toISOString().slice(0, 10);
+})();
 
 const eventBody = { summary: 'Taken', start: { dateTime: '2026-03-02T09:00:00Z' }, end: { dateTime: '2026-03-02T10:00:00Z' } };
 
@@ -59,6 +66,9 @@ before(async () => {
     summary: 'B own', start: { dateTime: '2026-03-02T14:00:00Z' }, end: { dateTime: '2026-03-02T15:00:00Z' },
   })).id as string;
   ids.accountOfB = ((await created(b, '/admin/v1/accounts', { provider: 'ics', url: 'https://example.org/b.ics' })).account as { id: string }).id;
+  ids.bookableOfA = (await created(a, '/admin/v1/resources', { name: 'A room', bookingCalendarId: ids.calendarOfA })).id as string;
+  ids.bookableOfB = (await created(b, '/admin/v1/resources', { name: 'B room' })).id as string;
+  ids.bookingOfA = (await created(a, '/admin/v1/bookings', { resourceId: ids.bookableOfA, start: `${bookingDay}T10:00:00Z`, holdSeconds: 86_400 })).id as string;
 });
 after(async () => { await t.close(); });
 
@@ -146,6 +156,25 @@ const calls: Record<string, () => Call[]> = {
     { url: `/admin/v1/conflicts/${ids.conflictOfA}/resolve`, payload: { value: 'mine now' } },
   ],
   'POST /admin/v1/accounts/:accountId/disconnect': () => [{ url: `/admin/v1/accounts/${ids.accountOfA}/disconnect`, payload: { reason: 'taken' } }],
+  'GET /admin/v1/resources/:resourceId': () => [{ url: `/admin/v1/resources/${ids.bookableOfA}` }],
+  'PATCH /admin/v1/resources/:resourceId': () => [
+    { url: `/admin/v1/resources/${ids.bookableOfA}`, payload: { name: 'Taken' } },
+    // B's own resource given A's calendar.
+    { url: `/admin/v1/resources/${ids.bookableOfB}`, payload: { busyCalendarIds: [ids.calendarOfA] } },
+  ],
+  'DELETE /admin/v1/resources/:resourceId': () => [{ url: `/admin/v1/resources/${ids.bookableOfA}` }],
+  'POST /admin/v1/resources': () => [{ url: '/admin/v1/resources', payload: { name: 'Mine', bookingCalendarId: ids.calendarOfA } }],
+  'POST /admin/v1/resources/:resourceId/availability': () => [
+    { url: `/admin/v1/resources/${ids.bookableOfA}/availability`, payload: { timeMin: `${bookingDay}T00:00:00Z`, timeMax: `${bookingDay}T23:00:00Z` } },
+  ],
+  'POST /admin/v1/availability': () => [
+    { url: '/admin/v1/availability', payload: { resourceIds: [ids.bookableOfB, ids.bookableOfA], timeMin: `${bookingDay}T00:00:00Z`, timeMax: `${bookingDay}T23:00:00Z` } },
+  ],
+  'POST /admin/v1/bookings': () => [{ url: '/admin/v1/bookings', payload: { resourceId: ids.bookableOfA, start: `${bookingDay}T12:00:00Z` } }],
+  'GET /admin/v1/bookings/:bookingId': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}` }],
+  'POST /admin/v1/bookings/:bookingId/confirm': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/confirm` }],
+  'POST /admin/v1/bookings/:bookingId/cancel': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/cancel` }],
+  'POST /admin/v1/bookings/:bookingId/reschedule': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/reschedule`, payload: { start: `${bookingDay}T13:00:00Z` } }],
   // Reconnecting names the account in the body: another tenant's is not found before the state is opened.
   ...Object.fromEntries(oauthProviders.map((name) => [`POST /admin/v1/accounts/${name}`, () => [
     { url: `/admin/v1/accounts/${name}`, payload: { code: 'a-code', state: 'a-state', accountId: ids.accountOfA } },
@@ -176,6 +205,7 @@ const withoutIds = [
   'GET /admin/v1/accounts', 'POST /admin/v1/accounts', 'GET /admin/v1/bindings',
   // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
   'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
+  'GET /admin/v1/resources', 'GET /admin/v1/bookings',
   // An OAuth provider's consent URL: the state it seals is good for this tenant only (google-connect.db.test.ts tries another's).
   ...oauthProviders.map((name) => `POST /admin/v1/accounts/${name}/authorize`),
   // Provider webhooks carry no key; a subscription's secret names its binding (webhooks.db.test.ts).
@@ -237,7 +267,7 @@ test('operator lists filtered by tenant a\'s binding or account show tenant b no
   for (const url of [
     `/admin/v1/quarantine?bindingId=${ids.bindingOfA}`, `/admin/v1/stopped-passes?bindingId=${ids.bindingOfA}`,
     `/admin/v1/operator-actions?bindingId=${ids.bindingOfA}`, `/admin/v1/operator-actions?accountId=${ids.accountOfA}`, '/admin/v1/operator-actions',
-    '/admin/v1/conflicts', `/admin/v1/conflicts?bindingId=${ids.bindingOfA}`,
+    '/admin/v1/conflicts', `/admin/v1/conflicts?bindingId=${ids.bindingOfA}`, '/admin/v1/bookings', `/admin/v1/bookings?resourceId=${ids.bookableOfA}`,
   ]) {
     const res = await t.app.inject({ method: 'GET', url, headers: b.auth });
     assert.equal(res.statusCode, 200, `${url}: ${res.body}`);

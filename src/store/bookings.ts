@@ -1,0 +1,190 @@
+// Bookings of resources (migration 000014). A booking is `held` until its hold expires
+// (then `expired`, marked by the next booking decision of its resource, and read as
+// expired before that), `confirmed`, or `cancelled`. Only src/engine/bookings.ts writes
+// them, under the resource's row lock. Every query names its tenant.
+import type { Period } from '../core/busy.ts';
+import { CalsyncError } from '../errors.ts';
+import type { Queryable } from './db.ts';
+
+export type BookingStatus = 'held' | 'confirmed' | 'cancelled' | 'expired';
+
+export interface BookingAttendee {
+  email: string;
+  name: string | null;
+}
+
+export interface Booking {
+  id: string;
+  tenantId: string;
+  resourceId: string;
+  status: BookingStatus;
+  /** Epoch milliseconds; the end is exclusive. */
+  start: number;
+  end: number;
+  /** What the booking keeps from others: its time widened by the buffers it was made with. */
+  occupied: Period;
+  summary: string;
+  description: string;
+  attendees: BookingAttendee[];
+  /** The event in the resource's booking calendar while confirmed. */
+  eventId: string | null;
+  holdExpiresAt: Date | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  createdAt: Date;
+  confirmedAt: Date | null;
+  cancelledAt: Date | null;
+  updatedAt: Date;
+}
+
+interface BookingRow {
+  id: string; tenant_id: string; resource_id: string; status: BookingStatus; start_at: Date; end_at: Date; occupied_start: Date; occupied_end: Date;
+  summary: string; description: string; attendees: BookingAttendee[]; event_id: string | null; held_until: Date | null;
+  idempotency_key: string | null; request_hash: string | null; created_at: Date; confirmed_at: Date | null; cancelled_at: Date | null; updated_at: Date;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const columns = `b.*, lower(b.during) as start_at, upper(b.during) as end_at, lower(b.occupied) as occupied_start, upper(b.occupied) as occupied_end`;
+
+function toBooking(row: BookingRow, now: Date): Booking {
+  // A hold past its time no longer counts, whether or not a later decision marked it.
+  const expired = row.status === 'held' && row.held_until !== null && row.held_until <= now;
+  return {
+    id: row.id, tenantId: row.tenant_id, resourceId: row.resource_id, status: expired ? 'expired' : row.status,
+    start: row.start_at.getTime(), end: row.end_at.getTime(), occupied: { start: row.occupied_start.getTime(), end: row.occupied_end.getTime() },
+    summary: row.summary, description: row.description, attendees: row.attendees, eventId: row.event_id, holdExpiresAt: row.held_until,
+    idempotencyKey: row.idempotency_key, requestHash: row.request_hash, createdAt: row.created_at, confirmedAt: row.confirmed_at,
+    cancelledAt: row.cancelled_at, updatedAt: row.updated_at,
+  };
+}
+
+export function bookingNotFound(id: string): CalsyncError {
+  return new CalsyncError('NOT_FOUND', `booking ${id} not found`, { bookingId: id });
+}
+
+export async function getBooking(db: Queryable, tenantId: string, id: string, now: Date): Promise<Booking> {
+  if (!uuidPattern.test(id)) throw bookingNotFound(id);
+  const { rows: [row] } = await db.query<BookingRow>(`select ${columns} from bookings b where b.tenant_id = $1 and b.id = $2`, [tenantId, id]);
+  if (!row) throw bookingNotFound(id);
+  return toBooking(row, now);
+}
+
+export async function bookingByIdempotencyKey(db: Queryable, tenantId: string, key: string, now: Date): Promise<Booking | null> {
+  const { rows: [row] } = await db.query<BookingRow>(`select ${columns} from bookings b where b.tenant_id = $1 and b.idempotency_key = $2`, [tenantId, key]);
+  return row ? toBooking(row, now) : null;
+}
+
+/** Holds of the resource past their time become `expired`: they stop counting, in the exclusion constraint too. */
+export async function expireHolds(db: Queryable, tenantId: string, resourceId: string, now: Date): Promise<void> {
+  await db.query(
+    `update bookings set status = 'expired', updated_at = now()
+      where tenant_id = $1 and resource_id = $2 and status = 'held' and held_until <= $3`, [tenantId, resourceId, now]);
+}
+
+/** What the resource's live bookings occupy within `window`, but `except`'s. */
+export async function occupiedBy(db: Queryable, tenantId: string, resourceIds: string[], window: Period, now: Date, except: string | null = null): Promise<Map<string, Period[]>> {
+  const { rows } = await db.query<{ resource_id: string; start_at: Date; end_at: Date }>(
+    `select resource_id, lower(occupied) as start_at, upper(occupied) as end_at from bookings
+      where tenant_id = $1 and resource_id = any($2::uuid[]) and occupied && tstzrange($3, $4, '[)')
+        and (status = 'confirmed' or (status = 'held' and held_until > $5)) and id is distinct from $6::uuid
+      order by lower(occupied)`,
+    [tenantId, resourceIds, new Date(window.start), new Date(window.end), now, except]);
+  const byResource = new Map<string, Period[]>(resourceIds.map((id) => [id, []]));
+  for (const r of rows) byResource.get(r.resource_id)?.push({ start: r.start_at.getTime(), end: r.end_at.getTime() });
+  return byResource;
+}
+
+/** The events of the resources' live bookings: their time counts as bookings (with buffers), not again as events. */
+export async function bookingEventIds(db: Queryable, tenantId: string, resourceIds: string[]): Promise<string[]> {
+  const { rows } = await db.query<{ event_id: string }>(
+    `select event_id from bookings where tenant_id = $1 and resource_id = any($2::uuid[]) and event_id is not null and status = 'confirmed'`,
+    [tenantId, resourceIds]);
+  return rows.map((r) => r.event_id);
+}
+
+export interface NewBooking {
+  resourceId: string;
+  start: number;
+  end: number;
+  occupied: Period;
+  status: 'held' | 'confirmed';
+  holdExpiresAt: Date | null;
+  summary: string;
+  description: string;
+  attendees: BookingAttendee[];
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+export async function insertBooking(db: Queryable, tenantId: string, b: NewBooking, now: Date): Promise<Booking> {
+  const { rows: [row] } = await db.query<BookingRow>(
+    `with inserted as (
+       insert into bookings (tenant_id, resource_id, during, occupied, status, held_until, summary, description, attendees, idempotency_key, request_hash, confirmed_at)
+       values ($1, $2, tstzrange($3, $4, '[)'), tstzrange($5, $6, '[)'), $7, $8, $9, $10, $11::jsonb, $12, $13, case when $7 = 'confirmed' then $14::timestamptz end)
+       returning *)
+     select ${columns} from inserted b`,
+    [tenantId, b.resourceId, new Date(b.start), new Date(b.end), new Date(b.occupied.start), new Date(b.occupied.end), b.status, b.holdExpiresAt,
+      b.summary, b.description, JSON.stringify(b.attendees), b.idempotencyKey, b.requestHash, now]);
+  return toBooking(row!, now);
+}
+
+/** Sets what `change` names; the booking as it is then. */
+export async function updateBooking(
+  db: Queryable, tenantId: string, id: string, now: Date,
+  change: { status?: BookingStatus; start?: number; end?: number; occupied?: Period; eventId?: string | null },
+): Promise<Booking> {
+  const { rows: [row] } = await db.query<BookingRow>(
+    `with updated as (
+       update bookings set
+         status = coalesce($3, status),
+         held_until = case when coalesce($3, status) = 'confirmed' then null else held_until end,
+         confirmed_at = case when $3 = 'confirmed' then $4::timestamptz else confirmed_at end,
+         cancelled_at = case when $3 = 'cancelled' then $4::timestamptz else cancelled_at end,
+         during = case when $5::timestamptz is null then during else tstzrange($5, $6, '[)') end,
+         occupied = case when $7::timestamptz is null then occupied else tstzrange($7, $8, '[)') end,
+         event_id = case when $9 then $10::uuid else event_id end,
+         updated_at = now()
+       where tenant_id = $1 and id = $2 returning *)
+     select ${columns} from updated b`,
+    [tenantId, id, change.status ?? null, now, change.start === undefined ? null : new Date(change.start), change.end === undefined ? null : new Date(change.end),
+      change.occupied ? new Date(change.occupied.start) : null, change.occupied ? new Date(change.occupied.end) : null,
+      change.eventId !== undefined, change.eventId ?? null]);
+  if (!row) throw bookingNotFound(id);
+  return toBooking(row, now);
+}
+
+/** Locks a booking's row for a decision; its resource's lock must be held first. */
+export async function lockBooking(db: Queryable, tenantId: string, id: string, now: Date): Promise<Booking> {
+  if (!uuidPattern.test(id)) throw bookingNotFound(id);
+  const { rows: [row] } = await db.query<BookingRow>(`select ${columns} from bookings b where b.tenant_id = $1 and b.id = $2 for update`, [tenantId, id]);
+  if (!row) throw bookingNotFound(id);
+  return toBooking(row, now);
+}
+
+export interface BookingFilter {
+  resourceId?: string;
+  /** Bookings that overlap `[from, to)`. */
+  from?: number;
+  to?: number;
+  status?: BookingStatus;
+  limit: number;
+  /** Continue after this (start, id). */
+  after?: { start: number; id: string };
+}
+
+export async function listBookings(db: Queryable, tenantId: string, filter: BookingFilter, now: Date): Promise<Booking[]> {
+  if (filter.resourceId !== undefined && !uuidPattern.test(filter.resourceId)) return [];
+  const { rows } = await db.query<BookingRow>(
+    `select ${columns} from bookings b
+      where b.tenant_id = $1 and ($2::uuid is null or b.resource_id = $2)
+        and b.during && tstzrange($3::timestamptz, $4::timestamptz, '[)')
+        and ($5::text is null
+             or ($5 = 'expired' and (b.status = 'expired' or (b.status = 'held' and b.held_until <= $8)))
+             or ($5 = 'held' and b.status = 'held' and b.held_until > $8)
+             or ($5 not in ('expired', 'held') and b.status = $5))
+        and ($6::timestamptz is null or (lower(b.during), b.id) > ($6::timestamptz, $7::uuid))
+      order by lower(b.during), b.id limit $9`,
+    [tenantId, filter.resourceId ?? null, filter.from === undefined ? null : new Date(filter.from), filter.to === undefined ? null : new Date(filter.to),
+      filter.status ?? null, filter.after ? new Date(filter.after.start) : null, filter.after?.id ?? null, now, filter.limit]);
+  return rows.map((r) => toBooking(r, now));
+}
