@@ -5,7 +5,9 @@
 //   2. after a full listing, statuses whose items were not listed are remote deletions;
 //   3. calendar changes since the binding's calendar version are planned and pushed;
 //   4. deletions are held to the end and checked against the deletion budget;
-//   5. the cursor and calendar version are stored last, so a crash replays, never loses.
+//   5. the cursor and calendar version are stored last, so a crash replays, never loses
+//      (the cursor also right after the pull when everything pulled was applied, so a
+//      crash while pushing does not leave the items it created to a complete listing).
 // At most one pass per binding runs at a time (a lease on the binding row); no
 // transaction is held open across provider calls.
 import { randomUUID } from 'node:crypto';
@@ -169,6 +171,8 @@ class Pass {
   /** The binding's sync window for this pass: outside it items are absent, not deleted or new. */
   private readonly window: SyncWindow | null;
   private readonly heldDeletes: Array<{ action: Action; versions: Map<string, number> }> = [];
+  /** The cursor this pass stored after its pull, if it did (undefined: none yet). */
+  private cursorSaved: string | null | undefined = undefined;
   private pulled = 0;
   private replayPull = false;
   /** The binding has quarantined items: items read fine are cleared from them. */
@@ -231,6 +235,15 @@ class Pass {
       const relist = (retries.length > 0 && !this.connector.read) || unsure;
       const known = async () => (await counts()).known;
       let cursor = await this.withSlices(() => this.pull(bound, known, relist ? null : this.binding.cursor));
+      // Every pulled item is planned and applied: the cursor is stored before this pass
+      // writes anything new to the remote, so a pass that dies while creating items leaves
+      // a cursor the next listing reports their deletion against (a complete listing could
+      // not tell a create that never happened from an item deleted since). Not while
+      // something pulled is still owed: a failed or refused write, or held deletions.
+      if (!this.replayPull && cursor !== this.binding.cursor && this.ctx.stats.failed === 0 && this.ctx.refused.size === 0 && this.heldDeletes.length === 0) {
+        if (!(await saveCursor(db, this.ctx, cursor, this.lease.owner))) this.lease.markLost();
+        this.cursorSaved = cursor;
+      }
       if (retries.length > 0 && this.connector.read) await this.withSlices(() => this.readItems(retries, 'retry'));
       const versionSeen = await this.withSlices(() => this.pushCalendarChanges());
       await this.withSlices(() => this.readRefused());
@@ -245,7 +258,7 @@ class Pass {
       }
       // Stored last: a crash before here replays the pull; a failed remote write keeps
       // the calendar version, so its change is planned again next pass.
-      if (!this.replayPull && cursor !== this.binding.cursor && !(await saveCursor(db, this.ctx, cursor, this.lease.owner))) this.lease.markLost();
+      if (!this.replayPull && cursor !== this.binding.cursor && cursor !== this.cursorSaved && !(await saveCursor(db, this.ctx, cursor, this.lease.owner))) this.lease.markLost();
       if (this.ctx.stats.failed === 0 && versionSeen > this.binding.calendarVersion && !(await saveCalendarVersion(db, this.ctx, versionSeen, this.lease.owner))) this.lease.markLost();
       return { outcome: this.ctx.stats.failed > 0 ? 'partial' : 'ok', stop: null };
     } catch (error) {

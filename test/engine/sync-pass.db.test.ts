@@ -690,3 +690,24 @@ test('the calendar deleting an event while a field of it is asked of a person de
   assert.deepEqual(a.connector.liveItems(a.remoteCalendarId), [], 'the remote copy is deleted');
   assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'asked-then-deleted'), undefined, 'and not restored');
 });
+
+test('a first pass that dies after its create landed leaves a cursor: the item deleted on the remote before the next pass is not created again', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('died-after-create');
+  const eventId = await world.appWrite(null, single({ uid: 'died-after-create', summary: 'Once' }));
+  const create = a.connector.create.bind(a.connector);
+  a.connector.create = async (...args) => {
+    await create(...args);
+    throw new Error('the worker was killed');
+  };
+  await world.pass(a).catch((error: Error) => assert.match(error.message, /killed/));
+  a.connector.create = create;
+  const [item] = a.connector.liveItems(a.remoteCalendarId);
+  assert.ok(item, 'the create landed');
+  const { rows: [binding] } = await t.db.query(`select cursor from bindings where id = $1`, [a.id]);
+  assert.notEqual(binding.cursor, null, 'the cursor of the pull was stored before the create');
+  a.connector.userDelete(a.remoteCalendarId, item.remoteId);
+  await converge(world, [a]);
+  assert.deepEqual(a.connector.liveItems(a.remoteCalendarId), [], 'not created again');
+  assert.equal((await world.calendarSeries()).find((s) => s.eventId === eventId), undefined, 'the remote\'s delete reached the calendar');
+});

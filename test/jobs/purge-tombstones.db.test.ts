@@ -91,7 +91,7 @@ test('old tombstones are purged with their log and history; tokens from before t
     [a.tenantId, binding!.id, boundRow!.id]);
   // A booking made for the old event keeps its time and loses the link.
   const { rows: [resource] } = await db.query<{ id: string }>(`insert into resources (tenant_id, name) values ($1, 'room') returning id`, [a.tenantId]);
-  await db.query(`insert into bookings (tenant_id, resource_id, event_id, during) values ($1, $2, $3, tstzrange('2026-03-02T09:00Z', '2026-03-02T10:00Z'))`,
+  await db.query(`insert into bookings (tenant_id, resource_id, event_id, during, occupied) values ($1, $2, $3, tstzrange('2026-03-02T09:00Z', '2026-03-02T10:00Z'), tstzrange('2026-03-02T09:00Z', '2026-03-02T10:00Z'))`,
     [a.tenantId, resource!.id, oldRow!.id]);
 
   const otherCalendar = await calendarOf(b, 'Other front desk');
