@@ -100,6 +100,7 @@ table bookings (
   request_hash text,
   confirmed_at timestamp with time zone,
   updated_at timestamp with time zone not null default now(),
+  attention text,
   constraint bookings_during_check CHECK (((NOT isempty(during)) AND lower_inc(during) AND (NOT upper_inc(during)))),
   constraint bookings_held_until CHECK ((((status = 'held'::text) = (held_until IS NOT NULL)) OR (status = ANY (ARRAY['cancelled'::text, 'expired'::text])))),
   constraint bookings_occupied_covers CHECK ((occupied @> during)),

@@ -26,6 +26,7 @@ const booking = {
     attendees: { type: 'array', items: { type: 'object', properties: { email: { type: 'string' }, name: nullableString } } },
     eventId: nullableString, holdExpiresAt: nullableDate, idempotencyKey: nullableString,
     createdAt: { type: 'string', format: 'date-time' }, confirmedAt: nullableDate, cancelledAt: nullableDate,
+    attention: { ...nullableString, description: 'Why a person must look at it: its event was moved (in a provider, or through the events API) onto another booking\'s time, so it kept its own.' },
   },
 } as const;
 
@@ -45,6 +46,7 @@ export function bookingView(b: Booking): object {
     id: b.id, resourceId: b.resourceId, status: b.status, start: iso(b.start), end: iso(b.end), summary: b.summary, description: b.description,
     attendees: b.attendees, eventId: b.eventId, holdExpiresAt: b.holdExpiresAt?.toISOString() ?? null, idempotencyKey: b.idempotencyKey,
     createdAt: b.createdAt.toISOString(), confirmedAt: b.confirmedAt?.toISOString() ?? null, cancelledAt: b.cancelledAt?.toISOString() ?? null,
+    attention: b.attention,
   };
 }
 

@@ -35,12 +35,15 @@ export interface Booking {
   confirmedAt: Date | null;
   cancelledAt: Date | null;
   updatedAt: Date;
+  /** Why a person must look at it (its event moved onto another booking's time); null when nothing is wrong. */
+  attention: string | null;
 }
 
 interface BookingRow {
   id: string; tenant_id: string; resource_id: string; status: BookingStatus; start_at: Date; end_at: Date; occupied_start: Date; occupied_end: Date;
   summary: string; description: string; attendees: BookingAttendee[]; event_id: string | null; held_until: Date | null;
   idempotency_key: string | null; request_hash: string | null; created_at: Date; confirmed_at: Date | null; cancelled_at: Date | null; updated_at: Date;
+  attention: string | null;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -54,7 +57,7 @@ function toBooking(row: BookingRow, now: Date): Booking {
     start: row.start_at.getTime(), end: row.end_at.getTime(), occupied: { start: row.occupied_start.getTime(), end: row.occupied_end.getTime() },
     summary: row.summary, description: row.description, attendees: row.attendees, eventId: row.event_id, holdExpiresAt: row.held_until,
     idempotencyKey: row.idempotency_key, requestHash: row.request_hash, createdAt: row.created_at, confirmedAt: row.confirmed_at,
-    cancelledAt: row.cancelled_at, updatedAt: row.updated_at,
+    cancelledAt: row.cancelled_at, updatedAt: row.updated_at, attention: row.attention,
   };
 }
 
@@ -187,4 +190,49 @@ export async function listBookings(db: Queryable, tenantId: string, filter: Book
     [tenantId, filter.resourceId ?? null, filter.from === undefined ? null : new Date(filter.from), filter.to === undefined ? null : new Date(filter.to),
       filter.status ?? null, filter.after ? new Date(filter.after.start) : null, filter.after?.id ?? null, now, filter.limit]);
   return rows.map((r) => toBooking(r, now));
+}
+
+/**
+ * Bookings follow what happens to their events wherever it happens (a pass bringing a
+ * provider's change, the app's event API): a confirmed booking whose event was deleted or
+ * cancelled is cancelled, its time free again; one whose event moved takes the new time
+ * when no other live booking of its resource holds it (its buffers kept), else keeps its
+ * time and is flagged for a person (`attention`), never overlapping. Called by every write
+ * of events, inside its transaction, with the series it wrote; one indexed query when
+ * none of them is a booking's.
+ */
+export async function followBookingEvents(db: Queryable, tenantId: string, seriesIds: string[]): Promise<void> {
+  if (seriesIds.length === 0) return;
+  const { rows: [any] } = await db.query(
+    `select 1 from bookings where tenant_id = $1 and event_id = any($2::uuid[]) and status = 'confirmed' limit 1`, [tenantId, seriesIds]);
+  if (!any) return;
+  await db.query(
+    `update bookings b set status = 'cancelled', cancelled_at = now(), updated_at = now(), event_id = null, attention = null
+       from events e
+      where b.tenant_id = $1 and b.event_id = any($2::uuid[]) and b.status = 'confirmed'
+        and e.tenant_id = b.tenant_id and e.id = b.event_id and (e.deleted_at is not null or e.status = 'cancelled')`, [tenantId, seriesIds]);
+  const { rows: moved } = await db.query<{ id: string; resource_id: string; start_at: Date; end_at: Date; before_ms: string; after_ms: string }>(
+    `select b.id, b.resource_id, e.start_at, e.end_at,
+            extract(epoch from lower(b.during) - lower(b.occupied)) * 1000 as before_ms, extract(epoch from upper(b.occupied) - upper(b.during)) * 1000 as after_ms
+       from bookings b join events e on e.tenant_id = b.tenant_id and e.id = b.event_id
+      where b.tenant_id = $1 and b.event_id = any($2::uuid[]) and b.status = 'confirmed' and e.deleted_at is null
+        and (lower(b.during), upper(b.during)) is distinct from (e.start_at, e.end_at)
+      order by b.id`, [tenantId, seriesIds]);
+  for (const m of moved) {
+    const occupied = { start: m.start_at.getTime() - Number(m.before_ms), end: m.end_at.getTime() + Number(m.after_ms) };
+    // Holds past their time would still trip the exclusion constraint until marked.
+    await expireHolds(db, tenantId, m.resource_id, new Date());
+    const { rows: [clash] } = m.end_at > m.start_at ? await db.query(
+      `select id from bookings where tenant_id = $1 and resource_id = $2 and id <> $3 and status in ('held', 'confirmed')
+          and occupied && tstzrange($4, $5, '[)') limit 1`,
+      [tenantId, m.resource_id, m.id, new Date(occupied.start), new Date(occupied.end)]) : { rows: [{ id: null }] };
+    if (clash) {
+      await db.query(`update bookings set attention = $3, updated_at = now() where tenant_id = $1 and id = $2`, [tenantId, m.id,
+        `its event was moved to ${m.start_at.toISOString()}-${m.end_at.toISOString()}, ${clash.id ? `where booking ${clash.id} is` : 'which is no time'}: it keeps its time until a person moves or cancels it`]);
+      continue;
+    }
+    await db.query(
+      `update bookings set during = tstzrange($3, $4, '[)'), occupied = tstzrange($5, $6, '[)'), attention = null, updated_at = now() where tenant_id = $1 and id = $2`,
+      [tenantId, m.id, m.start_at, m.end_at, new Date(occupied.start), new Date(occupied.end)]);
+  }
 }

@@ -13,6 +13,7 @@ import { eventTimeInstant } from '../core/ical/index.ts';
 import { eventKind, type CanonicalEvent, type EventSeries } from '../core/model.ts';
 import { ruleEndMs } from '../core/rrule/bound.ts';
 import { validateSeries } from '../core/validate.ts';
+import { followBookingEvents } from './bookings.ts';
 import type { Queryable } from './db.ts';
 
 export interface WriteContext {
@@ -281,6 +282,7 @@ export async function writeSeriesBatch(db: Queryable, ctx: WriteContext, writes:
     await tombstoneRows(db, ctx, changes.filter((c): c is Extract<RowChange, { op: 'delete' }> => c.op === 'delete'));
     await upsertRows(db, ctx, changes.filter((c): c is Extract<RowChange, { values: RowValues }> => c.op !== 'delete'));
     await recordChanges(db, ctx, changes);
+    await followBookingEvents(db, ctx.tenantId, [...new Set(changes.map((c) => c.seriesId))]);
   }
   return results;
 }
@@ -301,6 +303,7 @@ export async function deleteSeriesBatch(db: Queryable, ctx: WriteContext, eventI
   const changes = rows.map((row): RowChange => ({ op: 'delete', rowId: row.id, seriesId: row.series_id, version: version++ }));
   await tombstoneRows(db, ctx, changes as Array<Extract<RowChange, { op: 'delete' }>>);
   await recordChanges(db, ctx, changes);
+  await followBookingEvents(db, ctx.tenantId, [...new Set(rows.map((r) => r.series_id))]);
   const perSeries = new Map<string, number>();
   for (const row of rows) perSeries.set(row.series_id, (perSeries.get(row.series_id) ?? 0) + 1);
   // A series listed twice is deleted once.
