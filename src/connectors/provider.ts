@@ -174,6 +174,16 @@ export interface Provider {
   push?: PushSupport;
 }
 
+/**
+ * `matchCalendar` of providers whose accounts have a default calendar (Google's primary,
+ * a mailbox's default calendar): a listed id, or `primary` for the one listed as primary.
+ */
+export async function listedOrPrimary(_access: AccountAccess, remote: string, calendars: RemoteCalendar[]): Promise<string | null> {
+  const found = calendars.find((c) => c.remoteCalendarId === remote)
+    ?? (remote === 'primary' ? calendars.find((c) => 'primary' in c && c.primary === true) : undefined);
+  return found?.remoteCalendarId ?? null;
+}
+
 /** The providers calsync knows, loaded when first asked for. */
 export interface Providers {
   readonly names: readonly string[];

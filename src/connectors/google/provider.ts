@@ -4,7 +4,7 @@
 // binding needs them; this module stays light, as every worker loads it for renewals.
 import { CalsyncError } from '../../errors.ts';
 import { canSubscribe, type Connector, type PushSubscriptions } from '../connector.ts';
-import { requiredCredentials, type Provider, type ProviderContext } from '../provider.ts';
+import { listedOrPrimary, requiredCredentials, type Provider, type ProviderContext } from '../provider.ts';
 import type { GoogleCredentials } from './client.ts';
 import { googleEndpoints, type GoogleEndpoints } from './endpoints.ts';
 import { googleWebhook } from './subscribe.ts';
@@ -53,12 +53,8 @@ export const googleProvider: Provider = {
     const listing = await listGoogleCalendars({ ...client(ctx), onCredentials: (next) => access.saveCredentials({ ...next }) }, credentials);
     return listing.calendars;
   },
-  async matchCalendar(_access, remote, calendars) {
-    // `primary` is Google's alias for the account's own calendar.
-    const found = calendars.find((c) => c.remoteCalendarId === remote)
-      ?? (remote === 'primary' ? calendars.find((c) => 'primary' in c && c.primary === true) : undefined);
-    return found?.remoteCalendarId ?? null;
-  },
+  // `primary`: Google's alias for the account's own calendar.
+  matchCalendar: listedOrPrimary,
   async connector(ctx, access) {
     const { account } = access;
     const credentials = await access.credentials() as GoogleCredentials | null;

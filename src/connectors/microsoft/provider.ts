@@ -4,7 +4,7 @@
 // OAuth modules load only when an account or a binding needs them.
 import { CalsyncError } from '../../errors.ts';
 import { canSubscribe, ConnectorError, isConnectorError, type Connector, type PushChannel, type PushSubscriptions } from '../connector.ts';
-import { requiredCredentials, type Provider, type ProviderContext } from '../provider.ts';
+import { listedOrPrimary, requiredCredentials, type Provider, type ProviderContext } from '../provider.ts';
 import type { GraphEndpoints, MicrosoftCredentials } from './client.ts';
 import { clientStateOf, graphWebhook } from './webhook.ts';
 
@@ -66,12 +66,8 @@ export const microsoftProvider: Provider = {
     const listing = await listMicrosoftCalendars({ ...client(ctx), onCredentials: (next) => access.saveCredentials({ ...next }) }, credentials);
     return listing.calendars;
   },
-  async matchCalendar(_access, remote, calendars) {
-    // `primary` names the mailbox's default calendar, as it does for Google.
-    const found = calendars.find((c) => c.remoteCalendarId === remote)
-      ?? (remote === 'primary' ? calendars.find((c) => 'primary' in c && c.primary === true) : undefined);
-    return found?.remoteCalendarId ?? null;
-  },
+  // `primary`: the mailbox's default calendar, as for Google.
+  matchCalendar: listedOrPrimary,
   async connector(ctx, access) {
     const { account } = access;
     const credentials = await access.credentials() as MicrosoftCredentials | null;
