@@ -176,7 +176,10 @@ class Run {
           j.deletes.set(target.series.uid, [...(j.deletes.get(target.series.uid) ?? []), { step: j.step, side: who }]);
           // A provider whose ids calsync does not choose reports a deletion by id alone: an
           // item whose create answer was lost cannot be told from one calsync never made.
-          if (who !== 'calendar' && !this.world.binding(who).derivedIds && await this.pendingCreate(who, target.series.uid)) j.unknowable.add(`${target.series.uid} ${who}`);
+          // Listings that are snapshot differences never report an item made after the
+          // stored cursor and gone before the next listing, whatever its id.
+          const side = who === 'calendar' ? null : this.world.binding(who);
+          if (side && (!side.derivedIds || side.connector.capabilities.snapshotDiffs) && await this.pendingCreate(who, target.series.uid)) j.unknowable.add(`${target.series.uid} ${who}`);
           await this.world.remove(who, target.id);
           return;
         }
