@@ -122,7 +122,8 @@ export type Action =
   | ActionCommon & { op: 'delete'; side: 'calendar'; eventId: string }
   | ActionCommon & { op: 'delete'; side: 'remote'; remoteId: string; ifMatch: string | null }
   /** Nothing to write; `etag` (when set) is the remote's current one to store. */
-  | ActionCommon & { op: 'skip'; etag: string | null }
+  /** `seenAt`: the last-modified instant of the version skipped, kept with its etag when no new base is stored. */
+  | ActionCommon & { op: 'skip'; etag: string | null; seenAt?: string | null }
   /** Both sides changed: write `result.merged` where it differs. */
   | ActionCommon & {
     op: 'merge'; eventId: string; remoteId: string; result: MergeResult;

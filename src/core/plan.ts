@@ -191,7 +191,8 @@ class Planner {
       if (!item.deleted && this.calendar.get(status.eventId)?.event.series === null) {
         this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series });
       }
-      this.skip('remote', status.eventId, status.remoteId, 'quarantined', 'awaiting a person', item.deleted ? null : item.etag, null);
+      // The version's last-modified instant is kept too: an older one replayed later is stale.
+      this.push({ op: 'skip', side: 'remote', eventId: status.eventId, remoteId: status.remoteId, rule: 'quarantined', reason: 'awaiting a person', etag: item.deleted ? null : item.etag, seenAt: item.updatedAt, next: null });
       return;
     }
     const cal = this.calendar.get(status.eventId);

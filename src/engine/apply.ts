@@ -168,7 +168,7 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
         case 'skip': {
           counts.skipped++;
           if (action.eventId && action.next) statuses.store(action.eventId, action.remoteId!, action.etag, action.next);
-          else if (action.eventId && action.etag) statuses.seen(action.eventId, action.etag);
+          else if (action.eventId && (action.etag || action.seenAt)) statuses.seen(action.eventId, action.etag, action.seenAt ?? null);
           operations.push(operation(ctx, action, 'skipped'));
           break;
         }

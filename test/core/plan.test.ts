@@ -281,3 +281,16 @@ test('bad plan input is INVALID_INPUT', () => {
     assert.throws(() => run(input), (e: unknown) => e instanceof CoreError && e.code === 'INVALID_INPUT' && e.path === path, path);
   }
 });
+
+test('a version listed while a person decides an edit against a delete keeps its last-modified instant, so an older one replayed later is stale', () => {
+  const held = { ...status('E', 'R', S), quarantined: true, remoteUpdatedAt: '2026-03-01T08:00:00Z' };
+  const newer = { ...live('R', S2, 'e5'), updatedAt: '2026-03-01T10:00:00Z' };
+  const seen = run({ statuses: [held], calendar: [cal('E', null)], items: [newer] }).actions;
+  const skip = seen.find((a) => a.op === 'skip' && a.rule === 'quarantined');
+  assert.ok(skip && skip.op === 'skip');
+  assert.deepEqual([skip.etag, skip.seenAt], ['e5', '2026-03-01T10:00:00Z']);
+  // Stored, that instant makes a replay of an older version stale: the conflict keeps the newer one.
+  const older = { ...live('R', single({ uid: 'u1', summary: 'Older' }), 'e3'), updatedAt: '2026-03-01T09:00:00Z' };
+  const replayed = run({ statuses: [{ ...held, remoteUpdatedAt: '2026-03-01T10:00:00Z' }], calendar: [cal('E', null)], items: [older] }).actions;
+  assert.deepEqual(ops(replayed), ['skip:remote:stale']);
+});
