@@ -106,9 +106,10 @@ async function resolveDeletion(tx: DbClient, write: WriteContext, ref: { tenantI
   const edited = (calendarDeleted ? conflict.remote : conflict.calendar) as EventSeries;
   const [status] = await statusesByEventIds(tx, ref, [conflict.eventId]);
   if (calendarDeleted) {
-    // The remote's content becomes the base: unchanged there, the item then follows the calendar.
+    // The remote's content becomes the base: unchanged there, the item then follows the
+    // calendar. It is what the remote holds, so no field is asked of a person any more.
     const base = normaliseSeries(edited);
-    if (status) await setStatusBase(tx, ref, conflict.eventId, base, hashNormal(base));
+    if (status) await setStatusBase(tx, ref, conflict.eventId, base, hashNormal(base), { remoteHolds: true });
     if (choice.take === 'calendar') return false;
     const [tomb] = await getTombstones(tx, write.tenantId, write.calendarId, [conflict.eventId]);
     if (!tomb) return false;

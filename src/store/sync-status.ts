@@ -159,12 +159,12 @@ export async function recordSent(db: Queryable, binding: BindingRef, sent: Array
  * Sets the base a person's decision agreed on, and lifts the status's hold: the next
  * pass plans the item against it.
  */
-export async function setStatusBase(db: Queryable, binding: BindingRef, eventId: string, base: EventSeries, contentHash: string): Promise<void> {
+export async function setStatusBase(db: Queryable, binding: BindingRef, eventId: string, base: EventSeries, contentHash: string, options: { remoteHolds?: boolean } = {}): Promise<void> {
   await db.query(
     `update sync_status set base = $4, content_hash = $5, sent = null, quarantined_at = null, quarantine_error = null,
-            asked = case when asked ->> 'contentHash' = $5 then null else asked end
+            asked = case when $6 or asked ->> 'contentHash' = $5 then null else asked end
       where tenant_id = $1 and binding_id = $2 and event_id = $3`,
-    [binding.tenantId, binding.bindingId, eventId, JSON.stringify(base), contentHash]);
+    [binding.tenantId, binding.bindingId, eventId, JSON.stringify(base), contentHash, options.remoteHolds === true]);
 }
 
 export async function deleteStatuses(db: Queryable, binding: BindingRef, eventIds: string[]): Promise<void> {

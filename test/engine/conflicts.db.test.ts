@@ -138,3 +138,22 @@ test('an item edited again while a person decides an edit against a delete: keep
   assert.deepEqual([restored?.summary, restored?.location], ['Kept (edited)', 'Room 7']);
   assert.deepEqual(await listConflicts(t.db, world.tenantId, { state: 'open' }), []);
 });
+
+test('a field asked of a person, then the calendar deletes what the remote edits again: taking the delete deletes the remote copy and asks nothing more', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('asked-then-deleted', { conflictPolicy: { mode: 'manual' } });
+  const eventId = await world.appWrite(null, single({ uid: 'd-3', summary: 'Plan' }));
+  await converge(world, [a]);
+  await world.appWrite(eventId, single({ uid: 'd-3', summary: 'Plan (calendar)' }));
+  editRemote(a, 'd-3', { summary: 'Plan (remote)' });
+  await converge(world, [a]);
+  await world.appDelete(eventId);
+  editRemote(a, 'd-3', { location: 'Room 9' });
+  await converge(world, [a]);
+  const deletion = (await listConflicts(t.db, world.tenantId, { state: 'open' })).find((c) => c.field === '(deleted)');
+  assert.ok(deletion, 'the delete against the new edit is asked');
+  await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, deletion.id, { take: 'calendar' });
+  await converge(world, [a]);
+  assert.equal(itemOf(a, 'd-3'), undefined, 'the remote copy is deleted');
+  assert.deepEqual((await listConflicts(t.db, world.tenantId, { state: 'open' })).filter((c) => c.field === '(deleted)'), [], 'and the delete is not asked again');
+});
