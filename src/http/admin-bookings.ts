@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { book, cancelBooking, confirmBooking, rescheduleBooking, type BookingDeps, type BookingRequest } from '../engine/bookings.ts';
 import { CalsyncError } from '../errors.ts';
 import { getBooking, listBookings, type Booking, type BookingStatus } from '../store/bookings.ts';
-import { adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableDate, nullableString, pageToken, uuidString } from './admin-schemas.ts';
+import { absentBodyIsEmpty, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableDate, nullableString, pageToken, uuidString } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
 import { instantParam } from './list-params.ts';
 import { noParameters, pathParams } from './route-schemas.ts';
@@ -116,10 +116,9 @@ export function adminBookingRoutes(app: FastifyInstance, deps: AdminBookingsDeps
   }, async (request) => bookingView(await getBooking(deps.db, tenantOf(request), request.params.bookingId, deps.now())));
 
   const empty = { type: 'object', additionalProperties: false, properties: {} } as const;
-  const absentIsEmpty = async (request: FastifyRequest) => { request.body ??= {}; };
 
   app.post<{ Params: { bookingId: string } }>('/admin/v1/bookings/:bookingId/confirm', {
-    preValidation: absentIsEmpty,
+    preValidation: absentBodyIsEmpty,
     schema: {
       summary: 'Confirm a held booking before its hold expires: it becomes an event in the booking calendar (confirming a confirmed one changes nothing)', tags: adminTags,
       params: pathParams('bookingId'), querystring: noParameters, body: empty,
@@ -128,7 +127,7 @@ export function adminBookingRoutes(app: FastifyInstance, deps: AdminBookingsDeps
   }, async (request) => bookingView(await confirmBooking(deps, tenantOf(request), request.params.bookingId)));
 
   app.post<{ Params: { bookingId: string } }>('/admin/v1/bookings/:bookingId/cancel', {
-    preValidation: absentIsEmpty,
+    preValidation: absentBodyIsEmpty,
     schema: {
       summary: 'Cancel a booking: its time is free again and its event is deleted, in every bound calendar (cancelling it again changes nothing)', tags: adminTags,
       params: pathParams('bookingId'), querystring: noParameters, body: empty, response: { 200: booking, 404: notFound },
