@@ -10,7 +10,7 @@
 // every binding of that calendar gets a pass, and its watch channels and event streams
 // hear of it, as for any write of the app. Cancelling deletes the event; moving moves it.
 import { createHash } from 'node:crypto';
-import { occupiedBy as occupiedFor, sharedSlots, whyNotBookable, type BookingRules } from '../core/availability.ts';
+import { occupiedBy as occupiedFor, sharedSlots, whyNotBookable } from '../core/availability.ts';
 import { busyPeriods, type Period } from '../core/busy.ts';
 import { instantToLocal } from '../core/ical/zoned.ts';
 import type { EventSeries } from '../core/model.ts';
@@ -290,11 +290,10 @@ export async function availability(deps: Pick<BookingDeps, 'db' | 'now'>, tenant
   const durationMinutes = request.durationMinutes ?? resources[0]!.slotMinutes;
   const busyOf = async (resource: Resource): Promise<Period[]> => {
     // Buffers reach past the window: busy time there still keeps a slot inside it.
-    const reach: BookingRules = resource;
-    return resourceBusy(deps.db, resource, occupiedFor(reach, from, to), now, null);
+    return resourceBusy(deps.db, resource, occupiedFor(resource, from, to), now, null);
   };
   const withBusy = [];
-  for (const resource of resources) withBusy.push({ id: resource.id, rules: resource as BookingRules, busy: await busyOf(resource) });
+  for (const resource of resources) withBusy.push({ id: resource.id, rules: resource, busy: await busyOf(resource) });
   const slots = sharedSlots(withBusy, request.mode, from, to, now.getTime(), { durationMinutes, stepMinutes: request.stepMinutes, limit: 5000 });
   return { from, to, durationMinutes, slots };
 }
