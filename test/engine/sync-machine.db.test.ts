@@ -181,13 +181,17 @@ class Run {
           const side = who === 'calendar' ? null : this.world.binding(who);
           if (side && (!side.derivedIds || side.connector.capabilities.snapshotDiffs) && await this.pendingCreate(who, target.series.uid)) j.unknowable.add(`${target.series.uid} ${who}`);
           await this.world.remove(who, target.id);
+          if (who !== 'calendar') j.readable(target.series.uid, who);
           return;
         }
         const series = structuredClone(target.series);
         const changed = op.t === 'edit' ? this.editor.edit(series, who, op.field, op.n, value)
           : op.t === 'rdate' ? this.editor.addRdate(series, who, op.n)
             : this.editor.instance(series, who, op.change, value);
-        if (changed) await this.world.save(who, target.id, series);
+        if (changed) {
+          await this.world.save(who, target.id, series);
+          if (who !== 'calendar') j.readable(target.series.uid, who);
+        }
         return;
       }
       case 'sync': {
@@ -209,7 +213,10 @@ class Run {
         if (op.kind === 'flaky') faults.flakyEtags = faults.flakyEtags > 0 ? 0 : 0.5;
         if (op.kind === 'rate-limit') faults.rateLimit = 1;
         if (op.kind === 'race') this.raceNextWrite(b.name);
-        if (op.kind === 'corrupt' && !b.busy) this.world.corrupt(b.name, op.pick);
+        if (op.kind === 'corrupt' && !b.busy) {
+          const uid = this.world.corrupt(b.name, op.pick);
+          if (uid !== null) j.corrupted(uid, b.name);
+        }
         if (op.kind === 'touch') {
           const items = b.connector.liveItems(b.name);
           if (items.length > 0) b.connector.touch(b.name, items[op.pick % items.length]!.remoteId);
@@ -271,7 +278,10 @@ async function checkInvariants(run: Run, repairAtEnd: boolean): Promise<void> {
     Object.assign(b.connector.faults, { failWrites: 0, flakyEtags: 0, rateLimit: 0 });
     b.connector.beforeConditionalWrite = null;
   }
-  if (repairAtEnd) world.repairAll();
+  if (repairAtEnd) {
+    world.repairAll();
+    journal.readable(null, null);
+  }
   await world.quiesce();
   // Meanwhile each side keeps its value of a field sent to a person; now a person
   // decides every open conflict (one side, then the other), and the choice must reach
@@ -344,7 +354,7 @@ async function checkInvariants(run: Run, repairAtEnd: boolean): Promise<void> {
     if (journal.unknowable.has(`${uid} ${last.side}`) || isAwaiting(uid, last.side)) continue;
     if (journal.decided.has(`${uid} (deleted)`)) continue;
     const revivers = (journal.edits.get(uid) ?? [])
-      .filter((e) => (e.step > last.step || !journal.surelySeen(e, last.side, last.step)) && canBeatDelete(e.side, last.side));
+      .filter((e) => (e.step > last.step || !journal.surelySeen(uid, e, last.side, last.step)) && canBeatDelete(e.side, last.side));
     assert.ok(revivers.length > 0, `${uid} deleted by ${last.side} at step ${last.step} came back without an edit that beats a delete under ${JSON.stringify(policy)}`);
   }
 
@@ -363,7 +373,7 @@ async function checkInvariants(run: Run, repairAtEnd: boolean): Promise<void> {
       if ([...sides.keys()].some((s) => isAwaiting(uid, s)) || journal.decided.has(`${uid} ${key}`) || journal.decided.has(`${uid} (deleted)`)) continue;
       if (deletes.length > 0) {
         if (sides.size > 1 || deletes.some((d) => d.side === who && d.step >= last.step)) continue;
-      } else if ([...sides].some(([other, touch]) => !journal.surelySeen({ step: touch.step, side: other }, who, last.step))) {
+      } else if ([...sides].some(([other, touch]) => !journal.surelySeen(uid, { step: touch.step, side: other }, who, last.step))) {
         continue;
       }
       assert.deepEqual(actual(series, key), last.value, `${uid} ${key}: ${who} set it last at step ${last.step}, having seen every other edit`);

@@ -185,14 +185,15 @@ export class ModelWorld {
     });
   }
 
-  /** Another client saves something unreadable into an item. */
-  corrupt(name: BindingName, pick: number): void {
+  /** Another client saves something unreadable into an item; the uid of the item, if there was one. */
+  corrupt(name: BindingName, pick: number): string | null {
     const b = this.binding(name);
     const items = b.connector.liveItems(name).filter((i) => !b.corrupted.has(i.remoteId));
     const item = items[pick % Math.max(items.length, 1)];
-    if (!item) return;
+    if (!item) return null;
     b.connector.corrupt(name, item.remoteId);
     b.corrupted.set(item.remoteId, item.series);
+    return item.series.uid;
   }
 
   /** A person saves every unreadable item again as it was. */

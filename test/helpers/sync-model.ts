@@ -40,6 +40,23 @@ export class Journal {
   readonly unknowable = new Set<string>();
   /** `uid key` of fields (and `uid (deleted)` of items) a person decided as a conflict: what they chose stands. */
   readonly decided = new Set<string>();
+  /**
+   * When an item was unreadable on a binding (from its corruption to the step a person
+   * saved or deleted it there): a pass meanwhile quarantines it, so it neither brings
+   * that binding's copy in nor carries the calendar's edits out to it.
+   */
+  readonly unreadable: { uid: string; side: BindingName; from: number; to: number }[] = [];
+
+  corrupted(uid: string, side: BindingName): void {
+    this.unreadable.push({ uid, side, from: this.step, to: Number.POSITIVE_INFINITY });
+  }
+
+  /** A person saved or deleted the item on `side` (or every item everywhere, `side` null): it is readable again. */
+  readable(uid: string | null, side: SideName | null): void {
+    for (const span of this.unreadable) {
+      if ((uid === null || span.uid === uid) && (side === null || span.side === side) && span.to === Number.POSITIVE_INFINITY) span.to = this.step;
+    }
+  }
 
   touch(uid: string, key: string, who: SideName, value: unknown): void {
     const keys = this.touched.get(uid) ?? new Map();
@@ -50,10 +67,12 @@ export class Journal {
     this.edits.set(uid, [...(this.edits.get(uid) ?? []), { step: this.step, side: who }]);
   }
 
-  /** Whether `edit` surely reached side `to` through clean passes before `before`. */
-  surelySeen(edit: { step: number; side: SideName }, to: SideName, before: number): boolean {
+  /** Whether `edit` of item `uid` surely reached side `to` through clean passes before `before`. */
+  surelySeen(uid: string, edit: { step: number; side: SideName }, to: SideName, before: number): boolean {
+    const readableAt = (who: SideName, step: number) =>
+      !this.unreadable.some((u) => u.uid === uid && u.side === who && u.from < step && step < u.to);
     const cleanPass = (who: SideName, after: number) =>
-      this.passes.find((p) => p.side === who && p.clean && p.step > after && p.step < before)?.step;
+      this.passes.find((p) => p.side === who && p.clean && p.step > after && p.step < before && readableAt(who, p.step))?.step;
     if (edit.side === to) return true;
     if (edit.side === 'calendar') return cleanPass(to, edit.step) !== undefined;
     const inCalendar = cleanPass(edit.side, edit.step);
