@@ -26,7 +26,7 @@ const booking = {
     attendees: { type: 'array', items: { type: 'object', properties: { email: { type: 'string' }, name: nullableString } } },
     eventId: nullableString, holdExpiresAt: nullableDate, idempotencyKey: nullableString,
     createdAt: { type: 'string', format: 'date-time' }, confirmedAt: nullableDate, cancelledAt: nullableDate,
-    attention: { ...nullableString, description: 'Why a person must look at it: its event was moved (in a provider, or through the events API) onto another booking\'s time, so it kept its own.' },
+    attention: { ...nullableString, description: 'Why a person must look at it: its event was moved (in a provider, or through the events API) onto another booking\'s time or a busy event of the resource\'s calendars, so it kept its own.' },
   },
 } as const;
 

@@ -2,9 +2,12 @@
 // (then `expired`, marked by the next booking decision of its resource, and read as
 // expired before that), `confirmed`, or `cancelled`. Only src/engine/bookings.ts writes
 // them, under the resource's row lock. Every query names its tenant.
-import type { Period } from '../core/busy.ts';
+import { blocksTime, type Period } from '../core/busy.ts';
+import { expandSeries } from '../core/ical/index.ts';
 import { CalsyncError } from '../errors.ts';
+import { recurringSeriesIn, singleBusyPeriods } from './busy.ts';
 import type { Queryable } from './db.ts';
+import { getSeries } from './events.ts';
 
 export type BookingStatus = 'held' | 'confirmed' | 'cancelled' | 'expired';
 
@@ -192,12 +195,43 @@ export async function listBookings(db: Queryable, tenantId: string, filter: Book
   return rows.map((r) => toBooking(r, now));
 }
 
+// A moved booking's new time is checked against at most this many recurring series of
+// each calendar; a calendar with more is taken as busy there (its time is unknown).
+const seriesChecked = 2_000;
+
+/**
+ * Whether an event of the resource's calendars blocks time within `period`, as
+ * availability counts it (src/engine/busy-time.ts): not the events of the resource's
+ * confirmed bookings (their time is the bookings'), not events the resource declined. A
+ * series whose instances there cannot all be listed counts as blocking.
+ */
+async function eventsBlock(db: Queryable, tenantId: string, resourceId: string, period: Period): Promise<boolean> {
+  const { rows: calendars } = await db.query<{ id: string; time_zone: string; email: string | null }>(
+    `select c.id, c.time_zone, lower(r.email) as email from resource_calendars rc
+       join calendars c on c.tenant_id = rc.tenant_id and c.id = rc.calendar_id
+       join resources r on r.tenant_id = rc.tenant_id and r.id = rc.resource_id
+      where rc.tenant_id = $1 and rc.resource_id = $2`, [tenantId, resourceId]);
+  const excluded = await bookingEventIds(db, tenantId, [resourceId]);
+  const [from, to] = [new Date(period.start).toISOString(), new Date(period.end).toISOString()];
+  for (const calendar of calendars) {
+    if ((await singleBusyPeriods(db, tenantId, calendar.id, from, to, { excludeEventIds: excluded, declinedBy: calendar.email })).length > 0) return true;
+    const seriesIds = await recurringSeriesIn(db, tenantId, calendar.id, from, to, seriesChecked + 1);
+    if (seriesIds.length > seriesChecked) return true;
+    for (const stored of await getSeries(db, tenantId, calendar.id, seriesIds.filter((id) => !excluded.includes(id)))) {
+      const { instances, truncated } = expandSeries(stored.series, { from, to, defaultZone: calendar.time_zone });
+      if (truncated || instances.some(({ event }) => blocksTime(event) && !event.attendees.some((a) => a.email === calendar.email && a.response === 'declined'))) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Bookings follow what happens to their events wherever it happens (a pass bringing a
  * provider's change, the app's event API): a confirmed booking whose event was deleted or
  * cancelled is cancelled, its time free again; one whose event moved takes the new time
- * when no other live booking of its resource holds it (its buffers kept), else keeps its
- * time and is flagged for a person (`attention`), never overlapping. Called by every write
+ * when it is free (no other live booking of its resource holds it and no event of the
+ * resource's calendars blocks it, its buffers kept), else keeps its time and is flagged
+ * for a person (`attention`), never overlapping. Called by every write
  * of events, inside its transaction, with the series it wrote; one indexed query when
  * none of them is a booking's.
  */
@@ -226,9 +260,11 @@ export async function followBookingEvents(db: Queryable, tenantId: string, serie
       `select id from bookings where tenant_id = $1 and resource_id = $2 and id <> $3 and status in ('held', 'confirmed')
           and occupied && tstzrange($4, $5, '[)') limit 1`,
       [tenantId, m.resource_id, m.id, new Date(occupied.start), new Date(occupied.end)]) : { rows: [{ id: null }] };
-    if (clash) {
+    const busy = clash ? null : await eventsBlock(db, tenantId, m.resource_id, occupied);
+    if (clash || busy) {
+      const where = !clash ? 'where an event of its calendars is busy' : clash.id ? `where booking ${clash.id} is` : 'which is no time';
       await db.query(`update bookings set attention = $3, updated_at = now() where tenant_id = $1 and id = $2`, [tenantId, m.id,
-        `its event was moved to ${m.start_at.toISOString()}-${m.end_at.toISOString()}, ${clash.id ? `where booking ${clash.id} is` : 'which is no time'}: it keeps its time until a person moves or cancels it`]);
+        `its event was moved to ${m.start_at.toISOString()}-${m.end_at.toISOString()}, ${where}: it keeps its time until a person moves or cancels it`]);
       continue;
     }
     await db.query(

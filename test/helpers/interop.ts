@@ -16,6 +16,7 @@ import type { EventSeries } from '../../src/core/model.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { renewPushChannel } from '../../src/engine/push-channels.ts';
 import { syncBinding, type EngineDeps } from '../../src/engine/sync-pass.ts';
+import type { WatchDeliveryDeps } from '../../src/jobs/deliver-watch.ts';
 import { allTasks } from '../../src/jobs/tasks.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { connectorFactory, urlGuard } from '../../src/main/connectors.ts';
@@ -65,6 +66,8 @@ export interface InteropOptions {
    * sides with `push` get subscriptions there. Without it every pass is queued by hand.
    */
   webhookBase?: string;
+  /** How the workers notify the calendar's watch channels; without it those jobs fail and wait. */
+  delivery?: WatchDeliveryDeps;
 }
 
 export interface InteropWorld {
@@ -145,7 +148,10 @@ export async function withInterop<T>(options: InteropOptions, scenario: (world: 
     }),
   };
   const utils: WorkerUtils = await makeWorkerUtils({ pgPool: db });
-  let runner: Runner | undefined = await startWorker({ db, concurrency: 3, workerName: options.name, engine, tasks: allTasks, logger: graphileLogger(pino({ level: 'silent' })) });
+  let runner: Runner | undefined = await startWorker({
+    db, concurrency: 3, workerName: options.name, engine, tasks: allTasks, logger: graphileLogger(pino({ level: 'silent' })),
+    ...(options.delivery ? { delivery: options.delivery } : {}),
+  });
   const names = new Map(bindings.map((b, i) => [b.id, sides[i]!.name]));
   const calm = async <R>(body: () => Promise<R>): Promise<R> => {
     let run = body;
