@@ -71,7 +71,7 @@ export function adminInboundRoutes(app: FastifyInstance, deps: AdminInboundDeps)
         properties: {
           name: { type: 'string', maxLength: 200 }, scheme: { type: 'string', enum: ['calendly', 'hmac'] }, resourceId: uuidString,
           secret: { type: 'string', minLength: 16, maxLength: 512, description: 'Calendly: the signing key of the webhook subscription (required). Generic: optional; one is generated.' },
-          toleranceSeconds: { type: 'integer', minimum: 1, maximum: 86_400, description: 'How far a signed timestamp may be from now. Default 180 (Calendly\'s three minutes).' },
+          toleranceSeconds: { type: 'integer', minimum: 1, maximum: 86_400, description: 'How far a signed timestamp may be from now. Default 180, the three minutes of the guides to Calendly\'s scheme.' },
           signatureHeader: { ...headerName, description: 'Generic scheme: the header with the digest (default X-Signature); a `sha256=` prefix is accepted.' },
           timestampHeader: { ...headerName, description: 'Generic scheme: a header with unix seconds; then the signed text is `<t>.<raw body>` and the window applies.' },
           digestEncoding: { type: 'string', enum: ['hex', 'base64'], description: 'Generic scheme: how the digest is written (default hex).' },

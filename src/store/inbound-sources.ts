@@ -53,8 +53,11 @@ export interface InboundDelivery {
 }
 
 /**
- * Calendly's replay window: its guide's check refuses a `t` more than three minutes off
- * (developer.calendly.com/api-docs/overview/webhooks/webhook-signatures, example code).
+ * The default replay window. Calendly's pages say to refuse a stale `t` without a figure
+ * in the text (developer.calendly.com/api-docs/overview/webhooks/webhook-signatures);
+ * three minutes is the window of the verification guides written from them
+ * (skills.sh/hookdeck/webhook-skills/calendly-webhooks: 180 s). A source may be given
+ * a wider one (toleranceSeconds).
  */
 export const calendlyToleranceSeconds = 180;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
