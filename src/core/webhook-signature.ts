@@ -3,6 +3,8 @@
 // keyed with the channel's signing secret (its text, as returned by events.watch).
 // The timestamp inside the signed text lets a receiver refuse replays older than its
 // window; `v1` names the scheme so a later one can be sent alongside during a change.
+// The same scheme is checked on what Calendly posts to inbound sources, beside a generic
+// HMAC one (src/http/inbound-webhooks.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const signatureHeader = 'X-Calsync-Signature';
