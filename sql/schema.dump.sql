@@ -250,6 +250,51 @@ CREATE INDEX events_tombstones ON events USING btree (calendar_id, deleted_at) W
 CREATE UNIQUE INDEX events_api_id ON events USING btree (calendar_id, api_id);
 CREATE UNIQUE INDEX events_uid ON events USING btree (calendar_id, ical_uid, COALESCE(original_start, ''::text)) WHERE (deleted_at IS NULL);
 
+table inbound_deliveries (
+  id uuid not null default gen_random_uuid(),
+  tenant_id uuid not null,
+  source_id uuid not null,
+  source_event_id text not null,
+  kind text not null,
+  body jsonb not null,
+  state text not null default 'queued'::text,
+  error_code text,
+  error text,
+  booking_id uuid,
+  received_at timestamp with time zone not null default now(),
+  processed_at timestamp with time zone,
+  constraint inbound_deliveries_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'done'::text, 'ignored'::text, 'failed'::text]))),
+  constraint inbound_deliveries_tenant_id_source_id_fkey FOREIGN KEY (tenant_id, source_id) REFERENCES inbound_sources(tenant_id, id) ON DELETE CASCADE,
+  constraint inbound_deliveries_pkey PRIMARY KEY (id),
+  constraint inbound_deliveries_source_id_source_event_id_key UNIQUE (source_id, source_event_id)
+);
+CREATE INDEX inbound_deliveries_listing ON inbound_deliveries USING btree (tenant_id, source_id, received_at DESC, id);
+
+table inbound_sources (
+  id uuid not null default gen_random_uuid(),
+  tenant_id uuid not null,
+  name text not null default ''::text,
+  scheme text not null,
+  secret bytea not null,
+  resource_id uuid not null,
+  tolerance_seconds integer,
+  signature_header text,
+  timestamp_header text,
+  digest_encoding text,
+  created_at timestamp with time zone not null default now(),
+  constraint inbound_sources_check CHECK (((scheme = 'hmac'::text) = ((signature_header IS NOT NULL) AND (digest_encoding IS NOT NULL)))),
+  constraint inbound_sources_check1 CHECK (((timestamp_header IS NULL) OR (tolerance_seconds IS NOT NULL))),
+  constraint inbound_sources_check2 CHECK (((scheme <> 'calendly'::text) OR (tolerance_seconds IS NOT NULL))),
+  constraint inbound_sources_digest_encoding_check CHECK ((digest_encoding = ANY (ARRAY['hex'::text, 'base64'::text]))),
+  constraint inbound_sources_scheme_check CHECK ((scheme = ANY (ARRAY['calendly'::text, 'hmac'::text]))),
+  constraint inbound_sources_tolerance_seconds_check CHECK (((tolerance_seconds >= 1) AND (tolerance_seconds <= 86400))),
+  constraint inbound_sources_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+  constraint inbound_sources_tenant_id_resource_id_fkey FOREIGN KEY (tenant_id, resource_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE,
+  constraint inbound_sources_pkey PRIMARY KEY (id),
+  constraint inbound_sources_tenant_id_id_key UNIQUE (tenant_id, id)
+);
+CREATE INDEX inbound_sources_tenant ON inbound_sources USING btree (tenant_id);
+
 table migrations (
   id integer not null,
   name text not null,

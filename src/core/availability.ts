@@ -98,6 +98,8 @@ export function occupiedBy(rules: Pick<BookingRules, 'bufferBeforeMinutes' | 'bu
 
 const overlaps = (a: Period, b: Period): boolean => a.start < b.end && b.start < a.end;
 
+const busyMessage = 'the resource is busy then (an event of its calendars or another booking, with the buffers)';
+
 /** Sorted, merged busy periods: whether any overlaps `p` (binary search). */
 function anyOverlap(busy: readonly Period[], p: Period): boolean {
   let lo = 0;
@@ -110,8 +112,13 @@ function anyOverlap(busy: readonly Period[], p: Period): boolean {
   return lo < busy.length && overlaps(busy[lo]!, p);
 }
 
-/** Why `[start, end)` cannot be booked, or null when it can. `busy` is sorted and merged. */
-export function whyNotBookable(rules: BookingRules, start: number, end: number, busy: readonly Period[], now: number): { reason: 'outside-hours' | 'too-soon' | 'too-far' | 'busy'; message: string } | null {
+/**
+ * Why `[start, end)` cannot be booked, or null when it can. `busy` is sorted and merged.
+ * `busyOnly`: a booking another tool already made (an inbound source) is refused only
+ * for overlapping busy time; its hours, notice and horizon were that tool's to apply.
+ */
+export function whyNotBookable(rules: BookingRules, start: number, end: number, busy: readonly Period[], now: number, options: { busyOnly?: boolean } = {}): { reason: 'outside-hours' | 'too-soon' | 'too-far' | 'busy'; message: string } | null {
+  if (options.busyOnly) return anyOverlap(busy, occupiedBy(rules, start, end)) ? { reason: 'busy', message: busyMessage } : null;
   if (start < now + rules.minimumNoticeMinutes * MINUTE) {
     return { reason: 'too-soon', message: `bookings start at least ${rules.minimumNoticeMinutes} minutes from now` };
   }
@@ -119,7 +126,7 @@ export function whyNotBookable(rules: BookingRules, start: number, end: number, 
   if (!workingPeriods(rules, start, end).some((p) => p.start <= start && end <= p.end)) {
     return { reason: 'outside-hours', message: `the time is not within one of the resource's working intervals (${rules.timeZone})` };
   }
-  if (anyOverlap(busy, occupiedBy(rules, start, end))) return { reason: 'busy', message: 'the resource is busy then (an event of its calendars or another booking, with the buffers)' };
+  if (anyOverlap(busy, occupiedBy(rules, start, end))) return { reason: 'busy', message: busyMessage };
   return null;
 }
 

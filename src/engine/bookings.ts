@@ -98,11 +98,11 @@ async function resourceBusy(db: Queryable, resource: Resource, window: Period, n
 }
 
 /** Refuses `[start, end)` unless the resource takes it now; `except`: the booking being moved or confirmed. */
-async function checkFree(db: Queryable, resource: Resource, start: number, end: number, now: Date, except: string | null): Promise<void> {
+async function checkFree(db: Queryable, resource: Resource, start: number, end: number, now: Date, except: string | null, busyOnly = false): Promise<void> {
   if (!(end > start)) throw new CalsyncError('INVALID_REQUEST', 'end must be after start', { field: 'end' });
   const occupied = occupiedFor(resource, start, end);
   const busy = await resourceBusy(db, resource, occupied, now, except);
-  const why = whyNotBookable(resource, start, end, busy, now.getTime());
+  const why = whyNotBookable(resource, start, end, busy, now.getTime(), { busyOnly });
   if (why?.reason === 'busy') throw new CalsyncError('SLOT_TAKEN', why.message, { resourceId: resource.id });
   if (why) throw new CalsyncError('SLOT_UNAVAILABLE', why.message, { resourceId: resource.id, reason: why.reason });
 }
@@ -147,9 +147,10 @@ function attendeesOf(attendees: BookingAttendee[] | undefined): BookingAttendee[
 /**
  * Books `request.start`–`end` of the resource: held for `holdSeconds`, or confirmed at
  * once. With an idempotency key, the same request again answers the booking it made
- * (`replayed`); another request with the key is refused.
+ * (`replayed`); another request with the key is refused. `madeElsewhere`: a booking a
+ * booking tool already made (an inbound source), refused only where the resource is busy.
  */
-export async function book(deps: BookingDeps, tenantId: string, request: BookingRequest, idempotencyKey: string | null = null): Promise<{ booking: Booking; replayed: boolean }> {
+export async function book(deps: BookingDeps, tenantId: string, request: BookingRequest, idempotencyKey: string | null = null, options: { madeElsewhere?: boolean } = {}): Promise<{ booking: Booking; replayed: boolean }> {
   const start = instant(request.start, 'start')!;
   const explicitEnd = instant(request.end, 'end');
   if (request.holdSeconds !== undefined && !(Number.isInteger(request.holdSeconds) && request.holdSeconds >= 1 && request.holdSeconds <= maxHoldSeconds)) {
@@ -183,7 +184,7 @@ export async function book(deps: BookingDeps, tenantId: string, request: Booking
       if (waited) return { result: waited, changed: [] };
       await expireHolds(tx, tenantId, resource.id, now);
       const end = explicitEnd ?? start + resource.slotMinutes * MINUTE;
-      await checkFree(tx, resource, start, end, now, null);
+      await checkFree(tx, resource, start, end, now, null, options.madeElsewhere === true);
       const changed: AppScope[] = [];
       let booking = await insertBooking(tx, tenantId, {
         resourceId: resource.id, start, end, occupied: occupiedFor(resource, start, end),

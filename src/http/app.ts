@@ -14,6 +14,7 @@ import { adminBindingRoutes } from './admin-bindings.ts';
 import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
+import { adminInboundRoutes } from './admin-inbound.ts';
 import { adminOAuthRoutes } from './admin-oauth.ts';
 import { adminPassesRoutes } from './admin-passes.ts';
 import { adminQuarantineRoutes } from './admin-quarantine.ts';
@@ -31,6 +32,7 @@ import { requireRouteSchemas } from './route-schemas.ts';
 import { errorHandler } from './errors.ts';
 import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
+import { inboundWebhookRoutes } from './inbound-webhooks.ts';
 import { registerJsonBodies } from './json-body.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { openApiRoutes } from './openapi.ts';
@@ -46,6 +48,8 @@ export interface HttpDeps {
   providers: ProviderSet;
   /** Where watch channels may deliver (https, and the private-address guard). */
   webhooks: WebhookPolicy;
+  /** The public URL providers and inbound sources reach calsync at (CALSYNC_WEBHOOK_URL), for the URLs the admin API shows. */
+  webhookUrl?: string;
   logger: Logger;
   metrics: Metrics;
   bodyLimitBytes: number;
@@ -110,6 +114,8 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   const ingress = new PushIngress(deps.db, { debounceMs: deps.debounceMs ?? 500 });
   app.addHook('onClose', () => ingress.drain());
   webhookRoutes(app, { ingress, providers });
+  // Inbound sources authenticate with their signature.
+  inboundWebhookRoutes(app, { db: deps.db, secrets: deps.secrets, now });
   await app.register(async (authenticated) => {
     requireApiKey(authenticated, deps.db);
     limiter?.register(authenticated);
@@ -128,6 +134,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminAccountRoutes(authenticated, { db: deps.db });
     adminResourceRoutes(authenticated, { db: deps.db, now });
     adminBookingRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500, tokens, now });
+    adminInboundRoutes(authenticated, { db: deps.db, secrets: deps.secrets, ...(deps.webhookUrl === undefined ? {} : { webhookUrl: deps.webhookUrl }) });
     // Its own scope, so only the batch routes read multipart/mixed bodies.
     await authenticated.register(async (scope) => batchRoutes(scope, { inject: (options) => app.inject(options), limiter }));
     adminOAuthRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers, context: deps.providers.context, now });

@@ -60,9 +60,10 @@ interface Waiter {
 /**
  * Token buckets by key, refilled at `perSecond` up to `burst`. Not KeyRateLimiter
  * (rate-limit.ts), which keeps a bucket per API key for good: here the keys are source
- * addresses, so buckets idle long enough to be full again are forgotten.
+ * addresses, so buckets idle long enough to be full again are forgotten. The inbound
+ * sources' route (inbound-webhooks.ts) counts its failed signatures with them too.
  */
-class Buckets {
+export class Buckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   constructor(private readonly limit: RateLimit, private readonly now: () => number) {}
 

@@ -2,6 +2,7 @@
 import { purgeTombstonesJob } from './purge-tombstones.ts';
 import { deliverWatchJob } from './deliver-watch.ts';
 import { disconnectAccountJob } from './disconnect-account.ts';
+import { processInboundJob } from './process-inbound.ts';
 import { queueProbe } from './queue-probe.ts';
 import { renewPushChannelsJob } from './renew-push-channels.ts';
 import { stopPushChannelJob } from './stop-push-channel.ts';
@@ -20,4 +21,5 @@ export const allTasks: Array<TaskDefinition<never>> = [
   sweepBindingsJob as TaskDefinition<never>,
   unbindBindingJob as TaskDefinition<never>,
   disconnectAccountJob as TaskDefinition<never>,
+  processInboundJob as TaskDefinition<never>,
 ];

@@ -65,6 +65,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
       app = await build({
         db: runtime.db, secrets, providers: providerSet({ fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, microsoft: config.microsoft, caldavTimeoutSeconds: config.caldavTimeoutSeconds }), logger, metrics, bodyLimitBytes: config.bodyLimitBytes,
         webhooks: { guard: urlGuard(config), allowHttp: config.allowHttpWebhooks },
+        ...(config.webhookUrl === undefined ? {} : { webhookUrl: config.webhookUrl }),
         debounceMs: config.debounceMs, tombstoneMs: config.tombstoneDays * 86_400_000,
         rateLimit: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
       });

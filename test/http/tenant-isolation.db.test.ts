@@ -11,7 +11,7 @@ import { snapshot } from '../helpers/snapshot.ts';
 let t: TestApp;
 let a: Awaited<ReturnType<typeof tenantWithKey>>;
 let b: Awaited<ReturnType<typeof tenantWithKey>>;
-const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '' };
+const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '', inboundOfA: '' };
 
 // Feeds "answer" without a network: these tests are about who may touch what.
 const providers = offlineProviders(1);
@@ -69,6 +69,7 @@ before(async () => {
   ids.bookableOfA = (await created(a, '/admin/v1/resources', { name: 'A room', bookingCalendarId: ids.calendarOfA })).id as string;
   ids.bookableOfB = (await created(b, '/admin/v1/resources', { name: 'B room' })).id as string;
   ids.bookingOfA = (await created(a, '/admin/v1/bookings', { resourceId: ids.bookableOfA, start: `${bookingDay}T10:00:00Z`, holdSeconds: 86_400 })).id as string;
+  ids.inboundOfA = (await created(a, '/admin/v1/inbound-sources', { scheme: 'hmac', resourceId: ids.bookableOfA })).id as string;
 });
 after(async () => { await t.close(); });
 
@@ -175,6 +176,11 @@ const calls: Record<string, () => Call[]> = {
   'POST /admin/v1/bookings/:bookingId/confirm': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/confirm` }],
   'POST /admin/v1/bookings/:bookingId/cancel': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/cancel` }],
   'POST /admin/v1/bookings/:bookingId/reschedule': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/reschedule`, payload: { start: `${bookingDay}T13:00:00Z` } }],
+  // A source of B's own on A's resource: the resource is not found.
+  'POST /admin/v1/inbound-sources': () => [{ url: '/admin/v1/inbound-sources', payload: { scheme: 'hmac', resourceId: ids.bookableOfA } }],
+  'GET /admin/v1/inbound-sources/:sourceId': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}` }],
+  'DELETE /admin/v1/inbound-sources/:sourceId': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}` }],
+  'GET /admin/v1/inbound-sources/:sourceId/deliveries': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}/deliveries` }],
   // Reconnecting names the account in the body: another tenant's is not found before the state is opened.
   ...Object.fromEntries(oauthProviders.map((name) => [`POST /admin/v1/accounts/${name}`, () => [
     { url: `/admin/v1/accounts/${name}`, payload: { code: 'a-code', state: 'a-state', accountId: ids.accountOfA } },
@@ -205,11 +211,14 @@ const withoutIds = [
   'GET /admin/v1/accounts', 'POST /admin/v1/accounts', 'GET /admin/v1/bindings',
   // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
   'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
-  'GET /admin/v1/resources', 'GET /admin/v1/bookings',
+  'GET /admin/v1/resources', 'GET /admin/v1/bookings', 'GET /admin/v1/inbound-sources',
   // An OAuth provider's consent URL: the state it seals is good for this tenant only (google-connect.db.test.ts tries another's).
   ...oauthProviders.map((name) => `POST /admin/v1/accounts/${name}/authorize`),
   // Provider webhooks carry no key; a subscription's secret names its binding (webhooks.db.test.ts).
   ...providerWebhooks,
+  // Inbound sources carry no key; the signature proves the source, whose id is in the path
+  // (a post without one is 401 like any request without a key; inbound-sources.db.test.ts).
+  'POST /webhooks/in/:sourceId',
 ];
 
 test('every route of the app has a tenant-isolation case or names no id', () => {

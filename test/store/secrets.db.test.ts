@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createInboundSource, sourceForIngress } from '../../src/store/inbound-sources.ts';
+import { createResource } from '../../src/store/resources.ts';
 import { rotateSecrets } from '../../src/store/secret-rotation.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets, verifySecretKey } from '../../src/store/secrets.ts';
 import { createTenant } from '../../src/store/tenants.ts';
@@ -41,4 +43,16 @@ test('rotation re-encrypts every credential with the new key, after which the ol
   ids.forEach((id, i) => assert.equal(onlyNew.open(byId.get(id)!, `account:${id}`).toString(), `password-${i}`));
   await assert.rejects(verifySecretKey(t.db, new Secrets(oldKey)), { code: 'SECRET_KEY_MISMATCH' });
   assert.equal(await rotateSecrets(t.db, onlyNew), 0, 'a second rotation finds nothing left to do');
+});
+
+test('rotation re-encrypts the signing secrets of inbound sources too', async () => {
+  const tenant = await createTenant(t.db, 'inbound');
+  const resource = await createResource(t.db, tenant.id, { name: 'Room' });
+  const { source } = await createInboundSource(t.db, new Secrets(newKey), tenant.id, { scheme: 'calendly', resourceId: resource.id, secret: 'calendly-signing-key-0001' });
+  const thirdKey = parseSecretKey(generateSecretKeyText());
+  const rotating = new Secrets(thirdKey, [newKey]);
+  await verifySecretKey(t.db, rotating);
+  assert.equal(await rotateSecrets(t.db, rotating), 1203 + 1, 'the accounts of the test before, and the source');
+  await assert.rejects(sourceForIngress(t.db, new Secrets(newKey), source.id), { code: 'DECRYPT_FAILED' });
+  assert.equal((await sourceForIngress(t.db, new Secrets(thirdKey), source.id))?.secret, 'calendly-signing-key-0001');
 });
