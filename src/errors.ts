@@ -198,6 +198,7 @@ export const errorCatalogue = {
     google: { domain: 'calsync', reason: 'bookingNotLive' },
   },
   RESOURCE_IN_USE: { status: 409, hint: 'Cancel the resource\'s bookings still to come first (GET /admin/v1/bookings?resourceId=…), then delete it; nothing was changed.' },
+  MIRROR_EXISTS: { status: 409, hint: 'A rule already mirrors this calendar into that one (GET /admin/v1/mirrors): remove it first to make it again with other settings; nothing was changed.' },
 
   // CLI.
   USAGE: { status: 400, hint: 'Run the command with --help to see its arguments.' },

@@ -6,6 +6,7 @@ import { registerAccountCommands } from './account-commands.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 import { registerBookingCommands } from './booking-commands.ts';
 import { registerConflictCommands } from './conflict-commands.ts';
+import { registerMirrorCommands } from './mirror-commands.ts';
 import { registerOperatorCommands } from './operator-commands.ts';
 import { registerServerCommands } from './server-commands.ts';
 import { registerSyncCommands } from './sync-commands.ts';
@@ -27,6 +28,7 @@ export function buildProgram(deps: CliDeps, output: Output): Command {
   registerOperatorCommands(program, deps, output);
   registerConflictCommands(program, deps, output);
   registerBookingCommands(program, deps, output);
+  registerMirrorCommands(program, deps, output);
   return program;
 }
 

@@ -14,6 +14,7 @@ import { adminBindingRoutes } from './admin-bindings.ts';
 import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
+import { adminMirrorRoutes } from './admin-mirrors.ts';
 import { adminOAuthRoutes } from './admin-oauth.ts';
 import { adminPassesRoutes } from './admin-passes.ts';
 import { adminQuarantineRoutes } from './admin-quarantine.ts';
@@ -128,6 +129,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminAccountRoutes(authenticated, { db: deps.db });
     adminResourceRoutes(authenticated, { db: deps.db, now });
     adminBookingRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500, tokens, now });
+    adminMirrorRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500, now });
     // Its own scope, so only the batch routes read multipart/mixed bodies.
     await authenticated.register(async (scope) => batchRoutes(scope, { inject: (options) => app.inject(options), limiter }));
     adminOAuthRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers, context: deps.providers.context, now });

@@ -3,6 +3,7 @@ import { purgeTombstonesJob } from './purge-tombstones.ts';
 import { deliverWatchJob } from './deliver-watch.ts';
 import { disconnectAccountJob } from './disconnect-account.ts';
 import { queueProbe } from './queue-probe.ts';
+import { refreshBusyMirrorJob } from './refresh-busy-mirror.ts';
 import { renewPushChannelsJob } from './renew-push-channels.ts';
 import { stopPushChannelJob } from './stop-push-channel.ts';
 import { sweepBindingsJob } from './sweep-bindings.ts';
@@ -20,4 +21,5 @@ export const allTasks: Array<TaskDefinition<never>> = [
   sweepBindingsJob as TaskDefinition<never>,
   unbindBindingJob as TaskDefinition<never>,
   disconnectAccountJob as TaskDefinition<never>,
+  refreshBusyMirrorJob as TaskDefinition<never>,
 ];
