@@ -15,7 +15,7 @@ import { mirrorBlock, mirrorBlockId } from '../core/busy-mirror.ts';
 import type { EventSeries } from '../core/model.ts';
 import { isCalsyncError } from '../errors.ts';
 import {
-  deleteMirrorRow, forgetBlocks, getMirror, insertMirror, liveSources, mirrorBlocks, mirrorSources, recordBlocks,
+  deleteMirrorRow, forgetBlocks, getMirror, insertMirror, liveCalendars, liveSources, mirrorBlocks, mirrorSources, recordBlocks,
   type BusyMirror, type MirrorInput,
 } from '../store/busy-mirrors.ts';
 import { withTransaction, type Db, type DbClient } from '../store/db.ts';
@@ -76,6 +76,9 @@ export async function refreshMirror(deps: MirrorDeps, tenantId: string, mirrorId
       if (isCalsyncError(error, 'NOT_FOUND')) return null;
       throw error;
     }
+    // A deleted calendar takes no writes and gives no busy time: the rule waits for its removal.
+    const live = await liveCalendars(tx, rule);
+    if (!live.source || !live.target) return { written: 0, deleted: 0, sources: 0 };
     const now = deps.now?.() ?? new Date();
     const blocks = await mirrorBlocks(tx, tenantId, rule.id);
     const sources = await mirrorSources(tx, rule, new Date(now.getTime() - DAY));
@@ -97,8 +100,8 @@ export async function refreshMirror(deps: MirrorDeps, tenantId: string, mirrorId
       await recordBlocks(tx, tenantId, rule.id, writes.filter((w) => !blocks.has(w.sourceEventId)).map((w) => ({ sourceEventId: w.sourceEventId, blockEventId: w.eventId! })));
     }
     // Blocks whose source went (deleted, or moved to another calendar) or now leaves its time free.
-    const live = await liveSources(tx, rule, [...blocks.keys()]);
-    const gone = [...blocks.keys()].filter((id) => !live.has(id));
+    const stillThere = await liveSources(tx, rule, [...blocks.keys()]);
+    const gone = [...blocks.keys()].filter((id) => !stillThere.has(id));
     outcome.deleted = await deleteBlocks(tx, rule, blocks, [...gone, ...freed]);
     if (outcome.written > 0 || outcome.deleted > 0) await calendarChanged(tx, tenantId, rule.targetCalendarId, deps.debounceMs);
     return outcome;
@@ -113,7 +116,8 @@ export async function removeMirror(deps: MirrorDeps, tenantId: string, mirrorId:
   return withTransaction(deps.db, async (tx) => {
     const rule = await getMirror(tx, tenantId, mirrorId, { forUpdate: true });
     const blocks = await mirrorBlocks(tx, tenantId, rule.id);
-    const deleted = await deleteBlocks(tx, rule, blocks, [...blocks.keys()]);
+    // A deleted target keeps its rows as they are; its blocks go with it.
+    const deleted = (await liveCalendars(tx, rule)).target ? await deleteBlocks(tx, rule, blocks, [...blocks.keys()]) : 0;
     await deleteMirrorRow(tx, tenantId, rule.id);
     if (deleted > 0) await calendarChanged(tx, tenantId, rule.targetCalendarId, deps.debounceMs);
     return { deleted };

@@ -107,6 +107,14 @@ export async function deleteMirrorRow(db: Queryable, tenantId: string, id: strin
   await db.query('delete from busy_mirrors where tenant_id = $1 and id = $2', [tenantId, id]);
 }
 
+/** Which of the rule's calendars are live (not deleted). */
+export async function liveCalendars(db: Queryable, rule: BusyMirror): Promise<{ source: boolean; target: boolean }> {
+  const { rows } = await db.query<{ id: string }>(
+    'select id from calendars where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null', [rule.tenantId, [rule.sourceCalendarId, rule.targetCalendarId]]);
+  const live = new Set(rows.map((r) => r.id));
+  return { source: live.has(rule.sourceCalendarId), target: live.has(rule.targetCalendarId) };
+}
+
 /** The rule's blocks, by the source series each stands for. */
 export async function mirrorBlocks(db: Queryable, tenantId: string, mirrorId: string): Promise<Map<string, string>> {
   const { rows } = await db.query<{ source_event_id: string; block_event_id: string }>(

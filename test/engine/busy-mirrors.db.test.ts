@@ -11,7 +11,7 @@ import { appTransaction, deleteAppSeries, writeAppSeries } from '../../src/engin
 import { createMirror, refreshMirror, removeMirror } from '../../src/engine/busy-mirrors.ts';
 import { isCalsyncError } from '../../src/errors.ts';
 import type { MirrorInput } from '../../src/store/busy-mirrors.ts';
-import { createCalendar } from '../../src/store/calendars.ts';
+import { createCalendar, deleteCalendar } from '../../src/store/calendars.ts';
 import { listSeriesPage, type StoredSeries } from '../../src/store/events.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { engineWorld } from '../helpers/engine.ts';
@@ -223,6 +223,21 @@ test('removing a rule deletes its blocks everywhere: in the target calendar and,
   // A refresh queued before the removal finds no rule and changes nothing.
   assert.equal(await refreshMirror(deps(), world.tenantId, made.id), null);
   await assert.rejects(removeMirror(deps(), world.tenantId, made.id), (e) => isCalsyncError(e, 'NOT_FOUND'));
+});
+
+test('a rule whose calendar was deleted refreshes nothing, and can still be removed', async () => {
+  const { world, personal, work, write, rule } = await setup();
+  await write(personal, null, single({ uid: 'dentist', summary: 'Dentist', ...at('2026-03-02', '10:00', '11:00') }));
+  const made = await rule();
+  await refreshMirror(deps(), world.tenantId, made.id);
+  await write(personal, null, single({ uid: 'lunch', summary: 'Lunch', ...at('2026-03-02', '12:00', '13:00') }));
+  await deleteCalendar(t.db, world.tenantId, work);
+  const version = await calendarVersion(work);
+  assert.deepEqual(await refreshMirror(deps(), world.tenantId, made.id), { written: 0, deleted: 0, sources: 0 });
+  assert.deepEqual(await removeMirror(deps(), world.tenantId, made.id), { deleted: 0 });
+  assert.equal(await calendarVersion(work), version, 'the deleted calendar took no writes');
+  const { rows: [rules] } = await t.db.query<{ n: number }>('select count(*)::int as n from busy_mirrors where id = $1', [made.id]);
+  assert.equal(rules!.n, 0);
 });
 
 test('a block coming back from a remote through any binding is never imported as a new event', async () => {
