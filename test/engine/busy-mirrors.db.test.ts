@@ -10,6 +10,7 @@ import type { EventSeries } from '../../src/core/model.ts';
 import { appTransaction, deleteAppSeries, writeAppSeries } from '../../src/engine/app-writes.ts';
 import { createMirror, refreshMirror, removeMirror } from '../../src/engine/busy-mirrors.ts';
 import { isCalsyncError } from '../../src/errors.ts';
+import { refreshBusyMirrorJob } from '../../src/jobs/refresh-busy-mirror.ts';
 import type { MirrorInput } from '../../src/store/busy-mirrors.ts';
 import { createCalendar, deleteCalendar } from '../../src/store/calendars.ts';
 import { listSeriesPage, type StoredSeries } from '../../src/store/events.ts';
@@ -171,7 +172,11 @@ test('a change of a source queues the refresh in its transaction; the block foll
   assert.deepEqual(await queuedKeys('mirror:'), [`mirror:${made.id}`], 'the change queued the rule\'s refresh');
   await write(work, null, single({ uid: 'work-only', summary: 'Review', ...at('2026-03-03', '10:00', '11:00') }));
   assert.deepEqual(await queuedKeys('mirror:'), [`mirror:${made.id}`], 'a change of the target queues no refresh of a rule into it');
-  assert.deepEqual(await refreshMirror(deps(), world.tenantId, made.id), { written: 1, deleted: 0, sources: 2 });
+  // The queued job, run as a worker runs it.
+  const { rows: [job] } = await t.db.query<{ task_identifier: string; payload: unknown }>(`select j.task_identifier, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p using (id) where j.key = $1`, [`mirror:${made.id}`]);
+  assert.equal(job!.task_identifier, refreshBusyMirrorJob.name);
+  await refreshBusyMirrorJob.run(refreshBusyMirrorJob.parse(job!.payload), { db: t.db, workerName: 'w', engine: { ...world.deps, now: deps().now }, tombstoneMs: 0 }, undefined as never);
+  assert.deepEqual(await refreshMirror(deps(), world.tenantId, made.id), { written: 0, deleted: 0, sources: 2 }, 'the job did the work');
   const moved = (await blocksIn(world.tenantId, work)).find((b) => b.eventId === mirrorBlockId(made.id, dentist))!;
   assert.deepEqual([moved.series.master!.start.local, moved.series.master!.end.local], ['2026-03-02T15:00:00', '2026-03-02T16:30:00']);
 
