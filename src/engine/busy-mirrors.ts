@@ -12,7 +12,6 @@
 // each. Series that ended more than a day ago are left alone (their blocks stay as they
 // are); everything from then on is mirrored, recurring series whole, as series.
 import { mirrorBlock, mirrorBlockId } from '../core/busy-mirror.ts';
-import type { EventSeries } from '../core/model.ts';
 import { isCalsyncError } from '../errors.ts';
 import {
   deleteMirrorRow, forgetBlocks, getMirror, insertMirror, liveCalendars, liveSources, mirrorBlocks, mirrorSources, recordBlocks,
@@ -88,7 +87,7 @@ export async function refreshMirror(deps: MirrorDeps, tenantId: string, mirrorId
       const stored = await getSeries(tx, tenantId, rule.sourceCalendarId, sources.slice(start, start + seriesPerBatch));
       const writes: Array<SeriesWrite & { sourceEventId: string }> = [];
       for (const { eventId, series } of stored) {
-        const block: EventSeries | null = mirrorBlock(series, eventId, rule);
+        const block = mirrorBlock(series, eventId, rule);
         if (block === null) {
           if (blocks.has(eventId)) freed.push(eventId);
           continue;
