@@ -113,6 +113,40 @@ table bookings (
 );
 CREATE INDEX bookings_event ON bookings USING btree (tenant_id, event_id) WHERE (event_id IS NOT NULL);
 
+table busy_mirror_blocks (
+  tenant_id uuid not null,
+  mirror_id uuid not null,
+  source_event_id uuid not null,
+  block_event_id uuid not null,
+  constraint busy_mirror_blocks_tenant_id_mirror_id_fkey FOREIGN KEY (tenant_id, mirror_id) REFERENCES busy_mirrors(tenant_id, id) ON DELETE CASCADE,
+  constraint busy_mirror_blocks_pkey PRIMARY KEY (tenant_id, mirror_id, source_event_id),
+  constraint busy_mirror_blocks_tenant_id_block_event_id_key UNIQUE (tenant_id, block_event_id)
+);
+
+table busy_mirrors (
+  id uuid not null default gen_random_uuid(),
+  tenant_id uuid not null,
+  source_calendar_id uuid not null,
+  target_calendar_id uuid not null,
+  title text not null default 'Busy'::text,
+  include_location boolean not null default false,
+  include_description boolean not null default false,
+  include_attendees boolean not null default false,
+  mark_tentative boolean not null default true,
+  owner_email text,
+  created_at timestamp with time zone not null default now(),
+  constraint busy_mirrors_check CHECK ((source_calendar_id <> target_calendar_id)),
+  constraint busy_mirrors_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200))),
+  constraint busy_mirrors_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+  constraint busy_mirrors_tenant_id_source_calendar_id_fkey FOREIGN KEY (tenant_id, source_calendar_id) REFERENCES calendars(tenant_id, id) ON DELETE CASCADE,
+  constraint busy_mirrors_tenant_id_target_calendar_id_fkey FOREIGN KEY (tenant_id, target_calendar_id) REFERENCES calendars(tenant_id, id) ON DELETE CASCADE,
+  constraint busy_mirrors_pkey PRIMARY KEY (id),
+  constraint busy_mirrors_tenant_id_id_key UNIQUE (tenant_id, id),
+  constraint busy_mirrors_tenant_id_source_calendar_id_target_calendar_i_key UNIQUE (tenant_id, source_calendar_id, target_calendar_id)
+);
+CREATE INDEX busy_mirrors_source ON busy_mirrors USING btree (tenant_id, source_calendar_id);
+CREATE INDEX busy_mirrors_target ON busy_mirrors USING btree (tenant_id, target_calendar_id);
+
 table calendars (
   id uuid not null default gen_random_uuid(),
   tenant_id uuid not null,

@@ -201,6 +201,7 @@ export const errorCatalogue = {
   INBOUND_SIGNATURE_INVALID: { status: 401, hint: 'Sign the post with the source\'s secret over its raw body (Calendly: the signing key of the webhook subscription), with a current timestamp where the scheme has one, and post to the URL the source was created with; nothing was stored.' },
   INBOUND_PAYLOAD_INVALID: { status: 400, hint: 'The post is authentic but not a payload calsync reads: send Calendly\'s documented invitee payload, or the generic scheme\'s JSON (README, "Signed inbound sources"); nothing was stored.' },
   RESOURCE_IN_USE: { status: 409, hint: 'Cancel the resource\'s bookings still to come first (GET /admin/v1/bookings?resourceId=…), then delete it; nothing was changed.' },
+  MIRROR_EXISTS: { status: 409, hint: 'A rule already mirrors this calendar into that one (GET /admin/v1/mirrors): remove it first to make it again with other settings; nothing was changed.' },
 
   // CLI.
   USAGE: { status: 400, hint: 'Run the command with --help to see its arguments.' },

@@ -7,6 +7,7 @@ import { registerAdminCommands } from './admin-commands.ts';
 import { registerBookingCommands } from './booking-commands.ts';
 import { registerConflictCommands } from './conflict-commands.ts';
 import { registerInboundCommands } from './inbound-commands.ts';
+import { registerMirrorCommands } from './mirror-commands.ts';
 import { registerOperatorCommands } from './operator-commands.ts';
 import { registerServerCommands } from './server-commands.ts';
 import { registerSyncCommands } from './sync-commands.ts';
@@ -29,6 +30,7 @@ export function buildProgram(deps: CliDeps, output: Output): Command {
   registerConflictCommands(program, deps, output);
   registerBookingCommands(program, deps, output);
   registerInboundCommands(program, deps, output);
+  registerMirrorCommands(program, deps, output);
   return program;
 }
 

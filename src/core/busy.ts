@@ -18,6 +18,14 @@ export function blocksTime(event: Pick<CanonicalEvent, 'status' | 'transparency'
   return event.status !== 'cancelled' && event.transparency !== 'transparent';
 }
 
+/**
+ * Whether an event makes `email`'s time busy: it blocks time and that attendee did not
+ * decline it (null: nobody's answer counts, as for the calendar's own time).
+ */
+export function busyFor(event: Pick<CanonicalEvent, 'status' | 'transparency' | 'attendees'>, email: string | null | undefined): boolean {
+  return blocksTime(event) && !(!!email && event.attendees.some((a) => a.email === email && a.response === 'declined'));
+}
+
 /** The periods within `[from, to)`, clipped, sorted, overlapping and touching ones merged, empty ones gone. */
 export function busyPeriods(periods: Iterable<Period>, from: number, to: number): Period[] {
   const clipped: Period[] = [];

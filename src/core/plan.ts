@@ -2,6 +2,7 @@
 // 1): from the stored sync statuses, the calendar's events and the remote's changes it
 // computes plain-data actions; only applying them does I/O. "Changed" means the
 // normalised content hash differs from the base's, never just the etag.
+import { isMirrorBlockUid } from './busy-mirror.ts';
 import { CoreError } from './errors.ts';
 import { hashNormal } from './hash.ts';
 import { checkSeriesRecurrence } from './ical/recurrence-check.ts';
@@ -149,9 +150,10 @@ class Planner {
       this.link(sameUid, item, remote, 'match/ical-uid');
       return;
     }
-    if (isBusyCopyUid(uid)) {
-      // A busy block calsync mirrored from some calendar: importing it would mirror the
-      // mirror back (two calendars mirroring busy time into each other would loop).
+    if (isBusyCopyUid(uid) || isMirrorBlockUid(uid)) {
+      // A busy block calsync mirrored from some calendar (a busy-only binding's copy, or a
+      // busy mirror's block): importing it would mirror the mirror back (two calendars
+      // mirroring busy time into each other would loop).
       this.skip('remote', null, item.remoteId, 'match/busy-copy', 'a busy copy calsync made is never imported as a new event', null, null);
       return;
     }

@@ -3,8 +3,7 @@
 // expanded here within the request's expansion budget. Availability also leaves out the
 // events of the resource's own bookings (their time is counted as bookings, with their
 // buffers) and events the resource declined.
-import { blocksTime, busyPeriods, type Period } from '../core/busy.ts';
-import type { CanonicalEvent } from '../core/model.ts';
+import { busyFor, busyPeriods, type Period } from '../core/busy.ts';
 import { expandSeries } from '../core/ical/index.ts';
 import { CalsyncError } from '../errors.ts';
 import { recurringSeriesIn, singleBusyPeriods } from '../store/busy.ts';
@@ -23,9 +22,6 @@ export interface BusyOptions {
   /** The address of whose time it is: an event with this attendee's answer `declined` is free. */
   declinedBy?: string | null;
 }
-
-const declined = (event: CanonicalEvent, email: string | null | undefined): boolean =>
-  !!email && event.attendees.some((a) => a.email === email && a.response === 'declined');
 
 /**
  * The busy periods of one calendar in `[from, to)`, merged and clipped; null when a
@@ -48,7 +44,7 @@ export async function calendarBusy(db: Queryable, tenantId: string, calendar: { 
       const { instances, truncated } = expandSeries(stored.series, { from, to, defaultZone: calendar.timeZone, limit: instancesPerSeries, ...expansionBounds });
       if (truncated) return null;
       for (const instance of instances) {
-        if (blocksTime(instance.event) && !declined(instance.event, email)) periods.push({ start: Date.parse(instance.start), end: Date.parse(instance.end) });
+        if (busyFor(instance.event, email)) periods.push({ start: Date.parse(instance.start), end: Date.parse(instance.end) });
       }
     }
   }

@@ -15,6 +15,7 @@ import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
 import { adminInboundRoutes } from './admin-inbound.ts';
+import { adminMirrorRoutes } from './admin-mirrors.ts';
 import { adminOAuthRoutes } from './admin-oauth.ts';
 import { adminPassesRoutes } from './admin-passes.ts';
 import { adminQuarantineRoutes } from './admin-quarantine.ts';
@@ -135,6 +136,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminResourceRoutes(authenticated, { db: deps.db, now });
     adminBookingRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500, tokens, now });
     adminInboundRoutes(authenticated, { db: deps.db, secrets: deps.secrets, ...(deps.webhookUrl === undefined ? {} : { webhookUrl: deps.webhookUrl }) });
+    adminMirrorRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500, now });
     // Its own scope, so only the batch routes read multipart/mixed bodies.
     await authenticated.register(async (scope) => batchRoutes(scope, { inject: (options) => app.inject(options), limiter }));
     adminOAuthRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers, context: deps.providers.context, now });

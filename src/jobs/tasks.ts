@@ -4,6 +4,7 @@ import { deliverWatchJob } from './deliver-watch.ts';
 import { disconnectAccountJob } from './disconnect-account.ts';
 import { processInboundJob } from './process-inbound.ts';
 import { queueProbe } from './queue-probe.ts';
+import { refreshBusyMirrorJob } from './refresh-busy-mirror.ts';
 import { renewPushChannelsJob } from './renew-push-channels.ts';
 import { stopPushChannelJob } from './stop-push-channel.ts';
 import { sweepBindingsJob } from './sweep-bindings.ts';
@@ -22,4 +23,5 @@ export const allTasks: Array<TaskDefinition<never>> = [
   unbindBindingJob as TaskDefinition<never>,
   disconnectAccountJob as TaskDefinition<never>,
   processInboundJob as TaskDefinition<never>,
+  refreshBusyMirrorJob as TaskDefinition<never>,
 ];

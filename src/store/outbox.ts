@@ -47,14 +47,39 @@ export async function queuePass(db: Queryable, tenantId: string, bindingId: stri
 
 export const deliverWatchTask = 'deliver_watch';
 
+export const refreshBusyMirrorTask = 'refresh_busy_mirror';
+
+/**
+ * Queues a refresh of every busy mirror rule whose source is the calendar, after
+ * `delayMs`: one job per rule (job key `mirror:<rule>`), so a burst of changes is one
+ * refresh. A waiting refresh keeps its time, so a steady stream of changes cannot put it
+ * off for ever; one already running gets a successor, which reads the newer state.
+ */
+export async function queueMirrorRefreshes(db: Queryable, tenantId: string, sourceCalendarId: string, delayMs: number): Promise<void> {
+  await db.query(
+    `select graphile_worker.add_job($3, json_build_object('tenantId', m.tenant_id, 'mirrorId', m.id),
+              run_at := now() + make_interval(secs => $4::double precision / 1000), job_key := 'mirror:' || m.id, job_key_mode := 'preserve_run_at')
+       from busy_mirrors m where m.tenant_id = $1 and m.source_calendar_id = $2`,
+    [tenantId, sourceCalendarId, refreshBusyMirrorTask, delayMs]);
+}
+
+/** Queues a refresh of one rule now (a new rule makes its blocks at once). */
+export async function queueMirrorRefresh(db: Queryable, tenantId: string, mirrorId: string): Promise<void> {
+  await db.query(
+    `select graphile_worker.add_job($3, json_build_object('tenantId', $1::uuid, 'mirrorId', $2::uuid), job_key := 'mirror:' || $2, job_key_mode := 'replace')`,
+    [tenantId, mirrorId, refreshBusyMirrorTask]);
+}
+
 /**
  * Everything a committed change of a calendar causes, queued in the changing transaction:
- * a pass of every other binding (debounced), a delivery to the calendar's live watch
- * channels (one job per calendar: a burst of changes is one round of notifications),
- * and a NOTIFY that wakes the server-sent event streams of this calendar.
+ * a pass of every other binding (debounced), a refresh of the busy mirrors it is the
+ * source of (debounced), a delivery to the calendar's live watch channels (one job per
+ * calendar: a burst of changes is one round of notifications), and a NOTIFY that wakes
+ * the server-sent event streams of this calendar.
  */
 export async function calendarChanged(db: Queryable, tenantId: string, calendarId: string, debounceMs: number, exceptBindingId: string | null = null): Promise<void> {
   await queuePassesForCalendar(db, tenantId, calendarId, exceptBindingId, debounceMs);
+  await queueMirrorRefreshes(db, tenantId, calendarId, debounceMs);
   await queueWatchDelivery(db, tenantId, calendarId);
   await db.query(`select pg_notify('${calendarNoticeChannel}', json_build_object('tenantId', $1::uuid, 'calendarId', $2::uuid)::text)`, [tenantId, calendarId]);
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ConnectorError } from '../../src/connectors/connector.ts';
 import { MemoryConnector } from '../../src/connectors/memory/index.ts';
+import { mirrorBlockUid } from '../../src/core/busy-mirror.ts';
 import { contentHash } from '../../src/core/hash.ts';
 import { normaliseSeries } from '../../src/core/normalise.ts';
 import { getBinding } from '../../src/store/bindings.ts';
@@ -488,6 +489,16 @@ test('two calendars mirroring busy time into each other\'s remotes never loop: a
   assert.equal(blocks[0]!.series.master!.summary, 'Busy');
   assert.notEqual(blocks[0]!.series.uid, 'dentist@x', 'the copy does not carry the meeting\'s UID');
   assert.deepEqual(xRemote.liveItems('x-remote').map((i) => i.series.uid), ['dentist@x']);
+});
+
+test('a busy mirror\'s block met at a remote is never imported as a new event, whichever binding meets it', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('met-block');
+  const uid = mirrorBlockUid('4f1c2a1e-0000-4000-8000-000000000001', '4f1c2a1e-0000-4000-8000-000000000002');
+  a.connector.userCreate('met-block', single({ uid, summary: 'Busy' }));
+  a.connector.userCreate('met-block', single({ uid: 'real@x', summary: 'Real' }));
+  await converge(world, [a]);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['real@x']);
 });
 
 test('outside a binding\'s sync window an item is absent: its removal deletes nothing, and the calendar sends nothing there', async () => {

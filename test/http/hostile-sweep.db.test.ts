@@ -51,7 +51,9 @@ test('no route answers a hostile or impossible input with 5xx, and no refusal ch
   const insert = async (payload: object) => (await world.call('POST', `/calendar/v3/calendars/${world.calendarId}/events`, payload)).body.id as string;
   const eventId = await insert({ summary: 'Once', start: { dateTime: '2026-03-02T10:00:00Z' }, end: { dateTime: '2026-03-02T11:00:00Z' } });
   const seriesId = await insert({ summary: 'Weekly', start: { dateTime: '2026-03-02T10:00:00', timeZone: 'Europe/Berlin' }, end: { dateTime: '2026-03-02T11:00:00', timeZone: 'Europe/Berlin' }, recurrence: ['RRULE:FREQ=WEEKLY'] });
-  const ids: Record<string, string> = { calendarId: world.calendarId, eventId, bindingId: binding.id, accountId: account!.id, conflictId: crypto.randomUUID() };
+  const work = (await world.call('POST', '/calendar/v3/calendars', { summary: 'Work' })).body.id as string;
+  const mirrorId = (await world.call('POST', '/admin/v1/mirrors', { sourceCalendarId: world.calendarId, targetCalendarId: work })).body.id as string;
+  const ids: Record<string, string> = { calendarId: world.calendarId, eventId, bindingId: binding.id, accountId: account!.id, conflictId: crypto.randomUUID(), mirrorId };
 
   const event = {
     summary: 'Review', description: 'Notes', location: 'Room 1', sequence: 1, colorId: '1',
@@ -88,6 +90,7 @@ test('no route answers a hostile or impossible input with 5xx, and no refusal ch
     // A Graph change notification (change-notifications-delivery-webhooks) naming a subscription calsync never made.
     'POST /webhooks/microsoft': { value: [{ subscriptionId: 'graph-subscription', clientState: `${crypto.randomUUID()}.secret`, changeType: 'updated', resource: 'me/events/x', tenantId: 't' }] },
     'POST /admin/v1/accounts/{accountId}/disconnect': { reason: 'leaving' },
+    'POST /admin/v1/mirrors': { sourceCalendarId: work, targetCalendarId: world.calendarId, title: '{summary} (work)', includeLocation: true, ownerEmail: 'a@example.org' },
     'POST /admin/v1/bindings/{bindingId}/sync': { confirmWipe: false },
     'POST /batch/calendar/v3': { requests: [{ id: '1', method: 'GET', path: `/calendar/v3/calendars/${world.calendarId}/events?q=Review` }] },
     'POST /batch': { requests: [{ id: '1', method: 'GET', path: `/calendar/v3/calendars/${world.calendarId}/events?q=Review` }] },

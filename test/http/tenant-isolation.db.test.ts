@@ -11,7 +11,7 @@ import { snapshot } from '../helpers/snapshot.ts';
 let t: TestApp;
 let a: Awaited<ReturnType<typeof tenantWithKey>>;
 let b: Awaited<ReturnType<typeof tenantWithKey>>;
-const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '', inboundOfA: '' };
+const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '', inboundOfA: '', otherCalendarOfA: '', mirrorOfA: '' };
 
 // Feeds "answer" without a network: these tests are about who may touch what.
 const providers = offlineProviders(1);
@@ -70,6 +70,8 @@ before(async () => {
   ids.bookableOfB = (await created(b, '/admin/v1/resources', { name: 'B room' })).id as string;
   ids.bookingOfA = (await created(a, '/admin/v1/bookings', { resourceId: ids.bookableOfA, start: `${bookingDay}T10:00:00Z`, holdSeconds: 86_400 })).id as string;
   ids.inboundOfA = (await created(a, '/admin/v1/inbound-sources', { scheme: 'hmac', resourceId: ids.bookableOfA })).id as string;
+  ids.otherCalendarOfA = (await created(a, '/calendar/v3/calendars', { summary: 'A work' })).id as string;
+  ids.mirrorOfA = (await created(a, '/admin/v1/mirrors', { sourceCalendarId: ids.calendarOfA, targetCalendarId: ids.otherCalendarOfA })).id as string;
 });
 after(async () => { await t.close(); });
 
@@ -181,6 +183,14 @@ const calls: Record<string, () => Call[]> = {
   'GET /admin/v1/inbound-sources/:sourceId': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}` }],
   'DELETE /admin/v1/inbound-sources/:sourceId': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}` }],
   'GET /admin/v1/inbound-sources/:sourceId/deliveries': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}/deliveries` }],
+  'GET /admin/v1/mirrors/:mirrorId': () => [{ url: `/admin/v1/mirrors/${ids.mirrorOfA}` }],
+  'DELETE /admin/v1/mirrors/:mirrorId': () => [{ url: `/admin/v1/mirrors/${ids.mirrorOfA}` }],
+  // B's own calendar mirrored into A's, and A's into B's own.
+  'POST /admin/v1/mirrors': () => [
+    { url: '/admin/v1/mirrors', payload: { sourceCalendarId: ids.calendarOfB, targetCalendarId: ids.calendarOfA } },
+    { url: '/admin/v1/mirrors', payload: { sourceCalendarId: ids.calendarOfA, targetCalendarId: ids.calendarOfB } },
+    { url: '/admin/v1/mirrors', payload: { sourceCalendarId: ids.calendarOfA, targetCalendarId: ids.otherCalendarOfA } },
+  ],
   // Reconnecting names the account in the body: another tenant's is not found before the state is opened.
   ...Object.fromEntries(oauthProviders.map((name) => [`POST /admin/v1/accounts/${name}`, () => [
     { url: `/admin/v1/accounts/${name}`, payload: { code: 'a-code', state: 'a-state', accountId: ids.accountOfA } },
@@ -211,7 +221,7 @@ const withoutIds = [
   'GET /admin/v1/accounts', 'POST /admin/v1/accounts', 'GET /admin/v1/bindings',
   // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
   'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
-  'GET /admin/v1/resources', 'GET /admin/v1/bookings', 'GET /admin/v1/inbound-sources',
+  'GET /admin/v1/resources', 'GET /admin/v1/bookings', 'GET /admin/v1/inbound-sources', 'GET /admin/v1/mirrors',
   // An OAuth provider's consent URL: the state it seals is good for this tenant only (google-connect.db.test.ts tries another's).
   ...oauthProviders.map((name) => `POST /admin/v1/accounts/${name}/authorize`),
   // Provider webhooks carry no key; a subscription's secret names its binding (webhooks.db.test.ts).
@@ -277,6 +287,7 @@ test('operator lists filtered by tenant a\'s binding or account show tenant b no
     `/admin/v1/quarantine?bindingId=${ids.bindingOfA}`, `/admin/v1/stopped-passes?bindingId=${ids.bindingOfA}`,
     `/admin/v1/operator-actions?bindingId=${ids.bindingOfA}`, `/admin/v1/operator-actions?accountId=${ids.accountOfA}`, '/admin/v1/operator-actions',
     '/admin/v1/conflicts', `/admin/v1/conflicts?bindingId=${ids.bindingOfA}`, '/admin/v1/bookings', `/admin/v1/bookings?resourceId=${ids.bookableOfA}`,
+    '/admin/v1/mirrors',
   ]) {
     const res = await t.app.inject({ method: 'GET', url, headers: b.auth });
     assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
