@@ -190,7 +190,15 @@ class Planner {
       // Where the calendar deleted it and the remote edited it again meanwhile, the person
       // decides on its content now: taking the remote restores what the remote holds (no
       // later listing shows this version again).
-      if (!item.deleted && this.calendar.get(status.eventId)?.event.series === null) {
+      const calendarDeleted = this.calendar.get(status.eventId)?.event.series === null;
+      if (item.deleted && calendarDeleted) {
+        // The remote deleted its edit too: both sides agree, nothing is left to decide, and
+        // the status goes (kept, it would name an item gone, and an answer taking the
+        // remote would restore an edit nobody holds any more, sent nowhere).
+        this.skip('remote', status.eventId, status.remoteId, 'delete/both', 'deleted on the remote too while a person was to decide', null, 'drop');
+        return;
+      }
+      if (!item.deleted && calendarDeleted) {
         this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series });
       }
       // The version's last-modified instant is kept too: an older one replayed later is stale.

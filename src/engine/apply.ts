@@ -225,7 +225,7 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
 /**
  * Per event, the fields still asked about after its actions: a merge asks about its
  * conflicts' fields; an item whose sides agree again (an echo, the same change on both,
- * a one-sided change, a delete) asks about none. Other actions say nothing of it.
+ * a one-sided change, a delete, a delete on both) asks about none. Other actions say nothing of it.
  */
 function settledConflicts(actions: Action[]): Array<{ eventId: string; asked: string[] }> {
   const settled: Array<{ eventId: string; asked: string[] }> = [];
@@ -234,7 +234,7 @@ function settledConflicts(actions: Action[]): Array<{ eventId: string; asked: st
     if (action.op === 'merge') settled.push({ eventId: action.eventId, asked: action.result.conflicts.map((c) => c.field) });
     // An edit against a delete is asked about now: the fields of the item are moot.
     else if (action.op === 'conflict' && action.quarantine) settled.push({ eventId: action.eventId, asked: ['(deleted)'] });
-    else if (action.op === 'update' || action.op === 'delete' || (action.op === 'skip' && (action.rule === 'echo' || action.rule === 'both-same'))) {
+    else if (action.op === 'update' || action.op === 'delete' || (action.op === 'skip' && (action.rule === 'echo' || action.rule === 'both-same' || action.rule === 'delete/both'))) {
       settled.push({ eventId: action.eventId, asked: [] });
     }
   }

@@ -157,3 +157,24 @@ test('a field asked of a person, then the calendar deletes what the remote edits
   assert.equal(itemOf(a, 'd-3'), undefined, 'the remote copy is deleted');
   assert.deepEqual((await listConflicts(t.db, world.tenantId, { state: 'open' })).filter((c) => c.field === '(deleted)'), [], 'and the delete is not asked again');
 });
+
+test('an edit against a delete the remote then deletes too: the question closes, the status goes, and the event stays deleted', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('deleted-both', { conflictPolicy: { mode: 'default', editVsDelete: 'ask' } });
+  const b = await world.bind('deleted-both-other');
+  const eventId = await world.appWrite(null, single({ uid: 'd-4', summary: 'Gone?' }));
+  await converge(world, [a, b]);
+  await world.appDelete(eventId);
+  editRemote(a, 'd-4', { summary: 'Gone? (edited)' });
+  await converge(world, [a, b]);
+  assert.equal((await listConflicts(t.db, world.tenantId, { state: 'open' })).length, 1, 'the edit against the delete is asked');
+  a.connector.userDelete(a.remoteCalendarId, itemOf(a, 'd-4').remoteId);
+  await converge(world, [a, b]);
+  // Left open, taking the remote would restore an edit no side holds, and the binding
+  // whose status named the deleted item would never send it back.
+  assert.deepEqual(await listConflicts(t.db, world.tenantId, { state: 'open' }), [], 'both sides deleted it: nothing is left to decide');
+  const { rows } = await t.db.query('select 1 from sync_status where tenant_id = $1 and event_id = $2', [world.tenantId, eventId]);
+  assert.deepEqual(rows, [], 'no binding keeps a status for the deleted item');
+  assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'd-4'), undefined, 'the event stays deleted');
+  assert.equal(itemOf(b, 'd-4'), undefined);
+});
