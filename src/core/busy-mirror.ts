@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { busyFor } from './busy.ts';
 import type { CanonicalEvent, EventSeries } from './model.ts';
+import { nobodysMeeting } from './projection.ts';
 
 /** What a rule lets a block carry. */
 export interface MirrorRule {
@@ -89,14 +90,7 @@ function block(event: CanonicalEvent, uid: string, rule: MirrorRule, excluded: s
     end: { ...event.end },
     recurrence,
     transparency: 'opaque',
-    visibility: 'private',
-    organizer: null,
-    attendees: [],
-    conference: null,
-    reminders: [],
-    categories: [],
-    color: null,
-    extras: {},
+    ...nobodysMeeting(),
   };
 }
 

@@ -36,22 +36,12 @@ export function isBusyCopyUid(uid: string): boolean {
   return uid.trim().startsWith(busyCopyPrefix);
 }
 
+/** What a block of busy time never carries of the meeting it stands for (fresh each call: callers may change it). */
+export function nobodysMeeting(): Pick<CanonicalEvent, 'visibility' | 'organizer' | 'attendees' | 'conference' | 'reminders' | 'categories' | 'color' | 'extras'> {
+  return { visibility: 'private', organizer: null, attendees: [], conference: null, reminders: [], categories: [], color: null, extras: {} };
+}
+
 function busy(event: CanonicalEvent, uid: string, path: string): CanonicalEvent {
   if (typeof event !== 'object' || event === null) throw new CoreError('INVALID_EVENT', 'event must be an object', path);
-  return {
-    ...event,
-    uid,
-    summary: 'Busy',
-    description: '',
-    descriptionHtml: null,
-    location: '',
-    visibility: 'private',
-    organizer: null,
-    attendees: [],
-    conference: null,
-    reminders: [],
-    categories: [],
-    color: null,
-    extras: {},
-  };
+  return { ...event, uid, summary: 'Busy', description: '', descriptionHtml: null, location: '', ...nobodysMeeting() };
 }
