@@ -22,6 +22,20 @@ test('migrating again applies nothing and records every migration once', async (
   assert.deepEqual(rows.map((r) => r.name), listMigrations().map((m) => m.name));
 });
 
+test('a migration numbered below one applied already is still applied (two made side by side, landed in the other order)', async () => {
+  const later = { id: 999_990, name: '999990_later.sql', sql: 'create table landed_first (id int);', checksum: 'x' };
+  const earlier = { id: 999_980, name: '999980_earlier.sql', sql: 'create table landed_second (id int);', checksum: 'y' };
+  try {
+    assert.deepEqual((await migrate(t.db, [...listMigrations(), later])).applied, ['999990_later.sql']);
+    assert.deepEqual((await migrate(t.db, [...listMigrations(), earlier, later])).applied, ['999980_earlier.sql']);
+    const { rows } = await t.db.query(`select 1 from pg_tables where tablename = 'landed_second'`);
+    assert.equal(rows.length, 1);
+  } finally {
+    await t.db.query('drop table if exists landed_first, landed_second');
+    await t.db.query('delete from calsync.migrations where id in (999980, 999990)');
+  }
+});
+
 test('a migration that fails leaves nothing half-applied and names its file', async () => {
   const broken = [...listMigrations(), { id: 999_999, name: '999999_broken.sql', sql: 'create table half_done (id int); select * from no_such_table;', checksum: 'x' }];
   await assert.rejects(migrate(t.db, broken), (error: Error & { code?: string }) => {
