@@ -68,7 +68,8 @@ interface ChangeCursor { change: number; id: string; since: number }
 const isChangeCursor = (v: unknown): v is ChangeCursor => typeof v === 'object' && v !== null && Number.isSafeInteger((v as ChangeCursor).change)
   && typeof (v as ChangeCursor).id === 'string' && /^[0-9a-f-]{36}$/.test((v as ChangeCursor).id) && Number.isSafeInteger((v as ChangeCursor).since);
 
-const nilUuid = '00000000-0000-0000-0000-000000000000';
+// After every booking with the token's change number: those are what the token has seen.
+const maxUuid = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 
 /** Bookings changed since the sync token's position, in change order, paged; the new token on the last page. */
 async function listChanges(deps: AdminBookingsDeps, tenantId: string, q: { resourceId?: string; timeMin?: string; timeMax?: string; status?: string; pageToken?: string; syncToken?: string }, limit: number): Promise<object> {
@@ -80,7 +81,7 @@ async function listChanges(deps: AdminBookingsDeps, tenantId: string, q: { resou
   const cursor = decodePageToken(deps.tokens, 'booking changes', q.pageToken, isChangeCursor);
   if (cursor && cursor.since !== since) throw new CalsyncError('INVALID_REQUEST', 'pageToken belongs to a listing with another syncToken; repeat the query that returned it', { parameter: 'pageToken' });
   const { items, position } = await listBookingChanges(deps.db, tenantId, {
-    resourceId: q.resourceId, after: cursor ? { change: cursor.change, id: cursor.id } : { change: since, id: nilUuid }, limit: limit + 1,
+    resourceId: q.resourceId, after: cursor ? { change: cursor.change, id: cursor.id } : { change: since, id: maxUuid }, limit: limit + 1,
   }, deps.now());
   const page = items.slice(0, limit);
   const last = page.at(-1);

@@ -203,7 +203,7 @@ export async function bookingPosition(db: Queryable, tenantId: string): Promise<
 
 export interface BookingChangeFilter {
   resourceId?: string;
-  /** Continue after this (change number, id); a sync token's position starts at (position, nil uuid). */
+  /** Continue after this (change number, id); a sync token's position starts after (position, the greatest uuid). */
   after: { change: number; id: string };
   limit: number;
 }
