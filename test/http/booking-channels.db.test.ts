@@ -2,8 +2,9 @@
 // after a booking made through the API, after a booking's event is deleted in a provider
 // (a pass on a memory connector), after a hold expires and after a reschedule, each
 // signed with the secret the watch answer gave; the sync-token listing then returns those
-// bookings as they are (cancelled, expired, moved), paged. Tokens of another tenant and
-// bad watch requests are refused with nothing stored.
+// bookings as they are (cancelled, expired, moved), paged, and a change the foreign key
+// makes (an event row purged) too. Tokens of another tenant and bad watch requests are
+// refused with nothing stored.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -265,4 +266,15 @@ test('bad watch requests are refused with 400 (404 for another tenant\'s resourc
   assert.equal(again.body.error.calsync.code, 'CHANNEL_ID_NOT_UNIQUE');
   const { rows } = await t.db.query<{ id: string; address: string }>(`select id, address from booking_channels where id <> all($1::text[])`, [['api-bookings', 'provider-bookings', 'hold-bookings', 'scoped-bookings', 'stopped-bookings']]);
   assert.deepEqual(rows, [{ id: 'taken', address: `${receiver.url}/taken` }], 'only the good channel was stored, unchanged by the refused one');
+});
+
+test('a booking row changed by the foreign key, not the store (its event row purged), is numbered and listed too', async () => {
+  const { world, call, resourceId } = await tenant('purged');
+  const made = await call('POST', '/admin/v1/bookings', { resourceId, start: `${day}T16:00:00Z` });
+  assert.equal(made.status, 201);
+  assert.ok(made.body.eventId);
+  const token = await syncToken(call);
+  await t.db.query('delete from events where tenant_id = $1 and id = $2', [world.tenantId, made.body.eventId]);
+  const since = await changesSince(call, token);
+  assert.deepEqual(since.items.map((b: Json) => [b.id, b.eventId]), [[made.body.id, null]]);
 });
