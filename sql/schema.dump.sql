@@ -82,6 +82,33 @@ CREATE INDEX bindings_push_subscription_pending_id ON bindings USING btree ((((p
 CREATE INDEX bindings_tenant ON bindings USING btree (tenant_id);
 CREATE UNIQUE INDEX bindings_push_subscription_id ON bindings USING btree (((push_subscription ->> 'id'::text))) WHERE ((push_subscription ->> 'id'::text) IS NOT NULL);
 
+table booking_change_counters (
+  tenant_id uuid not null,
+  change_number bigint not null default 0,
+  constraint booking_change_counters_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+  constraint booking_change_counters_pkey PRIMARY KEY (tenant_id)
+);
+
+table booking_channels (
+  id text not null,
+  tenant_id uuid not null,
+  resource_id uuid,
+  watched_id text not null,
+  watched_uri text not null,
+  token text,
+  address text not null,
+  secret bytea not null,
+  expires_at timestamp with time zone not null,
+  message_number bigint not null default 0,
+  delivered_change bigint not null default 0,
+  created_at timestamp with time zone not null default now(),
+  stopped_at timestamp with time zone,
+  constraint booking_channels_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+  constraint booking_channels_tenant_id_resource_id_fkey FOREIGN KEY (tenant_id, resource_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE,
+  constraint booking_channels_pkey PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX booking_channels_live ON booking_channels USING btree (tenant_id) WHERE (stopped_at IS NULL);
+
 table bookings (
   id uuid not null default gen_random_uuid(),
   tenant_id uuid not null,
@@ -101,6 +128,7 @@ table bookings (
   confirmed_at timestamp with time zone,
   updated_at timestamp with time zone not null default now(),
   attention text,
+  change_number bigint not null default 0,
   constraint bookings_during_check CHECK (((NOT isempty(during)) AND lower_inc(during) AND (NOT upper_inc(during)))),
   constraint bookings_held_until CHECK ((((status = 'held'::text) = (held_until IS NOT NULL)) OR (status = ANY (ARRAY['cancelled'::text, 'expired'::text])))),
   constraint bookings_occupied_covers CHECK ((occupied @> during)),
@@ -111,7 +139,9 @@ table bookings (
   constraint bookings_tenant_id_idempotency_key_key UNIQUE (tenant_id, idempotency_key),
   constraint bookings_no_overlap EXCLUDE USING gist (tenant_id WITH =, resource_id WITH =, occupied WITH &&) WHERE ((status = ANY (ARRAY['held'::text, 'confirmed'::text])))
 );
+CREATE INDEX bookings_changes ON bookings USING btree (tenant_id, change_number, id);
 CREATE INDEX bookings_event ON bookings USING btree (tenant_id, event_id) WHERE (event_id IS NOT NULL);
+CREATE INDEX bookings_resource_changes ON bookings USING btree (tenant_id, resource_id, change_number, id);
 
 table busy_mirror_blocks (
   tenant_id uuid not null,
@@ -529,3 +559,25 @@ table watch_channels (
   constraint watch_channels_pkey PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX watch_channels_calendar ON watch_channels USING btree (calendar_id) WHERE (stopped_at IS NULL);
+
+CREATE OR REPLACE FUNCTION booking_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'calsync', 'public'
+AS $function$
+declare
+  number bigint;
+begin
+  insert into booking_change_counters as c (tenant_id, change_number) values (new.tenant_id, 1)
+    on conflict (tenant_id) do update set change_number = c.change_number + 1
+    returning c.change_number into number;
+  update bookings set change_number = number where tenant_id = new.tenant_id and id = new.id;
+  perform graphile_worker.add_job('deliver_booking_watch', json_build_object('tenantId', new.tenant_id),
+      job_key := 'booking-watch:' || new.tenant_id, job_key_mode := 'preserve_run_at', max_attempts := 25)
+    where exists (select 1 from booking_channels where tenant_id = new.tenant_id and stopped_at is null and expires_at > now());
+  return null;
+end
+$function$;
+
+CREATE CONSTRAINT TRIGGER bookings_changed_on_insert AFTER INSERT ON bookings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION booking_changed();
+CREATE CONSTRAINT TRIGGER bookings_changed_on_update AFTER UPDATE ON bookings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((NOT (old.change_number IS DISTINCT FROM new.change_number))) EXECUTE FUNCTION booking_changed();

@@ -197,6 +197,10 @@ export const errorCatalogue = {
     status: 409, hint: 'The booking is cancelled, or its hold expired: make a new booking; nothing was changed.',
     google: { domain: 'calsync', reason: 'bookingNotLive' },
   },
+  BOOKING_SYNC_TOKEN_INVALID: {
+    status: 400, hint: 'Send the nextSyncToken of an earlier GET /admin/v1/bookings of this tenant, unchanged; without one, list in full (no syncToken) and keep the nextSyncToken of its last page.',
+    google: { domain: 'calsync', reason: 'bookingSyncTokenInvalid' },
+  },
   // Signed inbound sources (src/http/inbound-webhooks.ts).
   INBOUND_SIGNATURE_INVALID: { status: 401, hint: 'Sign the post with the source\'s secret over its raw body (Calendly: the signing key of the webhook subscription), with a current timestamp where the scheme has one, and post to the URL the source was created with; nothing was stored.' },
   INBOUND_PAYLOAD_INVALID: { status: 400, hint: 'The post is authentic but not a payload calsync reads: send Calendly\'s documented invitee payload, or the generic scheme\'s JSON (README, "Signed inbound sources"); nothing was stored.' },

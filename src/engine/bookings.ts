@@ -20,7 +20,8 @@ import {
   type Booking, type BookingAttendee,
 } from '../store/bookings.ts';
 import { getCalendar } from '../store/calendars.ts';
-import type { Db, DbClient, Queryable } from '../store/db.ts';
+import { withTransaction, type Db, type DbClient, type Queryable } from '../store/db.ts';
+import { queueHoldExpiry } from '../store/outbox.ts';
 import { getResource, type Resource } from '../store/resources.ts';
 import { appTransaction, deleteAppSeries, writeAppSeries, type AppScope } from './app-writes.ts';
 import { calendarBusy } from './busy-time.ts';
@@ -194,6 +195,7 @@ export async function book(deps: BookingDeps, tenantId: string, request: Booking
         idempotencyKey, requestHash: hash,
       }, now);
       if (booking.status === 'confirmed') booking = await writeEvent(tx, booking, resource, changed, now);
+      else if (booking.holdExpiresAt) await queueHoldExpiry(tx, tenantId, resource.id, booking.id, booking.holdExpiresAt);
       return { result: { booking, replayed: false }, changed };
     });
   } catch (error) {
@@ -221,6 +223,17 @@ async function decide(deps: BookingDeps, tenantId: string, bookingId: string, de
   } catch (error) {
     throw slotTakenOnContention(error);
   }
+}
+
+/** Marks the resource's holds past their time expired, under its lock (the job a hold queues for its end); a resource gone has none. */
+export async function expireResourceHolds(deps: Pick<BookingDeps, 'db' | 'now'>, tenantId: string, resourceId: string): Promise<void> {
+  await withTransaction(deps.db, async (tx) => {
+    const resource = await getResource(tx, tenantId, resourceId, { forUpdate: true }).catch((error: unknown) => {
+      if (error instanceof CalsyncError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    });
+    if (resource) await expireHolds(tx, tenantId, resource.id, nowOf(deps));
+  });
 }
 
 const notLive = (booking: Booking): CalsyncError =>

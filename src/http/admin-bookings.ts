@@ -5,9 +5,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { book, cancelBooking, confirmBooking, rescheduleBooking, type BookingDeps, type BookingRequest } from '../engine/bookings.ts';
 import { CalsyncError } from '../errors.ts';
-import { getBooking, listBookings, type Booking, type BookingStatus } from '../store/bookings.ts';
+import { bookingPosition, getBooking, listBookingChanges, listBookings, type Booking, type BookingStatus } from '../store/bookings.ts';
 import { absentBodyIsEmpty, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableDate, nullableString, pageToken, uuidString } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { decodeBookingSyncToken, encodeBookingSyncToken } from './booking-sync-tokens.ts';
 import { instantParam } from './list-params.ts';
 import { noParameters, pathParams } from './route-schemas.ts';
 import type { TokenSigner } from './token-signing.ts';
@@ -59,8 +60,38 @@ function idempotencyKeyOf(request: FastifyRequest): string | null {
   return key;
 }
 
-interface Cursor { start: number; id: string }
-const isCursor = (v: unknown): v is Cursor => typeof v === 'object' && v !== null && typeof (v as Cursor).start === 'number' && typeof (v as Cursor).id === 'string';
+interface Cursor { start: number; id: string; p?: number }
+const isCursor = (v: unknown): v is Cursor => typeof v === 'object' && v !== null && typeof (v as Cursor).start === 'number' && typeof (v as Cursor).id === 'string'
+  && ((v as Cursor).p === undefined || Number.isSafeInteger((v as Cursor).p));
+
+interface ChangeCursor { change: number; id: string; since: number }
+const isChangeCursor = (v: unknown): v is ChangeCursor => typeof v === 'object' && v !== null && Number.isSafeInteger((v as ChangeCursor).change)
+  && typeof (v as ChangeCursor).id === 'string' && /^[0-9a-f-]{36}$/.test((v as ChangeCursor).id) && Number.isSafeInteger((v as ChangeCursor).since);
+
+// After every booking with the token's change number: those are what the token has seen.
+const maxUuid = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+
+/** Bookings changed since the sync token's position, in change order, paged; the new token on the last page. */
+async function listChanges(deps: AdminBookingsDeps, tenantId: string, q: { resourceId?: string; timeMin?: string; timeMax?: string; status?: string; pageToken?: string; syncToken?: string }, limit: number): Promise<object> {
+  const restricted = (['timeMin', 'timeMax', 'status'] as const).find((name) => q[name] !== undefined);
+  if (restricted) {
+    throw new CalsyncError('INVALID_REQUEST', `syncToken cannot be combined with ${restricted}: a booking that changed out of it would go unseen; list with syncToken (and resourceId) alone`, { parameter: restricted });
+  }
+  const since = decodeBookingSyncToken(deps.tokens, tenantId, q.syncToken!);
+  const cursor = decodePageToken(deps.tokens, 'booking changes', q.pageToken, isChangeCursor);
+  if (cursor && cursor.since !== since) throw new CalsyncError('INVALID_REQUEST', 'pageToken belongs to a listing with another syncToken; repeat the query that returned it', { parameter: 'pageToken' });
+  const { items, position } = await listBookingChanges(deps.db, tenantId, {
+    resourceId: q.resourceId, after: cursor ? { change: cursor.change, id: cursor.id } : { change: since, id: maxUuid }, limit: limit + 1,
+  }, deps.now());
+  const page = items.slice(0, limit);
+  const last = page.at(-1);
+  const more = items.length > limit && last !== undefined;
+  return {
+    items: page.map(bookingView),
+    nextPageToken: more ? encodePageToken(deps.tokens, 'booking changes', { change: last.change, id: last.id, since }) : null,
+    nextSyncToken: more ? null : encodeBookingSyncToken(deps.tokens, tenantId, Math.max(position, last?.change ?? since, since)),
+  };
+}
 
 export function adminBookingRoutes(app: FastifyInstance, deps: AdminBookingsDeps): void {
   app.post<{ Body: BookingRequest }>('/admin/v1/bookings', {
@@ -89,26 +120,41 @@ export function adminBookingRoutes(app: FastifyInstance, deps: AdminBookingsDeps
 
   app.get('/admin/v1/bookings', {
     schema: {
-      summary: 'List bookings by start time, of one resource or all, overlapping a window', tags: adminTags,
+      summary: 'List bookings by start time, of one resource or all, overlapping a window; or, with a sync token, every booking changed since it was given', tags: adminTags,
+      description: 'The last page of a listing carries `nextSyncToken`. Listed again with `syncToken`, it returns every booking changed since (cancelled and expired ones too, and those whose event was changed in a provider), in the order of their changes, paged, and a new `nextSyncToken` on its last page. A sync token can be combined with resourceId, not with timeMin, timeMax or status (a booking moving out of them would go unseen). Booking channels (POST /admin/v1/bookings/watch) say when to list.',
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {
           resourceId: uuidString, timeMin: time, timeMax: time, status: { type: 'string', enum: ['held', 'confirmed', 'cancelled', 'expired'] }, maxResults, pageToken,
+          syncToken: { ...pageToken, description: 'The nextSyncToken of an earlier listing of this tenant.' },
         },
       },
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: booking }, nextPageToken: nullableString } }, 400: errorAnswer('A parameter is invalid.') },
+      response: {
+        200: { type: 'object', properties: { items: { type: 'array', items: booking }, nextPageToken: nullableString, nextSyncToken: nullableString } },
+        400: errorAnswer('A parameter is invalid; BOOKING_SYNC_TOKEN_INVALID: the sync token is not one calsync gave this tenant.'),
+      },
     },
   }, async (request) => {
-    const q = request.query as { resourceId?: string; timeMin?: string; timeMax?: string; status?: BookingStatus; maxResults?: string; pageToken?: string };
+    const q = request.query as { resourceId?: string; timeMin?: string; timeMax?: string; status?: BookingStatus; maxResults?: string; pageToken?: string; syncToken?: string };
+    const tenantId = tenantOf(request);
     const limit = Number(q.maxResults ?? 100);
+    if (q.syncToken !== undefined) return listChanges(deps, tenantId, q, limit);
+    const after = decodePageToken(deps.tokens, 'bookings', q.pageToken, isCursor);
+    // Read before the bookings: a change committed after it has a higher number, so the sync token misses nothing.
+    const position = after?.p ?? await bookingPosition(deps.db, tenantId);
     const from = q.timeMin === undefined ? undefined : Date.parse(instantParam(q.timeMin, 'timeMin')!);
     const to = q.timeMax === undefined ? undefined : Date.parse(instantParam(q.timeMax, 'timeMax')!);
-    const items = await listBookings(deps.db, tenantOf(request), {
-      resourceId: q.resourceId, from, to, status: q.status, limit: limit + 1, after: decodePageToken(deps.tokens, 'bookings', q.pageToken, isCursor) ?? undefined,
+    const items = await listBookings(deps.db, tenantId, {
+      resourceId: q.resourceId, from, to, status: q.status, limit: limit + 1, after: after ? { start: after.start, id: after.id } : undefined,
     }, deps.now());
     const page = items.slice(0, limit);
     const last = page.at(-1);
-    return { items: page.map(bookingView), nextPageToken: items.length > limit && last ? encodePageToken(deps.tokens, 'bookings', { start: last.start, id: last.id }) : null };
+    const more = items.length > limit && last !== undefined;
+    return {
+      items: page.map(bookingView),
+      nextPageToken: more ? encodePageToken(deps.tokens, 'bookings', { start: last.start, id: last.id, p: position }) : null,
+      nextSyncToken: more ? null : encodeBookingSyncToken(deps.tokens, tenantId, position),
+    };
   });
 
   app.get<{ Params: { bookingId: string } }>('/admin/v1/bookings/:bookingId', {

@@ -11,6 +11,7 @@ import type { ProviderSet } from '../connectors/provider.ts';
 import type { WebhookPolicy } from '../jobs/webhook-address.ts';
 import { adminAccountRoutes } from './admin-accounts.ts';
 import { adminBindingRoutes } from './admin-bindings.ts';
+import { adminBookingChannelRoutes } from './admin-booking-channels.ts';
 import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
@@ -135,6 +136,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminAccountRoutes(authenticated, { db: deps.db });
     adminResourceRoutes(authenticated, { db: deps.db, now });
     adminBookingRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500, tokens, now });
+    adminBookingChannelRoutes(authenticated, { db: deps.db, secrets: deps.secrets, webhooks: deps.webhooks, now });
     adminInboundRoutes(authenticated, { db: deps.db, secrets: deps.secrets, ...(deps.webhookUrl === undefined ? {} : { webhookUrl: deps.webhookUrl }) });
     adminMirrorRoutes(authenticated, { db: deps.db, debounceMs: deps.debounceMs ?? 500, now });
     // Its own scope, so only the batch routes read multipart/mixed bodies.

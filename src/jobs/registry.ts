@@ -6,7 +6,7 @@ import { CalsyncError } from '../errors.ts';
 import type { PushSettings } from '../engine/push-channels.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import type { Db } from '../store/db.ts';
-import type { WatchDeliveryDeps } from './deliver-watch.ts';
+import type { WatchDeliveryDeps } from './channel-delivery.ts';
 
 export interface TaskDeps {
   db: Db;
@@ -17,7 +17,7 @@ export interface TaskDeps {
   tombstoneMs: number;
   /** How often the sweep looks for bindings no pass will reach (CALSYNC_SWEEP_SECONDS, default 60). */
   sweepSeconds?: number;
-  /** Webhook delivery of watch channels; a worker without it fails deliver_watch jobs (tests of other tasks). */
+  /** Webhook delivery of watch and booking channels; a worker without it fails their delivery jobs (tests of other tasks). */
   delivery?: WatchDeliveryDeps;
   /** Provider push channels; without them (no CALSYNC_WEBHOOK_URL) bindings are only polled. */
   push?: PushSettings;

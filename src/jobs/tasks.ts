@@ -1,7 +1,9 @@
 // Every task calsync's workers run.
 import { purgeTombstonesJob } from './purge-tombstones.ts';
+import { deliverBookingWatchJob } from './deliver-booking-watch.ts';
 import { deliverWatchJob } from './deliver-watch.ts';
 import { disconnectAccountJob } from './disconnect-account.ts';
+import { expireHoldsJob } from './expire-holds.ts';
 import { processInboundJob } from './process-inbound.ts';
 import { queueProbe } from './queue-probe.ts';
 import { refreshBusyMirrorJob } from './refresh-busy-mirror.ts';
@@ -24,4 +26,6 @@ export const allTasks: Array<TaskDefinition<never>> = [
   disconnectAccountJob as TaskDefinition<never>,
   processInboundJob as TaskDefinition<never>,
   refreshBusyMirrorJob as TaskDefinition<never>,
+  deliverBookingWatchJob as TaskDefinition<never>,
+  expireHoldsJob as TaskDefinition<never>,
 ];

@@ -3,7 +3,7 @@ import { parseCronItems, run, type Runner, type Logger, type ParsedCronItem } fr
 import type { Db } from '../store/db.ts';
 import type { PushSettings } from '../engine/push-channels.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
-import type { WatchDeliveryDeps } from './deliver-watch.ts';
+import type { WatchDeliveryDeps } from './channel-delivery.ts';
 import { buildTaskList, type TaskDefinition } from './registry.ts';
 import { sweepBindingsTask, sweepJobKey } from './sweep-bindings.ts';
 

@@ -195,6 +195,39 @@ export async function listBookings(db: Queryable, tenantId: string, filter: Book
   return rows.map((r) => toBooking(r, now));
 }
 
+/** The tenant's booking change number: every booking changed after now gets a higher one (migration 000019). */
+export async function bookingPosition(db: Queryable, tenantId: string): Promise<number> {
+  const { rows: [row] } = await db.query<{ change_number: string }>('select change_number from booking_change_counters where tenant_id = $1', [tenantId]);
+  return row ? Number(row.change_number) : 0;
+}
+
+export interface BookingChangeFilter {
+  resourceId?: string;
+  /** Continue after this (change number, id); a sync token's position starts after (position, the greatest uuid). */
+  after: { change: number; id: string };
+  limit: number;
+}
+
+/**
+ * Bookings changed after `filter.after`, in change order (a booking changed twice shows
+ * once, at its last change), and the tenant's change number read in the same snapshot:
+ * every change numbered up to it is committed and listed or passed.
+ */
+export async function listBookingChanges(db: Queryable, tenantId: string, filter: BookingChangeFilter, now: Date): Promise<{ items: Array<Booking & { change: number }>; position: number }> {
+  if (filter.resourceId !== undefined && !uuidPattern.test(filter.resourceId)) return { items: [], position: await bookingPosition(db, tenantId) };
+  const { rows } = await db.query<BookingRow & { position: string; change_number: string | null }>(
+    `select p.position, b.* from
+       (select coalesce((select change_number from booking_change_counters where tenant_id = $1), 0) as position) p
+       left join lateral (
+         select ${columns} from bookings b
+          where b.tenant_id = $1 and ($2::uuid is null or b.resource_id = $2) and (b.change_number, b.id) > ($3::bigint, $4::uuid)
+          order by b.change_number, b.id limit $5) b on true`,
+    [tenantId, filter.resourceId ?? null, filter.after.change, filter.after.id, filter.limit]);
+  const position = Number(rows[0]?.position ?? 0);
+  const items = rows.filter((r) => r.id !== null).map((r) => ({ ...toBooking(r, now), change: Number(r.change_number) }));
+  return { items, position };
+}
+
 // A moved booking's new time is checked against at most this many recurring series of
 // each calendar; a calendar with more is taken as busy there (its time is unknown).
 const seriesChecked = 2_000;

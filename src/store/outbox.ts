@@ -103,6 +103,34 @@ export async function queueWatchDelivery(db: Queryable, tenantId: string, calend
     [tenantId, calendarId, deliverWatchTask]);
 }
 
+export const deliverBookingWatchTask = 'deliver_booking_watch';
+
+/**
+ * Queues a delivery round to the tenant's live booking channels, when it has any. Every
+ * change of a booking queues one from the trigger of migration 000019, which names this
+ * task and job key too; a new channel queues its first (the `sync` message) here.
+ */
+export async function queueBookingWatchDelivery(db: Queryable, tenantId: string): Promise<void> {
+  await db.query(
+    `select graphile_worker.add_job($2, json_build_object('tenantId', $1::uuid),
+              job_key := 'booking-watch:' || $1, job_key_mode := 'preserve_run_at', max_attempts := 25)
+      where exists (select 1 from booking_channels where tenant_id = $1 and stopped_at is null and expires_at > now())`,
+    [tenantId, deliverBookingWatchTask]);
+}
+
+export const expireHoldsTask = 'expire_holds';
+
+/**
+ * Marks the hold expired when its time is up, so the app hears of it then (a change of
+ * the row), not only at the next booking decision of its resource. One job per booking.
+ */
+export async function queueHoldExpiry(db: Queryable, tenantId: string, resourceId: string, bookingId: string, heldUntil: Date): Promise<void> {
+  await db.query(
+    `select graphile_worker.add_job($1, json_build_object('tenantId', $2::uuid, 'resourceId', $3::uuid), run_at := $5::timestamptz,
+              job_key := 'expire-hold:' || $4, job_key_mode := 'replace', max_attempts := 25)`,
+    [expireHoldsTask, tenantId, resourceId, bookingId, heldUntil]);
+}
+
 /**
  * Passes asked for soon, several bindings in one statement, each to run `delayMs` from
  * now, or sooner if one already is due sooner: passes asked for by push notifications,

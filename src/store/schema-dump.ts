@@ -34,5 +34,16 @@ export async function dumpSchema(db: Queryable, schema: string = schemaName): Pr
         order by 1`, [schema, name]);
     for (const { line } of indexes) lines.push(line.replaceAll(`${schema}.`, '') + ';');
   }
+  // Functions and the triggers that call them (migration 000019's booking_changed), not an extension's.
+  const { rows: functions } = await db.query<{ line: string }>(
+    `select pg_get_functiondef(p.oid) as line from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = $1 and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+      order by p.proname, p.oid`, [schema]);
+  for (const { line } of functions) lines.push('', line.trimEnd().replaceAll(`${schema}.`, '') + ';');
+  const { rows: triggers } = await db.query<{ line: string }>(
+    `select pg_get_triggerdef(t.oid) as line from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and not t.tgisinternal order by c.relname, t.tgname`, [schema]);
+  if (triggers.length > 0) lines.push('');
+  for (const { line } of triggers) lines.push(line.replaceAll(`${schema}.`, '') + ';');
   return `${lines.join('\n')}\n`;
 }

@@ -18,6 +18,7 @@ interface SealedColumn {
 export const sealedColumns: SealedColumn[] = [
   { table: 'accounts', column: 'credentials', keys: ['id'], context: (row) => `account:${row.id}` },
   { table: 'watch_channels', column: 'secret', keys: ['tenant_id', 'id'], context: (row) => `watch-channel:${row.tenant_id}:${row.id}` },
+  { table: 'booking_channels', column: 'secret', keys: ['tenant_id', 'id'], context: (row) => `booking-channel:${row.tenant_id}:${row.id}` },
   { table: 'inbound_sources', column: 'secret', keys: ['tenant_id', 'id'], context: (row) => `inbound-source:${row.tenant_id}:${row.id}` },
 ];
 

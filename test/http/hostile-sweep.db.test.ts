@@ -92,6 +92,8 @@ test('no route answers a hostile or impossible input with 5xx, and no refusal ch
     'POST /admin/v1/accounts/{accountId}/disconnect': { reason: 'leaving' },
     'POST /admin/v1/mirrors': { sourceCalendarId: work, targetCalendarId: world.calendarId, title: '{summary} (work)', includeLocation: true, ownerEmail: 'a@example.org' },
     'POST /admin/v1/bindings/{bindingId}/sync': { confirmWipe: false },
+    'POST /admin/v1/bookings/watch': { id: 'booking-channel-1', address: 'https://hooks.example.org/bookings', token: 'tag', expiration: '4102444800000' },
+    'POST /admin/v1/bookings/watch/stop': { id: 'booking-channel-1' },
     'POST /batch/calendar/v3': { requests: [{ id: '1', method: 'GET', path: `/calendar/v3/calendars/${world.calendarId}/events?q=Review` }] },
     'POST /batch': { requests: [{ id: '1', method: 'GET', path: `/calendar/v3/calendars/${world.calendarId}/events?q=Review` }] },
   };

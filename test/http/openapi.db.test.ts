@@ -47,7 +47,7 @@ test('it lists every registered route, and only those', () => {
   assert.ok(registered.length >= 29, `read ${registered.length} routes from printRoutes`);
   const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)).sort();
   assert.deepEqual(documented, registered);
-  for (const route of ['GET /calendar/v3/calendars/{calendarId}/events', 'POST /batch/calendar/v3', 'POST /batch', 'POST /admin/v1/bindings/{bindingId}/sync', 'POST /admin/v1/mirrors', 'DELETE /admin/v1/mirrors/{mirrorId}', 'GET /readyz', 'GET /metrics']) {
+  for (const route of ['GET /calendar/v3/calendars/{calendarId}/events', 'POST /batch/calendar/v3', 'POST /batch', 'POST /admin/v1/bindings/{bindingId}/sync', 'POST /admin/v1/mirrors', 'DELETE /admin/v1/mirrors/{mirrorId}', 'POST /admin/v1/bookings/watch', 'POST /admin/v1/bookings/watch/stop', 'GET /readyz', 'GET /metrics']) {
     assert.ok(documented.includes(route), route);
   }
 });

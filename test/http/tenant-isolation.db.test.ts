@@ -11,7 +11,7 @@ import { snapshot } from '../helpers/snapshot.ts';
 let t: TestApp;
 let a: Awaited<ReturnType<typeof tenantWithKey>>;
 let b: Awaited<ReturnType<typeof tenantWithKey>>;
-const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '', inboundOfA: '', otherCalendarOfA: '', mirrorOfA: '' };
+const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '', inboundOfA: '', otherCalendarOfA: '', mirrorOfA: '', bookingChannelOfA: '' };
 
 // Feeds "answer" without a network: these tests are about who may touch what.
 const providers = offlineProviders(1);
@@ -69,6 +69,7 @@ before(async () => {
   ids.bookableOfA = (await created(a, '/admin/v1/resources', { name: 'A room', bookingCalendarId: ids.calendarOfA })).id as string;
   ids.bookableOfB = (await created(b, '/admin/v1/resources', { name: 'B room' })).id as string;
   ids.bookingOfA = (await created(a, '/admin/v1/bookings', { resourceId: ids.bookableOfA, start: `${bookingDay}T10:00:00Z`, holdSeconds: 86_400 })).id as string;
+  ids.bookingChannelOfA = (await created(a, '/admin/v1/bookings/watch', { id: 'a-booking-channel', address: hook })).id as string;
   ids.inboundOfA = (await created(a, '/admin/v1/inbound-sources', { scheme: 'hmac', resourceId: ids.bookableOfA })).id as string;
   ids.otherCalendarOfA = (await created(a, '/calendar/v3/calendars', { summary: 'A work' })).id as string;
   ids.mirrorOfA = (await created(a, '/admin/v1/mirrors', { sourceCalendarId: ids.calendarOfA, targetCalendarId: ids.otherCalendarOfA })).id as string;
@@ -178,6 +179,9 @@ const calls: Record<string, () => Call[]> = {
   'POST /admin/v1/bookings/:bookingId/confirm': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/confirm` }],
   'POST /admin/v1/bookings/:bookingId/cancel': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/cancel` }],
   'POST /admin/v1/bookings/:bookingId/reschedule': () => [{ url: `/admin/v1/bookings/${ids.bookingOfA}/reschedule`, payload: { start: `${bookingDay}T13:00:00Z` } }],
+  // A booking channel of B's own on A's resource; B stopping A's channel.
+  'POST /admin/v1/bookings/watch': () => [{ url: '/admin/v1/bookings/watch', payload: { id: 'b-booking-channel', address: hook, resourceId: ids.bookableOfA } }],
+  'POST /admin/v1/bookings/watch/stop': () => [{ url: '/admin/v1/bookings/watch/stop', payload: { id: ids.bookingChannelOfA } }],
   // A source of B's own on A's resource: the resource is not found.
   'POST /admin/v1/inbound-sources': () => [{ url: '/admin/v1/inbound-sources', payload: { scheme: 'hmac', resourceId: ids.bookableOfA } }],
   'GET /admin/v1/inbound-sources/:sourceId': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}` }],
@@ -296,6 +300,19 @@ test('operator lists filtered by tenant a\'s binding or account show tenant b no
   const own = await t.app.inject({ method: 'GET', url: `/admin/v1/operator-actions?bindingId=${ids.bindingOfA}`, headers: a.auth });
   assert.equal(own.json().items.length, 1, 'a sees its own action');
   await t.app.inject({ method: 'POST', url: `/admin/v1/bindings/${ids.bindingOfA}/resume`, headers: a.auth });
+});
+
+test('a booking sync token of tenant a is refused for tenant b (400) and lists nothing of a\'s', async () => {
+  const listed = await t.app.inject({ method: 'GET', url: '/admin/v1/bookings', headers: a.auth });
+  const tokenOfA = listed.json().nextSyncToken as string;
+  assert.equal(typeof tokenOfA, 'string');
+  const before = await snapshot(t.database.db);
+  const res = await t.app.inject({ method: 'GET', url: `/admin/v1/bookings?syncToken=${encodeURIComponent(tokenOfA)}`, headers: b.auth });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.equal(res.json().error.calsync.code, 'BOOKING_SYNC_TOKEN_INVALID');
+  assert.deepEqual(await snapshot(t.database.db), before);
+  const own = await t.app.inject({ method: 'GET', url: `/admin/v1/bookings?syncToken=${encodeURIComponent(tokenOfA)}`, headers: a.auth });
+  assert.equal(own.statusCode, 200, 'a\'s own token lists');
 });
 
 test('every route but the probes and provider webhooks refuses a request without a key', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createBookingChannel, liveBookingChannels } from '../../src/store/booking-channels.ts';
 import { createInboundSource, sourceForIngress } from '../../src/store/inbound-sources.ts';
 import { createResource } from '../../src/store/resources.ts';
 import { rotateSecrets } from '../../src/store/secret-rotation.ts';
@@ -45,6 +46,8 @@ test('rotation re-encrypts every credential with the new key, after which the ol
   assert.equal(await rotateSecrets(t.db, onlyNew), 0, 'a second rotation finds nothing left to do');
 });
 
+let keyAfterSources: ReturnType<typeof parseSecretKey> | null = null;
+
 test('rotation re-encrypts the signing secrets of inbound sources too', async () => {
   const tenant = await createTenant(t.db, 'inbound');
   const resource = await createResource(t.db, tenant.id, { name: 'Room' });
@@ -55,4 +58,20 @@ test('rotation re-encrypts the signing secrets of inbound sources too', async ()
   assert.equal(await rotateSecrets(t.db, rotating), 1203 + 1, 'the accounts of the test before, and the source');
   await assert.rejects(sourceForIngress(t.db, new Secrets(newKey), source.id), { code: 'DECRYPT_FAILED' });
   assert.equal((await sourceForIngress(t.db, new Secrets(thirdKey), source.id))?.secret, 'calendly-signing-key-0001');
+  keyAfterSources = thirdKey;
+});
+
+test('rotation re-encrypts the signing secrets of booking channels too', async () => {
+  const tenant = await createTenant(t.db, 'booking channels');
+  const thirdKey = keyAfterSources!;
+  await createBookingChannel(t.db, new Secrets(thirdKey), tenant.id, {
+    id: 'rotated', bookableId: null, resourceId: 'r', resourceUri: 'https://calsync.example.org/admin/v1/bookings', token: null,
+    address: 'https://app.example.org/hook', expiresAt: new Date(Date.now() + 3_600_000), secret: 'booking-channel-secret',
+  });
+  const fourthKey = parseSecretKey(generateSecretKeyText());
+  const rotating = new Secrets(fourthKey, [thirdKey]);
+  await verifySecretKey(t.db, rotating);
+  assert.equal(await rotateSecrets(t.db, rotating), 1203 + 1 + 1, 'the accounts and the source of the tests before, and the channel');
+  await assert.rejects(liveBookingChannels(t.db, new Secrets(thirdKey), tenant.id), { code: 'DECRYPT_FAILED' });
+  assert.equal((await liveBookingChannels(t.db, new Secrets(fourthKey), tenant.id))[0]?.secret, 'booking-channel-secret');
 });
