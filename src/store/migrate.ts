@@ -39,7 +39,7 @@ export interface MigrateResult {
 
 export async function migrate(db: Db, migrations: Migration[] = listMigrations()): Promise<MigrateResult> {
   const known = migrations.at(-1)?.id ?? 0;
-  if (await upToDate(db, known)) return { applied: [], current: known };
+  if (await upToDate(db, known, migrations.length)) return { applied: [], current: known };
   const client = await db.connect();
   const applied: string[] = [];
   try {
@@ -92,18 +92,20 @@ export async function migrate(db: Db, migrations: Migration[] = listMigrations()
 
 /**
  * The common start, in one round trip instead of about ten: both schemas are at the
- * newest migration this calsync and its graphile-worker know. Anything else (a new
- * database, a migration due, a schema newer than this calsync) takes the full path,
+ * newest migration this calsync and its graphile-worker know, and hold as many as it
+ * knows. Numbers may have gaps, and a branch's migration can be merged after a higher
+ * one was applied: the count catches it, the newest id alone would not. Anything else (a
+ * new database, a migration due, a schema newer than this calsync) takes the full path,
  * with its lock and its errors.
  */
-async function upToDate(db: Db, known: number): Promise<boolean> {
+async function upToDate(db: Db, known: number, count: number): Promise<boolean> {
   const latestQueue = latestQueueMigration();
   if (latestQueue === null) return false;
   try {
-    const { rows: [row] } = await db.query<{ version: number; ours: number | null; queue: number | null }>(
-      `select current_setting('server_version_num')::int as version,
-              (select max(id) from ${schemaName}.migrations) as ours, (select max(id) from graphile_worker.migrations) as queue`);
-    return row!.version >= minimumServerVersion && row!.ours === known && row!.queue !== null && row!.queue >= latestQueue;
+    const { rows: [row] } = await db.query<{ version: number; ours: number | null; applied: number; queue: number | null }>(
+      `select current_setting('server_version_num')::int as version, (select max(id) from ${schemaName}.migrations) as ours,
+              (select count(*)::int from ${schemaName}.migrations) as applied, (select max(id) from graphile_worker.migrations) as queue`);
+    return row!.version >= minimumServerVersion && row!.ours === known && row!.applied === count && row!.queue !== null && row!.queue >= latestQueue;
   } catch (error) {
     // undefined_table, invalid_schema_name: a database not migrated yet.
     if (['42P01', '3F000'].includes((error as { code?: string }).code ?? '')) return false;
