@@ -13,6 +13,7 @@ import { adminAccountRoutes } from './admin-accounts.ts';
 import { adminBindingRoutes } from './admin-bindings.ts';
 import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
+import { adminHealthRoutes } from './admin-health.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
 import { adminOAuthRoutes } from './admin-oauth.ts';
 import { adminPassesRoutes } from './admin-passes.ts';
@@ -33,6 +34,7 @@ import { freeBusyRoutes } from './free-busy.ts';
 import { healthRoutes } from './health.ts';
 import { registerJsonBodies } from './json-body.ts';
 import { clientErrorHandler } from './client-errors.ts';
+import { consoleRoutes } from './console.ts';
 import { openApiRoutes } from './openapi.ts';
 import { TokenSigner } from './token-signing.ts';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.ts';
@@ -106,6 +108,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   if (!deps.notices) app.addHook('onClose', () => notices.close());
 
   healthRoutes(app, deps);
+  await consoleRoutes(app);
   // Provider webhooks authenticate with their subscription's secret, not an API key.
   const ingress = new PushIngress(deps.db, { debounceMs: deps.debounceMs ?? 500 });
   app.addHook('onClose', () => ingress.drain());
@@ -124,6 +127,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminConflictsRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminPassesRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminHistoryRoutes(authenticated, { db: deps.db, tokens });
+    adminHealthRoutes(authenticated, { db: deps.db, tokens });
     adminBindingRoutes(authenticated, { db: deps.db, providers: deps.providers });
     adminAccountRoutes(authenticated, { db: deps.db });
     adminResourceRoutes(authenticated, { db: deps.db, now });

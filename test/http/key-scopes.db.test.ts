@@ -32,6 +32,7 @@ const snapshot = () => takeSnapshot(t.database.db);
 
 const adminRoutes = [
   { method: 'GET', url: '/admin/v1/bindings' },
+  { method: 'GET', url: '/admin/v1/health' },
   { method: 'POST', url: '/admin/v1/accounts', payload: { provider: 'ics', url: 'https://example.org/a.ics' } },
 ] as const;
 const appRoutes = [
