@@ -41,7 +41,7 @@ export async function healthPage(main, { attention }) {
         ? h('p', {}, attention ? 'Nothing needs attention.' : 'No bindings yet: connect an account and bind a calendar (calsync connect, calsync bind).')
         : h('div', { class: 'scroll' }, h('table', {},
           h('caption', { class: 'visually-hidden' }, attention ? 'Bindings that need attention' : 'All bindings'),
-          h('thead', {}, h('tr', {}, ['Calendar', 'Provider', 'State', 'Last pass', 'Next poll', 'Last error and what to do', 'Open items'].map((c) => h('th', { scope: 'col' }, c)))),
+          h('thead', {}, h('tr', {}, ['Binding (calendar ⇄ remote)', 'Provider', 'State', 'Last pass', 'Next poll', 'Last error and what to do', 'Open items'].map((c) => h('th', { scope: 'col' }, c)))),
           rows)),
       more),
     h('section', { 'aria-labelledby': 'accounts-heading' },
@@ -51,18 +51,24 @@ export async function healthPage(main, { attention }) {
         h('thead', {}, h('tr', {}, ['Provider', 'Account', 'State', 'Why'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, health.accounts.map((a) => h('tr', {},
           h('td', {}, a.provider), h('td', {}, a.displayName || a.login || a.serverUrl || a.id),
-          h('td', {}, stateBadge(a.state)), h('td', {}, a.stateReason ?? ''))))))));
+          h('td', {}, stateBadge(a.state)), h('td', {}, a.stateReason ?? '')))))))));
 }
 
 function bindingRow(b) {
   return h('tr', { 'data-binding': b.id, class: b.needsAttention ? 'attention' : null },
-    h('th', { scope: 'row' }, h('a', { href: `#/bindings/${b.id}` }, b.calendar), h('div', { class: 'sub' }, b.remoteName || b.remoteCalendarId)),
+    h('th', { scope: 'row' }, h('a', { href: `#/bindings/${b.id}` }, `${b.calendar} ⇄ ${b.remoteName || b.remoteCalendarId}`), h('div', { class: 'sub' }, b.direction.replace('_', '-'))),
     h('td', {}, b.provider, h('div', { class: 'sub' }, b.account)),
     h('td', {}, stateBadge(b.state), b.pausedReason ? h('div', { class: 'sub' }, b.pausedReason) : null),
     h('td', {}, outcomeBadge(b.lastOutcome, b.running), h('div', { class: 'sub' }, time(b.lastPassAt, 'never'))),
-    h('td', {}, b.state === 'active' ? time(b.nextPollAt, 'when a change arrives') : 'paused'),
+    h('td', {}, b.state !== 'active' ? 'paused' : nextPoll(b.nextPollAt)),
     h('td', { class: 'error' }, b.lastError ? errorText(b.lastError) : '—'),
     h('td', {}, counts(b)));
+}
+
+function nextPoll(iso) {
+  if (!iso) return 'when a change arrives';
+  // Past: the pass is queued and waits for a worker.
+  return new Date(iso) <= new Date() ? [badge('due', 'info'), h('div', { class: 'sub' }, time(iso))] : time(iso);
 }
 
 export function errorText(error) {
