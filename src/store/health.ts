@@ -33,7 +33,7 @@ export async function healthCounts(db: Queryable, tenantId: string): Promise<Hea
             count(*) filter (where b.state <> 'paused' and b.last_pass_outcome is null)::int as waiting,
             (select count(*) from conflicts where tenant_id = $1 and state = 'open')::int as "conflictsOpen",
             ((select count(*) from quarantined_items where tenant_id = $1 and dismissed_at is null)
-              + (select count(*) from bindings h join sync_status s on s.binding_id = h.id
+              + (select count(*) from bindings h join sync_status s on s.tenant_id = h.tenant_id and s.binding_id = h.id
                   where h.tenant_id = $1 and s.quarantined_at is not null))::int as quarantined,
             -- Payloads name their tenant (src/store/outbox.ts). graphile-worker's jobs view
             -- leaves the payload out, so its table is read; the dead set is small.
@@ -91,9 +91,9 @@ export async function bindingHealth(db: Queryable, tenantId: string, options: { 
        join calendars c on c.tenant_id = b.tenant_id and c.id = b.calendar_id
        join accounts a on a.tenant_id = b.tenant_id and a.id = b.account_id
        cross join lateral (select
-            (select count(*) from conflicts f where f.binding_id = b.id and f.state = 'open')::int as conflicts_open,
+            (select count(*) from conflicts f where f.tenant_id = b.tenant_id and f.binding_id = b.id and f.state = 'open')::int as conflicts_open,
             ((select count(*) from quarantined_items q where q.tenant_id = b.tenant_id and q.binding_id = b.id and q.dismissed_at is null)
-              + (select count(*) from sync_status s where s.binding_id = b.id and s.quarantined_at is not null))::int as quarantined) counts
+              + (select count(*) from sync_status s where s.tenant_id = b.tenant_id and s.binding_id = b.id and s.quarantined_at is not null))::int as quarantined) counts
       where b.tenant_id = $1 and ($2::uuid is null or b.id > $2::uuid)
         and (not $3 or b.state = 'paused' or ${failing} or counts.conflicts_open > 0 or counts.quarantined > 0)
       order by b.id limit $4`,
