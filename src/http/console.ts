@@ -31,7 +31,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
     schema: {
       ...withoutKey, summary: 'The operator console\'s scripts and styles',
       // Flat names only: nothing outside web/console/ can be named.
-      params: { type: 'object', required: ['file'], properties: { file: { type: 'string', pattern: '^[a-z0-9-]+\\.(js|css|svg)$' } } },
+      params: { type: 'object', required: ['file'], properties: { file: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^[a-z0-9-]+\\.(js|css|svg)$' } } },
     },
   }, (request, reply) => send(reply, `console/${request.params.file}`));
 }
