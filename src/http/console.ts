@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unreadParameters } from './route-schemas.ts';
 
 // ../../web from src/http/ and from dist/bundle/ alike (scripts/build.ts).
@@ -23,9 +23,17 @@ const withoutKey = { security: [], querystring: unreadParameters };
 
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, { root: consoleDir, serve: false, cacheControl: false });
-  const send = (reply: FastifyReply, file: string) => reply.headers(headers).sendFile(file);
+  const send = (request: FastifyRequest, reply: FastifyReply, file: string) => {
+    // @fastify/send answers a failed If-Match or If-Unmodified-Since, and a Range it cannot
+    // serve, with errors of its own that reach the error handler as 500s. Browsers send
+    // neither precondition for these files (they revalidate with If-None-Match, which still
+    // gets its 304), so both are dropped and ranges are not offered: the whole file is sent.
+    delete request.raw.headers['if-match'];
+    delete request.raw.headers['if-unmodified-since'];
+    return reply.headers(headers).sendFile(file, { acceptRanges: false });
+  };
 
-  app.get('/', { schema: { ...withoutKey, summary: 'The operator console (sign in with an admin key)' } }, (_request, reply) => send(reply, 'index.html'));
+  app.get('/', { schema: { ...withoutKey, summary: 'The operator console (sign in with an admin key)' } }, (request, reply) => send(request, reply, 'index.html'));
 
   app.get<{ Params: { file: string } }>('/console/:file', {
     schema: {
@@ -33,5 +41,5 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       // Flat names only: nothing outside web/console/ can be named.
       params: { type: 'object', required: ['file'], properties: { file: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^[a-z0-9-]+\\.(js|css|svg)$' } } },
     },
-  }, (request, reply) => send(reply, `console/${request.params.file}`));
+  }, (request, reply) => send(request, reply, `console/${request.params.file}`));
 }

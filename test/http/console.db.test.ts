@@ -44,3 +44,15 @@ test('nothing outside web/console/ can be named, and a missing file is 404', asy
   const missing = await t.app.inject({ method: 'GET', url: '/console/nothing-here.js' });
   assert.equal(missing.statusCode, 404);
 });
+
+test('preconditions and ranges get the whole file, and a revalidation its 304', async () => {
+  const whole = fs.readFileSync(path.join(web, 'console', 'app.js'), 'utf8');
+  for (const headers of [{ 'if-match': '"not-this"' }, { 'if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT' }, { range: 'bytes=0-5' }, { range: 'bytes=999999-' }]) {
+    const res = await t.app.inject({ method: 'GET', url: '/console/app.js', headers });
+    assert.equal(res.statusCode, 200, JSON.stringify(headers));
+    assert.equal(res.body, whole, JSON.stringify(headers));
+  }
+  const first = await t.app.inject({ method: 'GET', url: '/console/app.js' });
+  const again = await t.app.inject({ method: 'GET', url: '/console/app.js', headers: { 'if-none-match': String(first.headers.etag) } });
+  assert.equal(again.statusCode, 304);
+});
