@@ -28,6 +28,8 @@ table api_keys (
   created_at timestamp with time zone not null default now(),
   last_used_at timestamp with time zone,
   revoked_at timestamp with time zone,
+  scopes text[] not null default '{admin,app}'::text[],
+  constraint api_keys_scopes_known CHECK (((cardinality(scopes) > 0) AND (scopes <@ '{admin,app}'::text[]))),
   constraint api_keys_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
   constraint api_keys_pkey PRIMARY KEY (id),
   constraint api_keys_key_hash_key UNIQUE (key_hash)

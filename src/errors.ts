@@ -31,6 +31,11 @@ export const errorCatalogue = {
     status: 401, hint: 'Send a valid API key as `Authorization: Bearer <key>` (create one with `calsync apikey create`).',
     google: { domain: 'global', reason: 'authError', locationType: 'header', location: 'Authorization' },
   },
+  // Google answers a token without the scope a method needs with 403 insufficientPermissions.
+  API_KEY_SCOPE_MISSING: {
+    status: 403, hint: 'Use an API key with the scope the message names: `admin` for /admin/v1 and the console, `app` for the calendar API (`calsync apikey create --scope admin|app`).',
+    google: { domain: 'global', reason: 'insufficientPermissions' },
+  },
   NOT_FOUND: { status: 404, hint: 'Check the id; it does not exist for this tenant.', google: { domain: 'global', reason: 'notFound' } },
   INVALID_REQUEST: { status: 400, hint: 'Fix the request as the message says; nothing was changed.', google: { domain: 'global', reason: 'invalid' } },
   // Values Postgres cannot store: refused at the edge (src/http/edge-strings.ts), or where

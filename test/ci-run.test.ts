@@ -35,7 +35,7 @@ test('a node older than 20.11, as Debian 12 ships, ends the run in one line', ()
 });
 
 test('without a Postgres on 127.0.0.1:5432, the DATABASE_URL run is skipped with one line saying why', () => {
-  const present = { pgrep: {}, radicale: {}, xandikos: {} };
+  const present = { pgrep: {}, radicale: {}, xandikos: {}, chromium: {} };
   const r = runCi({ node: { output: 'v20.11.0' }, npm: {}, 'apt-get': refuse, pg_isready: { code: 2 }, ...present });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.deepEqual(r.calls.filter((c) => c.startsWith('npm')), ['npm install --no-audit --no-fund', 'npm test'], 'the suite ran once');

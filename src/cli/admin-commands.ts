@@ -1,7 +1,7 @@
 // Operator commands: status, tenants, API keys, secret rotation, queue probes, dead jobs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { CalsyncError } from '../errors.ts';
 import { accountsNeedingAttention } from '../store/accounts.ts';
 import { listBindingSummaries } from '../store/bindings.ts';
@@ -10,12 +10,18 @@ import { quarantineCounts } from '../store/quarantine-review.ts';
 import { deadJobs, queueCounts, retryDeadJobs } from '../store/queue.ts';
 import { rotateSecrets } from '../store/secret-rotation.ts';
 import { listStoppedPasses } from '../store/stopped-passes.ts';
-import { createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
+import { apiKeyScopes, createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../store/tenants.ts';
 import { reconnectCommand } from './connect-oauth.ts';
 import { runtimeRunner, type CliDeps } from './deps.ts';
 import { json, positiveInteger, table, type Output } from './output.ts';
 
 interface JsonOption { json?: boolean }
+
+/** --scope, repeatable: refused while the command line is read, before anything is stored. */
+function scopeOption(value: string, previous: string[]): string[] {
+  if (!(apiKeyScopes as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be ${apiKeyScopes.join(' or ')} (repeat --scope for both)`);
+  return [...previous, value];
+}
 
 export function registerAdminCommands(program: Command, deps: CliDeps, output: Output): void {
   const withRuntime = runtimeRunner(deps);
@@ -76,15 +82,17 @@ export function registerAdminCommands(program: Command, deps: CliDeps, output: O
 
   const apikey = program.command('apikey').description('Manage API keys; every request with a key sees only its tenant\'s data.');
   apikey.command('create').description('Create an API key and print it once (only its hash is stored).')
-    .requiredOption('--tenant <id>', 'tenant id').option('--name <name>', 'a label for listings', 'default').option('--json', 'print as JSON')
-    .action((options: JsonOption & { tenant: string; name: string }) => withRuntime(async (runtime) => {
-      const { key, info } = await createApiKey(runtime.db, options.tenant, options.name);
-      output.out(options.json ? json({ ...info, key }) : `${key}\n(key ${info.id}; shown once: store it now)`);
+    .requiredOption('--tenant <id>', 'tenant id').option('--name <name>', 'a label for listings', 'default')
+    .option('--scope <scope>', 'what the key may call: admin (the console and /admin/v1) or app (the calendar API); repeat for both (the default)', scopeOption, [])
+    .option('--json', 'print as JSON')
+    .action((options: JsonOption & { tenant: string; name: string; scope: string[] }) => withRuntime(async (runtime) => {
+      const { key, info } = await createApiKey(runtime.db, options.tenant, options.name, options.scope.length > 0 ? options.scope : apiKeyScopes);
+      output.out(options.json ? json({ ...info, key }) : `${key}\n(key ${info.id}, scopes ${info.scopes.join(', ')}; shown once: store it now)`);
     }));
   apikey.command('list').description('List a tenant\'s API keys (prefixes only).').requiredOption('--tenant <id>', 'tenant id').option('--json', 'print as JSON')
     .action((options: JsonOption & { tenant: string }) => withRuntime(async (runtime) => {
       const keys = await listApiKeys(runtime.db, options.tenant);
-      output.out(options.json ? json(keys) : table(keys.map((k) => ({ ...k })), ['id', 'name', 'prefix', 'createdAt', 'lastUsedAt', 'revokedAt']));
+      output.out(options.json ? json(keys) : table(keys.map((k) => ({ ...k, scopes: k.scopes.join(',') })), ['id', 'name', 'prefix', 'scopes', 'createdAt', 'lastUsedAt', 'revokedAt']));
     }));
   apikey.command('revoke <keyId>').description('Revoke an API key at once.').requiredOption('--tenant <id>', 'tenant id').option('--json', 'print the revoked key as JSON')
     .action((keyId: string, options: JsonOption & { tenant: string }) => withRuntime(async (runtime) => {

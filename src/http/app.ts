@@ -14,6 +14,7 @@ import { adminBindingRoutes } from './admin-bindings.ts';
 import { adminBookingChannelRoutes } from './admin-booking-channels.ts';
 import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
+import { adminHealthRoutes } from './admin-health.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
 import { adminInboundRoutes } from './admin-inbound.ts';
 import { adminMirrorRoutes } from './admin-mirrors.ts';
@@ -37,6 +38,7 @@ import { healthRoutes } from './health.ts';
 import { inboundWebhookRoutes } from './inbound-webhooks.ts';
 import { registerJsonBodies } from './json-body.ts';
 import { clientErrorHandler } from './client-errors.ts';
+import { consoleRoutes } from './console.ts';
 import { openApiRoutes } from './openapi.ts';
 import { TokenSigner } from './token-signing.ts';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.ts';
@@ -112,6 +114,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   if (!deps.notices) app.addHook('onClose', () => notices.close());
 
   healthRoutes(app, deps);
+  await consoleRoutes(app);
   // Provider webhooks authenticate with their subscription's secret, not an API key.
   const ingress = new PushIngress(deps.db, { debounceMs: deps.debounceMs ?? 500 });
   app.addHook('onClose', () => ingress.drain());
@@ -132,6 +135,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminConflictsRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminPassesRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminHistoryRoutes(authenticated, { db: deps.db, tokens });
+    adminHealthRoutes(authenticated, { db: deps.db, tokens });
     adminBindingRoutes(authenticated, { db: deps.db, providers: deps.providers });
     adminAccountRoutes(authenticated, { db: deps.db });
     adminResourceRoutes(authenticated, { db: deps.db, now });

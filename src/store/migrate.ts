@@ -92,8 +92,10 @@ export async function migrate(db: Db, migrations: Migration[] = listMigrations()
 
 /**
  * The common start, in one round trip instead of about ten: both schemas are at the
- * newest migration this calsync and its graphile-worker know. Anything else (a new
- * database, a migration due, a schema newer than this calsync) takes the full path,
+ * newest migration this calsync and its graphile-worker know, and hold as many as it
+ * knows. Numbers may have gaps, and a branch's migration can be merged after a higher
+ * one was applied: the count catches it, the newest id alone would not. Anything else (a
+ * new database, a migration due, a schema newer than this calsync) takes the full path,
  * with its lock and its errors.
  */
 async function upToDate(db: Db, known: number, count: number): Promise<boolean> {

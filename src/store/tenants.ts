@@ -18,11 +18,17 @@ export interface ApiKeyInfo {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  scopes: ApiKeyScope[];
 }
+
+/** `admin`: the operator console and /admin/v1; `app`: the calendar API (src/http/auth.ts). */
+export const apiKeyScopes = ['admin', 'app'] as const;
+export type ApiKeyScope = typeof apiKeyScopes[number];
 
 export interface Principal {
   tenantId: string;
   apiKeyId: string;
+  scopes: ApiKeyScope[];
 }
 
 const keyPattern = /^csk_[A-Za-z0-9_-]{43}$/;
@@ -56,20 +62,33 @@ export async function getTenant(db: Queryable, tenantId: string): Promise<Tenant
   return { id: row.id, name: row.name, createdAt: row.created_at };
 }
 
-export async function createApiKey(db: Queryable, tenantId: string, name: string): Promise<{ key: string; info: ApiKeyInfo }> {
+/** The scopes asked for, each once, in a stable order; INVALID_REQUEST naming one calsync does not know. */
+export function parseScopes(asked: readonly string[]): ApiKeyScope[] {
+  const unknown = asked.filter((scope) => !(apiKeyScopes as readonly string[]).includes(scope));
+  if (unknown.length > 0) {
+    throw new CalsyncError('INVALID_REQUEST', `unknown API key scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}: a key's scopes are ${apiKeyScopes.join(' and ')}`, { field: 'scope' });
+  }
+  const scopes = apiKeyScopes.filter((scope) => asked.includes(scope));
+  if (scopes.length === 0) throw new CalsyncError('INVALID_REQUEST', `an API key needs at least one scope: ${apiKeyScopes.join(' or ')}`, { field: 'scope' });
+  return scopes;
+}
+
+export async function createApiKey(db: Queryable, tenantId: string, name: string, scopes: readonly string[] = apiKeyScopes): Promise<{ key: string; info: ApiKeyInfo }> {
+  const granted = parseScopes(scopes);
   await getTenant(db, tenantId);
   const key = `csk_${randomBytes(32).toString('base64url')}`;
   const { rows: [row] } = await db.query<{ id: string; created_at: Date }>(
-    `insert into api_keys (tenant_id, name, key_prefix, key_hash) values ($1, $2, $3, $4) returning id, created_at`,
-    [tenantId, name.trim() || 'default', key.slice(0, 12), hashKey(key)]);
-  return { key, info: { id: row!.id, tenantId, name: name.trim() || 'default', prefix: key.slice(0, 12), createdAt: row!.created_at, lastUsedAt: null, revokedAt: null } };
+    `insert into api_keys (tenant_id, name, key_prefix, key_hash, scopes) values ($1, $2, $3, $4, $5::text[]) returning id, created_at`,
+    [tenantId, name.trim() || 'default', key.slice(0, 12), hashKey(key), granted]);
+  return { key, info: { id: row!.id, tenantId, name: name.trim() || 'default', prefix: key.slice(0, 12), createdAt: row!.created_at, lastUsedAt: null, revokedAt: null, scopes: granted } };
 }
 
 export async function listApiKeys(db: Queryable, tenantId: string): Promise<ApiKeyInfo[]> {
   await getTenant(db, tenantId);
-  const { rows } = await db.query<{ id: string; tenant_id: string; name: string; key_prefix: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }>(
-    'select * from api_keys where tenant_id = $1 order by created_at, id', [tenantId]);
-  return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, name: r.name, prefix: r.key_prefix, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
+  const { rows } = await db.query<{ id: string; tenant_id: string; name: string; key_prefix: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null; scopes: ApiKeyScope[] }>(
+    `select id, tenant_id, name, key_prefix, created_at, last_used_at, revoked_at, scopes
+       from api_keys where tenant_id = $1 order by created_at, id`, [tenantId]);
+  return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, name: r.name, prefix: r.key_prefix, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, scopes: r.scopes }));
 }
 
 export async function revokeApiKey(db: Queryable, tenantId: string, keyId: string): Promise<void> {
@@ -82,10 +101,10 @@ export async function revokeApiKey(db: Queryable, tenantId: string, keyId: strin
 export async function authenticateApiKey(db: Queryable, key: string): Promise<Principal | null> {
   if (!keyPattern.test(key)) return null;
   // last_used_at is written at most once a minute per key, not on every request.
-  const { rows: [row] } = await db.query<{ id: string; tenant_id: string }>(
-    `with found as (select id, tenant_id, last_used_at from api_keys where key_hash = $1 and revoked_at is null),
+  const { rows: [row] } = await db.query<{ id: string; tenant_id: string; scopes: ApiKeyScope[] }>(
+    `with found as (select id, tenant_id, last_used_at, scopes from api_keys where key_hash = $1 and revoked_at is null),
           touched as (update api_keys set last_used_at = now() where id = (select id from found)
                         and (last_used_at is null or last_used_at < now() - interval '1 minute'))
-     select id, tenant_id from found`, [hashKey(key)]);
-  return row ? { tenantId: row.tenant_id, apiKeyId: row.id } : null;
+     select id, tenant_id, scopes from found`, [hashKey(key)]);
+  return row ? { tenantId: row.tenant_id, apiKeyId: row.id, scopes: row.scopes } : null;
 }

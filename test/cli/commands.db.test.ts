@@ -65,6 +65,34 @@ test('tenant and key management, with --json for scripts', async () => {
   assert.deepEqual(tenants.map((x: { name: string; apiKeys: number }) => [x.name, x.apiKeys]), [['Front Desk Inc', 1], ['Acme Clinics', 1]]);
 });
 
+test('apikey create --scope gives a key only what it names; both by default; a bad scope stores nothing', async () => {
+  const tenant = JSON.parse((await runCalsync(['tenant', 'create', 'Scoped Co', '--json'], env)).stdout);
+  const scopesOf = async (key: string) =>
+    (await t.db.query<{ scopes: string[] }>('select scopes from api_keys where key_hash = sha256($1::bytea)', [Buffer.from(key)])).rows[0]?.scopes;
+  assert.deepEqual(tenant.apiKey.scopes, ['admin', 'app']);
+  assert.deepEqual(await scopesOf(tenant.apiKey.key), ['admin', 'app']);
+
+  const console = await runCalsync(['apikey', 'create', '--tenant', tenant.id, '--scope', 'admin', '--json'], env);
+  assert.equal(console.code, 0, console.stderr);
+  assert.deepEqual(JSON.parse(console.stdout).scopes, ['admin']);
+  assert.deepEqual(await scopesOf(JSON.parse(console.stdout).key), ['admin']);
+
+  const both = await runCalsync(['apikey', 'create', '--tenant', tenant.id, '--scope', 'app', '--scope', 'admin'], env);
+  assert.equal(both.code, 0, both.stderr);
+  assert.match(both.stdout, /^csk_\S+\n\(key \S+, scopes admin, app; shown once: store it now\)\n$/);
+
+  const { rows: [{ n: keysBefore }] } = await t.db.query('select count(*)::int as n from api_keys');
+  const bad = await runCalsync(['apikey', 'create', '--tenant', tenant.id, '--scope', 'app', '--scope', 'root'], env);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--scope <scope>' argument 'root' is invalid\. must be admin or app/);
+  assert.equal(bad.stdout, '');
+  const { rows: [{ n: keysAfter }] } = await t.db.query('select count(*)::int as n from api_keys');
+  assert.equal(keysAfter, keysBefore);
+
+  const listed = JSON.parse((await runCalsync(['apikey', 'list', '--tenant', tenant.id, '--json'], env)).stdout);
+  assert.deepEqual(listed.map((k: { scopes: string[] }) => k.scopes), [['admin', 'app'], ['admin'], ['admin', 'app']]);
+});
+
 test('status shows the database, the queue and dead jobs', async () => {
   await t.db.query(`select graphile_worker.add_job('queue_probe', '{}'::json, max_attempts := 1)`);
   await t.db.query(`update graphile_worker._private_jobs set attempts = 1, last_error = 'boom'`);

@@ -136,6 +136,7 @@ const calls: Record<string, () => Call[]> = {
     { url: `/admin/v1/bindings/${ids.bindingOfA}/quarantine/lift`, payload: { kind: 'remote', remoteIds: ['x'] } },
     { url: `/admin/v1/bindings/${ids.bindingOfA}/quarantine/lift`, payload: { kind: 'held', remoteIds: ['x'] } },
   ],
+  'GET /admin/v1/bindings/:bindingId/passes': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/passes` }],
   'GET /admin/v1/bindings/:bindingId/stopped-pass': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/stopped-pass` }],
   'POST /admin/v1/bindings/:bindingId/stopped-pass/confirm': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/stopped-pass/confirm`, payload: {} }],
   'POST /admin/v1/bindings/:bindingId/stopped-pass/dismiss': () => [{ url: `/admin/v1/bindings/${ids.bindingOfA}/stopped-pass/dismiss`, payload: {} }],
@@ -226,6 +227,10 @@ const withoutIds = [
   // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
   'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
   'GET /admin/v1/resources', 'GET /admin/v1/bookings', 'GET /admin/v1/inbound-sources', 'GET /admin/v1/mirrors',
+  // The health summary counts and lists only the caller's tenant (tested below).
+  'GET /admin/v1/health',
+  // The console's files: the same for everyone, no data in them.
+  'GET /', 'GET /console/:file',
   // An OAuth provider's consent URL: the state it seals is good for this tenant only (google-connect.db.test.ts tries another's).
   ...oauthProviders.map((name) => `POST /admin/v1/accounts/${name}/authorize`),
   // Provider webhooks carry no key; a subscription's secret names its binding (webhooks.db.test.ts).
@@ -315,9 +320,30 @@ test('a booking sync token of tenant a is refused for tenant b (400) and lists n
   assert.equal(own.statusCode, 200, 'a\'s own token lists');
 });
 
-test('every route but the probes and provider webhooks refuses a request without a key', async () => {
+test("the health summary with tenant b's key counts and lists only b's accounts, bindings, conflicts and dead jobs", async () => {
+  // A dead pass job of tenant a's binding, as the queue leaves one that used up its attempts.
+  await t.database.db.query(`select graphile_worker.add_job('sync_binding', json_build_object('tenantId', $1::uuid, 'bindingId', $2::uuid, 'trigger', 'manual'), max_attempts := 1, job_key := 'dead-of-a')`, [a.tenantId, ids.bindingOfA]);
+  await t.database.db.query(`update graphile_worker._private_jobs set attempts = 1, run_at = now() + interval '1 day' where key = 'dead-of-a'`);
+  try {
+    const ofA = (await t.app.inject({ method: 'GET', url: '/admin/v1/health', headers: a.auth })).json();
+    assert.equal(ofA.counts.bindings, 1);
+    assert.equal(ofA.counts.conflictsOpen, 1);
+    assert.equal(ofA.counts.deadJobs, 1);
+    assert.deepEqual(ofA.bindings.map((x: { id: string }) => x.id), [ids.bindingOfA]);
+    const res = await t.app.inject({ method: 'GET', url: '/admin/v1/health', headers: b.auth });
+    assert.equal(res.statusCode, 200, res.body);
+    const ofB = res.json();
+    assert.deepEqual(ofB.counts, { bindings: 0, inSync: 0, failing: 0, paused: 0, waiting: 0, conflictsOpen: 0, quarantined: 0, deadJobs: 0 });
+    assert.deepEqual(ofB.bindings, []);
+    assert.deepEqual(ofB.accounts.map((x: { id: string }) => x.id), [ids.accountOfB]);
+  } finally {
+    await t.database.db.query(`delete from graphile_worker._private_jobs where key = 'dead-of-a'`);
+  }
+});
+
+test('every route but the probes, the console\'s files and provider webhooks refuses a request without a key', async () => {
   // Webhooks authenticate with their subscription's secret instead (webhooks.db.test.ts).
-  for (const route of registeredRoutes(t.app).filter((r) => !['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...providerWebhooks].includes(r))) {
+  for (const route of registeredRoutes(t.app).filter((r) => !['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'GET /', 'GET /console/:file', ...providerWebhooks].includes(r))) {
     const [method, path] = route.split(' ') as ['GET', string];
     const res = await t.app.inject({ method, url: path.replace(/:(\w+)/g, (_, name: string) => `x${name}`), payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
     assert.equal(res.statusCode, 401, route);

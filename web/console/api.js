@@ -1,0 +1,48 @@
+// The console's only way to data: the admin API, with the admin key the operator signed in
+// with. The key stays in this tab's sessionStorage: gone when the tab closes.
+const storageKey = 'calsync.adminKey';
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = body?.error ?? {};
+    super(error.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = error.calsync?.code ?? null;
+    this.hint = error.calsync?.hint ?? null;
+  }
+}
+
+export function storedKey() {
+  return sessionStorage.getItem(storageKey);
+}
+
+export function forgetKey() {
+  sessionStorage.removeItem(storageKey);
+}
+
+/** Tries the key on the admin API; keeps it only if it is an admin key of a tenant. */
+export async function signIn(key) {
+  await call('GET', '/admin/v1/health?maxResults=1', undefined, key);
+  sessionStorage.setItem(storageKey, key);
+}
+
+export async function call(method, path, body, key = storedKey()) {
+  const response = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${key ?? ''}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed;
+}
+
+export const api = {
+  health: ({ attention, pageToken } = {}) => call('GET', `/admin/v1/health?${new URLSearchParams({ ...(attention ? { attention: 'true' } : {}), ...(pageToken ? { pageToken } : {}) })}`),
+  binding: (id) => call('GET', `/admin/v1/bindings/${encodeURIComponent(id)}`),
+  passes: (id, pageToken) => call('GET', `/admin/v1/bindings/${encodeURIComponent(id)}/passes${pageToken ? `?pageToken=${encodeURIComponent(pageToken)}` : ''}`),
+  pause: (id, reason) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/pause`, { reason }),
+  resume: (id) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/resume`, {}),
+  syncNow: (id) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/sync`, {}),
+};
