@@ -202,7 +202,7 @@ class Run {
           await this.world.appEdit(interrupt!.edit.pick, (series) => this.editor.edit(series, 'calendar', interrupt!.edit.field, interrupt!.edit.n, `during-${j.step}`));
         });
         if (pass.fired) coverage.interrupted[pass.fired as InterruptionKind]++;
-        j.passes.push({ step: j.step, side: name, clean: pass.clean });
+        j.passes.push({ step: j.step, side: name, clean: pass.clean, asking: await this.asking(name) });
         return;
       }
       case 'fault': {
@@ -264,6 +264,14 @@ class Run {
   }
 
   /** uid → bindings on which a person must decide an edit against a delete (its items stay as they are). */
+  /** The uids with a question open on the binding: its passes keep each side's value of what is asked. */
+  private async asking(name: string): Promise<Set<string>> {
+    const { rows } = await this.world.db.query<{ uid: string }>(
+      `select distinct e.ical_uid as uid from conflicts c join events e on e.tenant_id = c.tenant_id and e.id = c.event_id
+        where c.tenant_id = $1 and c.binding_id = $2 and c.state = 'open'`, [this.world.tenantId, this.world.binding(name).id]);
+    return new Set(rows.map((r) => r.uid));
+  }
+
   async awaitingPerson(): Promise<Set<string>> {
     const { rows } = await this.world.db.query<{ uid: string; binding_id: string }>(
       `select distinct e.ical_uid as uid, s.binding_id from sync_status s join events e on e.tenant_id = s.tenant_id and e.id = s.event_id

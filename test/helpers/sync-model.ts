@@ -31,7 +31,8 @@ export class Journal {
   readonly touched = new Map<string, Map<string, Map<SideName, Touch>>>();
   readonly edits = new Map<string, { step: number; side: SideName }[]>();
   readonly deletes = new Map<string, { step: number; side: SideName }[]>();
-  readonly passes: { step: number; side: BindingName; clean: boolean }[] = [];
+  /** Passes run; `asking`: uids with a question open on the binding after it, whose asked values it did not carry. */
+  readonly passes: { step: number; side: BindingName; clean: boolean; asking: Set<string> }[] = [];
   /**
    * `uid binding` of creates whose answer was lost when the binding's cursor expired: a
    * complete listing cannot tell a create that never happened from an item deleted
@@ -72,7 +73,7 @@ export class Journal {
     const readableAt = (who: SideName, step: number) =>
       !this.unreadable.some((u) => u.uid === uid && u.side === who && u.from < step && step < u.to);
     const cleanPass = (who: SideName, after: number) =>
-      this.passes.find((p) => p.side === who && p.clean && p.step > after && p.step < before && readableAt(who, p.step))?.step;
+      this.passes.find((p) => p.side === who && p.clean && !p.asking.has(uid) && p.step > after && p.step < before && readableAt(who, p.step))?.step;
     if (edit.side === to) return true;
     if (edit.side === 'calendar') return cleanPass(to, edit.step) !== undefined;
     const inCalendar = cleanPass(edit.side, edit.step);
