@@ -63,7 +63,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
     if (role === 'all' && options.sandbox && await sandboxAllowed(runtime.db, options.sandbox.mode)) {
       if (options.sandbox.mode === 'offer') {
         print('calsync: a fresh data folder and no Google or Microsoft client configured: starting the sandbox, with emulated providers.');
-        print('  To connect real calendars, stop it (Ctrl-C) and see "Syncing a ... calendar" in README.md; CALSYNC_SANDBOX=off (or `calsync serve --no-sandbox`) starts without it.');
+        print('  To sync real calendars instead, stop it (Ctrl-C) and see "From the sandbox to real calendars" in README.md; CALSYNC_SANDBOX=off (or `calsync serve --no-sandbox`) starts without it.');
         if (config.logLevel === 'info') logger.level = 'warn';
       }
       sandbox = await (await import('./sandbox/run.ts')).prepareSandbox(runtime.db, { editSeconds: options.sandbox.editSeconds, print });
