@@ -25,8 +25,8 @@ export interface Stream {
 interface Change {
   said: string;
   calendar: SandboxCalendar;
-  /** Present (true) or gone (false) on every side. */
   title: string;
+  /** The title is on every side (true), or on none (false). */
   present: boolean;
 }
 
@@ -49,9 +49,12 @@ export function startStream(api: Api, emulators: Emulators, world: World, option
     return { start, end: new Date(start.getTime() + 30 * 60_000) };
   };
   const rename = (title: string, n: number): string => `${title.replace(/ \(edit \d+\)$/, '')} (edit ${n})`;
+  // An event renamed by both people keeps its title apart until a person resolves the
+  // conflict: editing it again would only wait on that person too.
+  const settled = (held: Held[]): Held[] => held.filter((e) => !/\((Alice|Bob)'s \d+\)/.test(e.title));
 
   async function editRemote(side: RemoteSide, n: number, who: string): Promise<Change | null> {
-    const target = pick(await remoteHeld(emulators, side), n);
+    const target = pick(settled(await remoteHeld(emulators, side)), n);
     if (!target) return null;
     const title = rename(target.title, n);
     if (side.provider === 'google') google.editEvent(side.calendarId, target.id, { summary: title });
@@ -64,7 +67,7 @@ export function startStream(api: Api, emulators: Emulators, world: World, option
   }
 
   async function editInCalsync(calendar: SandboxCalendar, n: number): Promise<Change | null> {
-    const target = pick(await calsyncHeld(api, calendar.calendarId), n);
+    const target = pick(settled(await calsyncHeld(api, calendar.calendarId)), n);
     if (!target) return null;
     const title = rename(target.title, n);
     await api.call('PATCH', `/calendar/v3/calendars/${encodeURIComponent(calendar.calendarId)}/events/${encodeURIComponent(target.id)}`, { summary: title });
@@ -83,7 +86,7 @@ export function startStream(api: Api, emulators: Emulators, world: World, option
     },
     async (n) => {
       // Alice and Bob rename the same Team event at once, in Google and in Outlook.
-      const googleSide = pick(await remoteHeld(emulators, googleTeam), n);
+      const googleSide = pick(settled(await remoteHeld(emulators, googleTeam)), n);
       const twin = googleSide && (await remoteHeld(emulators, outlookTeam)).find((e) => e.title === googleSide.title);
       if (!googleSide || !twin) return null;
       const known = await openConflicts();
@@ -170,8 +173,10 @@ export function startStream(api: Api, emulators: Emulators, world: World, option
   }
 
   let n = 0;
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> | null = null;
   const tick = (): void => {
+    // A step still under way (a slow read on a busy machine) makes this one wait its turn.
+    if (running || stopped) return;
     running = (async () => {
       const step = steps[n % steps.length]!;
       n += 1;
@@ -185,7 +190,7 @@ export function startStream(api: Api, emulators: Emulators, world: World, option
       } catch (error) {
         options.print(`sandbox ${clock()}: an edit failed: ${(error as Error).message}`);
       }
-    })();
+    })().finally(() => { running = null; });
   };
   const timer = setInterval(tick, options.intervalMs);
   return {
