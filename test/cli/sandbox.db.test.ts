@@ -135,6 +135,15 @@ test('calsync sandbox refuses on a database with real accounts, and leaves them 
   assert.deepEqual(await tenants(), [{ name: 'acme', accounts: 1 }]);
 });
 
+test("a command's default tenant is the only one beside the sandbox's", async () => {
+  await addAccount('sandbox', 'bob@sandbox.invalid');
+  const local = await createTenant(t.db, 'local');
+  await t.db.query(`insert into calsync.calendars (tenant_id, summary) values ($1, 'Front desk')`, [local.id]);
+  const listed = await runCalsync(['calendar', 'list', '--json'], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout).map((c: { summary: string }) => c.summary), ['Front desk']);
+});
+
 test('calsync sandbox --help says what it runs, how it refuses and how serve is kept from it', async () => {
   const help = await runCalsync(['sandbox', '--help'], {});
   assert.equal(help.code, 0, help.stderr);
