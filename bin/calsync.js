@@ -32,7 +32,7 @@ function builtIsCurrent() {
 // tier in the background once it is warm, and a process waits for that compile before
 // it exits: about 0.1 s at the end of a one-shot command such as `calsync sync` on a
 // 2-core machine. A command that ends soon keeps the baseline tier; servers keep both.
-const servers = new Set(['serve', 'api', 'worker']);
+const servers = new Set(['serve', 'api', 'worker', 'sandbox']);
 if (!servers.has(process.argv.slice(2).find((arg) => !arg.startsWith('-')) ?? '')) v8.setFlagsFromString('--liftoff-only');
 
 if (builtIsCurrent()) {

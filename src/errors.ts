@@ -20,6 +20,7 @@ export const errorCatalogue = {
   EMBEDDED_POSTGRES_IN_USE: { status: 500, hint: 'Another calsync is already running on this data folder; stop it first, or give this one its own CALSYNC_DATA_DIR.' },
   HOST_UNUSABLE: { status: 500, hint: 'Set HOST to an address of this machine: 127.0.0.1 for this machine only, 0.0.0.0 (or ::) for every interface.' },
   PORT_IN_USE: { status: 500, hint: 'Another program listens on that port; stop it or set PORT to a free port.' },
+  SANDBOX_REFUSED: { status: 500, hint: 'The sandbox runs emulated Google and Microsoft calendars and never beside real ones: run `calsync serve` for the real setup, or give the sandbox its own CALSYNC_DATA_DIR (or database) with no CALSYNC_GOOGLE_CLIENT_* or CALSYNC_MICROSOFT_CLIENT_* set.' },
   SECRET_KEY_INVALID: { status: 500, hint: 'CALSYNC_SECRET_KEY must be 32 bytes as 64 hex characters or base64 (generate one with `openssl rand -hex 32`).' },
   SECRET_KEY_MISMATCH: { status: 500, hint: 'The database was encrypted with another key: set CALSYNC_SECRET_KEY to that key (in embedded mode it was generated into CALSYNC_DATA_DIR/secret-key). To move to a new key instead, set the new key in CALSYNC_SECRET_KEY and the old one in CALSYNC_PREVIOUS_SECRET_KEYS, then run `calsync secrets rotate` (docs/operations.md).' },
   SECRET_KEY_REQUIRED: { status: 500, hint: 'With DATABASE_URL set, calsync needs CALSYNC_SECRET_KEY (generate one with `openssl rand -hex 32` and keep it safe: losing it loses every stored credential).' },

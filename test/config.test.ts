@@ -13,6 +13,7 @@ test('defaults: embedded Postgres in ./.calsync, port 8080 on loopback', () => {
   assert.equal(config.secretKey, undefined);
   assert.deepEqual(config.previousSecretKeys, []);
   assert.equal(config.caldavTimeoutSeconds, 60);
+  assert.equal(config.sandbox, 'auto');
   // Unset, Microsoft's own hosts and the `common` authority are used (src/connectors/microsoft/provider.ts).
   assert.deepEqual(config.microsoft, { clientId: undefined, clientSecret: undefined, graphUrl: undefined, authorityUrl: undefined, tenant: undefined });
 });
@@ -26,7 +27,7 @@ test('every variable is read', () => {
     CALSYNC_ALLOW_HTTP_WEBHOOKS: '1', CALSYNC_RATE_LIMIT_PER_SECOND: '20', CALSYNC_RATE_LIMIT_BURST: '40', CALSYNC_GOOGLE_CLIENT_ID: 'cid', CALSYNC_GOOGLE_CLIENT_SECRET: 'cs',
     CALSYNC_GOOGLE_API_URL: 'http://127.0.0.1:8095/', CALSYNC_GOOGLE_OAUTH_URL: 'http://127.0.0.1:8095', CALSYNC_WEBHOOK_URL: 'https://calsync.example.com',
     CALSYNC_MICROSOFT_CLIENT_ID: 'mid', CALSYNC_MICROSOFT_CLIENT_SECRET: 'ms', CALSYNC_MICROSOFT_TENANT: 'contoso.onmicrosoft.com',
-    CALSYNC_MICROSOFT_GRAPH_URL: 'http://127.0.0.1:8096/v1.0', CALSYNC_MICROSOFT_AUTHORITY_URL: 'http://127.0.0.1:8096',
+    CALSYNC_MICROSOFT_GRAPH_URL: 'http://127.0.0.1:8096/v1.0', CALSYNC_MICROSOFT_AUTHORITY_URL: 'http://127.0.0.1:8096', CALSYNC_SANDBOX: 'off',
   }, '/srv');
   assert.deepEqual(config, {
     databaseUrl: 'postgresql://u@db/x', dataDir: '/srv/data', host: '0.0.0.0', port: 9000, logLevel: 'debug', secretKey: 'k',
@@ -35,7 +36,7 @@ test('every variable is read', () => {
     rateLimitPerSecond: 20, rateLimitBurst: 40,
     google: { clientId: 'cid', clientSecret: 'cs', apiUrl: 'http://127.0.0.1:8095/', oauthUrl: 'http://127.0.0.1:8095' },
     microsoft: { clientId: 'mid', clientSecret: 'ms', tenant: 'contoso.onmicrosoft.com', graphUrl: 'http://127.0.0.1:8096/v1.0', authorityUrl: 'http://127.0.0.1:8096' },
-    webhookUrl: 'https://calsync.example.com',
+    webhookUrl: 'https://calsync.example.com', sandbox: 'off',
   });
 });
 
@@ -43,7 +44,7 @@ test('bad values are refused with the variable named', () => {
   for (const [name, value] of [['PORT', '80a'], ['PORT', '70000'], ['CALSYNC_WORKER_CONCURRENCY', '0'], ['LOG_LEVEL', 'loud'],
     ['DATABASE_URL', 'mysql://x'], ['CALSYNC_BODY_LIMIT', '1.5'], ['CALSYNC_ALLOW_PRIVATE_URLS', 'maybe'], ['CALSYNC_ALLOW_HTTP_WEBHOOKS', 'on'], ['CALSYNC_RATE_LIMIT_PER_SECOND', '0'],
     ['CALSYNC_RATE_LIMIT_BURST', 'lots'], ['CALSYNC_GOOGLE_API_URL', 'ftp://x'], ['CALSYNC_CALDAV_TIMEOUT_SECONDS', '0'], ['CALSYNC_CALDAV_TIMEOUT_SECONDS', '1m'],
-    ['CALSYNC_MICROSOFT_GRAPH_URL', 'graph.microsoft.com'], ['CALSYNC_MICROSOFT_AUTHORITY_URL', 'ftp://x'], ['CALSYNC_MICROSOFT_TENANT', 'common/../x'], ['CALSYNC_MICROSOFT_TENANT', '-x']] as const) {
+    ['CALSYNC_MICROSOFT_GRAPH_URL', 'graph.microsoft.com'], ['CALSYNC_MICROSOFT_AUTHORITY_URL', 'ftp://x'], ['CALSYNC_MICROSOFT_TENANT', 'common/../x'], ['CALSYNC_MICROSOFT_TENANT', '-x'], ['CALSYNC_SANDBOX', 'on']] as const) {
     assert.throws(() => loadConfig({ [name]: value }), (e: Error & { code?: string }) => e.code === 'CONFIG_INVALID' && e.message.includes(name), `${name}=${value}`);
   }
 });

@@ -66,7 +66,7 @@ const ODATA_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true
 export function build(options: MicrosoftEmulatorOptions = {}): MicrosoftEmulator {
   const now = options.now ?? Date.now;
   // Graph ids run to 150 characters and more: Fastify's default 100 would answer 414.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, maxParamLength: 2048 });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 4 * 1024 * 1024, routerOptions: { maxParamLength: 2048 } });
   const faults = new Faults(now);
   if (options.faults) faults.set(options.faults);
   const tenantId = options.tenantId ?? randomUUID();

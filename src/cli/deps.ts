@@ -17,8 +17,12 @@ export interface CliDeps {
   loadConfig(): Config;
   openRuntime(config: Config): Promise<CommandRuntime>;
   loadSecrets(runtime: CommandRuntime, config: Config): Promise<Secrets>;
-  /** Runs a server role until SIGINT/SIGTERM, including one that arrives during start-up. */
-  serve(config: Config, role: 'all' | 'api' | 'worker'): Promise<void>;
+  /**
+   * Runs a server role until SIGINT/SIGTERM, including one that arrives during start-up;
+   * with `sandbox`, the sandbox beside it: asked for (refused next to real providers) or
+   * offered (started only on a fresh install with no provider configured).
+   */
+  serve(config: Config, role: 'all' | 'api' | 'worker', sandbox?: { mode: 'offer' | 'require'; editSeconds: number }): Promise<void>;
   engineFor(runtime: CommandRuntime, config: Config): Promise<EngineDeps>;
   /** The registered providers with the real fetch, the URL guard and the operator's settings. */
   providers(config: Config): ProviderSet;

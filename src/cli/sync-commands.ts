@@ -9,6 +9,7 @@ import { bindingsOfCalendarById, createBinding, findBinding, type Binding, type 
 import { createCalendar, getCalendar, listCalendars } from '../store/calendars.ts';
 import { queuePass } from '../store/outbox.ts';
 import { queuePushChannel } from '../store/push-channels.ts';
+import { sandboxTenantIds } from '../store/sandbox-tenants.ts';
 import { listTenants } from '../store/tenants.ts';
 import { registerOAuthConnectCommands } from './connect-oauth.ts';
 import { runtimeRunner, type CliDeps, type CommandRuntime } from './deps.ts';
@@ -18,10 +19,11 @@ import { json, policyOption, positiveInteger, table, type Output } from './outpu
 
 export interface TenantOption { tenant?: string; json?: boolean }
 
-/** The tenant to act for: --tenant, or the only one (the embedded "local" tenant). */
+/** The tenant to act for: --tenant, or the only one (the embedded "local" tenant); the sandbox's is never the default. */
 export async function tenantOf(runtime: CommandRuntime, option: string | undefined): Promise<string> {
   if (option) return option;
-  const tenants = await listTenants(runtime.db);
+  const sandbox = await sandboxTenantIds(runtime.db);
+  const tenants = (await listTenants(runtime.db)).filter((t) => !sandbox.has(t.id));
   if (tenants.length === 1) return tenants[0]!.id;
   throw new CalsyncError('USAGE', tenants.length === 0 ? 'there is no tenant yet: create one with `calsync tenant create NAME`' : 'there are several tenants: pass --tenant ID');
 }

@@ -13,6 +13,7 @@ import type { OAuthConnect, Provider } from '../connectors/provider.ts';
 import { CalsyncError } from '../errors.ts';
 import { createLogger } from './logger.ts';
 import { ensureLocalTenant, loadSecrets, openRuntime, type Runtime } from './runtime.ts';
+import { checkSandboxConfig, mayOfferSandbox } from './sandbox/decide.ts';
 
 const packageJson = JSON.parse(fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { version: string };
 const print = (line: string): void => { process.stdout.write(`${line}\n`); };
@@ -95,7 +96,13 @@ const deps: CliDeps = {
   // The server is loaded by the commands that use it, and a provider's libraries by the
   // accounts that need them, so a one-shot command such as `calsync sync` starts without
   // Fastify, the queue library or Google's client libraries.
-  serve: async (config, role) => (await import('./serve.ts')).serveUntilSignalled(config, role, print),
+  async serve(config, role, sandbox) {
+    // Asked for, the sandbox refuses a configured provider before anything is opened;
+    // offered, it is not considered with one, with DATABASE_URL or with CALSYNC_SANDBOX=off.
+    if (sandbox?.mode === 'require') checkSandboxConfig(config);
+    const withSandbox = sandbox && (sandbox.mode === 'require' || mayOfferSandbox(config)) ? { sandbox } : {};
+    return (await import('./serve.ts')).serveUntilSignalled(config, role, print, withSandbox);
+  },
   async engineFor(handle, config) {
     const runtime = runtimes.get(handle)!;
     const secrets = await loadSecrets(runtime);

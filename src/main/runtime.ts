@@ -9,6 +9,7 @@ import { sealFeedAddresses } from '../store/accounts.ts';
 import { classifyDatabaseError, createPool, redactUrl, type Db } from '../store/db.ts';
 import { migrate, type MigrateResult } from '../store/migrate.ts';
 import { generateSecretKeyText, parseSecretKey, Secrets, verifySecretKey } from '../store/secrets.ts';
+import { sandboxTenantIds } from '../store/sandbox-tenants.ts';
 import { createApiKey, createTenant, listTenants } from '../store/tenants.ts';
 import { driverConnectionString } from './database-url.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
@@ -97,11 +98,13 @@ export async function loadSecrets(runtime: Runtime): Promise<Secrets> {
 /**
  * On the first start of an embedded install, a tenant named "local" and its API key,
  * so a newcomer can call the API at once. The key is shown once and kept in
- * <data>/api-key, readable only by its owner. Returns the key when one was made.
+ * <data>/api-key, readable only by its owner. Returns the key when one was made. The
+ * sandbox's tenant does not count: it goes when the sandbox stops.
  */
 export async function ensureLocalTenant(runtime: Runtime): Promise<string | undefined> {
   if (!runtime.embedded) return undefined;
-  if ((await listTenants(runtime.db)).length > 0) return undefined;
+  const sandbox = await sandboxTenantIds(runtime.db);
+  if ((await listTenants(runtime.db)).some((t) => !sandbox.has(t.id))) return undefined;
   const tenant = await createTenant(runtime.db, 'local');
   const { key } = await createApiKey(runtime.db, tenant.id, 'first key');
   fs.writeFileSync(path.join(runtime.config.dataDir, 'api-key'), `${key}\n`, { mode: 0o600 });

@@ -15,6 +15,8 @@ import { connectorFactory, providerSet, pushSettings, urlGuard } from './connect
 import { graphileLogger } from './graphile-logger.ts';
 import { createLogger } from './logger.ts';
 import { ensureLocalTenant, loadSecrets, openRuntime } from './runtime.ts';
+import { sandboxAllowed, type SandboxMode } from './sandbox/decide.ts';
+import type { Sandbox } from './sandbox/run.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -23,12 +25,18 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+export interface ServeOptions {
+  /** The sandbox (src/main/sandbox/): asked for (`calsync sandbox`) or offered (`serve` on a fresh install). */
+  sandbox?: { mode: SandboxMode; editSeconds: number };
+}
+
 /**
  * Starts the role's servers. When `abort` fires before they run, start-up stops at its
  * next step, closes what it opened and throws.
  */
-export async function startServer(config: Config, role: Role, print: (line: string) => void, abort?: AbortSignal): Promise<Running> {
-  const logger = createLogger(config.logLevel);
+export async function startServer(config: Config, role: Role, print: (line: string) => void, abort?: AbortSignal, options: ServeOptions = {}): Promise<Running> {
+  // The sandbox prints what happens in it; pass logs would bury that.
+  const logger = createLogger(options.sandbox?.mode === 'require' && config.logLevel === 'info' ? 'warn' : config.logLevel);
   const workerName = `${os.hostname()}:${process.pid}`;
   const runtime = await openRuntime(config, {
     logger,
@@ -38,14 +46,30 @@ export async function startServer(config: Config, role: Role, print: (line: stri
   });
   let app: FastifyInstance | undefined;
   let runner: Runner | undefined;
+  let sandbox: Sandbox | undefined;
   const stop = async (): Promise<void> => {
-    await app?.close();
-    await runner?.stop();
-    await runtime.close();
+    try {
+      await sandbox?.stopStream();
+      await app?.close();
+      await runner?.stop();
+      await sandbox?.remove();
+    } finally {
+      await runtime.close();
+    }
   };
   try {
     const secrets = await loadSecrets(runtime);
     abort?.throwIfAborted();
+    if (role === 'all' && options.sandbox && await sandboxAllowed(runtime.db, options.sandbox.mode)) {
+      if (options.sandbox.mode === 'offer') {
+        print('calsync: a fresh data folder and no Google or Microsoft client configured: starting the sandbox, with emulated providers.');
+        print('  To sync real calendars instead, stop it (Ctrl-C) and see "From the sandbox to real calendars" in README.md; CALSYNC_SANDBOX=off (or `calsync serve --no-sandbox`) starts without it.');
+        if (config.logLevel === 'info') logger.level = 'warn';
+      }
+      sandbox = await (await import('./sandbox/run.ts')).prepareSandbox(runtime.db, { editSeconds: options.sandbox.editSeconds, print });
+      config = sandbox.config(config);
+      abort?.throwIfAborted();
+    }
     const engine: EngineDeps = {
       db: runtime.db, logger, now: () => new Date(), workerName, debounceMs: config.debounceMs, writeConcurrency: config.writeConcurrency, leaseSeconds: config.leaseSeconds,
       connectorFor: connectorFactory({ db: runtime.db, secrets, fetch: globalThis.fetch, guard: urlGuard(config), google: config.google, microsoft: config.microsoft, caldavTimeoutSeconds: config.caldavTimeoutSeconds }),
@@ -57,7 +81,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
       // every `calsync worker` start on a busy 2-core machine. Providers load their client
       // libraries (Google's OAuth library, undici) when an account first needs them.
       const { build } = await import('../http/app.ts');
-      const firstKey = await ensureLocalTenant(runtime);
+      const firstKey = sandbox ? undefined : await ensureLocalTenant(runtime);
       if (firstKey) {
         print(`Created tenant "local". Its API key (shown once, also saved in ${config.dataDir}/api-key):`);
         print(`  ${firstKey}`);
@@ -98,13 +122,18 @@ export async function startServer(config: Config, role: Role, print: (line: stri
           onDelivery: (state, outcome) => metrics.watchDeliveries.inc({ state, outcome }),
         },
         onDone: (task, outcome) => metrics.jobsRun.inc({ task, outcome }),
-        ...(config.webhookUrl ? { push: pushSettings(config.webhookUrl) } : {}),
+        // The emulators deliver their notifications to this calsync itself.
+        ...(sandbox && url ? { push: pushSettings(url) } : config.webhookUrl ? { push: pushSettings(config.webhookUrl) } : {}),
       });
     }
     const database = runtime.embedded ? `embedded Postgres (data in ${config.dataDir})` : 'DATABASE_URL';
     print(role === 'worker'
       ? `calsync worker ${workerName} running on ${database}`
       : `calsync ${role === 'all' ? 'serve' : 'api'} listening on ${url} (${database})`);
+    if (sandbox && url) {
+      await sandbox.started(url, abort);
+      abort?.throwIfAborted();
+    }
     return { url, stop };
   } catch (error) {
     await stop();
@@ -117,7 +146,7 @@ export async function startServer(config: Config, role: Role, print: (line: stri
  * starts: without them a signal during start-up would kill the process at once and leave
  * the embedded Postgres (its own process group) running. A second signal exits at once.
  */
-export async function serveUntilSignalled(config: Config, role: Role, print: (line: string) => void): Promise<void> {
+export async function serveUntilSignalled(config: Config, role: Role, print: (line: string) => void, options: ServeOptions = {}): Promise<void> {
   const startup = new AbortController();
   let signalled!: () => void;
   const stopRequested = new Promise<void>((resolve) => { signalled = resolve; });
@@ -132,7 +161,7 @@ export async function serveUntilSignalled(config: Config, role: Role, print: (li
   try {
     let running: Running;
     try {
-      running = await startServer(config, role, print, startup.signal);
+      running = await startServer(config, role, print, startup.signal, options);
     } catch (error) {
       // Stopped during start-up: startServer closed what it had opened.
       if (startup.signal.aborted) return;

@@ -1,5 +1,6 @@
-// The quick start as a newcomer meets it: `calsync serve` with nothing configured runs
-// on an embedded Postgres, answers /healthz, stops it on SIGTERM, and reuses the data.
+// The quick start as a newcomer meets it: `npm start` on a fresh data folder runs the
+// sandbox; `calsync serve` (the sandbox off) runs on an embedded Postgres, answers
+// /healthz, stops it on SIGTERM, and reuses the data.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +21,8 @@ function postgresProcesses(dir = dataDir): string[] {
   }
 }
 
+// The first start below turns the sandbox off; once the folder holds a calendar, serve
+// no longer offers it.
 const env = { CALSYNC_DATA_DIR: dataDir, PORT: '0' };
 
 function isAlive(pid: number): boolean {
@@ -32,9 +35,10 @@ function isAlive(pid: number): boolean {
 }
 
 test('serve starts on an embedded Postgres, stops it on SIGTERM and reuses the data on the next start', async () => {
-  const first = startCalsync(['serve'], env);
+  const first = startCalsync(['serve'], { ...env, CALSYNC_SANDBOX: 'off' });
   const [, url] = await first.waitFor(/listening on (http:\/\/\S+)/);
   const [, key] = await first.waitFor(/^\s+(csk_\S+)$/m);
+  assert.doesNotMatch(first.output(), /sandbox/, 'CALSYNC_SANDBOX=off');
   assert.equal(fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim(), key);
   assert.equal(fs.statSync(path.join(dataDir, 'api-key')).mode & 0o777, 0o600);
   assert.equal(fs.statSync(path.join(dataDir, 'secret-key')).mode & 0o777, 0o600);
@@ -100,6 +104,31 @@ test('SIGTERM to `npm start` reaches calsync, which stops its Postgres', async (
     await npm.stop('SIGKILL');
     if (calsync !== undefined && isAlive(calsync)) process.kill(calsync, 'SIGTERM');
     for (let i = 0; i < 100 && calsync !== undefined && isAlive(calsync); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+test('npm start on a fresh data folder runs the sandbox, says so, syncs, and stops with its Postgres on SIGTERM', async () => {
+  const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'calsync-lifecycle-sandbox-'));
+  fs.chmodSync(fresh, 0o755);
+  const npm = startProcess('npm', ['start'], { CALSYNC_DATA_DIR: fresh, PORT: '0', npm_config_update_notifier: 'false' }, path.resolve(import.meta.dirname, '../..'));
+  let calsync: number | undefined;
+  try {
+    await npm.waitFor(/starting the sandbox, with emulated providers/, 60_000);
+    assert.match(npm.output(), /CALSYNC_SANDBOX=off/, 'says how to turn it off');
+    await npm.waitFor(/^\s+csk_\S+$/m, 60_000);
+    await npm.waitFor(/'Team' ⇄ calsync 'Team' ⇄ bob's Outlook 'Team': 6 events, in agreement/, 60_000);
+    await npm.waitFor(/✓ ".+" is on every side/, 30_000);
+    calsync = Number(fs.readFileSync(path.join(fresh, 'calsync.lock'), 'utf8'));
+    assert.equal(fs.existsSync(path.join(fresh, 'api-key')), false, 'no "local" tenant beside the sandbox');
+    assert.equal(await npm.stop('SIGTERM'), 0, npm.output());
+    assert.equal(isAlive(calsync), false, 'calsync exited');
+    assert.deepEqual(postgresProcesses(fresh), [], 'no Postgres process is left behind');
+  } finally {
+    await npm.stop('SIGKILL');
+    if (calsync !== undefined && isAlive(calsync)) process.kill(calsync, 'SIGTERM');
+    for (let i = 0; i < 100 && calsync !== undefined && isAlive(calsync); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const pid of postgresProcesses(fresh)) process.kill(Number(pid), 'SIGINT');
+    fs.rmSync(fresh, { recursive: true, force: true });
   }
 });
 
