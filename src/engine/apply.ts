@@ -55,6 +55,13 @@ export interface ApplyContext {
   openConflicts: boolean;
   /** Remote creates this pass sent, answered or not. */
   remoteCreates: number;
+  /**
+   * The pass is writing the calendar's changes (not what listed items asked for): a
+   * failed write of one is planned again from the calendar version, which the pass then
+   * keeps; a failed write a listed item asked for is planned again from the listing,
+   * which the pass then keeps (src/engine/sync-pass.ts).
+   */
+  pushing: boolean;
   now(): Date;
 }
 
@@ -355,12 +362,14 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
       } else {
         ctx.stats.failed++;
         // The version the write was sent against is the newest seen; keeping its etag and
-        // last-modified instant lets the next pass retry without a 412 that its cursor
-        // would never explain, and recognise a replay of an older version as stale.
+        // last-modified instant lets the next pass retry a calendar change without a 412
+        // that its cursor would never explain, and recognise a replay of an older version
+        // as stale. Not for a write a listed item asked for: that item is listed again, and
+        // an etag kept as seen would pass it off as agreed.
         const ifMatch = 'ifMatch' in action ? action.ifMatch : null;
         // Not a merge's: its status holds the older base, which the version sent against
         // does not (see applyCalendarSide).
-        if (action.eventId && ifMatch && error.kind !== 'precondition-failed') statuses.seen(action.eventId, action.op === 'merge' ? null : ifMatch, seenUpdatedAt(action));
+        if (ctx.pushing && action.eventId && ifMatch && error.kind !== 'precondition-failed') statuses.seen(action.eventId, action.op === 'merge' ? null : ifMatch, seenUpdatedAt(action));
         // A refusal means the write did not land: nothing sent is outstanding.
         if (action.eventId && (error.kind === 'precondition-failed' || error.kind === 'not-found')) statuses.unsent(action.eventId);
         if (error.kind === 'precondition-failed' && action.remoteId && !action.remoteId.startsWith('pending:')) ctx.refused.add(action.remoteId);

@@ -193,7 +193,7 @@ class Pass {
     this.ctx = {
       db: deps.db, tenantId: binding.tenantId, calendarId: binding.calendarId, bindingId: binding.id, passId,
       remoteCalendarId: binding.remoteCalendarId, connector, debounceMs: deps.debounceMs, stats, now: deps.now, seenAt: new Map(),
-      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(), lease, openConflicts: false, remoteCreates: 0,
+      writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(), lease, openConflicts: false, remoteCreates: 0, pushing: false,
     };
     this.policy = parsePolicy(binding.conflictPolicy);
     // Slices are planned with the brakes released: the wipe brake and the deletion
@@ -245,7 +245,11 @@ class Pass {
         this.cursorSaved = cursor;
       }
       if (retries.length > 0 && this.connector.read) await this.withSlices(() => this.readItems(retries, 'retry'));
+      const failedBeforePush = this.ctx.stats.failed;
+      this.ctx.pushing = true;
       const versionSeen = await this.withSlices(() => this.pushCalendarChanges());
+      this.ctx.pushing = false;
+      const failedInPush = this.ctx.stats.failed - failedBeforePush;
       await this.withSlices(() => this.readRefused());
       await this.deletions(counts);
       // The same for the items this pass created: the cursor it listed with was taken
@@ -256,9 +260,13 @@ class Pass {
         await this.withSlices(() => this.readRefused());
         await this.deletions(counts);
       }
-      // Stored last: a crash before here replays the pull; a failed remote write keeps
-      // the calendar version, so its change is planned again next pass.
-      if (!this.replayPull && cursor !== this.binding.cursor && cursor !== this.cursorSaved && !(await saveCursor(db, this.ctx, cursor, this.lease.owner))) this.lease.markLost();
+      // Stored last: a crash before here replays the pull; a failed write of a calendar
+      // change keeps the calendar version, so the change is planned again next pass. A
+      // failed write a pulled item asked for (a delete the remote's edit lost to, a merge
+      // sent back) keeps the cursor too: the calendar side of it may be older than the
+      // stored version, and only the item listed again plans it again.
+      const pulledOwed = this.ctx.stats.failed - failedInPush > 0;
+      if (!this.replayPull && !pulledOwed && cursor !== this.binding.cursor && cursor !== this.cursorSaved && !(await saveCursor(db, this.ctx, cursor, this.lease.owner))) this.lease.markLost();
       if (this.ctx.stats.failed === 0 && versionSeen > this.binding.calendarVersion && !(await saveCalendarVersion(db, this.ctx, versionSeen, this.lease.owner))) this.lease.markLost();
       return { outcome: this.ctx.stats.failed > 0 ? 'partial' : 'ok', stop: null };
     } catch (error) {

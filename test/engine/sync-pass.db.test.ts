@@ -722,3 +722,24 @@ test('a first pass that dies after its create landed leaves a cursor: the item d
   assert.deepEqual(a.connector.liveItems(a.remoteCalendarId), [], 'not created again');
   assert.equal((await world.calendarSeries()).find((s) => s.eventId === eventId), undefined, 'the remote\'s delete reached the calendar');
 });
+
+test('a write a listed item asks for that fails is planned again from the listing: the delete an edit lost to, of an event the calendar deleted passes ago', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('owed-by-listing', { conflictPolicy: { mode: 'default', editVsDelete: 'delete-wins' } });
+  const eventId = await world.appWrite(null, single({ uid: 'obl-1', summary: 'Planned' }));
+  await converge(world, [a]);
+  const id = a.connector.liveItems('owed-by-listing')[0]!.remoteId;
+  // Unreadable when the calendar deletes it: the delete is refused and the item set aside,
+  // and the pass moves past the calendar's change.
+  a.connector.corrupt('owed-by-listing', id);
+  await world.appDelete(eventId);
+  await world.pass(a);
+  assert.equal((await listQuarantined(t.db, world.tenantId, { bindingId: a.id })).length, 1);
+  // Saved again with an edit: the delete wins, and its first attempt fails.
+  a.connector.userUpdate('owed-by-listing', id, single({ uid: 'obl-1', summary: 'Planned (edited)' }));
+  Object.assign(a.connector.faults, { failWrites: 1, failAfterApply: false });
+  assert.equal((await world.pass(a)).outcome, 'partial');
+  await converge(world, [a]);
+  assert.deepEqual(a.connector.liveItems('owed-by-listing'), [], 'the next pass deletes it');
+  assert.deepEqual(await world.calendarSeries(), []);
+});
