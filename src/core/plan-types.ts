@@ -136,8 +136,13 @@ export type Action =
      */
     remoteBase: { base: EventSeries; contentHash: string; remoteUpdatedAt: string | null; asked?: Asked | null };
   }
-  /** Fields for the conflict queue; `quarantine` holds the item until a person decides. */
-  | ActionCommon & { op: 'conflict'; eventId: string; conflicts: MergeConflict[]; quarantine: boolean }
+  /**
+   * Fields for the conflict queue; `quarantine` holds the item until a person decides.
+   * `etag` and `seenAt`: the remote version the question is about, kept as seen (a held
+   * item is not planned again, so an older version a lagging replica replays later is
+   * recognised as stale, not taken for a new edit once the person decided).
+   */
+  | ActionCommon & { op: 'conflict'; eventId: string; conflicts: MergeConflict[]; quarantine: boolean; etag?: string | null; seenAt?: string | null }
   | ActionCommon & { op: 'quarantine'; error: { code: string; message: string; path: string | null } };
 
 export interface Plan {

@@ -199,7 +199,7 @@ class Planner {
         return;
       }
       if (!item.deleted && calendarDeleted) {
-        this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series });
+        this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series }, item);
       }
       // The version's last-modified instant is kept too: an older one replayed later is stale.
       this.push({ op: 'skip', side: 'remote', eventId: status.eventId, remoteId: status.remoteId, rule: 'quarantined', reason: 'awaiting a person', etag: item.deleted ? null : item.etag, seenAt: item.updatedAt, next: null });
@@ -292,7 +292,7 @@ class Planner {
         remoteChanged ? 'the calendar deleted what the remote edited; the delete wins' : 'deleted in the calendar', status.eventId);
     } else if (outcome === 'ask') {
       // The calendar deleted what the remote edited and the policy asks: a person decides.
-      this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series });
+      this.conflict(status, 'the calendar deleted what the remote edited', { field: '(deleted)', base: status.base, calendar: null, remote: item.series }, item);
     } else if (this.canWriteCalendar && cal?.event.lastSeries && this.canWriteRemote) {
       // The remote edited what the calendar deleted: the tombstone is restored with the
       // remote's edits merged onto its last content.
@@ -483,11 +483,12 @@ class Planner {
     this.push({ op: 'skip', side, eventId, remoteId, rule, reason, etag, next: nextStatus });
   }
 
-  private conflict(status: SyncStatus, reason: string, conflict: MergeConflict): void {
+  private conflict(status: SyncStatus, reason: string, conflict: MergeConflict, seen: RemoteItem | null = null): void {
     // Edit against delete under `ask`: the item waits for a person, nothing is written.
     this.push({
       op: 'conflict', side: 'calendar', eventId: status.eventId, remoteId: status.remoteId, conflicts: [conflict], quarantine: true,
       rule: `edit-vs-delete:${this.input.policy.editVsDelete}`, reason, next: null,
+      ...(seen && !seen.deleted ? { etag: seen.etag, seenAt: seen.updatedAt ?? null } : {}),
     });
   }
 

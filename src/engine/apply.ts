@@ -189,6 +189,7 @@ export async function applyCalendarSide(ctx: ApplyContext, actions: Action[], ve
             });
           }
           if (action.quarantine) statuses.quarantine(action.eventId, { reason: action.reason });
+          if (action.etag || action.seenAt) statuses.seen(action.eventId, action.etag ?? null, action.seenAt ?? null);
           operations.push(operation(ctx, action, 'applied'));
           break;
         }

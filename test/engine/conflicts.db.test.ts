@@ -178,3 +178,27 @@ test('an edit against a delete the remote then deletes too: the question closes,
   assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'd-4'), undefined, 'the event stays deleted');
   assert.equal(itemOf(b, 'd-4'), undefined);
 });
+
+test('an edit kept against a delete is not undone by an older version a lagging replica replays after the decision', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('kept-then-replayed', { conflictPolicy: { mode: 'default', editVsDelete: 'ask' } });
+  const eventId = await world.appWrite(null, single({ uid: 'd-5', summary: 'Draft' }));
+  await converge(world, [a]);
+  // Versions a few milliseconds apart, so their last-modified instants tell them apart.
+  const later = () => new Promise((resolve) => setTimeout(resolve, 5));
+  await later();
+  editRemote(a, 'd-5', { summary: 'Draft (first edit)' });
+  await later();
+  editRemote(a, 'd-5', { summary: 'Draft (second edit)' });
+  await world.appDelete(eventId);
+  await converge(world, [a]);
+  const [open] = await listConflicts(t.db, world.tenantId, { state: 'open' });
+  assert.equal((open?.remote as { master: { summary: string } }).master.summary, 'Draft (second edit)');
+  await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, open!.id, { take: 'remote' });
+  // Every listing from now on ends with an older version of the item, one picked at random.
+  a.connector.faults.staleReplay = 1;
+  for (let i = 0; i < 8; i++) await world.pass(a);
+  await converge(world, [a]);
+  assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'd-5')?.series.master?.summary, 'Draft (second edit)', 'the kept edit stands');
+  assert.equal(itemOf(a, 'd-5').series.master!.summary, 'Draft (second edit)');
+});
