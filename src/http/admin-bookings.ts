@@ -9,7 +9,7 @@ import { bookingPosition, getBooking, listBookingChanges, listBookings, type Boo
 import { absentBodyIsEmpty, adminTags, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableDate, nullableString, pageToken, uuidString } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
 import { decodeBookingSyncToken, encodeBookingSyncToken } from './booking-sync-tokens.ts';
-import { instantParam } from './list-params.ts';
+import { instantParam, pageOf } from './list-params.ts';
 import { noParameters, pathParams } from './route-schemas.ts';
 import type { TokenSigner } from './token-signing.ts';
 
@@ -83,13 +83,11 @@ async function listChanges(deps: AdminBookingsDeps, tenantId: string, q: { resou
   const { items, position } = await listBookingChanges(deps.db, tenantId, {
     resourceId: q.resourceId, after: cursor ? { change: cursor.change, id: cursor.id } : { change: since, id: maxUuid }, limit: limit + 1,
   }, deps.now());
-  const page = items.slice(0, limit);
-  const last = page.at(-1);
-  const more = items.length > limit && last !== undefined;
+  const { page, continueAfter } = pageOf(items, limit);
   return {
     items: page.map(bookingView),
-    nextPageToken: more ? encodePageToken(deps.tokens, 'booking changes', { change: last.change, id: last.id, since }) : null,
-    nextSyncToken: more ? null : encodeBookingSyncToken(deps.tokens, tenantId, Math.max(position, last?.change ?? since, since)),
+    nextPageToken: continueAfter ? encodePageToken(deps.tokens, 'booking changes', { change: continueAfter.change, id: continueAfter.id, since }) : null,
+    nextSyncToken: continueAfter ? null : encodeBookingSyncToken(deps.tokens, tenantId, Math.max(position, page.at(-1)?.change ?? since, since)),
   };
 }
 
@@ -147,13 +145,11 @@ export function adminBookingRoutes(app: FastifyInstance, deps: AdminBookingsDeps
     const items = await listBookings(deps.db, tenantId, {
       resourceId: q.resourceId, from, to, status: q.status, limit: limit + 1, after: after ? { start: after.start, id: after.id } : undefined,
     }, deps.now());
-    const page = items.slice(0, limit);
-    const last = page.at(-1);
-    const more = items.length > limit && last !== undefined;
+    const { page, continueAfter } = pageOf(items, limit);
     return {
       items: page.map(bookingView),
-      nextPageToken: more ? encodePageToken(deps.tokens, 'bookings', { start: last.start, id: last.id, p: position }) : null,
-      nextSyncToken: more ? null : encodeBookingSyncToken(deps.tokens, tenantId, position),
+      nextPageToken: continueAfter ? encodePageToken(deps.tokens, 'bookings', { start: continueAfter.start, id: continueAfter.id, p: position }) : null,
+      nextSyncToken: continueAfter ? null : encodeBookingSyncToken(deps.tokens, tenantId, position),
     };
   });
 

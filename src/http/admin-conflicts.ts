@@ -11,6 +11,7 @@ import {
   actorOf, adminTags, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, note, nullableDate, nullableString, pageToken, uuidString,
 } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { pageOf } from './list-params.ts';
 import { noParameters, pathParams } from './route-schemas.ts';
 import type { TokenSigner } from './token-signing.ts';
 
@@ -67,9 +68,8 @@ export function adminConflictsRoutes(app: FastifyInstance, deps: AdminConflictsD
       state: query.state, bindingId: query.bindingId, eventId: query.eventId, limit: limit + 1,
       before: after ? { createdAt: new Date(after.createdAt), id: after.id } : null,
     });
-    const page = items.slice(0, limit);
-    const last = page.at(-1);
-    return { items: page.map(resource), nextPageToken: items.length > limit && last ? encodePageToken(deps.tokens, 'conflicts', { createdAt: last.createdAt.toISOString(), id: last.id }) : null };
+    const { page, continueAfter: last } = pageOf(items, limit);
+    return { items: page.map(resource), nextPageToken: last ? encodePageToken(deps.tokens, 'conflicts', { createdAt: last.createdAt.toISOString(), id: last.id }) : null };
   });
 
   app.get<{ Params: { conflictId: string } }>('/admin/v1/conflicts/:conflictId', {

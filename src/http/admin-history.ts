@@ -6,6 +6,7 @@ import { eventHistory } from '../store/event-history.ts';
 import { listOperatorActions } from '../store/operator-actions.ts';
 import { adminTags, anyObject, anyValue, decodePageToken, encodePageToken, errorAnswer, maxResults, nullableString, pageToken, uuidString } from './admin-schemas.ts';
 import { tenantOf } from './auth.ts';
+import { pageOf } from './list-params.ts';
 import { noParameters, pathParams } from './route-schemas.ts';
 import type { TokenSigner } from './token-signing.ts';
 
@@ -82,7 +83,7 @@ export function adminHistoryRoutes(app: FastifyInstance, deps: AdminHistoryDeps)
     const items = await listOperatorActions(deps.db, tenantOf(request), {
       bindingId: request.query.bindingId, accountId: request.query.accountId, before: decodePageToken(deps.tokens, 'operator actions', request.query.pageToken, isId) ?? undefined, limit: limit + 1,
     });
-    const page = items.slice(0, limit);
-    return { items: page, nextPageToken: items.length > limit ? encodePageToken(deps.tokens, 'operator actions', page.at(-1)!.id) : null };
+    const { page, continueAfter } = pageOf(items, limit);
+    return { items: page, nextPageToken: continueAfter ? encodePageToken(deps.tokens, 'operator actions', continueAfter.id) : null };
   });
 }

@@ -136,3 +136,12 @@ export function readListParams(query: Query): ListParams {
     timeZone: responseZone(query),
   };
 }
+
+/**
+ * A page of a query that asked for one row more than `limit`: the rows to answer, and
+ * the last of them when that extra row says another page follows (its token names it).
+ */
+export function pageOf<T>(rows: T[], limit: number): { page: T[]; continueAfter: T | null } {
+  const page = rows.slice(0, limit);
+  return { page, continueAfter: rows.length > limit ? page.at(-1) ?? null : null };
+}
