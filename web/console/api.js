@@ -44,5 +44,8 @@ export const api = {
   passes: (id, pageToken) => call('GET', `/admin/v1/bindings/${encodeURIComponent(id)}/passes${pageToken ? `?pageToken=${encodeURIComponent(pageToken)}` : ''}`),
   pause: (id, reason) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/pause`, { reason }),
   resume: (id) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/resume`, {}),
+  conflicts: ({ bindingId, pageToken } = {}) => call('GET', `/admin/v1/conflicts?${new URLSearchParams({ state: 'open', ...(bindingId ? { bindingId } : {}), ...(pageToken ? { pageToken } : {}) })}`),
+  conflict: (id) => call('GET', `/admin/v1/conflicts/${encodeURIComponent(id)}`),
+  resolve: (id, choice) => call('POST', `/admin/v1/conflicts/${encodeURIComponent(id)}/resolve`, choice),
   syncNow: (id) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/sync`, {}),
 };

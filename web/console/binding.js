@@ -25,7 +25,8 @@ export async function bindingPage(main, id) {
         h('label', { for: 'pause-reason' }, 'Reason for pausing'), reason,
         h('span', { id: 'pause-help', class: 'help' }, 'Kept in the audit trail.'),
         h('button', { type: 'submit' }, 'Pause')),
-      h('button', { type: 'button', onclick: () => act(() => api.syncNow(id), 'A pass is queued.') }, 'Sync now'));
+      h('button', { type: 'button', onclick: () => act(() => api.syncNow(id), 'A pass is queued.') }, 'Sync now'),
+      h('a', { href: `#/conflicts?binding=${id}` }, 'Open conflicts of this binding'));
 
   const rows = h('tbody', {}, passes.items.map(passRow));
   let next = passes.nextPageToken;

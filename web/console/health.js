@@ -31,7 +31,9 @@ export async function healthPage(main, { attention }) {
     h('section', { 'aria-labelledby': 'numbers' },
       h('h2', { id: 'numbers', class: 'visually-hidden' }, 'Numbers'),
       h('dl', { class: 'tiles' }, tiles.map(([key, label, tone]) => h('div', { class: `tile ${health.counts[key] > 0 ? tone : 'muted'}` },
-        h('dt', {}, label), h('dd', { 'data-count': key }, String(health.counts[key])))),
+        h('dt', {}, label), h('dd', { 'data-count': key }, key === 'conflictsOpen'
+          ? h('a', { href: '#/conflicts', 'aria-label': `${health.counts[key]} conflicts open: settle them` }, String(health.counts[key]))
+          : String(health.counts[key])))),
       h('p', { class: 'help' }, `${health.counts.bindings} bindings in all.`)),
     h('section', { 'aria-labelledby': 'bindings-heading' },
       h('div', { class: 'row' },
@@ -77,7 +79,7 @@ export function errorText(error) {
 
 function counts(b) {
   const parts = [];
-  if (b.conflictsOpen > 0) parts.push(badge(`${b.conflictsOpen} conflict${b.conflictsOpen === 1 ? '' : 's'}`, 'warn'));
+  if (b.conflictsOpen > 0) parts.push(h('a', { href: `#/conflicts?binding=${b.id}` }, badge(`${b.conflictsOpen} conflict${b.conflictsOpen === 1 ? '' : 's'}`, 'warn')));
   if (b.quarantined > 0) parts.push(badge(`${b.quarantined} quarantined`, 'warn'));
   return parts.length > 0 ? parts : '—';
 }

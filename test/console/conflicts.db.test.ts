@@ -1,0 +1,197 @@
+// The console's conflicts pages in headless Chromium, against conflicts the real engine
+// raised under the `manual` policy with memory connectors: the list, one conflict's three
+// values, keeping a side, writing a text value and a JSON value (a wrong one refused in the
+// page, with nothing sent), and the decision reaching the calendar and every remote after a
+// pass. Screenshots as in console.db.test.ts; docs/screenshots/conflict.png only on update.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createApiKey } from '../../src/store/tenants.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { converge } from '../helpers/engine.ts';
+import { single } from '../helpers/events.ts';
+import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
+
+const executablePath = '/usr/bin/chromium';
+const screenshots = path.resolve(import.meta.dirname, process.env.CALSYNC_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-output/screenshots');
+
+let t: TestDatabase;
+let world: OperatorWorld;
+let browser: Browser;
+let page: Page;
+let base: string;
+let asked: Side;
+let other: Side;
+const events: Record<string, string> = {};
+const pageErrors: string[] = [];
+
+type Side = Awaited<ReturnType<OperatorWorld['bind']>>;
+const itemOf = (side: Side, uid: string) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === uid)!;
+function editRemote(side: Side, uid: string, change: Record<string, unknown>): void {
+  const item = itemOf(side, uid);
+  side.connector.userUpdate(side.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, ...change } });
+}
+const calendarMaster = async (uid: string) => (await world.calendarSeries()).find((s) => s.series.uid === uid)!.series.master!;
+const openConflicts = async () => (await world.call('GET', '/admin/v1/conflicts?state=open')).body.items as Array<{ id: string; eventId: string; field: string }>;
+const conflictOf = async (uid: string, field: string) => (await openConflicts()).find((c) => c.eventId === events[uid] && c.field === field)!;
+
+before(async () => {
+  if (!fs.existsSync(executablePath)) {
+    throw new Error(`the console tests need Chromium at ${executablePath}: install it with \`apt-get install chromium\` (.ci/run does)`);
+  }
+  t = await freshDatabase();
+  world = await operatorWorld(t);
+  asked = await world.bind('Team calendar', { conflictPolicy: { mode: 'manual' } });
+  other = await world.bind('Front desk');
+  const at = (hour: number) => ({ local: `2026-03-02T${String(hour).padStart(2, '0')}:00:00`, tz: 'Europe/Berlin' });
+  events['c-1'] = await world.appWrite(null, single({ uid: 'c-1', summary: 'Planning' }));
+  events['c-2'] = await world.appWrite(null, single({ uid: 'c-2', summary: 'Review', start: at(10), end: at(11) }));
+  events['c-3'] = await world.appWrite(null, single({ uid: 'c-3', summary: 'Standup', location: 'Room 1' }));
+  await converge(world, [asked, other]);
+  // Each side changes the same field of each event: the manual binding asks a person.
+  await world.appWrite(events['c-1'], single({ uid: 'c-1', summary: 'Planning (quarterly)' }));
+  editRemote(asked, 'c-1', { summary: 'Planning (Q3 budget)' });
+  await world.appWrite(events['c-2'], single({ uid: 'c-2', summary: 'Review', start: at(11), end: at(12) }));
+  editRemote(asked, 'c-2', { start: at(14), end: at(15) });
+  await world.appWrite(events['c-3'], single({ uid: 'c-3', summary: 'Standup', location: 'Room 2' }));
+  editRemote(asked, 'c-3', { location: 'Room 3' });
+  await converge(world, [asked, other]);
+  assert.equal((await openConflicts()).length, 3);
+
+  const adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
+  await world.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(world.app.server.address() as { port: number }).port}`;
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.location().url.includes('/admin/v1/')) pageErrors.push(`${message.text()} ${message.location().url}`);
+  });
+  fs.mkdirSync(screenshots, { recursive: true });
+  await page.goto(base);
+  await page.getByLabel('Admin API key').fill(adminKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+});
+
+after(async () => {
+  await browser?.close();
+  await world?.app.close();
+  await t?.drop();
+});
+
+test('the health page\'s count leads to the open conflicts, newest first, each with its event, field and binding', async () => {
+  assert.equal(await page.locator('[data-count="conflictsOpen"]').innerText(), '3');
+  await page.locator('[data-count="conflictsOpen"] a').click();
+  await page.getByRole('heading', { name: 'Open conflicts' }).waitFor();
+  const rows = page.locator('tr[data-conflict]');
+  // The admin API's order (newest first), all three fields.
+  const listed = (await openConflicts()).map((c) => c.id);
+  assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-conflict'))), listed);
+  assert.deepEqual((await rows.locator('td:nth-child(2)').allInnerTexts()).sort(), ['location', 'summary', 'time']);
+  const planning = rows.filter({ hasText: 'summary' });
+  assert.match(await planning.innerText(), /Planning \(quarterly\)|Planning \(Q3 budget\)/);
+  assert.match(await planning.innerText(), new RegExp(asked.id));
+  await page.screenshot({ path: path.join(screenshots, 'conflicts.png'), fullPage: true });
+
+  // The binding's page links to its own conflicts.
+  await page.goto(`${base}/#/bindings/${asked.id}`);
+  await page.getByRole('link', { name: 'Open conflicts of this binding' }).click();
+  await page.getByRole('heading', { name: 'Open conflicts of this binding' }).waitFor();
+  assert.equal(await page.locator('tr[data-conflict]').count(), 3);
+  await page.goto(`${base}/#/bindings/${other.id}`);
+  await page.getByRole('link', { name: 'Open conflicts of this binding' }).click();
+  await page.getByText('No conflict is waiting for a decision.').waitFor();
+});
+
+test('a text conflict shows base, calendar and remote with the difference marked; keeping the remote\'s reaches every side', async () => {
+  const conflict = await conflictOf('c-1', 'summary');
+  await page.goto(`${base}/#/conflicts`);
+  await page.locator(`tr[data-conflict="${conflict.id}"] a`).first().click();
+  await page.getByRole('heading', { name: /^Conflict on Planning/ }).waitFor();
+  const side = (name: string) => page.locator(`[data-side="${name}"]`);
+  assert.equal(await side('base').locator('.text').innerText(), 'Planning');
+  assert.equal(await side('calendar').locator('.text').innerText(), 'Planning (quarterly)');
+  assert.equal(await side('remote').locator('.text').innerText(), 'Planning (Q3 budget)');
+  assert.equal(await side('calendar').locator('mark').innerText(), 'quarterly');
+  assert.equal(await side('remote').locator('mark').innerText(), 'Q3 budget');
+  await page.screenshot({ path: path.join(screenshots, 'conflict.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Keep remote\'s' }).click();
+  await page.getByRole('heading', { name: 'Open conflicts' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Resolved: kept the remote\'s value' }).waitFor();
+  assert.equal(await page.locator(`tr[data-conflict="${conflict.id}"]`).count(), 0);
+  const resolved = (await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body;
+  assert.deepEqual([resolved.state, resolved.resolution], ['resolved', { take: 'remote' }]);
+
+  await converge(world, [asked, other]);
+  assert.equal((await calendarMaster('c-1')).summary, 'Planning (Q3 budget)');
+  assert.equal(itemOf(asked, 'c-1').series.master!.summary, 'Planning (Q3 budget)');
+  assert.equal(itemOf(other, 'c-1').series.master!.summary, 'Planning (Q3 budget)');
+
+  // Resolved, it is shown read-only.
+  await page.goto(`${base}/#/conflicts/${conflict.id}`);
+  await page.getByRole('heading', { name: 'Resolved' }).waitFor();
+  assert.match(await page.locator('.resolution').innerText(), /kept the remote's value/);
+  assert.equal(await page.getByRole('button', { name: /Keep/ }).count(), 0);
+  assert.equal(await page.locator('form.write').count(), 0);
+});
+
+test('a written text value reaches the calendar and every remote', async () => {
+  const conflict = await conflictOf('c-3', 'location');
+  await page.goto(`${base}/#/conflicts/${conflict.id}`);
+  await page.getByRole('heading', { name: /^Conflict on event/ }).waitFor();
+  assert.deepEqual(await page.locator('[data-side] .text').allInnerTexts(), ['Room 1', 'Room 2', 'Room 3']);
+  await page.getByLabel('Write a value').fill('Room 9 (both teams)');
+  await page.getByRole('button', { name: 'Write this value' }).click();
+  await page.getByRole('status').filter({ hasText: 'Resolved: wrote the value' }).waitFor();
+  assert.equal((await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body.state, 'resolved');
+  await converge(world, [asked, other]);
+  assert.equal((await calendarMaster('c-3')).location, 'Room 9 (both teams)');
+  assert.equal(itemOf(asked, 'c-3').series.master!.location, 'Room 9 (both teams)');
+  assert.equal(itemOf(other, 'c-3').series.master!.location, 'Room 9 (both teams)');
+});
+
+test('times are shown readably; a wrong JSON value is refused in the page and resolves nothing; a right one reaches every side', async () => {
+  const conflict = await conflictOf('c-2', 'time');
+  await page.goto(`${base}/#/conflicts/${conflict.id}`);
+  await page.getByRole('heading', { name: /^Conflict on event/ }).waitFor();
+  assert.match(await page.locator('[data-side="base"]').innerText(), /Starts\s+2026-03-02 10:00:00 Europe\/Berlin/);
+  assert.match(await page.locator('[data-side="calendar"] mark').first().innerText(), /2026-03-02 11:00:00 Europe\/Berlin/);
+  assert.match(await page.locator('[data-side="remote"] mark').first().innerText(), /2026-03-02 14:00:00 Europe\/Berlin/);
+
+  const requests: string[] = [];
+  page.on('request', (request) => { if (request.method() === 'POST') requests.push(request.url()); });
+  const value = page.getByLabel('Write a value');
+  await value.fill('{"allDay": false, "start": ');
+  await page.getByRole('button', { name: 'Write this value' }).click();
+  await page.getByRole('alert').filter({ hasText: 'That is not valid JSON, so nothing was sent' }).waitFor();
+  assert.equal(await value.getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(requests, [], 'nothing was sent');
+  assert.equal((await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body.state, 'open');
+
+  // Valid JSON the field does not accept: the admin API refuses it, the page says why.
+  await value.fill('42');
+  await page.getByRole('button', { name: 'Write this value' }).click();
+  await page.locator('.status [role=alert]').waitFor();
+  assert.equal((await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body.state, 'open');
+
+  const agreed = { allDay: false, start: { local: '2026-03-02T16:00:00', tz: 'Europe/Berlin' }, end: { local: '2026-03-02T17:00:00', tz: 'Europe/Berlin' } };
+  await value.fill(JSON.stringify(agreed, null, 2));
+  await page.getByRole('button', { name: 'Write this value' }).click();
+  await page.getByRole('status').filter({ hasText: 'Resolved: wrote the value' }).waitFor();
+  const resolved = (await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body;
+  assert.deepEqual([resolved.state, resolved.resolution], ['resolved', { value: agreed }]);
+  await converge(world, [asked, other]);
+  for (const master of [await calendarMaster('c-2'), itemOf(asked, 'c-2').series.master!, itemOf(other, 'c-2').series.master!]) {
+    assert.deepEqual([master.start, master.end], [agreed.start, agreed.end]);
+  }
+  await page.getByText('No conflict is waiting for a decision.').waitFor();
+  assert.deepEqual(await openConflicts(), []);
+});
+
+test('no page raised a script error or failed to load a file', () => {
+  assert.deepEqual(pageErrors, []);
+});
