@@ -17,6 +17,8 @@ import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
 const executablePath = '/usr/bin/chromium';
 const screenshots = path.resolve(import.meta.dirname, process.env.CALSYNC_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-output/screenshots');
 
+const runOutput = path.resolve(import.meta.dirname, '../../test-output/screenshots');
+
 let t: TestDatabase;
 let world: OperatorWorld;
 let browser: Browser;
@@ -94,7 +96,9 @@ test('the health page\'s count leads to the open conflicts, newest first, each w
   const planning = rows.filter({ hasText: 'summary' });
   assert.match(await planning.innerText(), /Planning \(quarterly\)|Planning \(Q3 budget\)/);
   assert.match(await planning.innerText(), new RegExp(asked.id));
-  await page.screenshot({ path: path.join(screenshots, 'conflicts.png'), fullPage: true });
+  // The README shows one conflict, not the list: the list's picture stays with the run's.
+  fs.mkdirSync(runOutput, { recursive: true });
+  await page.screenshot({ path: path.join(runOutput, 'conflicts.png'), fullPage: true });
 
   // The binding's page links to its own conflicts.
   await page.goto(`${base}/#/bindings/${asked.id}`);
