@@ -51,6 +51,7 @@ before(async () => {
   events['c-1'] = await world.appWrite(null, single({ uid: 'c-1', summary: 'Planning' }));
   events['c-2'] = await world.appWrite(null, single({ uid: 'c-2', summary: 'Review', start: at(10), end: at(11) }));
   events['c-3'] = await world.appWrite(null, single({ uid: 'c-3', summary: 'Standup', location: 'Room 1' }));
+  events['c-4'] = await world.appWrite(null, single({ uid: 'c-4', summary: 'Offsite' }));
   await converge(world, [asked, other]);
   // Each side changes the same field of each event: the manual binding asks a person.
   await world.appWrite(events['c-1'], single({ uid: 'c-1', summary: 'Planning (quarterly)' }));
@@ -59,8 +60,11 @@ before(async () => {
   editRemote(asked, 'c-2', { start: at(14), end: at(15) });
   await world.appWrite(events['c-3'], single({ uid: 'c-3', summary: 'Standup', location: 'Room 2' }));
   editRemote(asked, 'c-3', { location: 'Room 3' });
+  // The calendar deletes what the remote edits: under manual that is asked too.
+  await world.appDelete(events['c-4']!);
+  editRemote(asked, 'c-4', { summary: 'Offsite (moved)', location: 'Hall B' });
   await converge(world, [asked, other]);
-  assert.equal((await openConflicts()).length, 3);
+  assert.equal((await openConflicts()).length, 4);
 
   const adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
   await world.app.listen({ host: '127.0.0.1', port: 0 });
@@ -85,14 +89,14 @@ after(async () => {
 });
 
 test('the health page\'s count leads to the open conflicts, newest first, each with its event, field and binding', async () => {
-  assert.equal(await page.locator('[data-count="conflictsOpen"]').innerText(), '3');
+  assert.equal(await page.locator('[data-count="conflictsOpen"]').innerText(), '4');
   await page.locator('[data-count="conflictsOpen"] a').click();
   await page.getByRole('heading', { name: 'Open conflicts' }).waitFor();
   const rows = page.locator('tr[data-conflict]');
   // The admin API's order (newest first), all three fields.
   const listed = (await openConflicts()).map((c) => c.id);
   assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-conflict'))), listed);
-  assert.deepEqual((await rows.locator('td:nth-child(2)').allInnerTexts()).sort(), ['location', 'summary', 'time']);
+  assert.deepEqual((await rows.locator('td:nth-child(2)').allInnerTexts()).sort(), ['edit against delete', 'location', 'summary', 'time']);
   const planning = rows.filter({ hasText: 'summary' });
   assert.match(await planning.innerText(), /Planning \(quarterly\)|Planning \(Q3 budget\)/);
   assert.match(await planning.innerText(), new RegExp(asked.id));
@@ -104,7 +108,7 @@ test('the health page\'s count leads to the open conflicts, newest first, each w
   await page.goto(`${base}/#/bindings/${asked.id}`);
   await page.getByRole('link', { name: 'Open conflicts of this binding' }).click();
   await page.getByRole('heading', { name: 'Open conflicts of this binding' }).waitFor();
-  assert.equal(await page.locator('tr[data-conflict]').count(), 3);
+  assert.equal(await page.locator('tr[data-conflict]').count(), 4);
   await page.goto(`${base}/#/bindings/${other.id}`);
   await page.getByRole('link', { name: 'Open conflicts of this binding' }).click();
   await page.getByText('No conflict is waiting for a decision.').waitFor();
@@ -156,6 +160,25 @@ test('a written text value reaches the calendar and every remote', async () => {
   assert.equal((await calendarMaster('c-3')).location, 'Room 9 (both teams)');
   assert.equal(itemOf(asked, 'c-3').series.master!.location, 'Room 9 (both teams)');
   assert.equal(itemOf(other, 'c-3').series.master!.location, 'Room 9 (both teams)');
+});
+
+test('an edit against a delete says which side deleted, shows the other\'s content, and is settled only by a side', async () => {
+  const conflict = await conflictOf('c-4', '(deleted)');
+  await page.goto(`${base}/#/conflicts/${conflict.id}`);
+  await page.getByRole('heading', { name: 'Conflict on Offsite (moved)' }).waitFor();
+  await page.getByText('The calendar deleted the event; the remote edited it.').waitFor();
+  assert.match(await page.locator('[data-side="calendar"]').innerText(), /deleted\s+The calendar deleted the event\./);
+  const remote = await page.locator('[data-side="remote"]').innerText();
+  assert.match(remote, /Title\s+Offsite \(moved\)/);
+  assert.match(remote, /Location\s+Hall B/);
+  assert.match(await page.locator('[data-side="base"]').innerText(), /Title\s+Offsite/);
+  assert.equal(await page.locator('form.write').count(), 0, 'no value to write against a delete');
+  await page.getByRole('button', { name: 'Keep remote\'s' }).click();
+  await page.getByRole('status').filter({ hasText: 'Resolved: kept the remote\'s value' }).waitFor();
+  assert.equal((await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body.state, 'resolved');
+  await converge(world, [asked, other]);
+  assert.equal((await calendarMaster('c-4')).summary, 'Offsite (moved)', 'the edit is back in the calendar');
+  assert.equal(itemOf(other, 'c-4').series.master!.location, 'Hall B', 'and on the remote that had carried the delete out');
 });
 
 test('times are shown readably; a wrong JSON value is refused in the page and resolves nothing; a right one reaches every side', async () => {
