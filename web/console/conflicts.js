@@ -11,12 +11,13 @@ const sides = [['base', 'Base (last agreed)'], ['calendar', 'Calendar'], ['remot
 
 export async function conflictsPage(main, { bindingId } = {}) {
   const list = await api.conflicts({ bindingId });
+  const names = new Map();
   const rows = h('tbody', {});
   let next = list.nextPageToken;
-  rows.append(...list.items.map(conflictRow));
+  rows.append(...(await withNames(list.items, names)).map((c) => conflictRow(c, names)));
   const more = h('button', { type: 'button', hidden: !next, onclick: async () => {
     const page = await api.conflicts({ bindingId, pageToken: next });
-    rows.append(...page.items.map(conflictRow));
+    rows.append(...(await withNames(page.items, names)).map((c) => conflictRow(c, names)));
     next = page.nextPageToken;
     more.hidden = !next;
   } }, 'Show older conflicts');
@@ -33,11 +34,26 @@ export async function conflictsPage(main, { bindingId } = {}) {
     more);
 }
 
-function conflictRow(c) {
+/** Looks up the name of each binding the conflicts name that `names` does not hold yet. */
+async function withNames(items, names) {
+  const missing = [...new Set(items.map((c) => c.bindingId))].filter((id) => !names.has(id));
+  await Promise.all(missing.map(async (id) => {
+    // A binding removed since keeps its id as its name.
+    const binding = await api.binding(id).catch(() => null);
+    names.set(id, binding ? binding.remoteName || binding.remoteCalendarId : id);
+  }));
+  return items;
+}
+
+function bindingLink(id, names) {
+  return [h('a', { href: `#/bindings/${id}` }, names.get(id) ?? id), h('div', { class: 'sub' }, id)];
+}
+
+function conflictRow(c, names) {
   return h('tr', { 'data-conflict': c.id },
     h('th', { scope: 'row' }, h('a', { href: `#/conflicts/${c.id}` }, summaryOf(c))),
     h('td', {}, c.field === '(deleted)' ? badge('edit against delete', 'warn') : h('code', {}, c.field)),
-    h('td', {}, h('a', { href: `#/bindings/${c.bindingId}` }, c.bindingId)),
+    h('td', {}, bindingLink(c.bindingId, names)),
     h('td', {}, time(c.createdAt)));
 }
 
@@ -51,6 +67,8 @@ function summaryOf(c) {
 
 export async function conflictPage(main, id) {
   const c = await api.conflict(id);
+  const names = new Map();
+  await withNames([c], names);
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
   const resolve = async (choice, button) => {
     button.disabled = true;
@@ -70,7 +88,7 @@ export async function conflictPage(main, id) {
     h('h1', {}, `Conflict on ${summaryOf(c)}`),
     h('dl', { class: 'facts' },
       h('div', {}, h('dt', {}, 'Field'), h('dd', {}, deleted ? 'the whole event (one side deleted it, the other edited it)' : h('code', {}, c.field))),
-      h('div', {}, h('dt', {}, 'Binding'), h('dd', {}, h('a', { href: `#/bindings/${c.bindingId}` }, c.bindingId))),
+      h('div', {}, h('dt', {}, 'Binding'), h('dd', {}, bindingLink(c.bindingId, names))),
       h('div', {}, h('dt', {}, 'Opened'), h('dd', {}, time(c.createdAt))),
       h('div', {}, h('dt', {}, 'State'), h('dd', {}, badge(c.state, c.state === 'open' ? 'warn' : 'good')))),
     h('section', { 'aria-labelledby': 'values-heading' },

@@ -52,7 +52,8 @@ export function stateBadge(state) {
 
 /** Replaces the page's content and moves focus to its heading, so screen readers hear the new page. */
 export function show(main, ...children) {
-  main.replaceChildren(...children);
+  // replaceChildren would write a skipped (null) part as the text "null".
+  main.replaceChildren(...children.filter((child) => child !== null && child !== undefined && child !== false));
   const heading = main.querySelector('h1');
   if (heading) {
     heading.setAttribute('tabindex', '-1');
