@@ -231,6 +231,8 @@ class Pass {
       // Where a change listing is the difference of two snapshots, a pass that did not
       // finish may have taken in items whose deletion no later listing will report (they
       // came after the stored cursor): the next pass compares a complete listing instead.
+      // So after a partial pass: one whose listed item still owes a write keeps the cursor
+      // from before the items it created.
       const unsure = this.binding.lastPassUnfinished && this.connector.capabilities.snapshotDiffs;
       const relist = (retries.length > 0 && !this.connector.read) || unsure;
       const known = async () => (await counts()).known;

@@ -65,7 +65,7 @@ export interface Binding {
   state: 'active' | 'paused' | 'error';
   pausedReason: string | null;
   pollIntervalSeconds: number;
-  /** The binding's last pass never finished (its process died) or failed: it may have left part of its work done. */
+  /** The binding's last pass never finished (its process died), failed, or was partial (a write failed): it may have left part of its work done. */
   lastPassUnfinished: boolean;
 }
 
@@ -92,7 +92,7 @@ interface BindingRow {
 const bindingColumns = `id, tenant_id, calendar_id, account_id, remote_calendar_id, remote_name, direction, projection,
   conflict_policy, sync_window, cursor, calendar_version, state, paused_reason, poll_interval_seconds,
   (last_pass_started_at is not null and (last_pass_finished_at is null or last_pass_finished_at < last_pass_started_at
-    or last_pass_outcome = 'failed')) as last_pass_unfinished`;
+    or last_pass_outcome in ('failed', 'partial'))) as last_pass_unfinished`;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toBinding(row: BindingRow): Binding {

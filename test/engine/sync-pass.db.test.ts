@@ -743,3 +743,23 @@ test('a write a listed item asks for that fails is planned again from the listin
   assert.deepEqual(a.connector.liveItems('owed-by-listing'), [], 'the next pass deletes it');
   assert.deepEqual(await world.calendarSeries(), []);
 });
+
+test('where listings are snapshot differences, a pass whose listed item still owes a write (its cursor kept) does not lose the deletion of an item it created', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('partial-snapshots', {}, new MemoryConnector({ snapshotDiffs: true }));
+  const first = await world.appWrite(null, single({ uid: 'ps-1', summary: 'One' }));
+  await converge(world, [a]);
+  const item = a.connector.liveItems('partial-snapshots')[0]!;
+  a.connector.userUpdate('partial-snapshots', item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'One (remote)' } });
+  await world.appWrite(first, single({ uid: 'ps-1', summary: 'One', location: 'Room 1' }));
+  await world.appWrite(null, single({ uid: 'ps-2', summary: 'Two' }));
+  // The merge of ps-1 is written back first, and fails; the create of ps-2 lands.
+  Object.assign(a.connector.faults, { failWrites: 1, failAfterApply: false });
+  assert.equal((await world.pass(a)).outcome, 'partial');
+  const made = a.connector.liveItems('partial-snapshots').find((i) => i.series.uid === 'ps-2')!;
+  a.connector.userDelete('partial-snapshots', made.remoteId);
+  await converge(world, [a]);
+  assert.deepEqual((await world.calendarSeries()).map((s) => s.series.uid), ['ps-1'], 'the deletion on the remote reached the calendar');
+  const merged = a.connector.liveItems('partial-snapshots').map((i) => [i.series.uid, i.series.master!.summary, i.series.master!.location]);
+  assert.deepEqual(merged, [['ps-1', 'One (remote)', 'Room 1']], 'and the owed write landed');
+});
