@@ -3,20 +3,12 @@ import { after, before, test } from 'node:test';
 import { resolveConflict } from '../../src/engine/conflicts.ts';
 import { listConflicts } from '../../src/store/conflicts.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { converge, engineWorld, type EngineWorld } from '../helpers/engine.ts';
+import { converge, editRemoteMaster, engineWorld, remoteItemOf } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
 after(async () => { await t.drop(); });
-
-
-type Side = Awaited<ReturnType<EngineWorld['bind']>>;
-const itemOf = (side: Side, uid: string) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === uid)!;
-function editRemote(side: Side, uid: string, change: Record<string, unknown>): void {
-  const item = itemOf(side, uid);
-  side.connector.userUpdate(side.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, ...change } });
-}
 
 test('under manual, a field both sides changed keeps each side\'s value until a person decides; the other fields still merge; the decision reaches every side', async () => {
   const world = await engineWorld(t);
@@ -26,15 +18,15 @@ test('under manual, a field both sides changed keeps each side\'s value until a 
   await converge(world, [asked, other]);
 
   await world.appWrite(eventId, single({ uid: 'm-1', summary: 'Planning (app)', location: '' }));
-  editRemote(asked, 'm-1', { summary: 'Planning (remote)', location: 'Room 3' });
+  editRemoteMaster(asked, 'm-1', { summary: 'Planning (remote)', location: 'Room 3' });
   await converge(world, [asked, other]);
 
   const calendar = async () => (await world.calendarSeries()).find((s) => s.series.uid === 'm-1')!.series.master!;
   assert.equal((await calendar()).summary, 'Planning (app)', 'the calendar kept its value');
-  assert.equal(itemOf(asked, 'm-1').series.master!.summary, 'Planning (remote)', 'the remote kept its value');
+  assert.equal(remoteItemOf(asked, 'm-1').series.master!.summary, 'Planning (remote)', 'the remote kept its value');
   assert.equal((await calendar()).location, 'Room 3', 'the field only the remote changed merged');
-  assert.equal(itemOf(other, 'm-1').series.master!.location, 'Room 3');
-  assert.equal(itemOf(other, 'm-1').series.master!.summary, 'Planning (app)');
+  assert.equal(remoteItemOf(other, 'm-1').series.master!.location, 'Room 3');
+  assert.equal(remoteItemOf(other, 'm-1').series.master!.summary, 'Planning (app)');
 
   // Further passes ask once, and write nothing.
   await converge(world, [asked, other]);
@@ -45,8 +37,8 @@ test('under manual, a field both sides changed keeps each side\'s value until a 
   assert.equal(resolved.state, 'resolved');
   await converge(world, [asked, other]);
   assert.equal((await calendar()).summary, 'Planning (remote)');
-  assert.equal(itemOf(asked, 'm-1').series.master!.summary, 'Planning (remote)');
-  assert.equal(itemOf(other, 'm-1').series.master!.summary, 'Planning (remote)');
+  assert.equal(remoteItemOf(asked, 'm-1').series.master!.summary, 'Planning (remote)');
+  assert.equal(remoteItemOf(other, 'm-1').series.master!.summary, 'Planning (remote)');
   assert.deepEqual(await listConflicts(t.db, world.tenantId, { state: 'open' }), []);
   const { rows } = await t.db.query(`select actor from event_history where event_id = $1 order by version desc limit 1`, [eventId]);
   assert.equal(rows[0].actor, 'operator', 'the decision is in the event\'s history');
@@ -61,8 +53,8 @@ test('a person can give a value of their own, and keeping the calendar\'s value 
   await converge(world, [a]);
   await world.appWrite(first, single({ uid: 'm-2', summary: 'One (app)' }));
   await world.appWrite(second, single({ uid: 'm-3', summary: 'Two (app)' }));
-  editRemote(a, 'm-2', { summary: 'One (remote)' });
-  editRemote(a, 'm-3', { summary: 'Two (remote)' });
+  editRemoteMaster(a, 'm-2', { summary: 'One (remote)' });
+  editRemoteMaster(a, 'm-3', { summary: 'Two (remote)' });
   await converge(world, [a]);
   const open = await listConflicts(t.db, world.tenantId, { state: 'open' });
   assert.equal(open.length, 2);
@@ -73,8 +65,8 @@ test('a person can give a value of their own, and keeping the calendar\'s value 
   await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, conflictOf(first).id, { value: 'One (agreed)' });
   await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, conflictOf(second).id, { take: 'calendar' });
   await converge(world, [a]);
-  assert.equal(itemOf(a, 'm-2').series.master!.summary, 'One (agreed)');
-  assert.equal(itemOf(a, 'm-3').series.master!.summary, 'Two (app)');
+  assert.equal(remoteItemOf(a, 'm-2').series.master!.summary, 'One (agreed)');
+  assert.equal(remoteItemOf(a, 'm-3').series.master!.summary, 'Two (app)');
   const summaries = new Map((await world.calendarSeries()).map((s) => [s.series.uid, s.series.master!.summary]));
   assert.deepEqual([summaries.get('m-2'), summaries.get('m-3')], ['One (agreed)', 'Two (app)']);
 });
@@ -85,14 +77,14 @@ test('a conflict the sides settle themselves closes; another tenant cannot read 
   const eventId = await world.appWrite(null, single({ uid: 'm-4', summary: 'Four' }));
   await converge(world, [a]);
   await world.appWrite(eventId, single({ uid: 'm-4', summary: 'Four (app)' }));
-  editRemote(a, 'm-4', { summary: 'Four (remote)' });
+  editRemoteMaster(a, 'm-4', { summary: 'Four (remote)' });
   await converge(world, [a]);
   const [open] = await listConflicts(t.db, world.tenantId, { state: 'open' });
   const stranger = await engineWorld(t);
   await assert.rejects(resolveConflict({ db: t.db, debounceMs: 0 }, stranger.tenantId, open!.id, { take: 'remote' }), { code: 'NOT_FOUND' });
   assert.deepEqual(await listConflicts(t.db, stranger.tenantId, { state: 'open' }), []);
   // Someone edits the remote to the calendar's value: nothing is left to ask.
-  editRemote(a, 'm-4', { summary: 'Four (app)' });
+  editRemoteMaster(a, 'm-4', { summary: 'Four (app)' });
   await converge(world, [a]);
   assert.deepEqual(await listConflicts(t.db, world.tenantId, { state: 'open' }), []);
   const [closed] = await listConflicts(t.db, world.tenantId, { state: 'resolved' });
@@ -106,17 +98,17 @@ test('an edit against a delete under ask waits for a person; keeping the edit re
   const eventId = await world.appWrite(null, single({ uid: 'd-1', summary: 'Kept?' }));
   await converge(world, [a, b]);
   await world.appDelete(eventId);
-  editRemote(a, 'd-1', { summary: 'Kept (edited)' });
+  editRemoteMaster(a, 'd-1', { summary: 'Kept (edited)' });
   await converge(world, [a, b]);
-  assert.equal(itemOf(a, 'd-1').series.master!.summary, 'Kept (edited)', 'the edited item waits for a person');
-  assert.equal(itemOf(b, 'd-1'), undefined, 'the other binding carried the delete out');
+  assert.equal(remoteItemOf(a, 'd-1').series.master!.summary, 'Kept (edited)', 'the edited item waits for a person');
+  assert.equal(remoteItemOf(b, 'd-1'), undefined, 'the other binding carried the delete out');
   const [open] = await listConflicts(t.db, world.tenantId, { state: 'open' });
   assert.equal(open?.field, '(deleted)');
   await assert.rejects(resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, open!.id, { value: 'x' }), { code: 'INVALID_REQUEST' });
   await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, open!.id, { take: 'remote' });
   await converge(world, [a, b]);
   assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'd-1')?.series.master?.summary, 'Kept (edited)');
-  assert.equal(itemOf(b, 'd-1')?.series.master?.summary, 'Kept (edited)');
+  assert.equal(remoteItemOf(b, 'd-1')?.series.master?.summary, 'Kept (edited)');
 });
 
 test('an item edited again while a person decides an edit against a delete: keeping the edit restores what the remote holds now', async () => {
@@ -125,10 +117,10 @@ test('an item edited again while a person decides an edit against a delete: keep
   const eventId = await world.appWrite(null, single({ uid: 'd-2', summary: 'Kept?' }));
   await converge(world, [a]);
   await world.appDelete(eventId);
-  editRemote(a, 'd-2', { summary: 'Kept (edited)' });
+  editRemoteMaster(a, 'd-2', { summary: 'Kept (edited)' });
   await converge(world, [a]);
   // Edited again before anyone decided; the pass that lists this version is the only one that will.
-  editRemote(a, 'd-2', { location: 'Room 7' });
+  editRemoteMaster(a, 'd-2', { location: 'Room 7' });
   await converge(world, [a]);
   const [open] = await listConflicts(t.db, world.tenantId, { state: 'open' });
   assert.equal((open?.remote as { master: { location: string } }).master.location, 'Room 7', 'the conflict shows the remote as it is now');
@@ -145,16 +137,16 @@ test('a field asked of a person, then the calendar deletes what the remote edits
   const eventId = await world.appWrite(null, single({ uid: 'd-3', summary: 'Plan' }));
   await converge(world, [a]);
   await world.appWrite(eventId, single({ uid: 'd-3', summary: 'Plan (calendar)' }));
-  editRemote(a, 'd-3', { summary: 'Plan (remote)' });
+  editRemoteMaster(a, 'd-3', { summary: 'Plan (remote)' });
   await converge(world, [a]);
   await world.appDelete(eventId);
-  editRemote(a, 'd-3', { location: 'Room 9' });
+  editRemoteMaster(a, 'd-3', { location: 'Room 9' });
   await converge(world, [a]);
   const deletion = (await listConflicts(t.db, world.tenantId, { state: 'open' })).find((c) => c.field === '(deleted)');
   assert.ok(deletion, 'the delete against the new edit is asked');
   await resolveConflict({ db: t.db, debounceMs: 0 }, world.tenantId, deletion.id, { take: 'calendar' });
   await converge(world, [a]);
-  assert.equal(itemOf(a, 'd-3'), undefined, 'the remote copy is deleted');
+  assert.equal(remoteItemOf(a, 'd-3'), undefined, 'the remote copy is deleted');
   assert.deepEqual((await listConflicts(t.db, world.tenantId, { state: 'open' })).filter((c) => c.field === '(deleted)'), [], 'and the delete is not asked again');
 });
 
@@ -165,10 +157,10 @@ test('an edit against a delete the remote then deletes too: the question closes,
   const eventId = await world.appWrite(null, single({ uid: 'd-4', summary: 'Gone?' }));
   await converge(world, [a, b]);
   await world.appDelete(eventId);
-  editRemote(a, 'd-4', { summary: 'Gone? (edited)' });
+  editRemoteMaster(a, 'd-4', { summary: 'Gone? (edited)' });
   await converge(world, [a, b]);
   assert.equal((await listConflicts(t.db, world.tenantId, { state: 'open' })).length, 1, 'the edit against the delete is asked');
-  a.connector.userDelete(a.remoteCalendarId, itemOf(a, 'd-4').remoteId);
+  a.connector.userDelete(a.remoteCalendarId, remoteItemOf(a, 'd-4').remoteId);
   await converge(world, [a, b]);
   // Left open, taking the remote would restore an edit no side holds, and the binding
   // whose status named the deleted item would never send it back.
@@ -176,7 +168,7 @@ test('an edit against a delete the remote then deletes too: the question closes,
   const { rows } = await t.db.query('select 1 from sync_status where tenant_id = $1 and event_id = $2', [world.tenantId, eventId]);
   assert.deepEqual(rows, [], 'no binding keeps a status for the deleted item');
   assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'd-4'), undefined, 'the event stays deleted');
-  assert.equal(itemOf(b, 'd-4'), undefined);
+  assert.equal(remoteItemOf(b, 'd-4'), undefined);
 });
 
 test('an edit kept against a delete is not undone by an older version a lagging replica replays after the decision', async () => {
@@ -187,9 +179,9 @@ test('an edit kept against a delete is not undone by an older version a lagging 
   // Versions a few milliseconds apart, so their last-modified instants tell them apart.
   const later = () => new Promise((resolve) => setTimeout(resolve, 5));
   await later();
-  editRemote(a, 'd-5', { summary: 'Draft (first edit)' });
+  editRemoteMaster(a, 'd-5', { summary: 'Draft (first edit)' });
   await later();
-  editRemote(a, 'd-5', { summary: 'Draft (second edit)' });
+  editRemoteMaster(a, 'd-5', { summary: 'Draft (second edit)' });
   await world.appDelete(eventId);
   await converge(world, [a]);
   const [open] = await listConflicts(t.db, world.tenantId, { state: 'open' });
@@ -200,5 +192,5 @@ test('an edit kept against a delete is not undone by an older version a lagging 
   for (let i = 0; i < 8; i++) await world.pass(a);
   await converge(world, [a]);
   assert.equal((await world.calendarSeries()).find((s) => s.series.uid === 'd-5')?.series.master?.summary, 'Draft (second edit)', 'the kept edit stands');
-  assert.equal(itemOf(a, 'd-5').series.master!.summary, 'Draft (second edit)');
+  assert.equal(remoteItemOf(a, 'd-5').series.master!.summary, 'Draft (second edit)');
 });

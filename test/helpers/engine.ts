@@ -87,3 +87,17 @@ export async function converge(world: Pick<EngineWorld, 'pass'>, bindings: Array
   }
   throw new Error('did not converge');
 }
+
+/** A binding's memory remote, as the engine and operator worlds bind them. */
+export type MemorySide = { connector: MemoryConnector; remoteCalendarId: string };
+
+/** The remote item of `uid` on a binding's memory remote. */
+export function remoteItemOf(side: MemorySide, uid: string): ReturnType<MemoryConnector['liveItems']>[number] {
+  return side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === uid)!;
+}
+
+/** A person changes fields of the master of `uid` on a binding's memory remote. */
+export function editRemoteMaster(side: MemorySide, uid: string, change: Record<string, unknown>): void {
+  const item = remoteItemOf(side, uid);
+  side.connector.userUpdate(side.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, ...change } });
+}

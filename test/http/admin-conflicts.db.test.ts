@@ -4,20 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { converge } from '../helpers/engine.ts';
+import { converge, remoteItemOf } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
-import { operatorWorld, type Json, type OperatorWorld } from '../helpers/operator.ts';
+import { operatorWorld, type Json } from '../helpers/operator.ts';
 
 let t: TestDatabase;
 before(async () => { t = await freshDatabase(); });
 after(async () => { await t.drop(); });
-
-type Side = Awaited<ReturnType<OperatorWorld['bind']>>;
-
-
-
-const itemOf = (side: Side, uid: string) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === uid)!;
-
 
 test('open conflicts are listed with base, calendar and remote values; resolving one reaches every binding and is audited', async () => {
   const world = await operatorWorld(t);
@@ -26,7 +19,7 @@ test('open conflicts are listed with base, calendar and remote values; resolving
   const eventId = await world.appWrite(null, single({ uid: 'c-1', summary: 'Board', location: 'Room 1' }));
   await converge(world, [asked, other]);
   await world.appWrite(eventId, single({ uid: 'c-1', summary: 'Board (app)', location: 'Room 2' }));
-  const item = itemOf(asked, 'c-1');
+  const item = remoteItemOf(asked, 'c-1');
   asked.connector.userUpdate('asked', item.remoteId, { ...item.series, master: { ...item.series.master!, summary: 'Board (remote)', location: 'Room 3' } });
   await converge(world, [asked, other]);
 
@@ -63,8 +56,8 @@ test('open conflicts are listed with base, calendar and remote values; resolving
 
   await converge(world, [asked, other]);
   for (const side of [asked, other]) {
-    assert.equal(itemOf(side, 'c-1').series.master!.summary, 'Board (remote)');
-    assert.equal(itemOf(side, 'c-1').series.master!.location, 'Room 9');
+    assert.equal(remoteItemOf(side, 'c-1').series.master!.summary, 'Board (remote)');
+    assert.equal(remoteItemOf(side, 'c-1').series.master!.location, 'Room 9');
   }
   const [series] = await world.calendarSeries();
   assert.deepEqual([series!.series.master!.summary, series!.series.master!.location], ['Board (remote)', 'Room 9']);
