@@ -4,20 +4,15 @@
 // page, with nothing sent), and the decision reaching the calendar and every remote after a
 // pass. Screenshots as in console.db.test.ts; docs/screenshots/conflict.png only on update.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createApiKey } from '../../src/store/tenants.ts';
+import { openConsole, requireChromium, runScreenshots, screenshots } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { converge } from '../helpers/engine.ts';
+import { converge, editRemoteMaster, remoteItemOf } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
 import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
-
-const executablePath = '/usr/bin/chromium';
-const screenshots = path.resolve(import.meta.dirname, process.env.CALSYNC_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-output/screenshots');
-
-const runOutput = path.resolve(import.meta.dirname, '../../test-output/screenshots');
 
 let t: TestDatabase;
 let world: OperatorWorld;
@@ -27,22 +22,15 @@ let base: string;
 let asked: Side;
 let other: Side;
 const events: Record<string, string> = {};
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 type Side = Awaited<ReturnType<OperatorWorld['bind']>>;
-const itemOf = (side: Side, uid: string) => side.connector.liveItems(side.remoteCalendarId).find((i) => i.series.uid === uid)!;
-function editRemote(side: Side, uid: string, change: Record<string, unknown>): void {
-  const item = itemOf(side, uid);
-  side.connector.userUpdate(side.remoteCalendarId, item.remoteId, { ...item.series, master: { ...item.series.master!, ...change } });
-}
 const calendarMaster = async (uid: string) => (await world.calendarSeries()).find((s) => s.series.uid === uid)!.series.master!;
 const openConflicts = async () => (await world.call('GET', '/admin/v1/conflicts?state=open')).body.items as Array<{ id: string; eventId: string; field: string }>;
 const conflictOf = async (uid: string, field: string) => (await openConflicts()).find((c) => c.eventId === events[uid] && c.field === field)!;
 
 before(async () => {
-  if (!fs.existsSync(executablePath)) {
-    throw new Error(`the console tests need Chromium at ${executablePath}: install it with \`apt-get install chromium\` (.ci/run does)`);
-  }
+  requireChromium();
   t = await freshDatabase();
   world = await operatorWorld(t);
   asked = await world.bind('Team calendar', { conflictPolicy: { mode: 'manual' } });
@@ -55,27 +43,19 @@ before(async () => {
   await converge(world, [asked, other]);
   // Each side changes the same field of each event: the manual binding asks a person.
   await world.appWrite(events['c-1'], single({ uid: 'c-1', summary: 'Planning (quarterly)' }));
-  editRemote(asked, 'c-1', { summary: 'Planning (Q3 budget)' });
+  editRemoteMaster(asked, 'c-1', { summary: 'Planning (Q3 budget)' });
   await world.appWrite(events['c-2'], single({ uid: 'c-2', summary: 'Review', start: at(11), end: at(12) }));
-  editRemote(asked, 'c-2', { start: at(14), end: at(15) });
+  editRemoteMaster(asked, 'c-2', { start: at(14), end: at(15) });
   await world.appWrite(events['c-3'], single({ uid: 'c-3', summary: 'Standup', location: 'Room 2' }));
-  editRemote(asked, 'c-3', { location: 'Room 3' });
+  editRemoteMaster(asked, 'c-3', { location: 'Room 3' });
   // The calendar deletes what the remote edits: under manual that is asked too.
   await world.appDelete(events['c-4']!);
-  editRemote(asked, 'c-4', { summary: 'Offsite (moved)', location: 'Hall B' });
+  editRemoteMaster(asked, 'c-4', { summary: 'Offsite (moved)', location: 'Hall B' });
   await converge(world, [asked, other]);
   assert.equal((await openConflicts()).length, 4);
 
   const adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
-  await world.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(world.app.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.location().url.includes('/admin/v1/')) pageErrors.push(`${message.text()} ${message.location().url}`);
-  });
-  fs.mkdirSync(screenshots, { recursive: true });
+  ({ browser, page, base, pageErrors } = await openConsole(world.app));
   await page.goto(base);
   await page.getByLabel('Admin API key').fill(adminKey);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -102,8 +82,7 @@ test('the health page\'s count leads to the open conflicts, newest first, each w
   assert.match(await planning.innerText(), /Planning \(quarterly\)|Planning \(Q3 budget\)/);
   assert.match(await planning.innerText(), new RegExp(`Team calendar\\s+${asked.id}`));
   // The README shows one conflict, not the list: the list's picture stays with the run's.
-  fs.mkdirSync(runOutput, { recursive: true });
-  await page.screenshot({ path: path.join(runOutput, 'conflicts.png'), fullPage: true });
+  await page.screenshot({ path: path.join(runScreenshots, 'conflicts.png'), fullPage: true });
 
   // The binding's page links to its own conflicts.
   await page.goto(`${base}/#/bindings/${asked.id}`);
@@ -137,8 +116,8 @@ test('a text conflict shows base, calendar and remote with the difference marked
 
   await converge(world, [asked, other]);
   assert.equal((await calendarMaster('c-1')).summary, 'Planning (Q3 budget)');
-  assert.equal(itemOf(asked, 'c-1').series.master!.summary, 'Planning (Q3 budget)');
-  assert.equal(itemOf(other, 'c-1').series.master!.summary, 'Planning (Q3 budget)');
+  assert.equal(remoteItemOf(asked, 'c-1').series.master!.summary, 'Planning (Q3 budget)');
+  assert.equal(remoteItemOf(other, 'c-1').series.master!.summary, 'Planning (Q3 budget)');
 
   // Resolved, it is shown read-only.
   await page.goto(`${base}/#/conflicts/${conflict.id}`);
@@ -159,8 +138,8 @@ test('a written text value reaches the calendar and every remote', async () => {
   assert.equal((await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body.state, 'resolved');
   await converge(world, [asked, other]);
   assert.equal((await calendarMaster('c-3')).location, 'Room 9 (both teams)');
-  assert.equal(itemOf(asked, 'c-3').series.master!.location, 'Room 9 (both teams)');
-  assert.equal(itemOf(other, 'c-3').series.master!.location, 'Room 9 (both teams)');
+  assert.equal(remoteItemOf(asked, 'c-3').series.master!.location, 'Room 9 (both teams)');
+  assert.equal(remoteItemOf(other, 'c-3').series.master!.location, 'Room 9 (both teams)');
 });
 
 test('an edit against a delete says which side deleted, shows the other\'s content, and is settled only by a side', async () => {
@@ -179,7 +158,7 @@ test('an edit against a delete says which side deleted, shows the other\'s conte
   assert.equal((await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body.state, 'resolved');
   await converge(world, [asked, other]);
   assert.equal((await calendarMaster('c-4')).summary, 'Offsite (moved)', 'the edit is back in the calendar');
-  assert.equal(itemOf(other, 'c-4').series.master!.location, 'Hall B', 'and on the remote that had carried the delete out');
+  assert.equal(remoteItemOf(other, 'c-4').series.master!.location, 'Hall B', 'and on the remote that had carried the delete out');
 });
 
 test('times are shown readably; a wrong JSON value is refused in the page and resolves nothing; a right one reaches every side', async () => {
@@ -213,7 +192,7 @@ test('times are shown readably; a wrong JSON value is refused in the page and re
   const resolved = (await world.call('GET', `/admin/v1/conflicts/${conflict.id}`)).body;
   assert.deepEqual([resolved.state, resolved.resolution], ['resolved', { value: agreed }]);
   await converge(world, [asked, other]);
-  for (const master of [await calendarMaster('c-2'), itemOf(asked, 'c-2').series.master!, itemOf(other, 'c-2').series.master!]) {
+  for (const master of [await calendarMaster('c-2'), remoteItemOf(asked, 'c-2').series.master!, remoteItemOf(other, 'c-2').series.master!]) {
     assert.deepEqual([master.start, master.end], [agreed.start, agreed.end]);
   }
   await page.getByText('No conflict is waiting for a decision.').waitFor();

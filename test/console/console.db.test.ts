@@ -4,18 +4,15 @@
 // and sync now change the binding. Screenshots of each page go to test-output/screenshots/,
 // or with CALSYNC_UPDATE_SCREENSHOTS=1 to docs/screenshots/, where the README shows two.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { MemoryConnector } from '../../src/connectors/memory/index.ts';
 import { errorCatalogue } from '../../src/errors.ts';
 import { createApiKey } from '../../src/store/tenants.ts';
+import { openConsole, requireChromium, screenshots } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
-
-const executablePath = '/usr/bin/chromium';
-const screenshots = path.resolve(import.meta.dirname, process.env.CALSYNC_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-output/screenshots');
 
 let t: TestDatabase;
 let world: OperatorWorld;
@@ -26,14 +23,10 @@ let adminKey: string;
 let appKey: string;
 let healthy: { id: string };
 let failing: { id: string };
-/** Script errors and refused loads in the page (the admin API's refusals are answers the tests ask for). */
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 before(async () => {
-  // Not a skip: without the browser these tests cannot say anything, so they fail and say why.
-  if (!fs.existsSync(executablePath)) {
-    throw new Error(`the console tests need Chromium at ${executablePath}: install it with \`apt-get install chromium\` (.ci/run does)`);
-  }
+  requireChromium();
   t = await freshDatabase();
   world = await operatorWorld(t);
   healthy = await world.bind('Team calendar');
@@ -43,16 +36,7 @@ before(async () => {
   assert.equal((await world.pass(failing)).outcome, 'failed');
   adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
   appKey = (await createApiKey(t.db, world.tenantId, 'backend', ['app'])).key;
-  await world.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(world.app.server.address() as { port: number }).port}`;
-  // Root in CI containers: Chromium's sandbox needs user namespaces it does not get there.
-  browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.location().url.includes('/admin/v1/')) pageErrors.push(`${message.text()} ${message.location().url}`);
-  });
-  fs.mkdirSync(screenshots, { recursive: true });
+  ({ browser, page, base, pageErrors } = await openConsole(world.app));
 });
 
 after(async () => {
