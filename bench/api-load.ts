@@ -9,14 +9,10 @@
 // instead of lowering the rate (the mistake closed-loop drivers make). Written here
 // rather than with autocannon: it reports no p95 and cannot chain a request to the
 // previous answer (a sync token).
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { percentile, startCalsync } from './calsync-process.ts';
+import { percentile, startBenchApi } from './calsync-process.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calsync-load-'));
-fs.chmodSync(dataDir, 0o755);
 
 interface Scenario {
   name: string;
@@ -61,11 +57,8 @@ async function run(s: Scenario): Promise<string> {
   return `| ${s.name} | ${s.rate}/s | ${p50} | ${p95} | ${p99} | ${s.prd.p50} / ${s.prd.p95} / ${s.prd.p99} | ${verdict} | ${errors} |`;
 }
 
-const env = { ...process.env, CALSYNC_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', CALSYNC_RATE_LIMIT_PER_SECOND: '100000', CALSYNC_RATE_LIMIT_BURST: '100000' };
-const server = startCalsync('api', env);
+const { base, key, stop } = await startBenchApi('load');
 try {
-  const base = await server.url;
-  const key = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const api = (p: string, init: RequestInit = {}) => fetch(`${base}${p}`, { ...init, headers: { ...headers, ...(init.headers ?? {}) } });
   const calendar = await (await api('/calendar/v3/calendars', { method: 'POST', body: JSON.stringify({ summary: 'Load', timeZone: 'Europe/Berlin' }) })).json() as { id: string };
@@ -125,6 +118,5 @@ try {
   console.log('|---|---:|---:|---:|---:|---|---|---:|');
   for (const s of scenarios) console.log(await run(s));
 } finally {
-  await server.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await stop();
 }

@@ -4,20 +4,13 @@
 // any free). Closed-loop, one request at a time, against `calsync api` in another process.
 //   node --import tsx bench/availability.ts [requests per scenario, default 200]
 // Starts `calsync api` on an embedded Postgres in a temporary folder (or DATABASE_URL).
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { percentile, startCalsync } from './calsync-process.ts';
+import { percentile, startBenchApi } from './calsync-process.ts';
 
 const requests = Number(process.argv[2] ?? 200);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calsync-availability-'));
-fs.chmodSync(dataDir, 0o755);
 
-const env = { ...process.env, CALSYNC_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', CALSYNC_RATE_LIMIT_PER_SECOND: '100000', CALSYNC_RATE_LIMIT_BURST: '100000' };
-const server = startCalsync('api', env);
+const { base, key, stop } = await startBenchApi('availability');
 try {
-  const base = await server.url;
-  const key = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const post = async (route: string, body: unknown) => {
     const res = await fetch(`${base}${route}`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -75,6 +68,5 @@ try {
     console.log(`| ${name} | ${slots} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} |`);
   }
 } finally {
-  await server.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await stop();
 }

@@ -6,17 +6,13 @@
 //   node --import tsx bench/booking-contention.ts [rounds, default 5]
 // Starts `calsync api` on an embedded Postgres in a temporary folder (or DATABASE_URL).
 // Requests use node:http with a keep-alive agent of 50 sockets: 50 connections.
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
-import { percentile, startCalsync } from './calsync-process.ts';
+import { percentile, startBenchApi } from './calsync-process.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
 const attempts = 500;
 const connections = 50;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calsync-bookings-'));
-fs.chmodSync(dataDir, 0o755);
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 
 function post(base: string, key: string, route: string, body: unknown): Promise<{ status: number; body: string }> {
@@ -63,11 +59,8 @@ function line(name: string, rs: Round[]): string {
   return `| ${name} | ${latencies.length} | ${(latencies.length / seconds).toFixed(0)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} | ${Object.entries(answers).map(([k, v]) => `${k}: ${v}`).join(', ')} |`;
 }
 
-const env = { ...process.env, CALSYNC_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', CALSYNC_RATE_LIMIT_PER_SECOND: '100000', CALSYNC_RATE_LIMIT_BURST: '100000' };
-const server = startCalsync('api', env);
+const { base, key, stop } = await startBenchApi('bookings');
 try {
-  const base = await server.url;
-  const key = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
   const calendar = JSON.parse((await post(base, key, '/calendar/v3/calendars', { summary: 'Rooms', timeZone: 'UTC' })).body).id;
   const resource = JSON.parse((await post(base, key, '/admin/v1/resources', {
     name: 'Room', timeZone: 'UTC', bookingCalendarId: calendar, slotMinutes: 15, horizonDays: 730,
@@ -90,6 +83,5 @@ try {
   console.log(line('distinct slots', [spread]));
 } finally {
   agent.destroy();
-  await server.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await stop();
 }
