@@ -2,7 +2,7 @@
 // (then `expired`, marked by the next booking decision of its resource, and read as
 // expired before that), `confirmed`, or `cancelled`. Only src/engine/bookings.ts writes
 // them, under the resource's row lock. Every query names its tenant.
-import { blocksTime, type Period } from '../core/busy.ts';
+import { busyFor, type Period } from '../core/busy.ts';
 import { expandSeries } from '../core/ical/index.ts';
 import { CalsyncError } from '../errors.ts';
 import { recurringSeriesIn, singleBusyPeriods } from './busy.ts';
@@ -252,7 +252,7 @@ async function eventsBlock(db: Queryable, tenantId: string, resourceId: string, 
     if (seriesIds.length > seriesChecked) return true;
     for (const stored of await getSeries(db, tenantId, calendar.id, seriesIds.filter((id) => !excluded.includes(id)))) {
       const { instances, truncated } = expandSeries(stored.series, { from, to, defaultZone: calendar.time_zone });
-      if (truncated || instances.some(({ event }) => blocksTime(event) && !event.attendees.some((a) => a.email === calendar.email && a.response === 'declined'))) return true;
+      if (truncated || instances.some(({ event }) => busyFor(event, calendar.email))) return true;
     }
   }
   return false;
