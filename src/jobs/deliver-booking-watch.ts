@@ -8,8 +8,7 @@ import type { Db } from '../store/db.ts';
 import { liveBookingChannels, recordBookingDelivery } from '../store/booking-channels.ts';
 import { deliverBookingWatchTask } from '../store/outbox.ts';
 import { deliverToChannels, failedRound, withRoundLock, type WatchDeliveryDeps } from './channel-delivery.ts';
-import { uuid } from './deliver-watch.ts';
-import { defineTask, invalidPayload } from './registry.ts';
+import { defineTask, invalidPayload, uuid } from './registry.ts';
 
 export interface DeliverBookingWatchPayload {
   tenantId: string;

@@ -7,7 +7,7 @@ import type { Db } from '../store/db.ts';
 import { deliverWatchTask } from '../store/outbox.ts';
 import { liveWatchChannels, recordWatchDelivery } from '../store/watch-channels.ts';
 import { deliverToChannels, failedRound, withRoundLock, type WatchDeliveryDeps } from './channel-delivery.ts';
-import { defineTask, invalidPayload } from './registry.ts';
+import { defineTask, invalidPayload, uuid } from './registry.ts';
 
 export type { DeliveryOutcome, ResourceState, WatchDeliveryDeps } from './channel-delivery.ts';
 
@@ -15,8 +15,6 @@ export interface DeliverWatchPayload {
   tenantId: string;
   calendarId: string;
 }
-
-export const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function deliverWatch(db: Db, deps: WatchDeliveryDeps, payload: DeliverWatchPayload): Promise<{ channels: number; failed: string[] }> {
   return withRoundLock(db, 'calsync.deliver_watch', payload.calendarId, async () => {

@@ -8,7 +8,7 @@ import { stopSubscription } from '../engine/push-channels.ts';
 import type { EngineDeps } from '../engine/sync-pass.ts';
 import { accountChannels, disconnectTask, dropCredentials, forgetPushChannel, type DisconnectPayload } from '../store/account-disconnect.ts';
 import { getBinding } from '../store/bindings.ts';
-import { defineTask, invalidPayload } from './registry.ts';
+import { defineTask, invalidPayload, uuid } from './registry.ts';
 
 export interface ChannelStops {
   stopped: number;
@@ -41,8 +41,6 @@ export async function finishDisconnect(deps: Pick<EngineDeps, 'db' | 'connectorF
   if (result.left === 0) await dropCredentials(deps.db, payload);
   return result;
 }
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const disconnectAccountJob = defineTask<DisconnectPayload>({
   name: disconnectTask,

@@ -3,8 +3,7 @@
 // listings hear of the expiry, not only at the resource's next booking decision.
 import { expireResourceHolds } from '../engine/bookings.ts';
 import { expireHoldsTask } from '../store/outbox.ts';
-import { uuid } from './deliver-watch.ts';
-import { defineTask, invalidPayload } from './registry.ts';
+import { defineTask, invalidPayload, uuid } from './registry.ts';
 
 export interface ExpireHoldsPayload {
   tenantId: string;

@@ -3,14 +3,12 @@
 // calendarChanged; job key `mirror:<rule>`) and when the rule is made.
 import { refreshMirror } from '../engine/busy-mirrors.ts';
 import { refreshBusyMirrorTask } from '../store/outbox.ts';
-import { defineTask, invalidPayload } from './registry.ts';
+import { defineTask, invalidPayload, uuid } from './registry.ts';
 
 export interface RefreshBusyMirrorPayload {
   tenantId: string;
   mirrorId: string;
 }
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const refreshBusyMirrorJob = defineTask<RefreshBusyMirrorPayload>({
   name: refreshBusyMirrorTask,

@@ -58,6 +58,9 @@ export function buildTaskList(tasks: Array<TaskDefinition<never>>, deps: TaskDep
   return list;
 }
 
+/** The shape of the ids job payloads carry, checked before any query uses them. */
+export const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function invalidPayload(task: string, message: string): CalsyncError {
   return new CalsyncError('INVALID_REQUEST', `job ${task}: ${message}`);
 }

@@ -11,13 +11,12 @@ import { providers } from '../connectors/registry.ts';
 import { renewPushChannel } from '../engine/push-channels.ts';
 import type { BindingRef } from '../store/bindings.ts';
 import { channelsDue, purgeRetiredChannels, renewPushChannelsTask, type ChannelDue } from '../store/push-channels.ts';
-import { defineTask, invalidPayload } from './registry.ts';
+import { defineTask, invalidPayload, uuid } from './registry.ts';
 
 /** The cron's runs carry no binding (graphile-worker's `_cron` is ignored); a bind-time job names one. */
 export type RenewPushChannelsPayload = { binding: BindingRef | null; resubscribe?: boolean };
 
 const perRun = 50;
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const renewPushChannelsJob = defineTask<RenewPushChannelsPayload>({
   name: renewPushChannelsTask,

@@ -9,7 +9,7 @@ import { pauseBinding } from '../store/bindings.ts';
 import { passJobKey, queuePassesSoon, syncBindingTask } from '../store/outbox.ts';
 import { pushHealthySql } from '../store/push-channels.ts';
 import type { PassTrigger } from '../store/passes.ts';
-import { defineTask, invalidPayload, type TaskDeps } from './registry.ts';
+import { defineTask, invalidPayload, type TaskDeps, uuid } from './registry.ts';
 
 export interface SyncBindingPayload {
   tenantId: string;
@@ -23,7 +23,6 @@ export interface SyncBindingPayload {
 export const busyRetryMs = 1000;
 
 const triggers: PassTrigger[] = ['poll', 'push', 'manual', 'resync', 'change'];
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const syncBindingJob = defineTask<SyncBindingPayload>({
   name: syncBindingTask,

@@ -11,7 +11,7 @@ import { getBinding, type Binding, type BindingRef } from '../store/bindings.ts'
 import { withTransaction } from '../store/db.ts';
 import { dropStatuses, livePushChannel, remoteCopies, removeBinding, unbindTask, type RemoteCopies, type UnbindPayload } from '../store/unbinding.ts';
 import { isCalsyncError } from '../errors.ts';
-import { defineTask, invalidPayload } from './registry.ts';
+import { defineTask, invalidPayload, uuid } from './registry.ts';
 
 export interface UnbindOutcome {
   /** False when the binding was already gone (or not being unbound). */
@@ -89,8 +89,6 @@ export async function carryOutUnbind(deps: Pick<EngineDeps, 'db' | 'connectorFor
   const removed = await withTransaction(deps.db, (tx) => removeBinding(tx, ref, payload.actor, outcome));
   return { removed, ...outcome };
 }
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const unbindBindingJob = defineTask<UnbindPayload>({
   name: unbindTask,
