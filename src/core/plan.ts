@@ -442,9 +442,17 @@ class Planner {
       // A create whose answer was lost and whose item was not listed: send it again
       // (idempotent), or forget it once the event is gone. After an expired cursor the
       // listing cannot tell a create that never happened from an item deleted since;
-      // re-creating keeps the event rather than risk losing it.
+      // re-creating keeps the event rather than risk losing it. It sends what the first
+      // attempt sent, whatever the calendar holds now: the item an earlier attempt made
+      // holds that, and so the one base fits whichever attempt landed. The calendar's
+      // later edits follow as an update once the item is read again (apply.ts).
       if (series === null) this.skip('calendar', eventId, null, 'create/abandoned', 'deleted before its create was confirmed', null, 'drop');
-      else if (this.canWriteRemote) this.createRemote(eventId, series, null, 'create/retry', 'the earlier create was not confirmed');
+      else if (this.canWriteRemote) {
+        this.push({
+          op: 'create', side: 'remote', eventId, remoteId: null, calsyncId: eventId, series: status.base, supersedes: null,
+          rule: 'create/retry', reason: 'the earlier create was not confirmed', next: next(status.base, status.contentHash, null),
+        });
+      }
       return;
     }
     if (series === null) {

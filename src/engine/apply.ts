@@ -47,7 +47,7 @@ export interface ApplyContext {
   seenAt: Map<string, number>;
   /** Remote writes kept in flight at once. */
   writeConcurrency: number;
-  /** Remote ids whose conditional write this pass was refused (412), to read again. */
+  /** Remote ids to read again: a conditional write this pass was refused (412), a retried create. */
   refused: Set<string>;
   /** The binding's lease: every transaction of the pass is fenced by it. */
   lease: Lease;
@@ -348,7 +348,17 @@ export async function applyRemoteWrites(ctx: ApplyContext, actions: Action[]): P
         } else {
           // The written version's own modification time, where the provider answers with one.
           const next = withWrittenAt(action.next, outcome.written!.updatedAt ?? null);
-          if (action.op === 'create' && action.side === 'remote' && next && next !== 'drop') statuses.confirmCreate(action.eventId, outcome.written!.remoteId, outcome.written!.etag, next);
+          if (action.op === 'create' && action.side === 'remote' && next && next !== 'drop' && action.rule === 'create/retry') {
+            // A retried create may have met the item an earlier attempt made, which
+            // providers answer without writing (CalDAV's 412, Graph's and the memory
+            // connector's lookup of the stamp): since then another client may have edited
+            // it, or the calendar the event. No etag is taken as agreed, and the item is
+            // read again this pass and planned with what it holds, as a refused write is;
+            // counted as failed until then.
+            statuses.confirmCreate(action.eventId, outcome.written!.remoteId, null, next);
+            ctx.refused.add(outcome.written!.remoteId);
+            ctx.stats.failed++;
+          } else if (action.op === 'create' && action.side === 'remote' && next && next !== 'drop') statuses.confirmCreate(action.eventId, outcome.written!.remoteId, outcome.written!.etag, next);
           else statuses.store(action.eventId!, outcome.written!.remoteId, outcome.written!.etag, next);
         }
         ctx.stats.remoteWrites++;

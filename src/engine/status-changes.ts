@@ -45,7 +45,7 @@ export class StatusChanges {
   }
 
   /** The answer to a create recorded as pending with this same base. */
-  confirmCreate(eventId: string, remoteId: string, etag: string, next: Exclude<NextStatus, 'drop' | null>): void {
+  confirmCreate(eventId: string, remoteId: string, etag: string | null, next: Exclude<NextStatus, 'drop' | null>): void {
     this.changes.set(eventId, { store: { eventId, remoteId, etag, base: next.base, contentHash: next.contentHash, remoteUpdatedAt: next.remoteUpdatedAt, asked: next.asked ?? null }, confirm: true });
   }
 

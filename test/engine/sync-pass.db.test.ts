@@ -763,3 +763,39 @@ test('where listings are snapshot differences, a pass whose listed item still ow
   const merged = a.connector.liveItems('partial-snapshots').map((i) => [i.series.uid, i.series.master!.summary, i.series.master!.location]);
   assert.deepEqual(merged, [['ps-1', 'One (remote)', 'Room 1']], 'and the owed write landed');
 });
+
+test('a retried create that meets the item its lost answer made, since made unreadable, keeps the calendar\'s later edit', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('retried-create');
+  const event = await world.appWrite(null, single({ uid: 'rc-1', summary: 'First' }));
+  Object.assign(a.connector.faults, { failWrites: 1, failAfterApply: true });
+  await world.pass(a);
+  await world.appWrite(event, single({ uid: 'rc-1', summary: 'Edited in the app' }));
+  const made = a.connector.liveItems('retried-create')[0]!;
+  assert.equal(made.series.master!.summary, 'First', 'the first attempt landed');
+  a.connector.corrupt('retried-create', made.remoteId);
+  await world.pass(a);
+  assert.equal((await listQuarantined(t.db, world.tenantId, { bindingId: a.id })).length, 1, 'the item is set aside as unreadable');
+  // A person saves the item again as it was before it became unreadable.
+  a.connector.userUpdate('retried-create', made.remoteId, made.series);
+  await converge(world, [a]);
+  assert.equal((await world.calendarSeries())[0]!.series.master!.summary, 'Edited in the app');
+  const items = a.connector.liveItems('retried-create');
+  assert.deepEqual(items.map((i) => i.series.master!.summary), ['Edited in the app'], 'one item, with the calendar\'s edit');
+});
+
+test('a create retried after the calendar changed sends what it first sent, then the change: the remote ends with the edit', async () => {
+  const world = await engineWorld(t);
+  const a = await world.bind('retried-edited');
+  const event = await world.appWrite(null, single({ uid: 're-1', summary: 'First' }));
+  a.connector.faults.failWrites = 1;
+  const failed = await world.pass(a);
+  assert.equal(failed.stats.failed, 1);
+  assert.deepEqual(a.connector.liveItems('retried-edited'), [], 'the first attempt did not land');
+  await world.appWrite(event, single({ uid: 're-1', summary: 'Edited in the app' }));
+  const retried = await world.pass(a);
+  assert.equal(retried.outcome, 'ok', JSON.stringify(retried.stats));
+  assert.deepEqual(a.connector.liveItems('retried-edited').map((i) => i.series.master!.summary), ['Edited in the app']);
+  const again = await world.pass(a);
+  assert.equal(again.stats.remoteWrites + again.stats.calendarWrites, 0, 'nothing left to write');
+});
