@@ -71,6 +71,7 @@ export interface ConnectorCapabilities {
    * A change listing is the difference between the snapshots at two cursors, so an item
    * made after a cursor and deleted before the next listing is never reported (Xandikos's
    * sync-collection, an ICS feed's digests). Google and Graph report such deletions.
+   * A connector may know better for a given cursor: `keepsDeletionsSince`.
    */
   snapshotDiffs: boolean;
 }
@@ -149,6 +150,13 @@ export interface Connector {
    * provider's listing lagged or skipped that version).
    */
   read?(remoteCalendarId: string, remoteId: string): Promise<RemoteItem>;
+
+  /**
+   * Where `capabilities.snapshotDiffs` is true: whether listings since this cursor report
+   * items made after it and deleted since all the same (a server that keeps a history of
+   * deletions, as Radicale does for its sync tokens). Optional: absent, they do not.
+   */
+  keepsDeletionsSince?(cursor: string): boolean;
 }
 
 /** A push channel a provider made for one remote calendar (Google `events.watch`). */

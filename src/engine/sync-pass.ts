@@ -233,7 +233,7 @@ class Pass {
       // came after the stored cursor): the next pass compares a complete listing instead.
       // So after a partial pass: one whose listed item still owes a write keeps the cursor
       // from before the items it created.
-      const unsure = this.binding.lastPassUnfinished && this.connector.capabilities.snapshotDiffs;
+      const unsure = this.binding.lastPassUnfinished && this.forgetsDeletionsSince(this.binding.cursor);
       const relist = (retries.length > 0 && !this.connector.read) || unsure;
       const known = async () => (await counts()).known;
       let cursor = await this.withSlices(() => this.pull(bound, known, relist ? null : this.binding.cursor));
@@ -257,7 +257,7 @@ class Pass {
       // The same for the items this pass created: the cursor it listed with was taken
       // before them, so their deletion before the next listing would not be reported. The
       // cursor stored is one taken after them (a listing that mostly returns their echoes).
-      if (this.connector.capabilities.snapshotDiffs && this.ctx.remoteCreates > 0 && cursor !== null && !this.replayPull) {
+      if (this.ctx.remoteCreates > 0 && cursor !== null && this.forgetsDeletionsSince(cursor) && !this.replayPull) {
         cursor = await this.withSlices(() => this.pull(bound, known, cursor));
         await this.withSlices(() => this.readRefused());
         await this.deletions(counts);
@@ -315,6 +315,12 @@ class Pass {
     // A confirmed wipe confirms the deletions it is made of.
     const confirmWipe = this.request.confirmWipe ?? false;
     return { ...defaultSafety, confirmWipe, confirmDeletions: confirmWipe || (this.request.confirmDeletions ?? false) };
+  }
+
+  /** Whether a listing since the cursor may miss an item made after it and deleted since. */
+  private forgetsDeletionsSince(cursor: string | null): boolean {
+    if (!this.connector.capabilities.snapshotDiffs) return false;
+    return cursor === null || !(this.connector.keepsDeletionsSince?.(cursor) ?? false);
   }
 
   /** Reads every page of changes; returns the cursor to store at the end. */

@@ -129,6 +129,19 @@ for (const kind of ['radicale', 'xandikos'] as ServerKind[]) {
       assert.deepEqual((await listAll(connector, cal, changes.cursor)).items, []);
     });
 
+    test('an item made after a cursor and deleted since: reported where keepsDeletionsSince says so (Radicale), not elsewhere (Xandikos)', async () => {
+      const connector = connect();
+      const cal = await makeCalendar(server);
+      await connector.create(cal, single({ uid: 'stays' }), { calsyncId: 'cs-stays' });
+      const { cursor } = await listAll(connector, cal, null);
+      const brief = await connector.create(cal, single({ uid: 'brief' }), { calsyncId: '0b7e2a52-61c4-4f0e-9a57-3c1f08d2d6a1' });
+      assert.ok([200, 204].includes((await rawRequest(server, 'DELETE', brief.remoteId)).status));
+      const keeps = connector.keepsDeletionsSince(cursor!);
+      assert.equal(keeps, kind === 'radicale');
+      const changes = await listAll(connector, cal, cursor);
+      assert.deepEqual(changes.items.map((i) => [i.remoteId, i.deleted, i.calsyncId]), keeps ? [[brief.remoteId, true, '0b7e2a52-61c4-4f0e-9a57-3c1f08d2d6a1']] : []);
+    });
+
     test('a pass with no changes costs one request (two on Radicale until its probe is trusted); reads never multiget what a listing can carry', async (t) => {
       const cal = await makeCalendar(server);
       const setup = connect();

@@ -2,7 +2,9 @@
 // bound two-way to a Radicale and a Xandikos calendar: during the first pass of 300
 // varied events and during later passes, with another client editing both servers
 // between kills. After a worker that is left to run, both servers hold every expected
-// event once, with every edit, and nothing deleted comes back.
+// event once, with every edit, and nothing deleted comes back (except, on every side at
+// once, an event deleted on Xandikos while calsync's create there had no answer: see
+// ExpectedEvent.unknowable).
 // Replay: CALSYNC_KILL_SEED=<seed> npm test -- worker-kills (the same delays, events and
 // choices of edits, although which edits find which events depends on what the killed
 // workers got done).
@@ -99,6 +101,13 @@ test('SIGKILLed workers during first and later passes of Radicale and Xandikos: 
       if ((await bindingRows()).some((r) => r.lease_owner !== null && r.live && !seen.has(r.lease_owner))) return;
     }
   };
+  // Per server, the UIDs whose create there the killed worker sent without storing the answer.
+  const unanswered = async (): Promise<Record<Side, Set<string>>> => {
+    const { rows } = await db!.db.query<{ binding_id: string; ical_uid: string }>(
+      `select distinct s.binding_id, e.ical_uid from sync_status s join events e on e.tenant_id = s.tenant_id and e.series_id = s.event_id where s.pending`);
+    const of = (bindingId: string) => new Set(rows.filter((r) => r.binding_id === bindingId).map((r) => r.ical_uid));
+    return { radicale: of(bindings[0]!), xandikos: of(bindings[1]!) };
+  };
   const leasesSeen = new Set<string>();
   const hits = { first: 0, later: 0, idle: 0 };
   for (let kill = 1; kill <= kills; kill++) {
@@ -132,7 +141,7 @@ test('SIGKILLed workers during first and later passes of Radicale and Xandikos: 
     if (midPass) hits[phase]++;
     else hits.idle++;
     const editing = Date.now();
-    const round = await expected.round(kill);
+    const round = await expected.round(kill, await unanswered());
     console.log(`kill ${kill}: worker up in ${startup} ms, killed ${delay} ms after ${intoPass ? 'a pass started' : 'it was up'}, ${midPass ? `mid-pass (${phase} pass)` : 'between passes'}; `
       + `then ${JSON.stringify(round)} in ${Date.now() - editing} ms`);
   }
@@ -167,6 +176,9 @@ test('SIGKILLed workers during first and later passes of Radicale and Xandikos: 
     [['active', null, 'ok', null, 0], ['active', null, 'ok', null, 0]]);
   assert.deepEqual([status.quarantine, status.stoppedPasses, status.accounts, status.queue.dead], [[], [], [], 0]);
 
+  const { rows: held } = await db.db.query<{ ical_uid: string }>(`select ical_uid from events where calendar_id = $1 and deleted_at is null`, [calendarId]);
+  const unknowable = [...expected.events.values()].filter((e) => e.unknowable).length;
+  console.log(`deletions no listing could tell from an unanswered create: ${unknowable}, of which came back everywhere: ${expected.settle(new Set(held.map((r) => r.ical_uid)))}`);
   for (const remote of [remotes.radicale, remotes.xandikos]) assert.deepEqual(await differences(remote, expected), [], `${remote.side} as expected`);
   const byUid = (a: { ical_uid: string }, b: { ical_uid: string }) => (a.ical_uid < b.ical_uid ? -1 : a.ical_uid > b.ical_uid ? 1 : 0);
   const { rows: calendar } = await db.db.query<{ ical_uid: string; summary: string; description: string; location: string }>(

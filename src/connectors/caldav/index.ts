@@ -77,6 +77,17 @@ export class CalDavConnector implements Connector {
     return page(this.pages.park(listing), null);
   }
 
+  /**
+   * Radicale keeps a history of deleted members for as long as its sync tokens live
+   * (30 days by default) and compares a token's state against it, so an item made after a
+   * token and deleted since is reported. Its tokens say so: http://radicale.org/ns/sync/.
+   * Other servers' tokens and calsync's etag cursors are differences of two snapshots.
+   */
+  keepsDeletionsSince(cursor: string): boolean {
+    const decoded = decodeCursor(cursor);
+    return decoded?.kind === 'sync' && decoded.token.startsWith('http://radicale.org/ns/sync/');
+  }
+
   async create(remoteCalendarId: string, series: EventSeries, options: { calsyncId: CalsyncId }): Promise<WriteResult> {
     const url = new URL(memberName(options.calsyncId), this.collectionUrl(remoteCalendarId));
     const remoteId = url.pathname;
