@@ -48,4 +48,10 @@ export const api = {
   conflict: (id) => call('GET', `/admin/v1/conflicts/${encodeURIComponent(id)}`),
   resolve: (id, choice) => call('POST', `/admin/v1/conflicts/${encodeURIComponent(id)}/resolve`, choice),
   syncNow: (id) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/sync`, {}),
+  changeBinding: (id, change) => call('PATCH', `/admin/v1/bindings/${encodeURIComponent(id)}`, change),
+  unbind: (id, remoteCopies, note) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/unbind`, { remoteCopies, ...(note ? { note } : {}) }),
+  stoppedPass: (id) => call('GET', `/admin/v1/bindings/${encodeURIComponent(id)}/stopped-pass`),
+  confirmStopped: (id, passId) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/stopped-pass/confirm`, { passId }),
+  dismissStopped: (id, passId) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/stopped-pass/dismiss`, { passId }),
+  history: (calendarId, eventId) => call('GET', `/admin/v1/calendars/${encodeURIComponent(calendarId)}/events/${encodeURIComponent(eventId)}/history`),
 };

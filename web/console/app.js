@@ -1,11 +1,12 @@
 // The console's shell: sign-in, the hash router (#/health, #/bindings/ID, #/conflicts,
-// #/conflicts/ID) and sign-out.
+// #/conflicts/ID, #/calendars/CID/events/EID/history) and sign-out.
 // A key the admin API refuses (401, or 403 without the admin scope) sees nothing but why.
 import { ApiError, forgetKey, signIn, storedKey } from './api.js';
 import { bindingPage } from './binding.js';
 import { conflictPage, conflictsPage } from './conflicts.js';
 import { h, notice, show } from './dom.js';
 import { healthPage } from './health.js';
+import { historyPage } from './history.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -43,10 +44,11 @@ function refusal(error) {
 async function route() {
   if (!storedKey()) return signInPage();
   nav.hidden = false;
-  const [, page, id] = (location.hash || '#/health').split('?')[0].split('/');
+  const [, page, id, sub, subId, view] = (location.hash || '#/health').split('?')[0].split('/');
   const query = new URLSearchParams(location.hash.split('?')[1] ?? '');
   try {
-    if (page === 'bindings' && id) await bindingPage(main, decodeURIComponent(id));
+    if (page === 'calendars' && id && sub === 'events' && subId && view === 'history') await historyPage(main, decodeURIComponent(id), decodeURIComponent(subId));
+    else if (page === 'bindings' && id) await bindingPage(main, decodeURIComponent(id));
     else if (page === 'conflicts' && id) await conflictPage(main, decodeURIComponent(id));
     else if (page === 'conflicts') await conflictsPage(main, { bindingId: query.get('binding') ?? undefined });
     else await healthPage(main, { attention: query.get('attention') === '1' });

@@ -3,11 +3,14 @@
 // the admin API sends to every side (src/engine/conflicts.ts).
 import { api } from './api.js';
 import { badge, h, notice, show, time } from './dom.js';
+import { historyHref } from './history.js';
 
 const textField = /(^|\.)(summary|description|location)$/;
 // The confirmation of a decision, shown once on the list the page returns to.
 let flash = null;
 const sides = [['base', 'Base (last agreed)'], ['calendar', 'Calendar'], ['remote', 'Remote']];
+// Binding id → its calendar's id, for the links to an event's history; a binding keeps its calendar.
+const calendarOf = new Map();
 
 export async function conflictsPage(main, { bindingId } = {}) {
   const list = await api.conflicts({ bindingId });
@@ -29,7 +32,7 @@ export async function conflictsPage(main, { bindingId } = {}) {
     done ? notice(done) : null,
     list.items.length === 0 ? h('p', {}, 'No conflict is waiting for a decision.') : h('div', { class: 'scroll' }, h('table', {},
       h('caption', { class: 'visually-hidden' }, 'Open conflicts, newest first'),
-      h('thead', {}, h('tr', {}, ['Event', 'Field', 'Binding', 'Opened'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', {}, h('tr', {}, ['Event', 'Field', 'Binding', 'Opened', 'History'].map((c) => h('th', { scope: 'col' }, c)))),
       rows)),
     more);
 }
@@ -41,6 +44,7 @@ async function withNames(items, names) {
     // A binding removed since keeps its id as its name.
     const binding = await api.binding(id).catch(() => null);
     names.set(id, binding ? binding.remoteName || binding.remoteCalendarId : id);
+    if (binding) calendarOf.set(id, binding.calendarId);
   }));
   return items;
 }
@@ -54,7 +58,14 @@ function conflictRow(c, names) {
     h('th', { scope: 'row' }, h('a', { href: `#/conflicts/${c.id}` }, summaryOf(c))),
     h('td', {}, c.field === '(deleted)' ? badge('edit against delete', 'warn') : h('code', {}, c.field)),
     h('td', {}, bindingLink(c.bindingId, names)),
-    h('td', {}, time(c.createdAt)));
+    h('td', {}, time(c.createdAt)),
+    h('td', {}, historyLink(c, `History of ${summaryOf(c)}`)));
+}
+
+/** The conflict's event's history; nothing when its binding is gone (its calendar is unknown). */
+function historyLink(c, label) {
+  const calendarId = calendarOf.get(c.bindingId);
+  return calendarId ? h('a', { href: historyHref(calendarId, c.eventId), 'aria-label': label }, 'History') : '—';
 }
 
 /** The event's title as the conflict's own values give it; the event id when they hold none. */
@@ -90,6 +101,7 @@ export async function conflictPage(main, id) {
       h('div', {}, h('dt', {}, 'Field'), h('dd', {}, deleted ? 'the whole event (one side deleted it, the other edited it)' : h('code', {}, c.field))),
       h('div', {}, h('dt', {}, 'Binding'), h('dd', {}, bindingLink(c.bindingId, names))),
       h('div', {}, h('dt', {}, 'Opened'), h('dd', {}, time(c.createdAt))),
+      h('div', {}, h('dt', {}, 'Event'), h('dd', {}, historyLink(c, 'Why the event changed: its history'))),
       h('div', {}, h('dt', {}, 'State'), h('dd', {}, badge(c.state, c.state === 'open' ? 'warn' : 'good')))),
     h('section', { 'aria-labelledby': 'values-heading' },
       h('h2', { id: 'values-heading' }, 'The values'),
