@@ -25,7 +25,7 @@ import { Lease, LeaseLost } from './lease.ts';
 import { asCalsyncError } from './provider-errors.ts';
 import { withTransaction, type Db } from '../store/db.ts';
 import { calendarVersion, changedSince, countLiveSeries } from '../store/events.ts';
-import { finishPass, recordOperations, startPass, type PassTrigger } from '../store/passes.ts';
+import { finishPass, recordOperations, recordPassProgress, startPass, type PassTrigger } from '../store/passes.ts';
 import { setAccountState } from '../store/accounts.ts';
 import { clearQuarantined, quarantinedIds, quarantinedSince, recordQuarantined, retriesRequested } from '../store/quarantine.ts';
 import { agreedEtags, countStatuses, remoteIdsPage } from '../store/sync-status.ts';
@@ -162,6 +162,9 @@ function codeOf(error: unknown): ErrorCode {
  */
 export const defaultLeaseSeconds = 60;
 
+/** How often a running pass writes its counts to its row. */
+const progressEveryMs = 2000;
+
 class Pass {
   private readonly ctx: ApplyContext;
   private readonly policy: MergePolicy;
@@ -180,6 +183,8 @@ class Pass {
   /** Slices being applied; see startSlice. */
   private running: Array<{ keys: Set<string>; done: Promise<void> }> = [];
   private sliceFailure: { error: unknown } | null = null;
+  private readonly clock: () => number;
+  private progressSavedAt: number;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -196,6 +201,8 @@ class Pass {
       writeConcurrency: deps.writeConcurrency ?? 4, refused: new Set(), lease, openConflicts: false, remoteCreates: 0, pushing: false,
     };
     this.policy = parsePolicy(binding.conflictPolicy);
+    this.clock = deps.monotonicMs ?? (() => performance.now());
+    this.progressSavedAt = this.clock();
     // Slices are planned with the brakes released: the wipe brake and the deletion
     // budget need whole-calendar counts, so this class applies them itself.
     this.safety = { ...defaultSafety, confirmWipe: true, confirmDeletions: true };
@@ -301,7 +308,7 @@ class Pass {
       const budget = deletionBudget(this.heldDeletes.length, Math.max(known, live), this.brakes());
       if (budget) throw new StopPass(budget);
     }
-    this.progress('deletions');
+    await this.progress('deletions');
     await this.applyDeletes();
     this.heldDeletes.length = 0;
     if (this.ctx.refused.size > 0) {
@@ -354,7 +361,7 @@ class Pass {
       for (let start = 0; start < page.items.length; start += this.sliceSize()) {
         await this.startSlice(await this.withoutEchoes(page.items.slice(start, start + this.sliceSize())), []);
       }
-      this.progress('pull');
+      await this.progress('pull');
       if (page.nextPageToken === null) break;
       this.throwSliceFailure();
       this.lease.check();
@@ -405,7 +412,7 @@ class Pass {
     for (let start = 0; start < absent.length; start += this.sliceSize()) {
       await this.planAndApply(absent.slice(start, start + this.sliceSize()), []);
     }
-    this.progress('absent');
+    await this.progress('absent');
   }
 
   /**
@@ -482,7 +489,7 @@ class Pass {
       // or another binding's pass running at the same time).
       const fresh = changes.changes.filter((c) => c.version > (this.ctx.seenAt.get(c.eventId) ?? -1)).map((c) => c.eventId);
       if (fresh.length > 0) await this.startSlice([], fresh);
-      this.progress('calendar');
+      await this.progress('calendar');
     }
     await this.drainSlices();
     return Math.max(version, target);
@@ -601,7 +608,15 @@ class Pass {
     return this.deps.sliceSize ?? 500;
   }
 
-  private progress(phase: PassProgress['phase']): void {
+  /**
+   * Tells the caller, and every 2 s the pass's row, so the console can follow a long pass;
+   * a pass shorter than that shows its counts when it finishes.
+   */
+  private async progress(phase: PassProgress['phase']): Promise<void> {
     this.request.onProgress?.({ phase, pulled: this.pulled, stats: { ...this.ctx.stats } });
+    const now = this.clock();
+    if (now - this.progressSavedAt < progressEveryMs) return;
+    this.progressSavedAt = now;
+    await recordPassProgress(this.deps.db, this.ctx, this.ctx.passId, { ...this.ctx.stats });
   }
 }

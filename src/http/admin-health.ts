@@ -48,7 +48,7 @@ const pass = {
     id: { type: 'string' }, trigger: { type: 'string', enum: ['poll', 'push', 'manual', 'resync', 'change'] },
     startedAt: { type: 'string', format: 'date-time' }, finishedAt: nullableDate,
     outcome: { ...nullableString, description: 'Null while the pass runs, or when its process died before it finished.' },
-    stats: anyObject, error: lastError,
+    stats: { ...anyObject, description: 'Counts of the pass; while it runs, those so far (written every 2 s).' }, error: lastError,
   },
 } as const;
 

@@ -46,6 +46,11 @@ export async function finishPass(db: Queryable, binding: BindingRef, passId: str
     [binding.tenantId, binding.bindingId, passId, outcome, JSON.stringify(stats), error ? JSON.stringify(error) : null, stopped ? JSON.stringify(stopped) : null]);
 }
 
+/** A running pass's counts so far; a finished pass keeps those finishPass wrote. */
+export async function recordPassProgress(db: Queryable, binding: BindingRef, passId: string, stats: Record<string, number>): Promise<void> {
+  await db.query('update sync_passes set stats = $3 where tenant_id = $1 and id = $2 and finished_at is null', [binding.tenantId, passId, JSON.stringify(stats)]);
+}
+
 export async function recordOperations(db: Queryable, binding: BindingRef, passId: string, operations: OperationRecord[]): Promise<void> {
   const { tenantId, bindingId } = binding;
   if (operations.length === 0) return;

@@ -1,18 +1,22 @@
-// A binding's page: what it is, pause / resume / sync now, and its passes newest first.
+// A binding's page: what it is, pause / resume / sync now, a stopped pass to confirm or
+// dismiss, its passes newest first (a running one followed live), its merge policy, unbind.
 import { api } from './api.js';
+import { failure, policyForm, stoppedPassOf, stoppedPassSection, unbindForm } from './binding-actions.js';
+import { followPasses, isRunning } from './binding-progress.js';
 import { h, notice, outcomeBadge, show, stateBadge, time } from './dom.js';
 import { errorText } from './health.js';
 
 export async function bindingPage(main, id) {
-  const [binding, passes] = await Promise.all([api.binding(id), api.passes(id)]);
+  const [binding, passes, stopped] = await Promise.all([api.binding(id), api.passes(id), stoppedPassOf(id)]);
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
-  const act = async (work, done) => {
+  // An error shows where the operator acted (`where`), the page's status otherwise.
+  const act = async (work, done, where = status) => {
     try {
       await work();
       await bindingPage(main, id);
       main.querySelector('.status').replaceChildren(notice(done));
     } catch (error) {
-      status.replaceChildren(notice(`${error.message}${error.hint ? ` ${error.hint}` : ''}`, 'alert'));
+      where.replaceChildren(failure(error));
     }
   };
 
@@ -47,13 +51,17 @@ export async function bindingPage(main, id) {
       fact('Polled every', `${binding.pollIntervalSeconds} s`), fact('Binding id', binding.id)),
     controls,
     status,
+    stoppedPassSection(id, stopped, act),
     h('section', { 'aria-labelledby': 'passes-heading' },
       h('h2', { id: 'passes-heading' }, 'Passes'),
       passes.items.length === 0 ? h('p', {}, 'No pass has run yet.') : h('div', { class: 'scroll' }, h('table', {},
         h('caption', { class: 'visually-hidden' }, 'Passes, newest first'),
         h('thead', {}, h('tr', {}, ['Started', 'Trigger', 'Outcome', 'Took', 'Changes', 'Error and what to do'].map((c) => h('th', { scope: 'col' }, c)))),
         rows)),
-      older));
+      older),
+    policyForm(binding, act),
+    unbindForm(main, binding));
+  followPasses(id, rows, passRow, passes.items);
 }
 
 function fact(label, value) {
@@ -61,9 +69,11 @@ function fact(label, value) {
 }
 
 function passRow(p) {
-  const took = p.finishedAt ? `${((new Date(p.finishedAt) - new Date(p.startedAt)) / 1000).toFixed(1)} s` : '—';
-  const changes = Object.entries(p.stats ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
-  return h('tr', {},
-    h('td', {}, time(p.startedAt)), h('td', {}, p.trigger), h('td', {}, outcomeBadge(p.outcome, p.finishedAt === null && p.outcome === null)),
+  const running = isRunning(p);
+  const seconds = (end) => ((end - new Date(p.startedAt)) / 1000).toFixed(1);
+  const took = p.finishedAt ? `${seconds(new Date(p.finishedAt))} s` : running ? `${seconds(new Date())} s so far` : '—';
+  const changes = Object.entries(p.stats ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || (running ? 'none yet' : 'none');
+  return h('tr', { 'data-pass': p.id, 'data-started': p.startedAt },
+    h('td', {}, time(p.startedAt)), h('td', {}, p.trigger), h('td', {}, outcomeBadge(p.outcome, running)),
     h('td', {}, took), h('td', {}, changes), h('td', { class: 'error' }, p.error ? errorText(p.error) : '—'));
 }
