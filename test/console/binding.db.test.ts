@@ -70,6 +70,12 @@ test('a pass stopped on the deletion budget is shown with what it would delete; 
   assert.match(await section.innerText(), /20 deletions wait for a decision/);
   assert.deepEqual((await section.locator('tbody tr td:first-child').allInnerTexts()).sort(), Array.from({ length: 20 }, (_, i) => `Visit ${i}`).sort());
   await page.screenshot({ path: path.join(screenshots, 'stopped-pass.png'), fullPage: true });
+  // Each deletion leads to its event's history.
+  const first = section.locator('tbody tr a').first();
+  const summary = await first.innerText();
+  await first.click();
+  await page.getByRole('heading', { name: `History of ${summary}` }).waitFor();
+  await openBinding(budget.id, 'Budget');
 
   await world.clearJobs();
   await page.getByRole('button', { name: 'Confirm the deletions' }).click();

@@ -2,6 +2,7 @@
 // stopped (confirm or dismiss), the merge policy, and unbinding.
 import { ApiError, api } from './api.js';
 import { badge, h, notice, show } from './dom.js';
+import { historyHref } from './history.js';
 
 export const failure = (error) => notice(`${error.message}${error.hint ? ` ${error.hint}` : ''}`, 'alert');
 
@@ -29,7 +30,8 @@ export function stoppedPassSection(id, stopped, act) {
       h('caption', { class: 'visually-hidden' }, 'What the stopped pass would delete'),
       h('thead', {}, h('tr', {}, ['Event', 'Deleted on', 'Rule'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, stopped.items.map((d) => h('tr', {},
-        h('td', {}, d.summary || d.eventId || d.remoteId), h('td', {}, d.side), h('td', {}, h('code', {}, d.rule))))))),
+        h('td', {}, d.eventId ? h('a', { href: historyHref(stopped.calendarId, d.eventId), title: 'Why it changed: its history' }, d.summary || d.eventId) : d.summary || d.remoteId),
+        h('td', {}, d.side), h('td', {}, h('code', {}, d.rule))))))),
     h('div', { class: 'actions' },
       h('button', { type: 'button', onclick: () => act(() => api.confirmStopped(id, stopped.passId), 'Confirmed: a pass is queued that carries the deletions out; the stop is shown until it has run.') }, 'Confirm the deletions'),
       h('button', { type: 'button', class: 'secondary', onclick: () => act(() => api.dismissStopped(id, stopped.passId), 'Dismissed: nothing is deleted, and the side that lost the items gets them back.') }, 'Dismiss: keep everything')));

@@ -7,7 +7,10 @@ import { h, notice, outcomeBadge, show, stateBadge, time } from './dom.js';
 import { errorText } from './health.js';
 
 export async function bindingPage(main, id) {
-  const [binding, passes, stopped] = await Promise.all([api.binding(id), api.passes(id), stoppedPassOf(id)]);
+  const [binding, passes] = await Promise.all([api.binding(id), api.passes(id)]);
+  // A stop stands from a stopped pass until a pass ends otherwise (a failed one leaves it) or it is dismissed.
+  const lastSettled = passes.items.find((p) => p.outcome !== null && p.outcome !== 'failed');
+  const stopped = lastSettled?.outcome === 'stopped' ? await stoppedPassOf(id) : null;
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
   // An error shows where the operator acted (`where`), the page's status otherwise.
   const act = async (work, done, where = status) => {
