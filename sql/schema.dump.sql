@@ -512,6 +512,7 @@ table sync_passes (
   constraint sync_passes_tenant_id_id_key UNIQUE (tenant_id, id)
 );
 CREATE INDEX sync_passes_binding ON sync_passes USING btree (binding_id, started_at DESC);
+CREATE INDEX sync_passes_tenant_started ON sync_passes USING btree (tenant_id, started_at);
 
 table sync_status (
   tenant_id uuid not null,

@@ -14,6 +14,7 @@ import { adminBindingRoutes } from './admin-bindings.ts';
 import { adminBookingChannelRoutes } from './admin-booking-channels.ts';
 import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
+import { adminChartsRoutes } from './admin-charts.ts';
 import { adminHealthRoutes } from './admin-health.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
 import { adminInboundRoutes } from './admin-inbound.ts';
@@ -136,6 +137,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     adminPassesRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminHistoryRoutes(authenticated, { db: deps.db, tokens });
     adminHealthRoutes(authenticated, { db: deps.db, tokens });
+    adminChartsRoutes(authenticated, { db: deps.db });
     adminBindingRoutes(authenticated, { db: deps.db, providers: deps.providers });
     adminAccountRoutes(authenticated, { db: deps.db });
     adminResourceRoutes(authenticated, { db: deps.db, now });

@@ -227,8 +227,9 @@ const withoutIds = [
   // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
   'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
   'GET /admin/v1/resources', 'GET /admin/v1/bookings', 'GET /admin/v1/inbound-sources', 'GET /admin/v1/mirrors',
-  // The health summary counts and lists only the caller's tenant (tested below).
-  'GET /admin/v1/health',
+  // The health summary and the charts count and list only the caller's tenant (tested
+  // below; charts.db.test.ts checks another tenant's charts are empty).
+  'GET /admin/v1/health', 'GET /admin/v1/charts',
   // The console's files: the same for everyone, no data in them.
   'GET /', 'GET /console/:file',
   // An OAuth provider's consent URL: the state it seals is good for this tenant only (google-connect.db.test.ts tries another's).

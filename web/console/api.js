@@ -47,5 +47,6 @@ export const api = {
   conflicts: ({ bindingId, pageToken } = {}) => call('GET', `/admin/v1/conflicts?${new URLSearchParams({ state: 'open', ...(bindingId ? { bindingId } : {}), ...(pageToken ? { pageToken } : {}) })}`),
   conflict: (id) => call('GET', `/admin/v1/conflicts/${encodeURIComponent(id)}`),
   resolve: (id, choice) => call('POST', `/admin/v1/conflicts/${encodeURIComponent(id)}/resolve`, choice),
+  charts: (hours) => call('GET', `/admin/v1/charts?hours=${encodeURIComponent(hours)}`),
   syncNow: (id) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/sync`, {}),
 };
