@@ -1,11 +1,12 @@
 // The console's shell: sign-in, the hash router (#/health, #/bindings/ID, #/conflicts,
-// #/conflicts/ID) and sign-out.
+// #/conflicts/ID, #/quarantine) and sign-out.
 // A key the admin API refuses (401, or 403 without the admin scope) sees nothing but why.
 import { ApiError, forgetKey, signIn, storedKey } from './api.js';
 import { bindingPage } from './binding.js';
 import { conflictPage, conflictsPage } from './conflicts.js';
 import { h, notice, show } from './dom.js';
 import { healthPage } from './health.js';
+import { quarantinePage } from './quarantine.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -49,6 +50,7 @@ async function route() {
     if (page === 'bindings' && id) await bindingPage(main, decodeURIComponent(id));
     else if (page === 'conflicts' && id) await conflictPage(main, decodeURIComponent(id));
     else if (page === 'conflicts') await conflictsPage(main, { bindingId: query.get('binding') ?? undefined });
+    else if (page === 'quarantine') await quarantinePage(main);
     else await healthPage(main, { attention: query.get('attention') === '1' });
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
