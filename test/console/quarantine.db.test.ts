@@ -1,15 +1,19 @@
 // The console's quarantine and dead jobs page in headless Chromium, against items a real
-// pass quarantined (memory connector items no reader can read) and a pass job the queue
-// gave up on: the reasons, the raw item on demand, retry read in by the next pass, lift,
-// and a replay that puts the job back in the queue. Another tenant's dead job is neither
-// shown nor replayable. Screenshots as in console.db.test.ts; docs/screenshots/quarantine.png only on update.
+// pass quarantined (memory connector items no reader can read, a write the provider
+// refused) and a pass job the queue gave up on: the reasons, the raw item on demand, retry
+// read in by the next pass, lift (a remote item dismissed, a held one released), and a
+// replay that puts the job back in the queue. Another tenant's dead job is neither shown
+// nor replayable. Screenshots as in console.db.test.ts; docs/screenshots/quarantine.png
+// only on update.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { ConnectorError } from '../../src/connectors/connector.ts';
 import { createApiKey, createTenant } from '../../src/store/tenants.ts';
 import { openConsole, requireChromium, screenshots } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { remoteItemOf } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
 import { operatorWorld, type Json, type OperatorWorld } from '../helpers/operator.ts';
 
@@ -27,6 +31,13 @@ let neighboursJob: string;
 const row = (remoteId: string) => page.locator(`tr[data-remote-id="${remoteId}"]`);
 const jobRow = async (id: string) => (await t.db.query<{ attempts: number; is_available: boolean; run_at: Date }>(
   'select attempts, is_available, run_at from graphile_worker._private_jobs where id = $1', [id])).rows[0]!;
+
+/** The page drawn afresh (going to the hash it shows already would not draw it again). */
+async function openPage(): Promise<void> {
+  await page.goto(`${base}/#/quarantine`);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Quarantine and dead jobs' }).waitFor();
+}
 
 /** A pass job as the queue leaves it once every attempt failed. */
 async function deadPassJob(tenantId: string, bindingId: string, error: string): Promise<string> {
@@ -89,8 +100,7 @@ test('the health page\'s numbers lead to the page, which shows each item\'s reas
 });
 
 test('Retry says what happens and the next pass reads the item into the calendar', async () => {
-  await page.goto(`${base}/#/quarantine`);
-  await page.getByRole('heading', { name: 'Quarantine and dead jobs' }).waitFor();
+  await openPage();
   side.connector.readableAgain('Team calendar', unreadable[0]!);
   await row(unreadable[0]!).getByRole('button', { name: 'Retry' }).click();
   await page.getByRole('status').filter({ hasText: `Retry queued: the next pass of Team calendar reads ${unreadable[0]} again.` }).waitFor();
@@ -115,6 +125,31 @@ test('Lift dismisses a remote item: the row goes and the status says so', async 
   assert.deepEqual((await world.call('GET', '/admin/v1/quarantine')).body.items, []);
 });
 
+test('a held item shows its title and what was stored; Lift releases it and the next pass carries the write out', async () => {
+  const eventId = await world.appWrite(null, single({ uid: 'h-1', summary: 'Budget review' }));
+  await world.pass(side);
+  await world.appWrite(eventId, single({ uid: 'h-1', summary: 'Budget review (room 4)' }));
+  const update = side.connector.update.bind(side.connector);
+  side.connector.update = async () => { throw new ConnectorError('permanent', 'the provider refuses this event'); };
+  assert.equal((await world.pass(side)).stats.quarantined, 1);
+  side.connector.update = update;
+  const [held] = (await world.call('GET', '/admin/v1/quarantine?kind=held')).body.items as Json[];
+
+  await openPage();
+  const item = row(held!.remoteId);
+  assert.equal(await item.getAttribute('data-kind'), 'held');
+  assert.match(await item.locator('th').innerText(), /^Budget review \(room 4\)/);
+  assert.equal(await item.getByRole('button', { name: 'Retry' }).count(), 0, 'a held item is not read again: it is released');
+  await item.getByText('What was stored').click();
+  assert.match(await item.locator('details pre').innerText(), /the provider refuses this event/);
+
+  await item.getByRole('button', { name: 'Lift' }).click();
+  await page.getByRole('status').filter({ hasText: 'Lifted: the hold on Budget review (room 4)' }).waitFor();
+  await page.getByText('No item is quarantined.').waitFor();
+  await world.pass(side);
+  assert.equal(remoteItemOf(side, 'h-1').series.master!.summary, 'Budget review (room 4)', 'the held write reached the remote');
+});
+
 test('another tenant\'s key neither lists nor replays the dead job', async () => {
   assert.deepEqual((await world.call('GET', '/admin/v1/dead-jobs', undefined, world.stranger)).body.items, []);
   await world.refusedUnchanged('POST', `/admin/v1/dead-jobs/${deadJob}/replay`, {}, 404, 'NOT_FOUND', world.stranger);
@@ -123,8 +158,7 @@ test('another tenant\'s key neither lists nor replays the dead job', async () =>
 });
 
 test('a dead job shows its task, payload, attempts and last error; Replay puts it back in the queue', async () => {
-  await page.goto(`${base}/#/quarantine`);
-  await page.getByRole('heading', { name: 'Quarantine and dead jobs' }).waitFor();
+  await openPage();
   assert.equal(await page.locator('tr[data-job]').count(), 1, 'the neighbour\'s job is not shown');
   const job = page.locator(`tr[data-job="${deadJob}"]`);
   assert.match(await job.locator('th').innerText(), new RegExp(`sync_binding\\s+job ${deadJob}`));
