@@ -15,6 +15,7 @@ import { adminBookingChannelRoutes } from './admin-booking-channels.ts';
 import { adminBookingRoutes } from './admin-bookings.ts';
 import { adminConflictsRoutes } from './admin-conflicts.ts';
 import { adminChartsRoutes } from './admin-charts.ts';
+import { adminDeadJobRoutes } from './admin-dead-jobs.ts';
 import { adminHealthRoutes } from './admin-health.ts';
 import { adminHistoryRoutes } from './admin-history.ts';
 import { adminInboundRoutes } from './admin-inbound.ts';
@@ -133,6 +134,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     channelRoutes(authenticated, { db: deps.db, secrets: deps.secrets, webhooks: deps.webhooks, now });
     adminSyncRoutes(authenticated, { db: deps.db, secrets: deps.secrets, providers: deps.providers, loaded: providers });
     adminQuarantineRoutes(authenticated, { db: deps.db, tokens });
+    adminDeadJobRoutes(authenticated, { db: deps.db, tokens });
     adminConflictsRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminPassesRoutes(authenticated, { db: deps.db, tokens, debounceMs: deps.debounceMs ?? 500 });
     adminHistoryRoutes(authenticated, { db: deps.db, tokens });

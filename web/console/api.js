@@ -48,5 +48,11 @@ export const api = {
   conflict: (id) => call('GET', `/admin/v1/conflicts/${encodeURIComponent(id)}`),
   resolve: (id, choice) => call('POST', `/admin/v1/conflicts/${encodeURIComponent(id)}/resolve`, choice),
   charts: (hours) => call('GET', `/admin/v1/charts?hours=${encodeURIComponent(hours)}`),
+  quarantine: (pageToken) => call('GET', `/admin/v1/quarantine${pageToken ? `?pageToken=${encodeURIComponent(pageToken)}` : ''}`),
+  rawItem: (bindingId, remoteId) => call('GET', `/admin/v1/quarantine?${new URLSearchParams({ bindingId, kind: 'remote', remoteId, raw: 'true' })}`),
+  retryQuarantined: (bindingId, remoteId) => call('POST', `/admin/v1/bindings/${encodeURIComponent(bindingId)}/quarantine/retry`, { remoteIds: [remoteId] }),
+  liftQuarantined: (bindingId, kind, remoteId) => call('POST', `/admin/v1/bindings/${encodeURIComponent(bindingId)}/quarantine/lift`, { kind, remoteIds: [remoteId] }),
+  deadJobs: (pageToken) => call('GET', `/admin/v1/dead-jobs${pageToken ? `?pageToken=${encodeURIComponent(pageToken)}` : ''}`),
+  replayJob: (id) => call('POST', `/admin/v1/dead-jobs/${encodeURIComponent(id)}/replay`, {}),
   syncNow: (id) => call('POST', `/admin/v1/bindings/${encodeURIComponent(id)}/sync`, {}),
 };

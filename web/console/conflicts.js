@@ -3,6 +3,7 @@
 // the admin API sends to every side (src/engine/conflicts.ts).
 import { api } from './api.js';
 import { badge, h, notice, show, time } from './dom.js';
+import { bindingLink, withNames } from './names.js';
 
 const textField = /(^|\.)(summary|description|location)$/;
 // The confirmation of a decision, shown once on the list the page returns to.
@@ -32,21 +33,6 @@ export async function conflictsPage(main, { bindingId } = {}) {
       h('thead', {}, h('tr', {}, ['Event', 'Field', 'Binding', 'Opened'].map((c) => h('th', { scope: 'col' }, c)))),
       rows)),
     more);
-}
-
-/** Looks up the name of each binding the conflicts name that `names` does not hold yet. */
-async function withNames(items, names) {
-  const missing = [...new Set(items.map((c) => c.bindingId))].filter((id) => !names.has(id));
-  await Promise.all(missing.map(async (id) => {
-    // A binding removed since keeps its id as its name.
-    const binding = await api.binding(id).catch(() => null);
-    names.set(id, binding ? binding.remoteName || binding.remoteCalendarId : id);
-  }));
-  return items;
-}
-
-function bindingLink(id, names) {
-  return [h('a', { href: `#/bindings/${id}` }, names.get(id) ?? id), h('div', { class: 'sub' }, id)];
 }
 
 function conflictRow(c, names) {

@@ -31,9 +31,7 @@ export async function healthPage(main, { attention }) {
     h('section', { 'aria-labelledby': 'numbers' },
       h('h2', { id: 'numbers', class: 'visually-hidden' }, 'Numbers'),
       h('dl', { class: 'tiles' }, tiles.map(([key, label, tone]) => h('div', { class: `tile ${health.counts[key] > 0 ? tone : 'muted'}` },
-        h('dt', {}, label), h('dd', { 'data-count': key }, key === 'conflictsOpen'
-          ? h('a', { href: '#/conflicts', 'aria-label': `${health.counts[key]} conflicts open: settle them` }, String(health.counts[key]))
-          : String(health.counts[key])))),
+        h('dt', {}, label), h('dd', { 'data-count': key }, tileLink(key, health.counts[key])))),
       h('p', { class: 'help' }, `${health.counts.bindings} bindings in all.`)),
     h('section', { 'aria-labelledby': 'bindings-heading' },
       h('div', { class: 'row' },
@@ -54,6 +52,18 @@ export async function healthPage(main, { attention }) {
         h('tbody', {}, health.accounts.map((a) => h('tr', {},
           h('td', {}, a.provider), h('td', {}, a.displayName || a.login || a.serverUrl || a.id),
           h('td', {}, stateBadge(a.state)), h('td', {}, a.stateReason ?? '')))))))));
+}
+
+// The numbers that lead to the page where they are settled.
+const settledOn = {
+  conflictsOpen: ['#/conflicts', (n) => `${n} conflicts open: settle them`],
+  quarantined: ['#/quarantine', (n) => `${n} items quarantined: retry or lift them`],
+  deadJobs: ['#/quarantine', (n) => `${n} dead jobs: replay them`],
+};
+
+function tileLink(key, count) {
+  const [href, label] = settledOn[key] ?? [];
+  return href ? h('a', { href, 'aria-label': label(count) }, String(count)) : String(count);
 }
 
 function bindingRow(b) {
@@ -80,6 +90,6 @@ export function errorText(error) {
 function counts(b) {
   const parts = [];
   if (b.conflictsOpen > 0) parts.push(h('a', { href: `#/conflicts?binding=${b.id}` }, badge(`${b.conflictsOpen} conflict${b.conflictsOpen === 1 ? '' : 's'}`, 'warn')));
-  if (b.quarantined > 0) parts.push(badge(`${b.quarantined} quarantined`, 'warn'));
+  if (b.quarantined > 0) parts.push(h('a', { href: '#/quarantine' }, badge(`${b.quarantined} quarantined`, 'warn')));
   return parts.length > 0 ? parts : '—';
 }
