@@ -339,6 +339,7 @@ test("the health summary with tenant b's key counts and lists only b's accounts,
   const ofB = res.json();
   assert.deepEqual(ofB.counts, { bindings: 0, inSync: 0, failing: 0, paused: 0, waiting: 0, conflictsOpen: 0, quarantined: 0, deadJobs: 0 });
   assert.deepEqual(ofB.bindings, []);
+  assert.deepEqual(ofB.propagation, { windowMinutes: 60, writes: 0, p50Ms: null, p99Ms: null });
   assert.deepEqual(ofB.accounts.map((x: { id: string }) => x.id), [ids.accountOfB]);
   const own = await t.app.inject({ method: 'GET', url: '/admin/v1/dead-jobs', headers: a.auth });
   assert.deepEqual(own.json().items.map((j: { id: string }) => j.id), [ids.deadJobOfA], 'a sees its own dead job');
