@@ -494,6 +494,7 @@ table sync_operations (
 );
 CREATE INDEX sync_operations_event ON sync_operations USING btree (event_id) WHERE (event_id IS NOT NULL);
 CREATE INDEX sync_operations_pass ON sync_operations USING btree (pass_id);
+CREATE INDEX sync_operations_remote_writes ON sync_operations USING btree (tenant_id, finished_at) WHERE ((side = 'remote'::text) AND (status = 'applied'::text) AND (operation = ANY (ARRAY['create'::text, 'update'::text, 'delete'::text])));
 
 table sync_passes (
   id uuid not null default gen_random_uuid(),
@@ -512,6 +513,7 @@ table sync_passes (
   constraint sync_passes_tenant_id_id_key UNIQUE (tenant_id, id)
 );
 CREATE INDEX sync_passes_binding ON sync_passes USING btree (binding_id, started_at DESC);
+CREATE INDEX sync_passes_tenant_started ON sync_passes USING btree (tenant_id, started_at);
 
 table sync_status (
   tenant_id uuid not null,
@@ -533,6 +535,7 @@ table sync_status (
   constraint sync_status_pkey PRIMARY KEY (binding_id, remote_id),
   constraint sync_status_binding_id_event_id_key UNIQUE (binding_id, event_id)
 );
+CREATE INDEX sync_status_quarantined ON sync_status USING btree (tenant_id, binding_id) WHERE (quarantined_at IS NOT NULL);
 
 table tenants (
   id uuid not null default gen_random_uuid(),

@@ -185,6 +185,7 @@ export const errorCatalogue = {
   },
   PASS_NOT_STOPPED: { status: 409, hint: 'The binding has no stopped pass, or a newer one than the pass named: list stopped passes again and act on the one shown.' },
   HELD_FOR_CONFLICT: { status: 409, hint: 'The item waits for a person to settle an open conflict on it: resolve that conflict instead of lifting the hold.' },
+  JOB_NOT_DEAD: { status: 409, hint: 'The job still has attempts left or is running, so the queue will run it: replay only jobs listed as dead (GET /admin/v1/dead-jobs); nothing was changed.' },
 
   // Resources and bookings (src/engine/bookings.ts).
   SLOT_TAKEN: {

@@ -106,12 +106,12 @@ export function registerSyncCommands(program: Command, deps: CliDeps, output: Ou
       const providers = deps.providers(config);
       const provider = await providers.get(account.provider);
       if (provider.readOnly && options.direction !== 'import') throw new CalsyncError('USAGE', `${provider.readOnly}: bind them with --direction import`);
-      const remoteCalendarId = await bindableRemoteCalendar(runtime.db, await deps.loadSecrets(runtime, config), providers, account, options.remote);
+      const { remoteCalendarId, remoteName } = await bindableRemoteCalendar(runtime.db, await deps.loadSecrets(runtime, config), providers, account, options.remote);
       const calendarId = options.calendar
         ? (await getCalendar(runtime.db, tenantId, options.calendar)).id
         : (await createCalendar(runtime.db, tenantId, { summary: options.newCalendar! })).id;
       const binding = await createBinding(runtime.db, tenantId, {
-        calendarId, accountId: account.id, remoteCalendarId, direction: options.direction as Direction,
+        calendarId, accountId: account.id, remoteCalendarId, remoteName, direction: options.direction as Direction,
         projection: { mode: options.busyOnly ? 'busy-only' : 'full' }, conflictPolicy: policy, pollIntervalSeconds: options.pollInterval,
       });
       await queuePass(runtime.db, binding.tenantId, binding.id, 'manual');

@@ -30,8 +30,11 @@ export async function accountCalendars(db: Db, secrets: Secrets, providers: Prov
   }
 }
 
-/** The remote calendar id a binding stores for `remote`; REMOTE_CALENDAR_UNKNOWN unless the account has that calendar. */
-export async function bindableRemoteCalendar(db: Db, secrets: Secrets, providers: ProviderSet, account: Account, remote: string): Promise<string> {
+/**
+ * The remote calendar id a binding stores for `remote`, and the name the provider lists it
+ * with (empty when it has none); REMOTE_CALENDAR_UNKNOWN unless the account has that calendar.
+ */
+export async function bindableRemoteCalendar(db: Db, secrets: Secrets, providers: ProviderSet, account: Account, remote: string): Promise<{ remoteCalendarId: string; remoteName: string }> {
   const provider = await providers.get(account.provider);
   const calendars = await accountCalendars(db, secrets, providers, account);
   const found = provider.matchCalendar
@@ -41,5 +44,5 @@ export async function bindableRemoteCalendar(db: Db, secrets: Secrets, providers
     const listed = calendars.map((c) => c.remoteCalendarId).join(', ') || 'none';
     throw new CalsyncError('REMOTE_CALENDAR_UNKNOWN', `${remote} is not one of the calendars of account ${account.id} (${listed})`, { accountId: account.id });
   }
-  return found;
+  return { remoteCalendarId: found, remoteName: calendars.find((c) => c.remoteCalendarId === found)?.displayName ?? '' };
 }

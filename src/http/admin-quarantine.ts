@@ -51,15 +51,17 @@ export function adminQuarantineRoutes(app: FastifyInstance, deps: AdminQuarantin
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {
-          bindingId: uuidString, kind: { type: 'string', enum: ['remote', 'held'] }, raw: booleanParameter, maxResults, pageToken,
+          bindingId: uuidString, kind: { type: 'string', enum: ['remote', 'held'] },
+          remoteId: { type: 'string', minLength: 1, maxLength: 2048, description: 'Only the item with this remote id (with bindingId: one item, e.g. to read its raw payload).' },
+          raw: booleanParameter, maxResults, pageToken,
         },
       },
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: entry }, nextPageToken: nullableString } }, 400: errorAnswer('A parameter is invalid.') },
     },
   }, async (request) => {
-    const query = request.query as { bindingId?: string; kind?: QuarantineKind; raw?: string; maxResults?: string; pageToken?: string };
+    const query = request.query as { bindingId?: string; kind?: QuarantineKind; remoteId?: string; raw?: string; maxResults?: string; pageToken?: string };
     const page = await listQuarantine(deps.db, tenantOf(request), {
-      bindingId: query.bindingId, kind: query.kind, raw: query.raw === 'true', limit: Number(query.maxResults ?? 100),
+      bindingId: query.bindingId, kind: query.kind, remoteId: query.remoteId, raw: query.raw === 'true', limit: Number(query.maxResults ?? 100),
       after: decodePageToken(deps.tokens, 'quarantine', query.pageToken, isCursor),
     });
     return { items: page.items, nextPageToken: page.next ? encodePageToken(deps.tokens, 'quarantine', page.next) : null };

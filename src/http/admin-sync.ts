@@ -117,12 +117,12 @@ export function adminSyncRoutes(app: FastifyInstance, deps: AdminSyncDeps): void
     const provider = await deps.providers.get(account.provider);
     const direction = body.direction ?? (provider.readOnly ? 'import' : 'two_way');
     if (provider.readOnly && direction !== 'import') throw new CalsyncError('INVALID_REQUEST', `${provider.readOnly}: bind them with direction "import"`);
-    const remoteCalendarId = await bindableRemoteCalendar(deps.db, deps.secrets, deps.providers, account, body.remoteCalendarId);
+    const { remoteCalendarId, remoteName } = await bindableRemoteCalendar(deps.db, deps.secrets, deps.providers, account, body.remoteCalendarId);
     const calendarId = body.calendarId
       ? (await getCalendar(deps.db, tenantId, body.calendarId)).id
       : (await createCalendar(deps.db, tenantId, { summary: body.newCalendar!.summary, timeZone: body.newCalendar!.timeZone })).id;
     const binding = await createBinding(deps.db, tenantId, {
-      calendarId, accountId: account.id, remoteCalendarId, direction,
+      calendarId, accountId: account.id, remoteCalendarId, remoteName, direction,
       projection: { mode: body.projection ?? 'full' }, conflictPolicy: policy, pollIntervalSeconds: body.pollIntervalSeconds,
     });
     await queuePass(deps.db, tenantId, binding.id, 'manual');

@@ -8,7 +8,8 @@ export type OperatorActionName =
   | 'stopped-pass.confirm' | 'stopped-pass.dismiss'
   | 'binding.pause' | 'binding.resume' | 'binding.update' | 'binding.unbind' | 'binding.unbound'
   | 'account.disconnect'
-  | 'conflict.resolve';
+  | 'conflict.resolve'
+  | 'job.replay';
 
 /** Who acts (`api-key:<id>`, `cli`), and the words they gave, for the audit trail. */
 export interface Operator {

@@ -56,7 +56,7 @@ interface EntryRow {
  * continues after the last one. Dismissed items are left out.
  */
 export async function listQuarantine(db: Queryable, tenantId: string, options: {
-  bindingId?: string; kind?: QuarantineKind; raw?: boolean; limit: number; after?: QuarantineCursor | null;
+  bindingId?: string; kind?: QuarantineKind; remoteId?: string; raw?: boolean; limit: number; after?: QuarantineCursor | null;
 }): Promise<{ items: QuarantineEntry[]; next: QuarantineCursor | null }> {
   if (options.bindingId !== undefined && !isUuid(options.bindingId)) return { items: [], next: null };
   const after = options.after ?? null;
@@ -66,11 +66,13 @@ export async function listQuarantine(db: Queryable, tenantId: string, options: {
               q.last_seen_at, q.retry_requested_at, null::jsonb as error, case when $4 then q.raw end as raw
          from quarantined_items q
         where q.tenant_id = $1 and q.dismissed_at is null and ($2::uuid is null or q.binding_id = $2) and $3 in ('remote', 'any')
+          and ($10::text is null or q.remote_id = $10)
        union all
        select 'held', s.binding_id, s.remote_id, s.event_id::text, coalesce(s.quarantine_error ->> 'reason', s.quarantine_error ->> 'message', 'held for a person'),
               s.etag, s.quarantined_at, null, null, s.quarantine_error, null
          from sync_status s
-        where s.tenant_id = $1 and s.quarantined_at is not null and ($2::uuid is null or s.binding_id = $2) and $3 in ('held', 'any'))
+        where s.tenant_id = $1 and s.quarantined_at is not null and ($2::uuid is null or s.binding_id = $2) and $3 in ('held', 'any')
+          and ($10::text is null or s.remote_id = $10))
      select e.*, (extract(epoch from e.since) * 1000000)::bigint::text as since_micros, b.calendar_id,
             case when e.kind = 'held' then (select ev.summary from events ev
                                              where ev.tenant_id = $1 and ev.calendar_id = b.calendar_id and ev.series_id = e.event_id::uuid
@@ -84,7 +86,7 @@ export async function listQuarantine(db: Queryable, tenantId: string, options: {
       order by (extract(epoch from e.since) * 1000000)::bigint, e.kind, e.binding_id::text, e.remote_id
       limit $9`,
     [tenantId, options.bindingId ?? null, options.kind ?? 'any', options.raw === true,
-      after?.sinceMicros ?? null, after?.kind ?? null, after?.bindingId ?? null, after?.remoteId ?? null, options.limit + 1]);
+      after?.sinceMicros ?? null, after?.kind ?? null, after?.bindingId ?? null, after?.remoteId ?? null, options.limit + 1, options.remoteId ?? null]);
   const page = rows.slice(0, options.limit);
   const last = page.at(-1);
   return {

@@ -1,9 +1,11 @@
 // `calsync sandbox`: a change made in the Google emulator reaches the Graph emulator and
 // calsync's calendar, the stream of edits keeps every side in agreement, SIGTERM stops
-// everything (the process, the emulators' ports) and removes the sandbox's tenant; next
+// everything (the process, the emulators' ports) and removes the sandbox's tenant; the
+// console, signed in with the key it prints, opens on the health page with its bindings; next
 // to a configured provider or a real account it refuses and makes nothing.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import type { Config } from '../../src/config.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -12,6 +14,7 @@ import { removeSandboxTenants, sandboxTenantIds } from '../../src/store/sandbox-
 import { generateSecretKeyText } from '../../src/store/secrets.ts';
 import { createTenant } from '../../src/store/tenants.ts';
 import { runCalsync, startCalsync } from '../helpers/cli.ts';
+import { openBrowser, screenshots } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
 let t: TestDatabase;
@@ -104,6 +107,30 @@ test('calsync sandbox: a Google edit reaches Outlook and calsync, the stream kee
     // The stream's own edits reach every side too.
     await sandbox.waitFor(/✓ ".+" is on every side of '(Team|Alice|Bob)'/, 30_000);
     assert.doesNotMatch(sandbox.output(), /✗|an edit failed/, sandbox.output());
+
+    // The console, signed in with the printed key, opens on the health page: every binding
+    // of the sandbox (two Google, two Outlook) has passed, and nothing waits for a first pass.
+    const { browser, page, pageErrors } = await openBrowser(calsyncUrl!);
+    try {
+      await page.goto(`${calsyncUrl}/`);
+      await page.getByLabel('Admin API key').fill(key!);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+      assert.match(page.url(), /#\/health$/);
+      const rows = page.locator('tbody tr[data-binding]');
+      await rows.nth(3).waitFor();
+      assert.equal(await rows.count(), 4);
+      const providers = (await rows.locator('td:nth-child(2)').allTextContents()).map((text) => /^(google|microsoft)/.exec(text)?.[1]).sort();
+      assert.deepEqual(providers, ['google', 'google', 'microsoft', 'microsoft']);
+      // Each binding is named by the calendar and the remote calendar's name, as the provider lists it.
+      const names = (await rows.locator('th a').allTextContents()).sort();
+      assert.deepEqual(names, ['Alice ⇄ alice@sandbox.invalid', 'Bob ⇄ Calendar', 'Team ⇄ Team', 'Team ⇄ Team']);
+      assert.equal(await page.locator('[data-count="waiting"]').textContent(), '0');
+      await page.screenshot({ path: path.join(screenshots, 'sandbox-health.png'), fullPage: true });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
 
     const pid = sandbox.child.pid!;
     assert.equal(await sandbox.stop('SIGTERM'), 0, sandbox.output());

@@ -34,6 +34,10 @@ before(async () => {
   failing = await world.bind('Front desk', {}, new MemoryConnector({ faults: { rateLimit: 1_000 } }));
   assert.equal((await world.pass(healthy)).outcome, 'ok');
   assert.equal((await world.pass(failing)).outcome, 'failed');
+  // Its push subscription expired an hour ago and was not renewed.
+  await t.db.query(
+    `update bindings set push_subscription = jsonb_build_object('id', 'ch-1', 'resourceId', 'r-1', 'secretHash', 'x', 'expiresAt', now() - interval '1 hour', 'confirmedAt', now() - interval '2 hours'),
+            push_expires_at = now() - interval '1 hour' where id = $1`, [failing.id]);
   adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
   appKey = (await createApiKey(t.db, world.tenantId, 'backend', ['app'])).key;
   ({ browser, page, base, pageErrors } = await openConsole(world.app));
@@ -89,6 +93,14 @@ test('an admin key sees the numbers and the failing binding with its reason and 
   assert.match(text, /injected rate limit/);
   assert.ok(text.includes(`What to do: ${errorCatalogue.PROVIDER_UNAVAILABLE.hint}`), text);
   assert.match(await page.locator(`tr[data-binding="${healthy.id}"]`).innerText(), /\bok\b/);
+  assert.equal(await row.locator('td[data-push]').getAttribute('data-push'), 'expired');
+  const push = await row.locator('td[data-push]').innerText();
+  assert.match(push, /expired\s+expired .*\(1 hour ago\)/);
+  assert.match(push, /What to do: .*CALSYNC_WEBHOOK_URL/);
+  assert.equal(await page.locator(`tr[data-binding="${healthy.id}"] td[data-lag]`).innerText(), 'up to date');
+  assert.equal(await page.locator(`tr[data-binding="${healthy.id}"] td[data-push]`).innerText(), 'none: polled');
+  assert.equal(await page.locator('[data-count="propagation"]').innerText(), '—');
+  assert.match(await page.locator('.tile', { has: page.locator('[data-count="propagation"]') }).innerText(), /0 writes to remotes/);
   await page.screenshot({ path: path.join(screenshots, 'health.png'), fullPage: true });
 
   await page.getByLabel('Only those that need attention').check();

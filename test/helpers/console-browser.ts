@@ -31,7 +31,12 @@ export interface ConsoleBrowser {
 /** Listens on 127.0.0.1 and opens a page in headless Chromium; the caller closes `browser`. */
 export async function openConsole(app: FastifyInstance): Promise<ConsoleBrowser> {
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  return openBrowser(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`);
+}
+
+/** A page in headless Chromium for the console of calsync at `base` (a process of its own, say). */
+export async function openBrowser(base: string): Promise<ConsoleBrowser> {
+  requireChromium();
   // Root in CI containers: Chromium's sandbox needs user namespaces it does not get there.
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -30,6 +30,9 @@ test('remote items a binding could not read are listed with their reason, retrie
   assert.equal(listed.body.items[0].raw, undefined, 'payloads only when asked for');
   const withRaw = await world.call('GET', `/admin/v1/quarantine?raw=true&bindingId=${a.id}&kind=remote`);
   assert.match(withRaw.body.items[0].raw, /BEGIN:VCALENDAR/);
+  const one = await world.call('GET', `/admin/v1/quarantine?raw=true&bindingId=${a.id}&remoteId=${encodeURIComponent(ids[1]!)}`);
+  assert.deepEqual(one.body.items.map((i: Json) => i.remoteId), [ids[1]], 'one item by its remote id');
+  assert.match(one.body.items[0].raw, /BEGIN:VCALENDAR/);
   assert.deepEqual((await world.call('GET', '/admin/v1/quarantine?kind=held')).body.items, []);
   assert.deepEqual((await world.call('GET', '/admin/v1/quarantine', undefined, world.stranger)).body.items, [], 'another tenant sees none of them');
 

@@ -42,6 +42,7 @@ test('connect a CalDAV server, bind one of its calendars, queue a pass; another 
   const binding = bound.json();
   assert.equal(binding.direction, 'two_way');
   assert.equal(binding.conflictPolicy.mode, 'manual');
+  assert.equal(binding.remoteName, 'Front desk', 'the name the server lists the calendar with');
   const { rows } = await t.database.db.query(`select 1 from graphile_worker.jobs where key = $1`, [`pass:${binding.id}`]);
   assert.equal(rows.length, 1, 'a first pass is queued');
 

@@ -11,7 +11,7 @@ import { snapshot } from '../helpers/snapshot.ts';
 let t: TestApp;
 let a: Awaited<ReturnType<typeof tenantWithKey>>;
 let b: Awaited<ReturnType<typeof tenantWithKey>>;
-const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '', inboundOfA: '', otherCalendarOfA: '', mirrorOfA: '', bookingChannelOfA: '' };
+const ids = { calendarOfA: '', eventOfA: '', instanceOfA: '', accountOfA: '', bindingOfA: '', channelOfA: '', resourceOfA: '', calendarOfB: '', eventOfB: '', accountOfB: '', conflictOfA: '', bookableOfA: '', bookableOfB: '', bookingOfA: '', inboundOfA: '', otherCalendarOfA: '', mirrorOfA: '', bookingChannelOfA: '', deadJobOfA: '' };
 
 // Feeds "answer" without a network: these tests are about who may touch what.
 const providers = offlineProviders(1);
@@ -73,6 +73,12 @@ before(async () => {
   ids.inboundOfA = (await created(a, '/admin/v1/inbound-sources', { scheme: 'hmac', resourceId: ids.bookableOfA })).id as string;
   ids.otherCalendarOfA = (await created(a, '/calendar/v3/calendars', { summary: 'A work' })).id as string;
   ids.mirrorOfA = (await created(a, '/admin/v1/mirrors', { sourceCalendarId: ids.calendarOfA, targetCalendarId: ids.otherCalendarOfA })).id as string;
+  // A dead pass job of A's binding, as the queue leaves one that used up its attempts.
+  const { rows: [job] } = await t.database.db.query<{ id: string }>(
+    `select id::text from graphile_worker.add_job('sync_binding', json_build_object('tenantId', $1::uuid, 'bindingId', $2::uuid, 'trigger', 'manual'), max_attempts := 1, job_key := 'dead-of-a')`,
+    [a.tenantId, ids.bindingOfA]);
+  await t.database.db.query(`update graphile_worker._private_jobs set attempts = 1, last_error = 'provider down', run_at = now() + interval '1 day' where id = $1`, [job!.id]);
+  ids.deadJobOfA = job!.id;
 });
 after(async () => { await t.close(); });
 
@@ -188,6 +194,7 @@ const calls: Record<string, () => Call[]> = {
   'GET /admin/v1/inbound-sources/:sourceId': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}` }],
   'DELETE /admin/v1/inbound-sources/:sourceId': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}` }],
   'GET /admin/v1/inbound-sources/:sourceId/deliveries': () => [{ url: `/admin/v1/inbound-sources/${ids.inboundOfA}/deliveries` }],
+  'POST /admin/v1/dead-jobs/:jobId/replay': () => [{ url: `/admin/v1/dead-jobs/${ids.deadJobOfA}/replay`, payload: {} }],
   'GET /admin/v1/mirrors/:mirrorId': () => [{ url: `/admin/v1/mirrors/${ids.mirrorOfA}` }],
   'DELETE /admin/v1/mirrors/:mirrorId': () => [{ url: `/admin/v1/mirrors/${ids.mirrorOfA}` }],
   // B's own calendar mirrored into A's, and A's into B's own.
@@ -225,10 +232,11 @@ const withoutIds = [
   'GET /calendar/v3/users/me/calendarList', 'POST /calendar/v3/calendars',
   'GET /admin/v1/accounts', 'POST /admin/v1/accounts', 'GET /admin/v1/bindings',
   // Operator lists: a filter naming another tenant's binding or account lists nothing (tested below).
-  'GET /admin/v1/quarantine', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
+  'GET /admin/v1/quarantine', 'GET /admin/v1/dead-jobs', 'GET /admin/v1/stopped-passes', 'GET /admin/v1/operator-actions', 'GET /admin/v1/conflicts',
   'GET /admin/v1/resources', 'GET /admin/v1/bookings', 'GET /admin/v1/inbound-sources', 'GET /admin/v1/mirrors',
-  // The health summary counts and lists only the caller's tenant (tested below).
-  'GET /admin/v1/health',
+  // The health summary and the charts count and list only the caller's tenant (tested
+  // below; charts.db.test.ts checks another tenant's charts are empty).
+  'GET /admin/v1/health', 'GET /admin/v1/charts',
   // The console's files: the same for everyone, no data in them.
   'GET /', 'GET /console/:file',
   // An OAuth provider's consent URL: the state it seals is good for this tenant only (google-connect.db.test.ts tries another's).
@@ -296,7 +304,7 @@ test('operator lists filtered by tenant a\'s binding or account show tenant b no
     `/admin/v1/quarantine?bindingId=${ids.bindingOfA}`, `/admin/v1/stopped-passes?bindingId=${ids.bindingOfA}`,
     `/admin/v1/operator-actions?bindingId=${ids.bindingOfA}`, `/admin/v1/operator-actions?accountId=${ids.accountOfA}`, '/admin/v1/operator-actions',
     '/admin/v1/conflicts', `/admin/v1/conflicts?bindingId=${ids.bindingOfA}`, '/admin/v1/bookings', `/admin/v1/bookings?resourceId=${ids.bookableOfA}`,
-    '/admin/v1/mirrors',
+    '/admin/v1/mirrors', '/admin/v1/dead-jobs',
   ]) {
     const res = await t.app.inject({ method: 'GET', url, headers: b.auth });
     assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
@@ -321,24 +329,20 @@ test('a booking sync token of tenant a is refused for tenant b (400) and lists n
 });
 
 test("the health summary with tenant b's key counts and lists only b's accounts, bindings, conflicts and dead jobs", async () => {
-  // A dead pass job of tenant a's binding, as the queue leaves one that used up its attempts.
-  await t.database.db.query(`select graphile_worker.add_job('sync_binding', json_build_object('tenantId', $1::uuid, 'bindingId', $2::uuid, 'trigger', 'manual'), max_attempts := 1, job_key := 'dead-of-a')`, [a.tenantId, ids.bindingOfA]);
-  await t.database.db.query(`update graphile_worker._private_jobs set attempts = 1, run_at = now() + interval '1 day' where key = 'dead-of-a'`);
-  try {
-    const ofA = (await t.app.inject({ method: 'GET', url: '/admin/v1/health', headers: a.auth })).json();
-    assert.equal(ofA.counts.bindings, 1);
-    assert.equal(ofA.counts.conflictsOpen, 1);
-    assert.equal(ofA.counts.deadJobs, 1);
-    assert.deepEqual(ofA.bindings.map((x: { id: string }) => x.id), [ids.bindingOfA]);
-    const res = await t.app.inject({ method: 'GET', url: '/admin/v1/health', headers: b.auth });
-    assert.equal(res.statusCode, 200, res.body);
-    const ofB = res.json();
-    assert.deepEqual(ofB.counts, { bindings: 0, inSync: 0, failing: 0, paused: 0, waiting: 0, conflictsOpen: 0, quarantined: 0, deadJobs: 0 });
-    assert.deepEqual(ofB.bindings, []);
-    assert.deepEqual(ofB.accounts.map((x: { id: string }) => x.id), [ids.accountOfB]);
-  } finally {
-    await t.database.db.query(`delete from graphile_worker._private_jobs where key = 'dead-of-a'`);
-  }
+  const ofA = (await t.app.inject({ method: 'GET', url: '/admin/v1/health', headers: a.auth })).json();
+  assert.equal(ofA.counts.bindings, 1);
+  assert.equal(ofA.counts.conflictsOpen, 1);
+  assert.equal(ofA.counts.deadJobs, 1);
+  assert.deepEqual(ofA.bindings.map((x: { id: string }) => x.id), [ids.bindingOfA]);
+  const res = await t.app.inject({ method: 'GET', url: '/admin/v1/health', headers: b.auth });
+  assert.equal(res.statusCode, 200, res.body);
+  const ofB = res.json();
+  assert.deepEqual(ofB.counts, { bindings: 0, inSync: 0, failing: 0, paused: 0, waiting: 0, conflictsOpen: 0, quarantined: 0, deadJobs: 0 });
+  assert.deepEqual(ofB.bindings, []);
+  assert.deepEqual(ofB.propagation, { windowMinutes: 60, writes: 0, p50Ms: null, p99Ms: null });
+  assert.deepEqual(ofB.accounts.map((x: { id: string }) => x.id), [ids.accountOfB]);
+  const own = await t.app.inject({ method: 'GET', url: '/admin/v1/dead-jobs', headers: a.auth });
+  assert.deepEqual(own.json().items.map((j: { id: string }) => j.id), [ids.deadJobOfA], 'a sees its own dead job');
 });
 
 test('every route but the probes, the console\'s files and provider webhooks refuses a request without a key', async () => {

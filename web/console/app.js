@@ -1,12 +1,14 @@
 // The console's shell: sign-in, the hash router (#/health, #/bindings/ID, #/conflicts,
-// #/conflicts/ID, #/calendars/CID/events/EID/history) and sign-out.
+// #/conflicts/ID, #/quarantine, #/charts, #/calendars/CID/events/EID/history) and sign-out.
 // A key the admin API refuses (401, or 403 without the admin scope) sees nothing but why.
 import { ApiError, forgetKey, signIn, storedKey } from './api.js';
 import { bindingPage } from './binding.js';
+import { chartsPage } from './charts.js';
 import { conflictPage, conflictsPage } from './conflicts.js';
 import { h, notice, show } from './dom.js';
 import { healthPage } from './health.js';
 import { historyPage } from './history.js';
+import { quarantinePage } from './quarantine.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -51,6 +53,8 @@ async function route() {
     else if (page === 'bindings' && id) await bindingPage(main, decodeURIComponent(id));
     else if (page === 'conflicts' && id) await conflictPage(main, decodeURIComponent(id));
     else if (page === 'conflicts') await conflictsPage(main, { bindingId: query.get('binding') ?? undefined });
+    else if (page === 'charts') await chartsPage(main, { hours: [24, 72, 168].includes(Number(query.get('hours'))) ? Number(query.get('hours')) : 24 });
+    else if (page === 'quarantine') await quarantinePage(main);
     else await healthPage(main, { attention: query.get('attention') === '1' });
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {

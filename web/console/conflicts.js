@@ -4,13 +4,12 @@
 import { api } from './api.js';
 import { badge, h, notice, show, time } from './dom.js';
 import { historyHref } from './history.js';
+import { bindingLink, calendarOf, withNames } from './names.js';
 
 const textField = /(^|\.)(summary|description|location)$/;
 // The confirmation of a decision, shown once on the list the page returns to.
 let flash = null;
 const sides = [['base', 'Base (last agreed)'], ['calendar', 'Calendar'], ['remote', 'Remote']];
-// Binding id → its calendar's id, for the links to an event's history; a binding keeps its calendar.
-const calendarOf = new Map();
 
 export async function conflictsPage(main, { bindingId } = {}) {
   const list = await api.conflicts({ bindingId });
@@ -35,22 +34,6 @@ export async function conflictsPage(main, { bindingId } = {}) {
       h('thead', {}, h('tr', {}, ['Event', 'Field', 'Binding', 'Opened', 'History'].map((c) => h('th', { scope: 'col' }, c)))),
       rows)),
     more);
-}
-
-/** Looks up the name of each binding the conflicts name that `names` does not hold yet. */
-async function withNames(items, names) {
-  const missing = [...new Set(items.map((c) => c.bindingId))].filter((id) => !names.has(id));
-  await Promise.all(missing.map(async (id) => {
-    // A binding removed since keeps its id as its name.
-    const binding = await api.binding(id).catch(() => null);
-    names.set(id, binding ? binding.remoteName || binding.remoteCalendarId : id);
-    if (binding) calendarOf.set(id, binding.calendarId);
-  }));
-  return items;
-}
-
-function bindingLink(id, names) {
-  return [h('a', { href: `#/bindings/${id}` }, names.get(id) ?? id), h('div', { class: 'sub' }, id)];
 }
 
 function conflictRow(c, names) {

@@ -49,7 +49,7 @@ export async function prepareSandbox(db: Db, options: SandboxOptions): Promise<S
     async started(url, abort) {
       const tenant = await createTenant(db, sandboxTenantName);
       const { key } = await createApiKey(db, tenant.id, 'sandbox');
-      print(`sandbox: tenant "${sandboxTenantName}", its API key (for the console at ${url}/ and the API):`);
+      print(`sandbox: tenant "${sandboxTenantName}"; sign in at ${url}/ with its API key to watch the sync on the console's health page (the key works with the API too):`);
       print(`  ${key}`);
       const api = calsyncApi(url, key);
       const started = Date.now();
