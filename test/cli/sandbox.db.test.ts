@@ -14,7 +14,7 @@ import { removeSandboxTenants, sandboxTenantIds } from '../../src/store/sandbox-
 import { generateSecretKeyText } from '../../src/store/secrets.ts';
 import { createTenant } from '../../src/store/tenants.ts';
 import { runCalsync, startCalsync } from '../helpers/cli.ts';
-import { openBrowser, screenshots } from '../helpers/console-browser.ts';
+import { openBrowser, screenshots, signIn } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
 let t: TestDatabase;
@@ -112,10 +112,7 @@ test('calsync sandbox: a Google edit reaches Outlook and calsync, the stream kee
     // of the sandbox (two Google, two Outlook) has passed, and nothing waits for a first pass.
     const { browser, page, pageErrors } = await openBrowser(calsyncUrl!);
     try {
-      await page.goto(`${calsyncUrl}/`);
-      await page.getByLabel('Admin API key').fill(key!);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+      await signIn(page, `${calsyncUrl}/`, key!);
       assert.match(page.url(), /#\/health$/);
       const rows = page.locator('tbody tr[data-binding]');
       await rows.nth(3).waitFor();

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import { MemoryConnector } from '../../src/connectors/memory/index.ts';
 import { createApiKey } from '../../src/store/tenants.ts';
-import { openConsole, requireChromium, screenshots } from '../helpers/console-browser.ts';
+import { openConsole, requireChromium, screenshots, signIn } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { converge } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
@@ -33,10 +33,7 @@ before(async () => {
   const adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
   ({ browser, page, base, pageErrors } = await openConsole(world.app));
   page.on('request', (request) => { if (/\/passes(\?|$)/.test(request.url())) passRequests.push(request.url()); });
-  await page.goto(base);
-  await page.getByLabel('Admin API key').fill(adminKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+  await signIn(page, base, adminKey);
 });
 
 after(async () => {

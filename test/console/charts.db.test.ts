@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { MemoryConnector } from '../../src/connectors/memory/index.ts';
 import { createApiKey } from '../../src/store/tenants.ts';
-import { openConsole, requireChromium, screenshots } from '../helpers/console-browser.ts';
+import { openConsole, requireChromium, screenshots, signIn } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { operatorWorld, type OperatorWorld } from '../helpers/operator.ts';
 
@@ -65,10 +65,7 @@ test('the charts API counts the tenant\'s passes by provider, outcome and error 
 });
 
 test('the charts page draws each chart with its numbers, and the period can be changed', async () => {
-  await page.goto(base);
-  await page.getByLabel('Admin API key').fill(adminKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+  await signIn(page, base, adminKey);
   await page.getByRole('link', { name: 'Charts' }).click();
   await page.getByRole('heading', { name: 'Charts' }).waitFor();
   assert.match(await page.locator('main p.help').first().innerText(), /3 passes, 1 failed/);

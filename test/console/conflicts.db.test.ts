@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { createApiKey } from '../../src/store/tenants.ts';
-import { openConsole, requireChromium, runScreenshots, screenshots } from '../helpers/console-browser.ts';
+import { requireChromium, runScreenshots, screenshots, signedInConsole } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { converge, editRemoteMaster, remoteItemOf } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
@@ -54,12 +53,7 @@ before(async () => {
   await converge(world, [asked, other]);
   assert.equal((await openConflicts()).length, 4);
 
-  const adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
-  ({ browser, page, base, pageErrors } = await openConsole(world.app));
-  await page.goto(base);
-  await page.getByLabel('Admin API key').fill(adminKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+  ({ browser, page, base, pageErrors } = await signedInConsole(t.db, world.tenantId, world.app));
 });
 
 after(async () => {

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { CanonicalEvent } from '../../src/core/model.ts';
-import { createApiKey } from '../../src/store/tenants.ts';
-import { openConsole, requireChromium, screenshots } from '../helpers/console-browser.ts';
+import { requireChromium, screenshots, signedInConsole } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { converge, editRemoteMaster } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
@@ -43,12 +42,7 @@ before(async () => {
   editRemoteMaster(asked, 'h-1', { location: 'Room 5' });
   await converge(world, [asked]);
 
-  const adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
-  ({ browser, page, base, pageErrors } = await openConsole(world.app));
-  await page.goto(base);
-  await page.getByLabel('Admin API key').fill(adminKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+  ({ browser, page, base, pageErrors } = await signedInConsole(t.db, world.tenantId, world.app));
 });
 
 after(async () => {

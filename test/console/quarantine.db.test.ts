@@ -10,8 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ConnectorError } from '../../src/connectors/connector.ts';
-import { createApiKey, createTenant } from '../../src/store/tenants.ts';
-import { openConsole, requireChromium, screenshots } from '../helpers/console-browser.ts';
+import { createTenant } from '../../src/store/tenants.ts';
+import { requireChromium, screenshots, signedInConsole } from '../helpers/console-browser.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { remoteItemOf } from '../helpers/engine.ts';
 import { single } from '../helpers/events.ts';
@@ -61,12 +61,7 @@ before(async () => {
   deadJob = await deadPassJob(world.tenantId, side.id, 'Google answered 503 backendError');
   neighboursJob = await deadPassJob((await createTenant(t.db, 'neighbour')).id, side.id, 'the neighbour\'s error');
 
-  const adminKey = (await createApiKey(t.db, world.tenantId, 'console', ['admin'])).key;
-  ({ browser, page, base, pageErrors } = await openConsole(world.app));
-  await page.goto(base);
-  await page.getByLabel('Admin API key').fill(adminKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+  ({ browser, page, base, pageErrors } = await signedInConsole(t.db, world.tenantId, world.app));
 });
 
 after(async () => {

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Queryable } from '../../src/store/db.ts';
+import { createApiKey } from '../../src/store/tenants.ts';
 
 const executablePath = '/usr/bin/chromium';
 
@@ -48,4 +50,20 @@ export async function openBrowser(base: string): Promise<ConsoleBrowser> {
   fs.mkdirSync(screenshots, { recursive: true });
   fs.mkdirSync(runScreenshots, { recursive: true });
   return { browser, page, base, pageErrors };
+}
+
+/** Signs in at `base` with `key` as a person would, and waits for the health page it opens on. */
+export async function signIn(page: Page, base: string, key: string): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel('Admin API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sync health' }).waitFor();
+}
+
+/** The console of an app in Chromium, signed in with a new admin key of `tenantId`. */
+export async function signedInConsole(db: Queryable, tenantId: string, app: FastifyInstance): Promise<ConsoleBrowser> {
+  const { key } = await createApiKey(db, tenantId, 'console', ['admin']);
+  const opened = await openConsole(app);
+  await signIn(opened.page, opened.base, key);
+  return opened;
 }

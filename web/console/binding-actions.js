@@ -1,7 +1,7 @@
 // What an operator decides about a binding beyond pause and resume: a pass the brakes
 // stopped (confirm or dismiss), the merge policy, and unbinding.
 import { ApiError, api } from './api.js';
-import { badge, h, notice, show } from './dom.js';
+import { badge, h, jsonField, notice, show } from './dom.js';
 import { historyHref } from './history.js';
 
 export const failure = (error) => notice(`${error.message}${error.hint ? ` ${error.hint}` : ''}`, 'alert');
@@ -43,17 +43,9 @@ export function policyForm(binding, act) {
   const form = h('form', { class: 'write', onsubmit: (event) => {
     event.preventDefault();
     error.replaceChildren();
-    let policy;
-    try {
-      policy = JSON.parse(input.value);
-    } catch (e) {
-      input.setAttribute('aria-invalid', 'true');
-      error.replaceChildren(notice(`That is not valid JSON, so nothing was sent: ${e.message}`, 'alert'));
-      input.focus();
-      return;
-    }
-    input.removeAttribute('aria-invalid');
-    act(() => api.changeBinding(binding.id, { policy }), 'The merge policy is changed; the next pass merges with it.', error);
+    const policy = jsonField(input, error);
+    if (!policy) return;
+    act(() => api.changeBinding(binding.id, { policy: policy.value }), 'The merge policy is changed; the next pass merges with it.', error);
   } },
   h('label', { for: 'policy' }, 'Policy as JSON'), input,
   h('p', { id: 'policy-help', class: 'help' }, 'A mode name (', h('code', {}, '"manual"'), ') or ', h('code', {}, '{"mode", "fields", "editVsDelete"}'),

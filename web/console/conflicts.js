@@ -2,7 +2,7 @@
 // side by side with what differs marked; the person keeps a side or writes the value, which
 // the admin API sends to every side (src/engine/conflicts.ts).
 import { api } from './api.js';
-import { badge, h, notice, show, time } from './dom.js';
+import { badge, h, jsonField, notice, show, time } from './dom.js';
 import { historyHref } from './history.js';
 import { bindingLink, calendarOf, withNames } from './names.js';
 
@@ -174,19 +174,9 @@ function writeForm(c, resolve) {
   const form = h('form', { class: 'write', onsubmit: (event) => {
     event.preventDefault();
     error.replaceChildren();
-    let v = input.value;
-    if (!text) {
-      try {
-        v = JSON.parse(input.value);
-      } catch (e) {
-        input.setAttribute('aria-invalid', 'true');
-        error.replaceChildren(notice(`That is not valid JSON, so nothing was sent: ${e.message}`, 'alert'));
-        input.focus();
-        return;
-      }
-    }
-    input.removeAttribute('aria-invalid');
-    resolve({ value: v }, form.querySelector('button'));
+    const written = text ? { value: input.value } : jsonField(input, error);
+    if (!written) return;
+    resolve({ value: written.value }, form.querySelector('button'));
   } },
   h('label', { for: 'value' }, 'Write a value'),
   input,

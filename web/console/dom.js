@@ -65,3 +65,17 @@ export function show(main, ...children) {
 export function notice(text, kind = 'status') {
   return h('p', { class: `notice ${kind === 'alert' ? 'bad' : 'good'}`, role: kind }, text);
 }
+
+/** A form field's JSON as { value }; when it is none, the field is marked, `error` says nothing was sent, and null. */
+export function jsonField(input, error) {
+  try {
+    const value = JSON.parse(input.value);
+    input.removeAttribute('aria-invalid');
+    return { value };
+  } catch (e) {
+    input.setAttribute('aria-invalid', 'true');
+    error.replaceChildren(notice(`That is not valid JSON, so nothing was sent: ${e.message}`, 'alert'));
+    input.focus();
+    return null;
+  }
+}
