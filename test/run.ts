@@ -87,7 +87,10 @@ try {
   if (needsDatabase) await setUpDatabase();
   env.CALSYNC_TEST_RUN = String(process.pid);
   code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { cwd: root, env, stdio: 'inherit' });
+    // TAP into a log or a pipe on every Node.js line (Node 20 chose it there by itself; 22 and
+    // 24 print the spec reporter everywhere), so CI logs read the same on each.
+    const reporter = process.stdout.isTTY ? [] : ['--test-reporter=tap'];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files], { cwd: root, env, stdio: 'inherit' });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
