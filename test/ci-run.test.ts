@@ -33,7 +33,9 @@ function runCi(tools: Record<string, { output?: string; code?: number }>, instal
   fs.writeFileSync(log, '');
   for (const [name, behaviour] of Object.entries(tools)) standIn(path.join(bin, name), name, log, behaviour);
   for (const major of installed) standIn(path.join(nodeDir, `node-${major}`, 'node_modules/node/bin/node'), `node${major}`, log, { output: `v${major}.0.0` });
-  const r = spawnSync('bash', [script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CALSYNC_CI_NODE_DIR: nodeDir }, encoding: 'utf8', timeout: 30_000 });
+  // Not the DATABASE_URL this suite may run with: .ci/run sets it for its second run alone.
+  const { DATABASE_URL: _, ...env } = process.env;
+  const r = spawnSync('bash', [script], { env: { ...env, PATH: `${bin}:${process.env.PATH}`, CALSYNC_CI_NODE_DIR: nodeDir }, encoding: 'utf8', timeout: 30_000 });
   const calls = fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls, nodeDir };
 }
