@@ -97,6 +97,27 @@ test('a custom zone with DST no IANA zone has: the series recurs in its wall clo
   assert.deepEqual(instances.map((i) => i.start), ['2025-03-31T14:00:00Z', '2025-04-07T13:00:00Z']);
 });
 
+test('a time in the second occurrence of a custom zone\'s repeated hour is written in UTC, and reads back as the same instant', () => {
+  // The same old US Eastern rules: 2025-10-26 02:00 -04:00 falls back to 01:00 -05:00, so
+  // 01:30 happens twice. The second one (06:30Z) in wall clock would read back as the first.
+  const oldRules = [
+    'BEGIN:VTIMEZONE', 'TZID:Customized Time Zone',
+    'BEGIN:STANDARD', 'DTSTART:16011028T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
+    'BEGIN:DAYLIGHT', 'DTSTART:16010401T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=4', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
+    'END:VTIMEZONE',
+  ];
+  const text = calendar(...oldRules, ...event('DTSTART;TZID="Customized Time Zone":20251026T000000', 'DTEND;TZID="Customized Time Zone":20251026T013000'));
+  const e = parseCalendar(text).series[0]!.master!;
+  // A repeated wall time read is its first occurrence: 01:30 -04:00.
+  assert.deepEqual([e.start, e.end], [{ local: '2025-10-26T04:00:00', tz: 'UTC' }, { local: '2025-10-26T05:30:00', tz: 'UTC' }]);
+  const second = { ...e, start: { local: '2025-10-26T06:30:00', tz: 'UTC' }, end: { local: '2025-10-26T07:00:00', tz: 'UTC' } };
+  const rendered = renderCalendar({ uid: 'u', master: second, overrides: [] }, { dtstamp: '2025-06-01T00:00:00Z' });
+  assert.match(rendered, /\r\nDTSTART:20251026T063000Z\r\n/, 'the second 01:30 in UTC');
+  assert.match(rendered, /\r\nDTEND;TZID=Customized Time Zone:20251026T020000\r\n/, '02:00 happens once: wall clock');
+  const again = parseCalendar(rendered).series[0]!.master!;
+  assert.deepEqual([again.start, again.end], [second.start, second.end]);
+});
+
 test('floating start, zoned end: the end is read as wall clock in the start terms', () => {
   const e = parseCalendar(calendar(...event('DTSTART:20250605T140000', 'DTEND;TZID=Europe/Paris:20250605T153000'))).series[0]!.master!;
   assert.deepEqual([e.start, e.end], [{ local: '2025-06-05T14:00:00', tz: null }, { local: '2025-06-05T15:30:00', tz: null }]);

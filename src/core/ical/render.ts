@@ -54,7 +54,12 @@ interface Zone {
 function written(values: LocalDateTime[], zone: Zone): { params: Params; values: string[] } {
   const rules = zone.tz === 'UTC' && zone.kept !== undefined ? vtimezoneRules(zone.kept.vtimezone) : null;
   if (rules !== null) {
-    return { params: { tzid: zone.kept!.tzid }, values: values.map((v) => basic(rules.toLocal(fieldsAsUtc(parseLocal(v))))) };
+    const instants = values.map((v) => fieldsAsUtc(parseLocal(v)));
+    const locals = instants.map((ms) => rules.toLocal(ms));
+    // The second occurrence of a repeated wall time reads back as the first (RFC 5545
+    // §3.3.5): a property holding one is written in UTC, which every reader takes as is.
+    if (locals.every((local, i) => rules.toInstant(local) === instants[i])) return { params: { tzid: zone.kept!.tzid }, values: locals.map(basic) };
+    return { params: {}, values: values.map((v) => `${basic(v)}Z`) };
   }
   if (zone.tz === 'UTC') return { params: {}, values: values.map((v) => `${basic(v)}Z`) };
   const tzid = zone.tz ?? zone.kept?.tzid;
