@@ -82,14 +82,15 @@ test('DTSTART and DTEND each in their own custom zone keep their instants and th
   assert.match(rendered, /BEGIN:VTIMEZONE\r\nTZID:Orbital\r\n/);
 });
 
+// US Eastern with the rules before 2007: DST from the first Sunday of April to the last Sunday of October.
+const oldRules = [
+  'BEGIN:VTIMEZONE', 'TZID:Customized Time Zone',
+  'BEGIN:STANDARD', 'DTSTART:16011028T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
+  'BEGIN:DAYLIGHT', 'DTSTART:16010401T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=4', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
+  'END:VTIMEZONE',
+];
+
 test('a custom zone with DST no IANA zone has: the series recurs in its wall clock', () => {
-  // US Eastern with the rules before 2007: DST from the first Sunday of April.
-  const oldRules = [
-    'BEGIN:VTIMEZONE', 'TZID:Customized Time Zone',
-    'BEGIN:STANDARD', 'DTSTART:16011028T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
-    'BEGIN:DAYLIGHT', 'DTSTART:16010401T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=4', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
-    'END:VTIMEZONE',
-  ];
   const text = calendar(...oldRules, ...event('DTSTART;TZID="Customized Time Zone":20250331T090000', 'DURATION:PT1H', 'RRULE:FREQ=WEEKLY;COUNT=2'));
   const series = parseCalendar(text).series[0]!;
   const { instances } = expandSeries(series, { from: '2025-03-01T00:00:00Z', to: '2025-05-01T00:00:00Z', defaultZone: 'UTC' });
@@ -98,14 +99,8 @@ test('a custom zone with DST no IANA zone has: the series recurs in its wall clo
 });
 
 test('a time in the second occurrence of a custom zone\'s repeated hour is written in UTC, and reads back as the same instant', () => {
-  // The same old US Eastern rules: 2025-10-26 02:00 -04:00 falls back to 01:00 -05:00, so
+  // Under the old US Eastern rules 2025-10-26 02:00 -04:00 falls back to 01:00 -05:00, so
   // 01:30 happens twice. The second one (06:30Z) in wall clock would read back as the first.
-  const oldRules = [
-    'BEGIN:VTIMEZONE', 'TZID:Customized Time Zone',
-    'BEGIN:STANDARD', 'DTSTART:16011028T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
-    'BEGIN:DAYLIGHT', 'DTSTART:16010401T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=4', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
-    'END:VTIMEZONE',
-  ];
   const text = calendar(...oldRules, ...event('DTSTART;TZID="Customized Time Zone":20251026T000000', 'DTEND;TZID="Customized Time Zone":20251026T013000'));
   const e = parseCalendar(text).series[0]!.master!;
   // A repeated wall time read is its first occurrence: 01:30 -04:00.
